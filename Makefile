@@ -1,0 +1,35 @@
+# dockyard: `make up` deploys a stack, `make test` runs the whole suite.
+STACK ?= dev
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: up test venv system-deps lint
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## up: create the venv, select (or create) $(STACK) and run `pulumi up` on it.
+## Needs the Pulumi CLI on PATH and AWS credentials in the environment.
+up: venv
+	@command -v pulumi >/dev/null 2>&1 || { \
+	  echo "make up: the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) and log in" >&2; exit 2; }
+	pulumi stack select --create $(STACK)
+	pulumi up --stack $(STACK)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+## test: install everything the suite drives (venv + Debian packages) and run it all.
+test: venv system-deps
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy

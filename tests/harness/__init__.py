@@ -1,0 +1,1 @@
+"""Shared test harness: real tools, real hosts, real containers."""
