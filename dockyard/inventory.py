@@ -152,8 +152,11 @@ def groups(inventory: Inventory) -> dict[str, list[str]]:
     return result
 
 
+_INI_PLAIN = re.compile(r"[A-Za-z0-9_.:/@+-]+")
+
+
 def _ini_value(value: str) -> str:
-    return value if re.fullmatch(r"[A-Za-z0-9_.:/@+-]+", value) else shlex.quote(value)
+    return value if _INI_PLAIN.fullmatch(value) else shlex.quote(value)
 
 
 def render_ini(inventory: Inventory) -> str:
