@@ -321,3 +321,41 @@ def test_discover_failures_exit_2_and_write_nothing(
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_discover_reads_every_page(moto_server: MotoServer, tmp_path: Path) -> None:
+    """moto answers at most 100 reservations per call: --discover follows NextToken to the end."""
+    client = moto_server.client("ec2")
+    ami = client.describe_images()["Images"][0]["ImageId"]
+    for index in range(110):
+        client.run_instances(
+            ImageId=ami, MinCount=1, MaxCount=1, TagSpecifications=_name_tags(f"my-prefix-{index}")
+        )
+    first = client.describe_instances()
+    assert len(first["Reservations"]) < 110 and first.get("NextToken")
+    out = tmp_path / "inv.json"
+    result = dockyard(
+        *discover_args(moto_server), "--format", "json", "-o", str(out), moto=moto_server
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(out.read_text())["_meta"]["hostvars"]) == 110
+
+
+def test_a_real_terminal_on_stdin_is_refused(tmp_path: Path) -> None:
+    """Run with a pseudo-terminal as stdin: exit 2 telling how to pipe, nothing written."""
+    primary, secondary = os.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "dockyard", "inventory", "-o", str(tmp_path / "inv")],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert result.returncode == 2
+    assert "stdin is a terminal: pipe `aws ec2 describe-instances --output json`" in result.stderr
+    assert list(tmp_path.iterdir()) == []
