@@ -152,7 +152,7 @@ def _launch_time(instance: Mapping[str, Any], where: str) -> datetime | None:
     elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise DocumentError(
                 f"{where}.LaunchTime {value!r:.40} is not an ISO 8601 time"
             ) from None

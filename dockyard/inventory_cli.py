@@ -84,7 +84,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     hosts.add_argument("--ansible-user", help="ansible_user for every host")
     output = parser.add_argument_group("output")
-    output.add_argument("--format", choices=sorted(FORMATS), default="ini")
+    output.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="ini",
+        help="ini (default, as the seed wrote it), yaml, or json (the dynamic --list document)",
+    )
     output.add_argument(
         "-o",
         "--output",

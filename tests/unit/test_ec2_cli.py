@@ -225,7 +225,13 @@ json_values = st.recursive(
 odd_strings = st.one_of(
     st.none(),
     st.text(max_size=12),
-    st.sampled_from(["", " ", "1.1.1.1", "10.0.0.1", "a b", "2020-01-01T00:00:00Z", "x"]),
+    st.sampled_from(
+        [
+            *("", " ", "1.1.1.1", "10.0.0.1", "a b", "x"),
+            *("2020-01-01T00:00:00Z", "2020-02-30T00:00:00Z"),
+            *("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"),
+        ]
+    ),
     st.integers(),
 )
 odd_instances = st.fixed_dictionaries(
