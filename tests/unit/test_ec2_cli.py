@@ -17,7 +17,7 @@ from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dockyard.cli import main
@@ -292,6 +292,7 @@ def check_all_or_nothing(stdin: bytes, argv: Sequence[str] = ()) -> None:
             stdin,
         )
         written = sorted(p.name for p in tmp.iterdir())
+        event(f"exit {result.status}")
         if result.status == 0:
             assert written == ["agent.yml", "inv"]
             assert (tmp / "inv").read_text().endswith("flocker_docker_plugin\n")
