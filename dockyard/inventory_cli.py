@@ -220,6 +220,19 @@ def _host_answer(inventory: Inventory, name: str) -> dict[str, Any]:
     return {}
 
 
+def _emit(text: str) -> int:
+    """Print to stdout; a reader that went away (`| head`) is not a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's recipe: point stdout at /dev/null so the flush at exit stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return 0
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     collecting = gc.isenabled()
     try:
@@ -234,11 +247,9 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         inventory = build(args)
         if args.list:
-            sys.stdout.write(render_json(inventory))
-            return 0
+            return _emit(render_json(inventory))
         if args.host is not None:
-            sys.stdout.write(json.dumps(_host_answer(inventory, args.host), indent=2) + "\n")
-            return 0
+            return _emit(json.dumps(_host_answer(inventory, args.host), indent=2) + "\n")
         text = render(inventory, args.format)
         specs = []
         if args.output != "-":
@@ -255,6 +266,4 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise UsageError(
             f"cannot write {targets}: {err.strerror or err}; nothing was written"
         ) from None
-    if args.output == "-":
-        sys.stdout.write(text)
-    return 0
+    return _emit(text) if args.output == "-" else 0
