@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.tools import REPO, require_tool
 
@@ -86,38 +87,12 @@ def make_fleet(moto: MotoServer) -> Fleet:
     return Fleet(running, private_only, group_b[1], group_b[2], subnet)
 
 
-def ansible_env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_HOME=str(tmp / "ansible-home"),
-        ANSIBLE_LOCAL_TEMP=str(tmp / "ansible-tmp"),
-        ANSIBLE_INVENTORY_UNPARSED_FAILED="true",
-        ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true",
-        ANSIBLE_NOCOLOR="1",
-    )
-    return env
-
-
-def ansible_groups(
-    source: Path | str, tmp: Path, env: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """`ansible-inventory -i SOURCE --list` parsed: group -> sorted hosts, plus hostvars."""
-    binary = require_tool("ansible-inventory")
-    answer = subprocess.run(
-        [binary, "-i", str(source), "--list"],
-        env={**ansible_env(tmp), **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert answer.returncode == 0, answer.stderr
-    listed = json.loads(answer.stdout)
-    result: dict[str, Any] = {
-        name: sorted(body.get("hosts", [])) for name, body in listed.items() if name != "_meta"
-    }
-    result["children:nodes"] = sorted(listed.get("nodes", {}).get("children", []))
-    result["_hostvars"] = listed["_meta"]["hostvars"]
+def ansible_groups(source: Path | str, tmp: Path) -> dict[str, Any]:
+    """`ansible-inventory -i SOURCE --list` (no warnings): group -> sorted hosts, hostvars."""
+    groups, hostvars = groups_and_vars(inventory_list(source, tmp))
+    result: dict[str, Any] = {name: hosts for name, (hosts, _) in groups.items()}
+    result["children:nodes"] = groups.get("nodes", ([], []))[1]
+    result["_hostvars"] = hostvars
     return result
 
 
@@ -263,7 +238,9 @@ def test_role_control_tag_chooses_the_control_host(moto_server: MotoServer, tmp_
     )
 
 
-def test_wrapper_is_a_dynamic_inventory(moto_server: MotoServer, tmp_path: Path) -> None:
+def test_wrapper_is_a_dynamic_inventory(
+    moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`ansible-inventory -i inventory/dockyard-inventory --list` and `--graph` via env settings."""
     fleet = make_fleet(moto_server)
     env = {
@@ -275,13 +252,15 @@ def test_wrapper_is_a_dynamic_inventory(moto_server: MotoServer, tmp_path: Path)
         "DOCKYARD_GROUP_BY_TAGS": "env",
         "DOCKYARD_ANSIBLE_USER": "admin",
     }
-    found = ansible_groups(WRAPPER, tmp_path, env)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    found = ansible_groups(WRAPPER, tmp_path)
     assert found["flocker_agents"] == sorted(fleet.addresses("auto"))
     assert {v["ansible_user"] for v in found["_hostvars"].values()} == {"admin"}
     assert "tag_env_prod" in found
     graph = subprocess.run(
         [require_tool("ansible-inventory"), "-i", str(WRAPPER), "--graph"],
-        env={**ansible_env(tmp_path), **env},
+        env=ansible_env(tmp_path),
         capture_output=True,
         text=True,
         check=False,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.ansible import ansible_env
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.sshhosts import ssh_cluster
 from tests.harness.tools import REPO, require_tool
@@ -83,22 +84,24 @@ def test_one_playbook_run_reaches_the_running_instances(
 
         playbook = tmp_path / "reach.yml"
         playbook.write_text(PLAYBOOK)
+        known_hosts = tmp_path / "known_hosts"
         env = {
+            **ansible_env(tmp_path),
             **moto_server.env,
             "DOCKYARD_PYTHON": sys.executable,
             "DOCKYARD_REGION": REGION,
             "DOCKYARD_ENDPOINT_URL": moto_server.endpoint,
             "DOCKYARD_ANSIBLE_USER": cluster.user,
-            "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
             "ANSIBLE_PRIVATE_KEY_FILE": str(cluster.private_key),
-            "ANSIBLE_HOST_KEY_CHECKING": "False",
-            "ANSIBLE_SSH_ARGS": (
-                f"-o ControlMaster=no -o UserKnownHostsFile={tmp_path / 'known_hosts'}"
-            ),
+            # The namespaces share this machine's filesystem: use Debian's python3, not
+            # whatever interpreter discovery finds first on PATH (a pyenv shim here).
             "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
-            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
-            "ANSIBLE_NOCOLOR": "1",
+            # Host keys stay checked (as in ansible/ansible.cfg): accepted on first use into
+            # a known_hosts of this test; no ControlPersist masters left behind.
+            "ANSIBLE_SSH_ARGS": (
+                f"-o ControlMaster=no -o StrictHostKeyChecking=accept-new "
+                f"-o UserKnownHostsFile={known_hosts}"
+            ),
         }
         hosts_root = cluster.workdir / "hosts"
         result = subprocess.run(
