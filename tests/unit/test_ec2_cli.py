@@ -197,7 +197,8 @@ def test_stdout_output_in_every_format(fmt: str) -> None:
         assert json.loads(result.stdout)["flocker_control_service"] == {"hosts": ["10.0.0.2"]}
     elif fmt == "yaml":
         parsed = yaml.safe_load(result.stdout)
-        assert list(parsed["all"]["children"]["flocker_control_service"]["hosts"]) == ["10.0.0.2"]
+        seed = parsed["all"]["children"]["nodes"]["children"]
+        assert list(seed["flocker_control_service"]["hosts"]) == ["10.0.0.2"]
     else:
         assert "[nodes:children]" in result.stdout
 
