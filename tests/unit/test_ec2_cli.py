@@ -324,3 +324,30 @@ def test_arbitrary_bytes_never_traceback(data: bytes) -> None:
 def test_truncated_documents_never_traceback(cut: int) -> None:
     """describe-instances output cut anywhere (a broken pipe): exit 2 with nothing written."""
     check_all_or_nothing(FLEET_JSON[:cut])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--profile", "no-such-profile", "--region", "us-east-1"], "drop --profile"),
+        ([], "no AWS region: pass --region"),
+    ],
+    ids=["unknown-profile", "no-region"],
+)
+def test_discover_configuration_errors_exit_2(argv: list[str], message: str) -> None:
+    """--discover without a usable profile or region: exit 2, one line naming the fix."""
+    env = {
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_DEFAULT_REGION": "",
+        "AWS_REGION": "",
+        "AWS_PROFILE": "",
+    }
+    with workdir() as tmp, mock.patch.dict(os.environ, env):
+        for key in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+            del os.environ[key]
+        result = run_cli(["--discover", "-o", str(tmp / "inv"), *argv], b"")
+        assert result.status == 2
+        assert message in result.stderr
+        assert result.stderr.count("\n") == 1
+        assert list(tmp.iterdir()) == []
