@@ -212,13 +212,18 @@ def candidates(
         private = _text(instance, "PrivateIpAddress", where)
         chosen = _address(address, public, private)
         launch_time = _launch_time(instance, where)
-        if chosen is None:
-            skipped.append(Skipped(instance_id, name, _missing_address_reason(address)))
-            continue
         role = next(
             (v.strip().lower() for k, v in tags.items() if k.lower() == ROLE_TAG),
             None,
         )
+        if chosen is None:
+            reason = _missing_address_reason(address)
+            if role == CONTROL_ROLE:
+                reason += (
+                    "; it is tagged role=control, so the control host is chosen among the rest"
+                )
+            skipped.append(Skipped(instance_id, name, reason))
+            continue
         host = Host(
             address=chosen,
             name=name,

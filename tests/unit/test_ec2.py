@@ -244,3 +244,16 @@ def test_duplicate_addresses_are_an_error() -> None:
     doc = document([instance("i-a", private="10.0.0.1"), instance("i-b", private="10.0.0.1")])
     with pytest.raises(InventoryError, match="appears twice"):
         ec2.fleet_from_document(doc).inventory()
+
+
+def test_a_skipped_control_tagged_host_is_reported_as_such() -> None:
+    """If the role=control host lacks the address, the report says so and another is chosen."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", launch="2020-01-02T00:00:00Z"),
+            instance("i-b", private="10.0.0.2", tags={"role": "control"}),
+        ]
+    )
+    fleet = ec2.fleet_from_document(doc, address="public")
+    assert fleet.control.instance_id == "i-a"
+    assert "tagged role=control" in str(fleet.skipped[0])
