@@ -23,7 +23,9 @@ class UsageError(Exception):
 def _subcommands() -> list[Register]:
     # Imported here so `dockyard --help` stays fast and each subcommand's
     # dependencies load only when it is registered.
-    registered: list[Register] = []
+    from dockyard import inventory_cli
+
+    registered: list[Register] = [inventory_cli.register]
     return registered
 
 
