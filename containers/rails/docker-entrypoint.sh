@@ -5,7 +5,7 @@
 #     APPDB_ENV_MYSQL_ROOT_PASSWORD, DATABASE_URL and SECRET_KEY_BASE;
 #   - when (and only when) starting the server: a bounded, logged wait until the
 #     database accepts connections (DB_WAIT_TIMEOUT seconds, default 60, polled
-#     every DB_WAIT_INTERVAL seconds, default 0.5), then the idempotent
+#     every DB_WAIT_INTERVAL seconds, default 0.25), then the idempotent
 #     `bin/rails db:prepare` (create + migrate; DB_PREPARE=0 skips it);
 #   - `exec "$@"`, so the server is PID 1 and gets the signals.
 set -Eeuo pipefail
@@ -44,7 +44,7 @@ starts_server() {
 }
 
 wait_for_db() {
-	local timeout="${DB_WAIT_TIMEOUT:-60}" interval="${DB_WAIT_INTERVAL:-0.5}"
+	local timeout="${DB_WAIT_TIMEOUT:-60}" interval="${DB_WAIT_INTERVAL:-0.25}"
 	[[ "$timeout" =~ ^[0-9]+$ ]] || die "DB_WAIT_TIMEOUT='$timeout' is not a whole number of seconds"
 	is_number "$interval" || die "DB_WAIT_INTERVAL='$interval' is not a number of seconds"
 
