@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,11 +176,13 @@ def render_ini(inventory: Inventory) -> str:
 
 
 def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
-    """The inventory in Ansible's YAML inventory structure."""
-    children: dict[str, Any] = {
-        group: {"hosts": dict.fromkeys(members)} for group, members in groups(inventory).items()
-    }
-    children[NODES_GROUP] = {"children": {group: None for group in SEED_GROUPS}}
+    """The inventory in Ansible's YAML inventory structure (same tree as the INI)."""
+    members = groups(inventory)
+    seed = {group: {"hosts": dict.fromkeys(members[group])} for group in SEED_GROUPS}
+    children: dict[str, Any] = {NODES_GROUP: {"children": seed}}
+    for group, hosts in members.items():
+        if group not in SEED_GROUPS:
+            children[group] = {"hosts": dict.fromkeys(hosts)}
     return {
         "all": {
             "hosts": {h.address: host_vars(inventory, h) for h in inventory.hosts},
@@ -261,7 +263,7 @@ def agent_yml_for(inventory: Inventory, dataset: FlockerDataset) -> str:
 def render(inventory: Inventory, fmt: str) -> str:
     """Render in one of FORMATS."""
     try:
-        renderer = FORMATS[fmt]
+        renderer: Callable[[Inventory], str] = FORMATS[fmt]
     except KeyError:
         raise InventoryError(
             f"unknown inventory format {fmt!r}: use one of {', '.join(FORMATS)}"
@@ -269,4 +271,8 @@ def render(inventory: Inventory, fmt: str) -> str:
     return renderer(inventory)
 
 
-FORMATS: Mapping[str, Any] = {"ini": render_ini, "yaml": render_yaml, "json": render_json}
+FORMATS: Mapping[str, Callable[[Inventory], str]] = {
+    "ini": render_ini,
+    "yaml": render_yaml,
+    "json": render_json,
+}
