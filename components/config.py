@@ -427,7 +427,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
     """Flow 3's section; None unless `rails` is true."""
     if not reader.boolean("rails", False):
         return None
-    subnet_ids = reader.string_list("railsSubnetIds", network.subnet_ids)
+    subnet_ids = reader.string_list("railsSubnetIds") or list(network.subnet_ids)
     _prefixed_ids(reader, "railsSubnetIds", "subnet-", subnet_ids)
     if len(set(subnet_ids)) < 2:
         raise ConfigError(
@@ -436,7 +436,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             "pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
             "(or list two in subnetIds)",
         )
-    cidrs = reader.string_list("railsIngressCidrs", ["0.0.0.0/0"])
+    cidrs = reader.string_list("railsIngressCidrs") or ["0.0.0.0/0"]
     ingress: list[str] = []
     for value in cidrs:
         try:
@@ -483,10 +483,10 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         db_image=reader.string("railsDbImage"),
         web_cpu=web_cpu,
         web_memory=web_memory,
-        db_cpu=reader.integer("railsDbCpu", web_cpu, minimum=0, maximum=10240),
+        db_cpu=reader.integer("railsDbCpu", rails_ecs.SEED_CPU, minimum=0, maximum=10240),
         db_memory=reader.integer(
             "railsDbMemory",
-            web_memory,
+            rails_ecs.SEED_MEMORY_MIB,
             minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB,
             maximum=30720,
         ),

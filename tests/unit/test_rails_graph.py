@@ -387,3 +387,32 @@ def test_bad_rails_config(overrides: dict[str, Any], key: str, words: str) -> No
     assert message.startswith(f"{key}: ")
     assert words in message
     assert "Fix: " in message
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "expected"),
+    [
+        ([], {("cidrIpv4", "0.0.0.0/0")}),
+        (
+            ["203.0.113.0/24", "2001:db8::/32"],
+            {("cidrIpv4", "203.0.113.0/24"), ("cidrIpv6", "2001:db8::/32")},
+        ),
+    ],
+    ids=["empty-means-public", "listed"],
+)  # fmt: skip
+def test_alb_ingress_cidrs(cidrs: list[str], expected: set[tuple[str, str]]) -> None:
+    """railsIngressCidrs picks who reaches port 80 (IPv4 and IPv6); empty means the public."""
+    evaluation, mocks = run({"dockyard:railsIngressCidrs": cidrs})
+    rules = _ingress_to(evaluation, mocks, "alb")
+    seen = {(k, v) for r in rules for k, v in r.items() if k.startswith("cidr")}
+    assert seen == expected
+    assert {r["fromPort"] for r in rules} == {80}
+
+
+def test_rails_subnets_default_to_stack_subnets() -> None:
+    """An empty railsSubnetIds means subnetIds: one EFS mount target per subnet, ALB in both."""
+    evaluation, _ = run({"dockyard:railsSubnetIds": []})
+    targets = evaluation.of_type("aws:efs/mountTarget:MountTarget")
+    assert sorted(t.inputs["subnetId"] for t in targets) == ["subnet-0aaa1111", "subnet-0bbb2222"]
+    (alb,) = evaluation.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert alb.inputs["subnets"] == ["subnet-0aaa1111", "subnet-0bbb2222"]
