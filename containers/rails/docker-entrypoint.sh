@@ -6,7 +6,9 @@
 #   - when (and only when) starting the server: a bounded, logged wait until the
 #     database accepts connections (DB_WAIT_TIMEOUT seconds, default 60, polled
 #     every DB_WAIT_INTERVAL seconds, default 0.25), then the idempotent
-#     `bin/rails db:prepare` (create + migrate; DB_PREPARE=0 skips it);
+#     `db:prepare` (create + migrate; DB_PREPARE=0 skips it). The app boots for
+#     db:prepare (db-prepare) during the wait, so only the preparation itself
+#     remains once the database is up;
 #   - `exec "$@"`, so the server is PID 1 and gets the signals.
 set -Eeuo pipefail
 
@@ -43,7 +45,10 @@ starts_server() {
 	esac
 }
 
+# wait_for_db [PID]: poll until the database accepts connections; with PID, also
+# stop early when that process (the app booting ahead) has died.
 wait_for_db() {
+	local helper="${1:-}"
 	local timeout="${DB_WAIT_TIMEOUT:-60}" interval="${DB_WAIT_INTERVAL:-0.25}"
 	[[ "$timeout" =~ ^[0-9]+$ ]] || die "DB_WAIT_TIMEOUT='$timeout' is not a whole number of seconds"
 	is_number "$interval" || die "DB_WAIT_INTERVAL='$interval' is not a number of seconds"
@@ -70,6 +75,9 @@ wait_for_db() {
 		elif ((rc == 2)); then
 			die "the database at $where refused the connection: $err" \
 				"(check APPDB_ENV_MYSQL_ROOT_PASSWORD[_FILE] / DATABASE_URL credentials)"
+		fi
+		if [[ -n "$helper" ]] && ! kill -0 "$helper" 2>/dev/null; then
+			die "the app failed to boot while waiting for the database; see the messages above"
 		fi
 		elapsed=$((SECONDS - start))
 		if ((elapsed >= timeout)); then
@@ -98,10 +106,19 @@ if starts_server "$@"; then
 		die "SECRET_KEY_BASE is not set; set SECRET_KEY_BASE or SECRET_KEY_BASE_FILE" \
 			"(for example from \`openssl rand -hex 64\`)"
 	fi
-	wait_for_db
 	if [[ "${DB_PREPARE:-1}" != 0 ]]; then
-		info "preparing the database (bin/rails db:prepare: create if missing, then migrate)"
-		bin/rails db:prepare || die "bin/rails db:prepare failed; see the messages above"
+		# Boot the app for db:prepare now; it waits for "go" on its stdin.
+		exec {stdout_fd}>&1
+		coproc PREPARE { exec db-prepare 1>&"$stdout_fd"; }
+		# shellcheck disable=SC2153 # PREPARE_PID and PREPARE are set by coproc
+		prepare_pid=$PREPARE_PID go_fd=${PREPARE[1]}
+		wait_for_db "$prepare_pid"
+		info "preparing the database (db:prepare: create if missing, then migrate)"
+		{ printf 'go\n' >&"$go_fd"; } 2>/dev/null || true
+		wait "$prepare_pid" || die "db:prepare failed; see the messages above"
+		exec {stdout_fd}>&-
+	else
+		wait_for_db
 	fi
 	info "starting: $*"
 fi

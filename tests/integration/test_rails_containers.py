@@ -178,7 +178,8 @@ def test_app_waits_for_db_then_prepares_and_serves(podman: Podman, stack: Stack)
     wait_for_200(stack.url + "/health", timeout=90)
     text = logs(podman, stack.app)
     assert "the database at appdb:3306 accepts connections" in text
-    assert "bin/rails db:prepare" in text
+    assert "preparing the database (db:prepare" in text
+    assert "Migrating to CreateNotes" in text
     assert PASSWORD not in text
     status, body = http(stack.url + "/health")
     assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
