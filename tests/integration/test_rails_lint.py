@@ -54,3 +54,17 @@ def test_hadolint_catches_a_bad_dockerfile(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode != 0
+
+
+def test_ecs_instance_user_data_shellcheck_clean(tmp_path: Path) -> None:
+    """The EC2 capacity's user data script passes shellcheck and `bash -n`."""
+    from dockyard.rails_ecs import ecs_instance_user_data
+
+    script = tmp_path / "user-data.sh"
+    script.write_text(ecs_instance_user_data("my-prefix-dev"), encoding="utf-8")
+    for argv in (
+        [require_tool("shellcheck"), "--severity=style", str(script)],
+        ["bash", "-n", str(script)],
+    ):
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
