@@ -47,6 +47,8 @@ OFFICIAL_DB_HEALTH_COMMAND = (
 )
 APP_HEALTH_COMMAND = ("CMD", "/usr/local/bin/app-healthcheck")
 
+MAX_START_PERIOD = 300
+
 # ECS's smallest container memory, and the Fargate task sizes (cpu units -> MiB).
 MIN_CONTAINER_MEMORY_MIB = 6
 _FARGATE_SIZES: tuple[tuple[int, tuple[int, ...]], ...] = (
@@ -216,7 +218,10 @@ def web_container(
                 "SECRET_KEY_BASE": secret_key_base_arn,
             }
         ),
-        "healthCheck": _health_check(APP_HEALTH_COMMAND, start_period=db_wait_timeout + 60),
+        # ECS allows a start period of at most 300 s.
+        "healthCheck": _health_check(
+            APP_HEALTH_COMMAND, start_period=min(MAX_START_PERIOD, db_wait_timeout + 60)
+        ),
         "logConfiguration": log_configuration(logs),
     }
 

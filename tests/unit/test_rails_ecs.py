@@ -175,3 +175,16 @@ def test_user_data_joins_cluster() -> None:
     text = r.ecs_instance_user_data("dockyard-dev")
     assert "ECS_CLUSTER=dockyard-dev\n" in text
     assert "ECS_AWSVPC_BLOCK_IMDS=true" in text
+
+
+@pytest.mark.parametrize(("wait", "start_period"), [(120, 180), (240, 300), (3600, 300)])
+def test_web_health_start_period_covers_wait_within_ecs_limit(wait: int, start_period: int) -> None:
+    """The web health check's grace covers the db wait plus boot, capped at ECS's 300 s."""
+    container = r.web_container(
+        image="x",
+        password_secret_arn=PW_ARN,
+        secret_key_base_arn=SKB_ARN,
+        logs=LOGS,
+        db_wait_timeout=wait,
+    )
+    assert container["healthCheck"]["startPeriod"] == start_period
