@@ -108,7 +108,7 @@ def test_playbook_syntax_check(tmp_path: Path) -> None:
             "--syntax-check",
             "-i",
             "localhost,",
-            "ansible/site.yml",
+            "site.yml",
         ],
         cwd=REPO / "ansible",
         env=ansible_env(tmp_path),
