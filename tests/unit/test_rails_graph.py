@@ -416,3 +416,12 @@ def test_rails_subnets_default_to_stack_subnets() -> None:
     assert sorted(t.inputs["subnetId"] for t in targets) == ["subnet-0aaa1111", "subnet-0bbb2222"]
     (alb,) = evaluation.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert alb.inputs["subnets"] == ["subnet-0aaa1111", "subnet-0bbb2222"]
+
+
+def test_preview_pushes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """During a preview (dry run) the images are not pushed to ECR; on `up` they are."""
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: True)
+    evaluation, _ = run()
+    images = evaluation.of_type("docker:index/image:Image")
+    assert len(images) == 2
+    assert all(i.inputs["skipPush"] is True for i in images)
