@@ -308,3 +308,30 @@ def test_db_health_check_turns_healthy(
         assert "Access denied" not in text
     finally:
         podman.remove([name])
+
+
+def test_database_url_instead_of_link_variables(
+    podman: Podman, images: Images, stack: Stack, tmp_path: Path
+) -> None:
+    """DATABASE_URL (from DATABASE_URL_FILE, password percent-encoded) replaces the APPDB_* vars."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    url_file = tmp_path / "database_url"
+    password = urllib.parse.quote(PASSWORD, safe="")
+    url_file.write_text(f"mysql2://root:{password}@appdb:3306/appdb_from_url", encoding="utf-8")
+    url_file.chmod(0o644)
+    name = podman.start(
+        "--network", stack.net,
+        "-v", f"{url_file}:/run/secrets/database_url:ro",
+        "-e", "DATABASE_URL_FILE=/run/secrets/database_url",
+        "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}",
+        "-e", "DB_WAIT_TIMEOUT=60",
+        images.rails,
+        name="i5-app-url",
+    )  # fmt: skip
+    try:
+        wait_for_200(f"http://{ip_of(podman, name)}:3000/health", timeout=90)
+        text = logs(podman, name)
+        assert "Created database 'appdb_from_url'" in text
+        assert PASSWORD not in text and password not in text
+    finally:
+        podman.remove([name])
