@@ -186,7 +186,9 @@ class RailsApp(pulumi.ComponentResource):
                 cidr_ipv6=cidr if v6 else None,
                 opts=child,
             )
-        self._link("alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers")
+        self._link(
+            "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
+        )
         self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
         self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
         for sg, what in ((web_sg, "web"), (db_sg, "db")):
@@ -543,8 +545,11 @@ class RailsApp(pulumi.ComponentResource):
         target: aws.ec2.SecurityGroup,
         port: int,
         description: str,
+        *,
+        egress: bool = False,
     ) -> None:
-        """`target` admits `port` from members of `source` (and `source` may send it)."""
+        """`target` admits `port` from members of `source`; with `egress`, `source` may
+        send only that (its only egress rule)."""
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-{what}",
             security_group_id=target.id,
@@ -555,8 +560,7 @@ class RailsApp(pulumi.ComponentResource):
             description=description,
             opts=self._child,
         )
-        if what == "alb-to-web":
-            # The ALB's group sends only to the web tasks.
+        if egress:
             aws.vpc.SecurityGroupEgressRule(
                 f"{self._name}-{what}-out",
                 security_group_id=source.id,
