@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: up test venv system-deps lint
+.PHONY: up test venv system-deps lint snapshot
 
 venv: $(VENV)/.installed
 
@@ -33,3 +33,8 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## snapshot: evaluate the program under mocks for every stacks/Pulumi.<stack>.yaml and
+## write snapshots/<stack>.json (commit them; the test suite fails when they are stale).
+snapshot: venv
+	$(BIN)/python scripts/snapshot.py

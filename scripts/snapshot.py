@@ -1,0 +1,34 @@
+"""Write snapshots/<stack>.json for every stack in stacks/ (`make snapshot`).
+
+Each snapshot is the program's resource graph evaluated under Pulumi mocks on that
+stack's configuration: every resource's type, name, parent and inputs, plus the stack
+outputs, sorted, with secret values replaced by a marker. Reviewers read the diff of
+these files in a pull request; tests/unit/test_snapshots.py fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dockyard.files import FileSpec, write_files  # noqa: E402
+from tests.harness.stacks import SNAPSHOTS_DIR, snapshot, snapshot_path, stack_names  # noqa: E402
+
+
+def main() -> int:
+    stacks = stack_names()
+    if not stacks:
+        print("snapshot: no stacks/Pulumi.<stack>.yaml found", file=sys.stderr)
+        return 2
+    SNAPSHOTS_DIR.mkdir(exist_ok=True)
+    contents = {snapshot_path(stack): snapshot(stack) for stack in stacks}
+    write_files([FileSpec(path, content) for path, content in contents.items()])
+    for path in contents:
+        print(f"wrote {path.relative_to(SNAPSHOTS_DIR.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

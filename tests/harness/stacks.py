@@ -1,0 +1,159 @@
+"""The committed stacks (stacks/Pulumi.<stack>.yaml) evaluated under mocks, and their snapshots.
+
+`stack_config(stack)` reads a stack file the way the engine hands it to the program:
+Pulumi.yaml's defaults for keys the stack leaves out, `secure:` values replaced by a
+placeholder and marked secret. `snapshot(stack)` evaluates the program on it and renders
+the resource graph as sorted, deterministic JSON with secret values replaced by a marker
+and the checkout's absolute path replaced by `<repo>` (`make snapshot` writes them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.harness.pulumi_program import PROJECT, Evaluation, RecordingMocks, evaluate
+from tests.harness.tools import REPO
+
+STACKS_DIR = REPO / "stacks"
+SNAPSHOTS_DIR = REPO / "snapshots"
+SECRET_MARKER = "[secret]"
+SECRET_PLACEHOLDER = "placeholder-secret-value"
+REPO_MARKER = "<repo>"
+
+
+def stack_names() -> list[str]:
+    """Every committed stack, from the file names stacks/Pulumi.<stack>.yaml."""
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                  for p in STACKS_DIR.glob("Pulumi.*.yaml"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack's configuration as the program receives it."""
+
+    values: dict[str, Any]
+    secret_keys: tuple[str, ...]
+
+
+def project_defaults() -> dict[str, Any]:
+    """Pulumi.yaml's `config:` defaults, as namespaced keys."""
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    defaults: dict[str, Any] = {}
+    for key, schema in (project.get("config") or {}).items():
+        if isinstance(schema, dict) and "default" in schema:
+            full = key if ":" in key else f"{PROJECT}:{key}"
+            defaults[full] = schema["default"]
+    return defaults
+
+
+def stack_config(stack: str, path: Path | None = None) -> StackConfig:
+    """Read a stack file: defaults first, the file's values over them, secure values secret."""
+    path = path or STACKS_DIR / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text()) or {}
+    values = project_defaults()
+    secret: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[key] = SECRET_PLACEHOLDER
+            secret.append(key)
+        else:
+            values[key] = value
+    return StackConfig(values=values, secret_keys=tuple(sorted(secret)))
+
+
+@contextlib.contextmanager
+def _home_with_private_key(values: dict[str, Any]) -> Iterator[None]:
+    """A HOME holding an empty file where `sshPrivateKeyPath` (~/...) points.
+
+    The stack files name a key on the operator's machine; the program only checks
+    that it exists, and the snapshot keeps the configured path as written.
+    """
+    key_path = str(values.get(f"{PROJECT}:sshPrivateKeyPath") or "")
+    if not key_path.startswith("~/"):
+        yield
+        return
+    old = os.environ.get("HOME")
+    with tempfile.TemporaryDirectory(prefix="dockyard-home-") as home:
+        key = Path(home) / key_path.removeprefix("~/")
+        key.parent.mkdir(parents=True, exist_ok=True)
+        key.write_text("")
+        os.environ["HOME"] = home
+        try:
+            yield
+        finally:
+            if old is None:
+                del os.environ["HOME"]
+            else:
+                os.environ["HOME"] = old
+
+
+def evaluate_stack(stack: str, config: StackConfig | None = None) -> Evaluation:
+    """Run the program under mocks on a committed stack's configuration.
+
+    The mocked EC2 answers that the VPC holds exactly the subnets the stack lists.
+    """
+    config = config or stack_config(stack)
+    subnets: list[str] = []
+    for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
+        subnets += [s for s in config.values.get(key) or [] if s not in subnets]
+    with _home_with_private_key(config.values):
+        return evaluate(
+            {},
+            stack=stack,
+            base=config.values,
+            secret_keys=config.secret_keys,
+            mocks=RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"]),
+        )
+
+
+def _scrub(value: Any, secret: bool) -> Any:
+    if secret:
+        return SECRET_MARKER
+    if isinstance(value, dict):
+        return {k: _scrub(v, False) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_scrub(v, False) for v in value]
+    if isinstance(value, str):
+        return value.replace(str(REPO), REPO_MARKER)
+    return value
+
+
+def render(evaluation: Evaluation) -> str:
+    """The graph as readable JSON: resources sorted by (type, name), secret inputs masked."""
+    resources = []
+    for r in sorted(evaluation.resources, key=lambda r: (r.typ, r.name)):
+        parent = r.parent.rsplit("::", 1)[-1] if r.parent else ""
+        parent_type = r.parent.split("::")[-2] if r.parent.count("::") >= 3 else ""
+        resources.append(
+            {
+                "type": r.typ,
+                "name": r.name,
+                "parent": f"{parent_type}::{parent}" if parent_type else parent,
+                "inputs": {
+                    k: _scrub(v, k in r.secret_inputs) for k, v in sorted(r.inputs.items())
+                },
+            }
+        )
+    outputs = {
+        k: _scrub(v, k in evaluation.secret_outputs) for k, v in sorted(evaluation.outputs.items())
+    }
+    document = {"resources": resources, "outputs": outputs}
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def snapshot(stack: str) -> str:
+    """snapshots/<stack>.json's content for the current program and stack file."""
+    return render(evaluate_stack(stack))
+
+
+def snapshot_path(stack: str) -> Path:
+    return SNAPSHOTS_DIR / f"{stack}.json"
