@@ -179,6 +179,7 @@ class EcsCluster(pulumi.ComponentResource):
                 description="ECS agent, image pulls, logs",
                 cidr_ipv4=cidr if family == "ipv4" else None,
                 cidr_ipv6=cidr if family == "ipv6" else None,
+                tags=tags,
                 opts=child,
             )
 

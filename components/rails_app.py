@@ -108,6 +108,7 @@ class RailsApp(pulumi.ComponentResource):
         prefix = args["name_prefix"]
         stack = pulumi.get_stack()
         tags = dict(args.get("tags", {}))
+        self._tags = tags
         fargate = args["fargate"]
         web_limits = args.get("web_limits", r.Limits())
         db_limits = args.get("db_limits", r.Limits())
@@ -184,6 +185,7 @@ class RailsApp(pulumi.ComponentResource):
                 description="HTTP to the Rails app",
                 cidr_ipv4=None if v6 else cidr,
                 cidr_ipv6=cidr if v6 else None,
+                tags=tags,
                 opts=child,
             )
         self._link(
@@ -198,6 +200,7 @@ class RailsApp(pulumi.ComponentResource):
                 ip_protocol="-1",
                 cidr_ipv4="0.0.0.0/0",
                 description="Image pulls, Secrets Manager, logs, Service Connect",
+                tags=tags,
                 opts=child,
             )
 
@@ -558,6 +561,7 @@ class RailsApp(pulumi.ComponentResource):
             from_port=port,
             to_port=port,
             description=description,
+            tags=self._tags,
             opts=self._child,
         )
         if egress:
@@ -569,6 +573,7 @@ class RailsApp(pulumi.ComponentResource):
                 from_port=port,
                 to_port=port,
                 description=description,
+                tags=self._tags,
                 opts=self._child,
             )
 
@@ -651,5 +656,6 @@ class RailsApp(pulumi.ComponentResource):
             task_role_arn=task_role.arn if task_role else None,
             volumes=list(volumes),
             **extra,
+            tags=self._tags,
             opts=self._child,
         )

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dockyard.files import FileSpec, write_files  # noqa: E402
-from tests.harness.stacks import SNAPSHOTS_DIR, snapshot, snapshot_path, stack_names  # noqa: E402
+from dockyard.files import FileSpec, write_files
+from tests.harness.stacks import SNAPSHOTS_DIR, snapshot, snapshot_path, stack_names
 
 
 def main() -> int:

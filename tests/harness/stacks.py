@@ -138,9 +138,7 @@ def render(evaluation: Evaluation) -> str:
                 "type": r.typ,
                 "name": r.name,
                 "parent": f"{parent_type}::{parent}" if parent_type else parent,
-                "inputs": {
-                    k: _scrub(v, k in r.secret_inputs) for k, v in sorted(r.inputs.items())
-                },
+                "inputs": {k: _scrub(v, k in r.secret_inputs) for k, v in sorted(r.inputs.items())},
             }
         )
     outputs = {

@@ -200,6 +200,7 @@ def test_alb_open_on_80_only_and_sends_only_to_web(ec2: tuple[Evaluation, RailsM
     assert {(r["fromPort"], r.get("cidrIpv4")) for r in rules} == {(80, "0.0.0.0/0")}
     alb_id = mocks.ids["sg:rails-alb"]
     out = [r.inputs for r in evaluation.of_type(EGRESS) if r.inputs["securityGroupId"] == alb_id]
+    assert all(o.pop("tags")["ManagedBy"] == "pulumi" for o in out)  # required-tags policy
     assert out == [
         {
             "securityGroupId": alb_id,

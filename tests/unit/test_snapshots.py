@@ -49,17 +49,13 @@ def test_changed_graph_changes_snapshot_and_evaluation_is_byte_identical() -> No
 def test_secret_values_are_masked(tmp_path: pytest.TempPathFactory) -> None:
     """A `secure:` config value never reaches the snapshot; the marker stands in its place."""
     stack_file = tmp_path / "Pulumi.t.yaml"  # type: ignore[operator]
-    config = {
-        k: v for k, v in BASE_CONFIG.items() if not k.startswith("dockyard:flocker")
-    }
+    config = {k: v for k, v in BASE_CONFIG.items() if not k.startswith("dockyard:flocker")}
     config["dockyard:flockerAccessKeyId"] = {"secure": "v1:AAAA"}
     config["dockyard:flockerSecretAccessKey"] = {"secure": "v1:BBBB"}
     stack_file.write_text(json.dumps({"config": config}))
     parsed = stack_config("t", stack_file)
     assert parsed.secret_keys == ("dockyard:flockerAccessKeyId", "dockyard:flockerSecretAccessKey")
-    text = render(
-        evaluate({}, base=parsed.values, secret_keys=parsed.secret_keys)
-    )
+    text = render(evaluate({}, base=parsed.values, secret_keys=parsed.secret_keys))
     assert parsed.values["dockyard:flockerSecretAccessKey"] not in text
     document = json.loads(text)
     assert document["outputs"]["agentYml"] == SECRET_MARKER

@@ -1,0 +1,215 @@
+"""The policy pack (policy/): each policy passes a good resource, reports a bad one, and
+the program's recorded graph passes every policy for every committed stack."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+
+from tests.harness.pulumi_program import Evaluation
+from tests.harness.stacks import evaluate_stack, stack_names
+from tests.harness.tools import REPO
+
+sys.path.insert(0, str(REPO / "policy"))
+import dockyard_policies as pol
+
+TAGS = {"Project": "dockyard", "Stack": "dev", "ManagedBy": "pulumi"}
+
+
+def _opts(parent: str | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def resource_args(typ: str, props: dict[str, Any], name: str = "r") -> ResourceValidationArgs:
+    return ResourceValidationArgs(typ, props, f"urn:pulumi:dev::dockyard::{typ}::{name}", name,
+                                  _opts(), None)  # fmt: skip
+
+
+def violations(validate: Callable[..., None], args: Any) -> list[str]:
+    found: list[str] = []
+    validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def ingress_rule(cidr: str, port: int, protocol: str = "tcp") -> dict[str, Any]:
+    key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    return {key: cidr, "fromPort": port, "toPort": port, "ipProtocol": protocol, "tags": TAGS}
+
+
+def container_definitions(*env: str) -> str:
+    return json.dumps([{"name": "web", "environment": [{"name": n, "value": "x"} for n in env]}])
+
+
+ROOT_OK = {"encrypted": True, "volumeSize": 30}
+IMDS_OK = {"httpTokens": "required", "httpEndpoint": "enabled"}
+
+# (policy, resource type, passing props, violating props, words in the violation)
+CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("198.51.100.0/24", 22), ingress_rule("0.0.0.0/0", 22), "22"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("0.0.0.0/0", 80), ingress_rule("::/0", 2376), "2376"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("10.0.0.0/8", 0, "-1"), ingress_rule("0.0.0.0/0", 0, "-1"), "3306"),
+    ("no-admin-port-open-to-world", pol.SG_RULE,
+     {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 443, "toPort": 443,
+      "protocol": "tcp"},
+     {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 7000, "toPort": 9000,
+      "protocol": "tcp"}, "8000"),
+    ("no-admin-port-open-to-world", pol.SG,
+     {"ingress": [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 80, "toPort": 80,
+                   "protocol": "tcp"}], "tags": TAGS},
+     {"ingress": [{"ipv6CidrBlocks": ["::/0"], "fromPort": 3306, "toPort": 3306,
+                   "protocol": "tcp"}], "tags": TAGS}, "ingress[0]"),
+    ("imdsv2-required", pol.INSTANCE,
+     {"metadataOptions": IMDS_OK, "rootBlockDevice": ROOT_OK, "tags": TAGS},
+     {"metadataOptions": {"httpTokens": "optional"}, "rootBlockDevice": ROOT_OK, "tags": TAGS},
+     "IMDSv1"),
+    ("imdsv2-required", pol.LAUNCH_TEMPLATE,
+     {"metadataOptions": IMDS_OK, "tags": TAGS}, {"tags": TAGS}, "IMDSv1"),
+    ("storage-encrypted", pol.INSTANCE,
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdf",
+                                                       "encrypted": True}]},
+     {"rootBlockDevice": {"volumeSize": 30}}, "root volume"),
+    ("storage-encrypted", pol.INSTANCE,
+     {"rootBlockDevice": ROOT_OK},
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdf"}]},
+     "/dev/sdf"),
+    ("storage-encrypted", pol.LAUNCH_TEMPLATE,
+     {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]},
+     {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]},
+     "/dev/xvda"),
+    ("storage-encrypted", pol.EBS_VOLUME, {"encrypted": True, "size": 10}, {"size": 10},
+     "not encrypted"),
+    ("storage-encrypted", pol.EFS, {"encrypted": True}, {"encrypted": False}, "not encrypted"),
+    ("no-secret-in-container-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions("RAILS_ENV", "APPDB_PORT_3306_TCP_ADDR")},
+     {"containerDefinitions": container_definitions("RAILS_ENV", "MYSQL_ROOT_PASSWORD")},
+     "MYSQL_ROOT_PASSWORD"),
+    ("no-secret-in-container-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions("PORT")},
+     {"containerDefinitions": container_definitions("GITHUB_TOKEN", "API_KEY")}, "API_KEY"),
+    ("required-tags", "aws:ec2/instance:Instance", {"tags": TAGS},
+     {"tags": {"Project": "dockyard"}}, "Stack, ManagedBy"),
+    ("required-tags", "aws:autoscaling/group:Group",
+     {"tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in TAGS.items()]},
+     {}, "Project, Stack, ManagedBy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policy", "typ", "good", "bad", "words"),
+    CASES,
+    ids=[f"{c[0]}-{c[1].rsplit(':', 1)[-1]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_resource_policy_passes_good_and_reports_bad(
+    policy: str, typ: str, good: dict[str, Any], bad: dict[str, Any], words: str
+) -> None:
+    """The validation reports nothing for the good resource and names the problem in the bad."""
+    validate = pol.RESOURCE_VALIDATIONS[policy][1]
+    assert violations(validate, resource_args(typ, good)) == []
+    found = violations(validate, resource_args(typ, bad))
+    assert found, f"{policy} let {bad} through"
+    assert any(words in message for message in found), found
+
+
+def test_required_tags_ignores_untaggable_types() -> None:
+    """Types without `tags` in pulumi-aws (or outside AWS) need none."""
+    for typ in (
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+        "tls:index/privateKey:PrivateKey",
+        "dockyard:network:ClusterNetwork",
+    ):
+        assert violations(pol.required_tags, resource_args(typ, {})) == []
+
+
+def policy_resource(
+    typ: str, name: str, props: dict[str, Any], deps: dict[str, list[PolicyResource]] | None = None
+) -> PolicyResource:
+    flat = [d for ds in (deps or {}).values() for d in ds]
+    return PolicyResource(typ, props, f"urn:pulumi:dev::dockyard::{typ}::{name}", name, _opts(),
+                          None, None, flat, deps or {})  # fmt: skip
+
+
+BLOCK_ALL = dict.fromkeys(pol.PUBLIC_ACCESS_FLAGS, True)
+
+
+def bucket_stack(block: dict[str, Any] | None, status: str | None) -> StackValidationArgs:
+    bucket = policy_resource("aws:s3/bucket:Bucket", "data", {"bucket": "data-bucket"})
+    resources = [bucket]
+    if block is not None:
+        resources.append(
+            policy_resource(pol.PUBLIC_ACCESS_BLOCK, "data-pab", block, {"bucket": [bucket]})
+        )
+    if status is not None:
+        resources.append(
+            policy_resource(
+                pol.VERSIONINGS[0],
+                "data-versioning",
+                {"bucket": "data-bucket", "versioningConfiguration": {"status": status}},
+            )
+        )
+    return StackValidationArgs(resources)
+
+
+@pytest.mark.parametrize(
+    ("block", "status", "words"),
+    [
+        (None, "Enabled", "BucketPublicAccessBlock"),
+        ({**BLOCK_ALL, "restrictPublicBuckets": False}, "Enabled", "BucketPublicAccessBlock"),
+        (BLOCK_ALL, None, "Enabled"),
+        (BLOCK_ALL, "Suspended", "Enabled"),
+    ],
+)
+def test_bucket_policy_reports_public_or_unversioned(
+    block: dict[str, Any] | None, status: str | None, words: str
+) -> None:
+    """A bucket lacking a full public access block or enabled versioning is reported."""
+    found = violations(pol.buckets_private_and_versioned, bucket_stack(block, status))
+    assert len(found) == 1 and words in found[0], found
+
+
+def test_bucket_policy_passes_private_versioned_bucket() -> None:
+    """A bucket with all four public access flags and versioning Enabled passes."""
+    assert violations(pol.buckets_private_and_versioned, bucket_stack(BLOCK_ALL, "Enabled")) == []
+
+
+def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
+    return [policy_resource(r.typ, r.name, r.inputs) for r in evaluation.resources]
+
+
+@pytest.fixture(scope="module", params=stack_names())
+def stack_graph(request: pytest.FixtureRequest) -> tuple[str, list[PolicyResource]]:
+    return request.param, graph_resources(evaluate_stack(request.param))
+
+
+def test_program_graph_passes_every_policy(stack_graph: tuple[str, list[PolicyResource]]) -> None:
+    """Every resource of each committed stack's graph passes every resource and stack policy."""
+    stack, resources = stack_graph
+    assert len(resources) > 20
+    found = []
+    for name, (_, validate) in pol.RESOURCE_VALIDATIONS.items():
+        for r in resources:
+            args = ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, None)
+            found += [
+                f"{name}: {r.resource_type} {r.name}: {m}" for m in violations(validate, args)
+            ]
+    for name, (_, validate_stack) in pol.STACK_VALIDATIONS.items():
+        found += [
+            f"{name}: {m}" for m in violations(validate_stack, StackValidationArgs(resources))
+        ]
+    assert found == [], f"stack {stack}:\n" + "\n".join(found)
+
+
+def test_every_policy_is_mandatory() -> None:
+    """The pack's policies are all mandatory (a violation stops the preview)."""
+    from pulumi_policy import EnforcementLevel
+
+    assert {p.enforcement_level for p in pol.policies()} == {EnforcementLevel.MANDATORY}
+    assert len(pol.policies()) == len(pol.RESOURCE_VALIDATIONS) + len(pol.STACK_VALIDATIONS)
