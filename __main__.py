@@ -18,8 +18,20 @@ from dockyard.rails_ecs import Limits
 cfg = config.load()
 tags = cfg.base_tags
 
-vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [cfg.network.vpc_id]}])
-config.check_subnets_in_vpc(cfg.network, vpc_subnets.ids)
+# The VPC and subnets: from the config, or from another stack's outputs (networkStack).
+vpc_id: pulumi.Input[str]
+subnet_ids: pulumi.Input[list[str]]
+host_subnets: list[pulumi.Input[str]]
+host_count = cfg.docker_hosts.count if cfg.docker_hosts is not None else 0
+if cfg.network.network_stack is not None:
+    referenced = config.referenced_network(cfg.network.network_stack)
+    vpc_id, subnet_ids = referenced.vpc_id, referenced.subnet_ids
+    host_subnets = [referenced.subnet(i) for i in range(host_count)]
+else:
+    vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [cfg.network.vpc_id]}])
+    config.check_subnets_in_vpc(cfg.network, vpc_subnets.ids)
+    vpc_id, subnet_ids = cfg.network.vpc_id, list(cfg.network.subnet_ids)
+    host_subnets = list(cfg.network.subnet_ids)
 for cidr in cfg.network.world_open_admin_cidrs:
     pulumi.log.warn(
         f"adminCidrs lists {cidr}: SSH and the Docker API are open to the whole internet"
@@ -28,14 +40,14 @@ for cidr in cfg.network.world_open_admin_cidrs:
 network = ClusterNetwork(
     "cluster",
     {
-        "vpc_id": cfg.network.vpc_id,
+        "vpc_id": vpc_id,
         "name_prefix": cfg.name_prefix,
         "admin_cidrs": list(cfg.network.admin_cidrs),
         "tags": tags,
     },
 )
-pulumi.export("vpcId", cfg.network.vpc_id)
-pulumi.export("subnetIds", list(cfg.network.subnet_ids))
+pulumi.export("vpcId", vpc_id)
+pulumi.export("subnetIds", subnet_ids)
 pulumi.export("securityGroupId", network.security_group_id)
 
 if cfg.docker_hosts is not None:
@@ -45,7 +57,7 @@ if cfg.docker_hosts is not None:
         {
             "name_prefix": cfg.name_prefix,
             "count": hosts_cfg.count,
-            "subnet_ids": list(cfg.network.subnet_ids),
+            "subnet_ids": host_subnets,
             "security_group_id": network.security_group_id,
             "instance_type": hosts_cfg.instance_type,
             "root_volume_size": hosts_cfg.root_volume_size,
@@ -78,7 +90,7 @@ if cfg.rails is not None:
         {
             "name_prefix": cfg.name_prefix,
             "capacity": rails_cfg.capacity,
-            "vpc_id": cfg.network.vpc_id,
+            "vpc_id": vpc_id,
             "subnet_ids": list(rails_cfg.subnet_ids),
             "instance_type": rails_cfg.instance_type,
             "instance_count": rails_cfg.instance_count,
@@ -91,7 +103,7 @@ if cfg.rails is not None:
         {
             "name_prefix": cfg.name_prefix,
             "region": cfg.flocker.region,
-            "vpc_id": cfg.network.vpc_id,
+            "vpc_id": vpc_id,
             "subnet_ids": list(rails_cfg.subnet_ids),
             "cluster_arn": ecs.cluster_arn,
             "namespace_arn": ecs.namespace_arn,

@@ -174,8 +174,13 @@ class NetworkConfig:
     """Where the cluster lives and who may administer it."""
 
     vpc_id: str
+    """Empty when `network_stack` is set (the VPC comes from that stack's outputs)."""
     subnet_ids: tuple[str, ...]
+    """Empty when `network_stack` is set."""
     admin_cidrs: tuple[str, ...]
+    network_stack: str | None = None
+    """`dockyard:networkStack`: another project's stack whose outputs vpcId and subnetIds
+    give the VPC and subnets (see `referenced_network`)."""
 
     @property
     def world_open_admin_cidrs(self) -> tuple[str, ...]:
@@ -279,6 +284,30 @@ _NAME_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 
 
 def read_network(reader: Reader) -> NetworkConfig:
+    network_stack = reader.string("networkStack")
+    if network_stack is not None:
+        for key, is_set in (
+            ("vpcId", reader.is_set("vpcId")),
+            ("subnetIds", bool(reader.string_list("subnetIds"))),
+        ):
+            if is_set:
+                raise ConfigError(
+                    key,
+                    f"is set together with networkStack ({network_stack}), which supplies it",
+                    f"pulumi config rm {key}, or pulumi config rm networkStack",
+                )
+        if network_stack.count("/") != 2:
+            raise ConfigError(
+                "networkStack",
+                f"{network_stack!r} is not a fully qualified stack name",
+                "pulumi config set networkStack ORGANIZATION/PROJECT/STACK",
+            )
+        return NetworkConfig(
+            vpc_id="",
+            subnet_ids=(),
+            admin_cidrs=tuple(read_cidrs(reader, "adminCidrs")),
+            network_stack=network_stack,
+        )
     vpc_id = reader.require("vpcId", "pulumi config set vpcId vpc-0123456789abcdef0")
     _prefixed_ids(reader, "vpcId", "vpc-", [vpc_id])
     subnet_ids = reader.string_list("subnetIds")
@@ -295,6 +324,46 @@ def read_network(reader: Reader) -> NetworkConfig:
         vpc_id=vpc_id,
         subnet_ids=tuple(subnet_ids),
         admin_cidrs=tuple(read_cidrs(reader, "adminCidrs")),
+    )
+
+
+@dataclass(frozen=True)
+class ReferencedNetwork:
+    """The VPC and subnets read from `networkStack`'s outputs."""
+
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+
+    def subnet(self, index: int) -> pulumi.Output[str]:
+        """The subnet for the index-th resource placed round robin (index from 0)."""
+        return self.subnet_ids.apply(lambda ids: ids[index % len(ids)])
+
+
+def _referenced(stack: str, output: str, prefix: str, value: Any) -> Any:
+    values = value if isinstance(value, list) else [value]
+    if (
+        value is None
+        or value == []
+        or not all(isinstance(v, str) and v.startswith(prefix) for v in values)
+    ):
+        got = "does not have it" if value is None else f"has {value!r}"
+        raise ConfigError(
+            "networkStack",
+            f"stack {stack} must export {output} ({prefix}... ids) but {got}",
+            f"export {output} from {stack}, or set vpcId and subnetIds instead of networkStack",
+        )
+    return value
+
+
+def referenced_network(stack: str) -> ReferencedNetwork:
+    """vpcId and subnetIds from another stack's outputs (a StackReference); a missing or
+    malformed output stops the program with a ConfigError naming it."""
+    ref = pulumi.StackReference(f"network-{stack.replace('/', '-')}", stack_name=stack)
+    return ReferencedNetwork(
+        vpc_id=ref.get_output("vpcId").apply(lambda v: _referenced(stack, "vpcId", "vpc-", v)),
+        subnet_ids=ref.get_output("subnetIds").apply(
+            lambda v: _referenced(stack, "subnetIds", "subnet-", v)
+        ),
     )
 
 
@@ -434,7 +503,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             "railsSubnetIds",
             "needs at least two subnets (in two availability zones) for the load balancer",
             "pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
-            "(or list two in subnetIds)",
+            "(or list two in subnetIds; with networkStack, list them in railsSubnetIds)",
         )
     cidrs = reader.string_list("railsIngressCidrs") or ["0.0.0.0/0"]
     ingress: list[str] = []

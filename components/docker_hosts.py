@@ -7,6 +7,7 @@ certificate names them, and they survive an instance replacement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any, NotRequired, TypedDict
 
@@ -46,7 +47,7 @@ class DockerHostsArgs(TypedDict):
     """Hosts are named `<prefix>-1` .. `<prefix>-N` (the Name tag)."""
     count: int
     """How many hosts; the first is the control host."""
-    subnet_ids: list[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets to spread the hosts over (round robin)."""
     security_group_id: pulumi.Input[str]
     """The cluster security group."""

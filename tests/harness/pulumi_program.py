@@ -13,6 +13,7 @@ import json
 import runpy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -200,14 +201,17 @@ def evaluate(
     secret_keys: Sequence[str] = (),
     mocks: RecordingMocks | None = None,
     base: Mapping[str, Any] = BASE_CONFIG,
+    main: Path = REPO / "__main__.py",
+    project: str = PROJECT,
 ) -> Evaluation:
-    """Run __main__.py under mocks with `base` overlaid by `config` (None deletes a key)."""
+    """Run a Pulumi program (default: ours, __main__.py) under mocks with `base` overlaid
+    by `config` (None deletes a key)."""
     merged = {**base, **(config or {})}
     merged = {k: v for k, v in merged.items() if v is not None}
     mocks = mocks or RecordingMocks()
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
     )
     pulumi.runtime.set_all_config(_config_strings(merged), list(secret_keys))
     values: dict[str, Any] = {}
@@ -224,7 +228,7 @@ def evaluate(
 
     @pulumi.runtime.test  # type: ignore[misc]
     def program() -> Any:
-        runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(main), run_name="__main__")
         return asyncio.ensure_future(collect())
 
     program()
