@@ -213,3 +213,24 @@ def test_every_policy_is_mandatory() -> None:
 
     assert {p.enforcement_level for p in pol.policies()} == {EnforcementLevel.MANDATORY}
     assert len(pol.policies()) == len(pol.RESOURCE_VALIDATIONS) + len(pol.STACK_VALIDATIONS)
+
+
+def test_pack_starts_and_serves() -> None:
+    """policy/__main__.py builds the PolicyPack (pulumi-policy checks names and policies)
+    and starts its analyzer server, printing the port, as the Pulumi CLI expects."""
+    import subprocess
+
+    process = subprocess.Popen(
+        [sys.executable, "__main__.py"],
+        cwd=REPO / "policy",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), process.stderr.read() if process.stderr else port
+    finally:
+        process.kill()
+        process.wait()

@@ -1,0 +1,97 @@
+"""The committed stack files: typed against Pulumi.yaml's schema, documented in the README,
+different where real stacks differ, and bad values fail naming the key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import ConfigError
+from tests.harness.pulumi_program import PROJECT
+from tests.harness.stacks import STACKS_DIR, evaluate_stack, stack_config, stack_names
+from tests.harness.tools import REPO
+
+SCHEMA: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
+MAP_KEYS = ("tags", "ansibleExtraVars")
+"""Map-valued keys: Pulumi.yaml's config schema has no object type, so they are
+documented in the README only."""
+README = (REPO / "README.md").read_text()
+TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
+
+
+def stack_file(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())
+    config = document["config"]
+    assert isinstance(config, dict)
+    return config
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_stack_values_have_the_declared_types(stack: str) -> None:
+    """Every dockyard key in the stack file is declared in Pulumi.yaml and has its type."""
+    for full, value in stack_file(stack).items():
+        namespace, key = full.split(":", 1)
+        if namespace != PROJECT:
+            continue
+        if key in MAP_KEYS:
+            assert isinstance(value, dict), full
+            continue
+        assert key in SCHEMA, f"{full} is not declared in Pulumi.yaml"
+        expected = TYPES[SCHEMA[key]["type"]]
+        assert isinstance(value, expected) and not (expected is int and value is True), (
+            f"{full}: {value!r} is not a {SCHEMA[key]['type']}"
+        )
+
+
+def test_every_key_is_typed_documented_and_in_the_readme() -> None:
+    """Pulumi.yaml gives each key a type and a description; the README's table lists it."""
+    table = set(re.findall(r"^\| `([A-Za-z0-9]+)` \|", README, re.MULTILINE))
+    for key, schema in SCHEMA.items():
+        assert schema.get("type") in TYPES and schema.get("description"), key
+        assert key in table, f"README's config table lacks {key}"
+    for key in MAP_KEYS:
+        assert key in table, f"README's config table lacks {key}"
+
+
+def test_dev_and_prod_differ_like_real_stacks() -> None:
+    """prod has more, larger hosts, private addresses, other admin CIDRs and EC2 capacity."""
+    dev, prod = stack_file("dev"), stack_file("prod")
+    for key in ("hostCount", "instanceType", "adminCidrs", "publicIp", "railsCapacity"):
+        assert dev[f"dockyard:{key}"] != prod[f"dockyard:{key}"], key
+    assert prod["dockyard:hostCount"] > dev["dockyard:hostCount"]
+
+
+def test_readme_lists_every_stack_output() -> None:
+    """The README's outputs table names every output the prod stack (all flows on) exports,
+    and says which are secret, matching the program."""
+    evaluation = evaluate_stack("prod")
+    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| [^|]+ \| (yes|no) \|", README, re.MULTILINE))
+    assert set(evaluation.outputs) <= set(rows), set(evaluation.outputs) - set(rows)
+    for name in evaluation.outputs:
+        assert (rows[name] == "yes") == (name in evaluation.secret_outputs), name
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        ({"dockyard:hostCount": "many"}, "dockyard:hostCount", "whole number"),
+        ({"dockyard:rails": "sometimes"}, "dockyard:rails", "true or false"),
+        ({"dockyard:subnetIds": {"a": "subnet-1"}}, "dockyard:subnetIds", "list of strings"),
+        ({"dockyard:adminCidrs": ["office"]}, "dockyard:adminCidrs", "CIDR"),
+        ({"dockyard:railsCapacity": "spot"}, "dockyard:railsCapacity", "one of ec2, fargate"),
+        ({"dockyard:vpcId": None}, "dockyard:vpcId", "required"),
+        ({"dockyard:sshPublicKey": None}, "dockyard:sshPublicKey", "exactly one"),
+    ],
+)
+def test_bad_stack_config_names_the_key(change: dict[str, Any], key: str, words: str) -> None:
+    """The dev stack with one wrong-typed or missing required key fails naming that key."""
+    config = stack_config("dev")
+    values = {**config.values, **change}
+    values = {k: v for k, v in values.items() if v is not None}
+    with pytest.raises(ConfigError) as caught:
+        evaluate_stack("dev", replace(config, values=values))
+    assert str(caught.value).startswith(f"{key}: ") and words in str(caught.value)
