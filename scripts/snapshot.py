@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dockyard.files import FileSpec, write_files
-from tests.harness.stacks import SNAPSHOTS_DIR, snapshot, snapshot_path, stack_names
+from tests.harness.stacks import snapshot, snapshot_path, stack_names
 
 
 def main() -> int:
@@ -22,11 +22,12 @@ def main() -> int:
     if not stacks:
         print("snapshot: no stacks/Pulumi.<stack>.yaml found", file=sys.stderr)
         return 2
-    SNAPSHOTS_DIR.mkdir(exist_ok=True)
     contents = {snapshot_path(stack): snapshot(stack) for stack in stacks}
+    for path in contents:
+        path.parent.mkdir(exist_ok=True)
     write_files([FileSpec(path, content) for path, content in contents.items()])
     for path in contents:
-        print(f"wrote {path.relative_to(SNAPSHOTS_DIR.parent)}")
+        print(f"wrote {path.parent.name}/{path.name}")
     return 0
 
 

@@ -37,7 +37,7 @@ def stack_names() -> list[str]:
 
 
 @dataclass(frozen=True)
-class StackConfig:
+class StackValues:
     """A stack's configuration as the program receives it."""
 
     values: dict[str, Any]
@@ -55,7 +55,7 @@ def project_defaults() -> dict[str, Any]:
     return defaults
 
 
-def stack_config(stack: str, path: Path | None = None) -> StackConfig:
+def stack_config(stack: str, path: Path | None = None) -> StackValues:
     """Read a stack file: defaults first, the file's values over them, secure values secret."""
     path = path or STACKS_DIR / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text()) or {}
@@ -67,7 +67,7 @@ def stack_config(stack: str, path: Path | None = None) -> StackConfig:
             secret.append(key)
         else:
             values[key] = value
-    return StackConfig(values=values, secret_keys=tuple(sorted(secret)))
+    return StackValues(values=values, secret_keys=tuple(sorted(secret)))
 
 
 @contextlib.contextmanager
@@ -96,7 +96,7 @@ def _home_with_private_key(values: dict[str, Any]) -> Iterator[None]:
                 os.environ["HOME"] = old
 
 
-def evaluate_stack(stack: str, config: StackConfig | None = None) -> Evaluation:
+def evaluate_stack(stack: str, config: StackValues | None = None) -> Evaluation:
     """Run the program under mocks on a committed stack's configuration.
 
     The mocked EC2 answers that the VPC holds exactly the subnets the stack lists.
@@ -155,3 +155,16 @@ def snapshot(stack: str) -> str:
 
 def snapshot_path(stack: str) -> Path:
     return SNAPSHOTS_DIR / f"{stack}.json"
+
+
+def stale_snapshot(stack: str) -> str | None:
+    """Why snapshots/<stack>.json does not match the program (None when it does)."""
+    path = snapshot_path(stack)
+    if not path.is_file():
+        return f"snapshots/{stack}.json is missing: run `make snapshot` and commit snapshots/"
+    if path.read_text() != snapshot(stack):
+        return (
+            f"snapshots/{stack}.json is stale (the resource graph changed): run `make snapshot` "
+            "and commit snapshots/ so the change shows in the pull request"
+        )
+    return None

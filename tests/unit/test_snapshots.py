@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from tests.harness import stacks
 from tests.harness.pulumi_program import BASE_CONFIG, evaluate
-from tests.harness.stacks import (
-    SECRET_MARKER,
-    render,
-    snapshot,
-    snapshot_path,
-    stack_config,
-    stack_names,
-)
+from tests.harness.stacks import SECRET_MARKER, render, stack_config, stack_names
+from tests.harness.tools import REPO
+
+SCRIPT = REPO / "scripts" / "snapshot.py"
 
 STACKS = stack_names()
 
@@ -27,13 +27,33 @@ def test_there_are_dev_and_prod_stacks() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_committed_snapshot_is_current(stack: str) -> None:
     """The committed snapshot equals a fresh evaluation; stale ones name `make snapshot`."""
-    path = snapshot_path(stack)
-    assert path.is_file(), f"{path.name} is missing: run `make snapshot` and commit snapshots/"
-    fresh = snapshot(stack)
-    assert path.read_text() == fresh, (
-        f"snapshots/{stack}.json is stale (the resource graph changed): run `make snapshot` "
-        "and commit snapshots/ so the change shows in the pull request"
-    )
+    problem = stacks.stale_snapshot(stack)
+    assert problem is None, problem
+
+
+def test_stale_after_a_change_and_current_after_make_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack file change makes the committed snapshot stale (naming `make snapshot`);
+    the snapshot script (what `make snapshot` runs) makes it current again."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "snapshots").mkdir()
+    dev = (stacks.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    assert "dockyard:hostCount: 2\n" in dev
+    changed = dev.replace("dockyard:hostCount: 2\n", "dockyard:hostCount: 3\n")
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(changed)
+    shutil.copy(stacks.snapshot_path("dev"), tmp_path / "snapshots" / "dev.json")
+    monkeypatch.setattr(stacks, "STACKS_DIR", tmp_path / "stacks")
+    monkeypatch.setattr(stacks, "SNAPSHOTS_DIR", tmp_path / "snapshots")
+    problem = stacks.stale_snapshot("dev")
+    assert problem is not None and "run `make snapshot`" in problem
+    spec = importlib.util.spec_from_file_location("snapshot_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main() == 0
+    assert stacks.stale_snapshot("dev") is None
+    assert '"name": "dev-3"' in (tmp_path / "snapshots" / "dev.json").read_text()
 
 
 def test_changed_graph_changes_snapshot_and_evaluation_is_byte_identical() -> None:
@@ -46,9 +66,9 @@ def test_changed_graph_changes_snapshot_and_evaluation_is_byte_identical() -> No
     assert '"name": "my-prefix-4"' not in first
 
 
-def test_secret_values_are_masked(tmp_path: pytest.TempPathFactory) -> None:
+def test_secret_values_are_masked(tmp_path: Path) -> None:
     """A `secure:` config value never reaches the snapshot; the marker stands in its place."""
-    stack_file = tmp_path / "Pulumi.t.yaml"  # type: ignore[operator]
+    stack_file = tmp_path / "Pulumi.t.yaml"
     config = {k: v for k, v in BASE_CONFIG.items() if not k.startswith("dockyard:flocker")}
     config["dockyard:flockerAccessKeyId"] = {"secure": "v1:AAAA"}
     config["dockyard:flockerSecretAccessKey"] = {"secure": "v1:BBBB"}
