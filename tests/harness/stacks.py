@@ -131,13 +131,16 @@ def render(evaluation: Evaluation) -> str:
     """The graph as readable JSON: resources sorted by (type, name), secret inputs masked."""
     resources = []
     for r in sorted(evaluation.resources, key=lambda r: (r.typ, r.name)):
-        parent = r.parent.rsplit("::", 1)[-1] if r.parent else ""
-        parent_type = r.parent.split("::")[-2] if r.parent.count("::") >= 3 else ""
+        # the parent's own type and name (its URN's last type segment and name)
+        parent = ""
+        if r.parent.count("::") >= 3:
+            *_, qualified_type, parent_name = r.parent.split("::")
+            parent = f"{qualified_type.rsplit('$', 1)[-1]}::{parent_name}"
         resources.append(
             {
                 "type": r.typ,
                 "name": r.name,
-                "parent": f"{parent_type}::{parent}" if parent_type else parent,
+                "parent": parent,
                 "inputs": {k: _scrub(v, k in r.secret_inputs) for k, v in sorted(r.inputs.items())},
             }
         )
