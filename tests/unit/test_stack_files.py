@@ -65,10 +65,11 @@ def test_dev_and_prod_differ_like_real_stacks() -> None:
     assert prod["dockyard:hostCount"] > dev["dockyard:hostCount"]
 
 
-def test_readme_lists_every_stack_output() -> None:
-    """The README's outputs table names every output the prod stack (all flows on) exports,
-    and says which are secret, matching the program."""
-    evaluation = evaluate_stack("prod")
+@pytest.mark.parametrize("stack", stack_names())
+def test_readme_lists_every_stack_output(stack: str) -> None:
+    """The README's outputs table names every output the stack exports and says which are
+    secret, matching the program."""
+    evaluation = evaluate_stack(stack)
     rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| [^|]+ \| (yes|no) \|", README, re.MULTILINE))
     assert set(evaluation.outputs) <= set(rows), set(evaluation.outputs) - set(rows)
     for name in evaluation.outputs:
