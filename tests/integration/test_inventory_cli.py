@@ -273,14 +273,6 @@ def test_wrapper_is_a_dynamic_inventory(
         assert f"|--{address}" in graph.stdout
 
 
-def test_wrapper_passes_shellcheck() -> None:
-    """The wrapper is a shell script: shellcheck finds nothing."""
-    result = subprocess.run(
-        [require_tool("shellcheck"), str(WRAPPER)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,4 +1,4 @@
-"""The Rails flow's Dockerfiles and shell scripts pass hadolint and shellcheck."""
+"""Lint checks specific to the Rails flow (the repo-wide ones are in test_lint.py)."""
 
 from __future__ import annotations
 
@@ -12,35 +12,6 @@ from tests.harness.tools import REPO, require_tool
 pytestmark = pytest.mark.integration
 
 CONTAINERS = REPO / "containers"
-
-
-@pytest.mark.parametrize("dockerfile", ["rails/Dockerfile", "mysql/Dockerfile"])
-def test_hadolint_clean(dockerfile: str) -> None:
-    """hadolint reports nothing (not even info) for the image's Dockerfile."""
-    proc = subprocess.run(
-        [require_tool("hadolint"), "--failure-threshold", "info", str(CONTAINERS / dockerfile)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-@pytest.mark.parametrize(
-    "script",
-    ["rails/docker-entrypoint.sh", "mysql/docker-entrypoint.sh", "mysql/db-healthcheck.sh"],
-)
-def test_shellcheck_clean(script: str) -> None:
-    """shellcheck (all optional checks' default severity: style) finds nothing in the script."""
-    path: Path = CONTAINERS / script
-    assert path.stat().st_mode & 0o111, f"{script} must be executable"
-    proc = subprocess.run(
-        [require_tool("shellcheck"), "--severity=style", "--shell=bash", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_hadolint_catches_a_bad_dockerfile(tmp_path: Path) -> None:
