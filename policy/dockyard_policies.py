@@ -82,7 +82,9 @@ def _admin_ports(protocol: Any, from_port: Any, to_port: Any) -> list[int]:
         return list(ADMIN_PORTS)
     if str(protocol).lower() not in {"tcp", "6"}:
         return []
-    if not isinstance(from_port, int) or not isinstance(to_port, int):
+    # the engine hands numbers over as floats (22.0)
+    ports = (from_port, to_port)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in ports):
         return []
     return [p for p in ADMIN_PORTS if from_port <= p <= to_port]
 

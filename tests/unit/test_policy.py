@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidatio
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 
 from tests.harness.pulumi_program import Evaluation
-from tests.harness.stacks import evaluate_stack, stack_names
+from tests.harness.stacks import evaluate_stack, stack_config, stack_names
 from tests.harness.tools import REPO
 
 sys.path.insert(0, str(REPO / "policy"))
@@ -37,7 +38,7 @@ def violations(validate: Callable[..., None], args: Any) -> list[str]:
     return found
 
 
-def ingress_rule(cidr: str, port: int, protocol: str = "tcp") -> dict[str, Any]:
+def ingress_rule(cidr: str, port: float, protocol: str = "tcp") -> dict[str, Any]:
     key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
     return {key: cidr, "fromPort": port, "toPort": port, "ipProtocol": protocol, "tags": TAGS}
 
@@ -55,6 +56,8 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      ingress_rule("198.51.100.0/24", 22), ingress_rule("0.0.0.0/0", 22), "22"),
     ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
      ingress_rule("0.0.0.0/0", 80), ingress_rule("::/0", 2376), "2376"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,  # the engine's numbers are floats
+     ingress_rule("0.0.0.0/0", 443.0), ingress_rule("0.0.0.0/0", 22.0), "22"),
     ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
      ingress_rule("10.0.0.0/8", 0, "-1"), ingress_rule("0.0.0.0/0", 0, "-1"), "3306"),
     ("no-admin-port-open-to-world", pol.SG_RULE,
@@ -189,10 +192,8 @@ def stack_graph(request: pytest.FixtureRequest) -> tuple[str, list[PolicyResourc
     return request.param, graph_resources(evaluate_stack(request.param))
 
 
-def test_program_graph_passes_every_policy(stack_graph: tuple[str, list[PolicyResource]]) -> None:
-    """Every resource of each committed stack's graph passes every resource and stack policy."""
-    stack, resources = stack_graph
-    assert len(resources) > 20
+def policy_violations(resources: list[PolicyResource]) -> list[str]:
+    """Every violation of every resource and stack policy in a recorded graph."""
     found = []
     for name, (_, validate) in pol.RESOURCE_VALIDATIONS.items():
         for r in resources:
@@ -204,7 +205,34 @@ def test_program_graph_passes_every_policy(stack_graph: tuple[str, list[PolicyRe
         found += [
             f"{name}: {m}" for m in violations(validate_stack, StackValidationArgs(resources))
         ]
+    return found
+
+
+def test_program_graph_passes_every_policy(stack_graph: tuple[str, list[PolicyResource]]) -> None:
+    """Every resource of each committed stack's graph passes every resource and stack policy."""
+    stack, resources = stack_graph
+    assert len(resources) > 20
+    found = policy_violations(resources)
     assert found == [], f"stack {stack}:\n" + "\n".join(found)
+
+
+def test_policies_find_violations_in_a_recorded_graph() -> None:
+    """Run over a recorded graph, the pack does report a problem: SSH open to the world."""
+    evaluation = evaluate_stack("dev", replace(stack_config("dev"), values={
+        **stack_config("dev").values, "dockyard:adminCidrs": ["0.0.0.0/0"]}))  # fmt: skip
+    found = policy_violations(graph_resources(evaluation))
+    assert found and all(f.startswith("no-admin-port-open-to-world: ") for f in found), found
+
+
+def test_consumer_example_passes_every_policy() -> None:
+    """The example consumer, fed our outputs, also passes the pack (tags, no open ports)."""
+    from tests.unit.test_stack_references import run_consumer
+
+    ours = evaluate_stack("dev")
+    consumer = run_consumer(ours.outputs, ours.secret_outputs)
+    resources = graph_resources(consumer)
+    assert any(r.resource_type == pol.SG_INGRESS_RULE for r in resources)
+    assert policy_violations(resources) == []
 
 
 def test_every_policy_is_mandatory() -> None:
