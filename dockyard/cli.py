@@ -23,7 +23,9 @@ class UsageError(Exception):
 def _subcommands() -> list[Register]:
     # Imported here so `dockyard --help` stays fast and each subcommand's
     # dependencies load only when it is registered.
-    registered: list[Register] = []
+    from dockyard.fio.cli import register as register_bench
+
+    registered: list[Register] = [register_bench]
     return registered
 
 
