@@ -84,13 +84,13 @@ def raw_request(port: int, method: str, path: str) -> tuple[int, bytes]:
 
 
 @dataclass(frozen=True)
-class TestCA:
+class LocalCA:
     ca_file: Path
     cert_file: Path
     key_file: Path
 
 
-def make_test_ca(directory: Path) -> TestCA:
+def make_test_ca(directory: Path) -> LocalCA:
     """A CA and a server certificate for 127.0.0.1, written as PEM files."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -147,7 +147,7 @@ def make_test_ca(directory: Path) -> TestCA:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    ca = TestCA(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    ca = LocalCA(directory / "ca.pem", directory / "server.pem", directory / "server.key")
     ca.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     ca.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     ca.key_file.write_bytes(
@@ -161,7 +161,7 @@ def make_test_ca(directory: Path) -> TestCA:
 
 
 @contextlib.contextmanager
-def file_server(root: Path, ca: TestCA | None = None) -> Iterator[str]:
+def file_server(root: Path, ca: LocalCA | None = None) -> Iterator[str]:
     """A static file server over root (HTTPS with the test CA's cert when given)."""
 
     class Quiet(SimpleHTTPRequestHandler):
