@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,7 +261,7 @@ def agent_yml_for(inventory: Inventory, dataset: FlockerDataset) -> str:
 def render(inventory: Inventory, fmt: str) -> str:
     """Render in one of FORMATS."""
     try:
-        renderer = FORMATS[fmt]
+        renderer: Callable[[Inventory], str] = FORMATS[fmt]
     except KeyError:
         raise InventoryError(
             f"unknown inventory format {fmt!r}: use one of {', '.join(FORMATS)}"
@@ -269,4 +269,8 @@ def render(inventory: Inventory, fmt: str) -> str:
     return renderer(inventory)
 
 
-FORMATS: Mapping[str, Any] = {"ini": render_ini, "yaml": render_yaml, "json": render_json}
+FORMATS: Mapping[str, Callable[[Inventory], str]] = {
+    "ini": render_ini,
+    "yaml": render_yaml,
+    "json": render_json,
+}

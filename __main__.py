@@ -1,0 +1,69 @@
+"""dockyard: read the stack config, build the components, export the outputs.
+
+Stack outputs are a public contract (README, "Stack outputs"): stable names,
+secrets marked secret.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from components import config
+from components.ansible_run import AnsibleRun
+from components.docker_hosts import DockerHosts
+from components.network import ClusterNetwork
+
+cfg = config.load()
+tags = cfg.base_tags
+
+vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [cfg.network.vpc_id]}])
+config.check_subnets_in_vpc(cfg.network, vpc_subnets.ids)
+for cidr in cfg.network.world_open_admin_cidrs:
+    pulumi.log.warn(
+        f"adminCidrs lists {cidr}: SSH and the Docker API are open to the whole internet"
+    )
+
+network = ClusterNetwork(
+    "cluster",
+    {
+        "vpc_id": cfg.network.vpc_id,
+        "name_prefix": cfg.name_prefix,
+        "admin_cidrs": list(cfg.network.admin_cidrs),
+        "tags": tags,
+    },
+)
+pulumi.export("vpcId", cfg.network.vpc_id)
+pulumi.export("subnetIds", list(cfg.network.subnet_ids))
+pulumi.export("securityGroupId", network.security_group_id)
+
+if cfg.docker_hosts is not None:
+    hosts_cfg = cfg.docker_hosts
+    hosts = DockerHosts(
+        "docker",
+        {
+            "name_prefix": cfg.name_prefix,
+            "count": hosts_cfg.count,
+            "subnet_ids": list(cfg.network.subnet_ids),
+            "security_group_id": network.security_group_id,
+            "instance_type": hosts_cfg.instance_type,
+            "root_volume_size": hosts_cfg.root_volume_size,
+            "ami_id": hosts_cfg.ami_id,
+            "key_name": hosts_cfg.key_name,
+            "ssh_public_key": hosts_cfg.ssh_public_key,
+            "public_ip": hosts_cfg.public_ip,
+            "tags": tags,
+        },
+    )
+    ansible = AnsibleRun(
+        "ansible",
+        {
+            "hosts": hosts.hosts,
+            "ansible": cfg.ansible,
+            "flocker": cfg.flocker,
+            "depends_on": list(hosts.instances),
+        },
+    )
+    pulumi.export("hosts", hosts.hosts)
+    pulumi.export("dockerTls", hosts.docker_tls)
+    pulumi.export("inventoryIni", ansible.inventory_ini)
+    pulumi.export("inventoryYaml", ansible.inventory_yaml)
+    pulumi.export("agentYml", ansible.agent_yml)

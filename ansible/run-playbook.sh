@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Run by the AnsibleRun component's Command (pulumi-command, local), from the project
+# directory. Everything comes from the environment, never argv:
+#   DOCKYARD_INVENTORY     inventory (INI) text
+#   DOCKYARD_AGENT_YML     Flocker agent.yml text (secret)
+#   DOCKYARD_PLAYBOOK      playbook path
+#   DOCKYARD_PRIVATE_KEY   SSH private key path
+#   DOCKYARD_KNOWN_HOSTS   per-stack known_hosts file (host keys accepted on first use)
+#   DOCKYARD_EXTRA_VARS    JSON object of extra variables (optional)
+# The files are written to a private temp directory (0700, files 0600) and removed
+# when the run ends, however it ends.
+set -Eeuo pipefail
+
+log() { printf 'dockyard-ansible: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+for var in DOCKYARD_INVENTORY DOCKYARD_AGENT_YML DOCKYARD_PLAYBOOK DOCKYARD_PRIVATE_KEY DOCKYARD_KNOWN_HOSTS; do
+  [[ -n "${!var:-}" ]] || die "$var is not set (this script is run by dockyard's AnsibleRun component)"
+done
+
+key=${DOCKYARD_PRIVATE_KEY/#\~/$HOME}
+known_hosts=${DOCKYARD_KNOWN_HOSTS/#\~/$HOME}
+[[ -f "$DOCKYARD_PLAYBOOK" ]] || die "playbook $DOCKYARD_PLAYBOOK does not exist"
+[[ -r "$key" ]] || die "private key $key is not readable"
+
+# Use the project's virtualenv when ansible-playbook is not on PATH already.
+if ! command -v ansible-playbook >/dev/null 2>&1 && [[ -x .venv/bin/ansible-playbook ]]; then
+  PATH="$PWD/.venv/bin:$PATH"
+fi
+command -v ansible-playbook >/dev/null 2>&1 || die "ansible-playbook not found: run make venv"
+
+umask 077
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")
+trap 'rm -rf -- "$workdir"' EXIT
+
+printf '%s\n' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
+printf '%s\n' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"
+printf '%s\n' "${DOCKYARD_EXTRA_VARS:-"{}"}" >"$workdir/extra-vars.json"
+mkdir -p -- "$(dirname -- "$known_hosts")"
+
+export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-ansible/ansible.cfg}
+export ANSIBLE_HOST_KEY_CHECKING=True
+export ANSIBLE_SSH_COMMON_ARGS="-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$known_hosts"
+export ANSIBLE_SSH_CONTROL_PATH_DIR="$workdir/cp"
+export ANSIBLE_LOCAL_TEMP="$workdir/tmp"
+
+log "running $DOCKYARD_PLAYBOOK"
+ansible-playbook \
+  --key-file "$key" \
+  -i "$workdir/inventory" \
+  "$DOCKYARD_PLAYBOOK" \
+  --extra-vars "flocker_agent_yml_path=$workdir/agent.yml" \
+  --extra-vars "@$workdir/extra-vars.json"

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources: each wires dockyard/'s pure functions to resources."""

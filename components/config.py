@@ -1,0 +1,411 @@
+"""The stack's configuration: one typed, validated object read from `pulumi.Config`.
+
+Every problem stops the program with one message that names the key and the fix
+(`ConfigError`, a `pulumi.RunError`, so `pulumi up` prints it without a traceback).
+Keys live in the `dockyard` namespace and are documented in Pulumi.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pulumi
+
+from dockyard.netrules import CIDR_EXAMPLE, normalize_cidr, open_to_world
+
+NAMESPACE = "dockyard"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+T = TypeVar("T")
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration; the message names the key and the fix."""
+
+    def __init__(self, key: str, problem: str, fix: str) -> None:
+        self.key = f"{NAMESPACE}:{key}"
+        super().__init__(f"{self.key}: {problem}. Fix: {fix}")
+
+
+class Reader:
+    """Typed getters over `pulumi.Config` that raise ConfigError naming the key."""
+
+    def __init__(self, config: pulumi.Config | None = None) -> None:
+        self.config = config or pulumi.Config(NAMESPACE)
+
+    def string(self, key: str, default: str | None = None) -> str | None:
+        value = self.config.get(key)
+        if value is None or value.strip() == "":
+            return default
+        return value.strip()
+
+    def require(self, key: str, fix: str) -> str:
+        value = self.string(key)
+        if value is None:
+            raise ConfigError(key, "is required but not set", fix)
+        return value
+
+    def integer(
+        self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        raw = self.string(key)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(
+                key, f"must be a whole number, not {raw!r}", f"pulumi config set {key} {default}"
+            ) from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(
+                key,
+                f"must be at least {minimum} (got {value})",
+                f"pulumi config set {key} {minimum}",
+            )
+        if maximum is not None and value > maximum:
+            raise ConfigError(
+                key,
+                f"must be at most {maximum} (got {value})",
+                f"pulumi config set {key} {maximum}",
+            )
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        raw = self.string(key)
+        if raw is None:
+            return default
+        lowered = raw.lower()
+        if lowered in {"true", "yes", "1"}:
+            return True
+        if lowered in {"false", "no", "0"}:
+            return False
+        raise ConfigError(
+            key, f"must be true or false, not {raw!r}", f"pulumi config set {key} true"
+        )
+
+    def choice(self, key: str, choices: Sequence[str], default: str) -> str:
+        value = self.string(key, default)
+        assert value is not None
+        if value not in choices:
+            raise ConfigError(
+                key,
+                f"must be one of {', '.join(choices)} (got {value!r})",
+                f"pulumi config set {key} {default}",
+            )
+        return value
+
+    def _object(self, key: str) -> Any:
+        try:
+            return self.config.get_object(key)
+        except (pulumi.config.ConfigTypeError, ValueError):
+            raise ConfigError(
+                key, "is not valid YAML/JSON", f"pulumi config set --path '{key}[0]' VALUE"
+            ) from None
+
+    def string_list(self, key: str, default: Sequence[str] = ()) -> list[str]:
+        value = self._object(key)
+        if value is None:
+            return list(default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(
+                key,
+                "must be a list of strings",
+                f"pulumi config set --path '{key}[0]' VALUE (one entry per index)",
+            )
+        return list(value)
+
+    def string_map(self, key: str) -> dict[str, str]:
+        value = self._object(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(
+                key, "must be a map of strings", f"pulumi config set --path '{key}.NAME' VALUE"
+            )
+        return dict(value)
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self._object(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(key, "must be a map", f"pulumi config set --path '{key}.NAME' VALUE")
+        return dict(value)
+
+    def secret(self, key: str) -> pulumi.Output[str] | None:
+        if self.string(key) is None:
+            return None
+        return self.config.require_secret(key)
+
+    def is_set(self, key: str) -> bool:
+        return self.string(key) is not None
+
+
+def _prefixed_ids(reader: Reader, key: str, prefix: str, values: Sequence[str]) -> None:
+    for value in values:
+        if not value.startswith(prefix):
+            raise ConfigError(
+                key, f"{value!r} is not an id of the form {prefix}...", f"use ids like {prefix}0abc"
+            )
+
+
+def read_cidrs(reader: Reader, key: str) -> list[str]:
+    cidrs: list[str] = []
+    for value in reader.string_list(key):
+        try:
+            cidrs.append(normalize_cidr(value))
+        except ValueError as err:
+            raise ConfigError(key, str(err), CIDR_EXAMPLE) from None
+    return cidrs
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Where the cluster lives and who may administer it."""
+
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    admin_cidrs: tuple[str, ...]
+
+    @property
+    def world_open_admin_cidrs(self) -> tuple[str, ...]:
+        return tuple(c for c in self.admin_cidrs if open_to_world(c))
+
+
+@dataclass(frozen=True)
+class DockerHostsConfig:
+    """Flow 1: the Docker hosts (what Docker Machine's amazonec2 driver made)."""
+
+    count: int
+    instance_type: str
+    ami_id: str | None
+    key_name: str | None
+    ssh_public_key: str | None
+    root_volume_size: int
+    public_ip: bool
+
+
+@dataclass(frozen=True)
+class AnsibleConfig:
+    """How the hosts are handed to Ansible."""
+
+    run: bool
+    playbook: str
+    """Relative to the project directory (or absolute)."""
+    user: str
+    address: str
+    """`public` or `private`: the address Ansible connects to."""
+    private_key_path: str | None
+    known_hosts_file: str
+    extra_vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlockerConfig:
+    """The `dataset` section of Flocker's agent.yml."""
+
+    region: str
+    zone: str | None
+    """None: the control host's availability zone."""
+    access_key_id: pulumi.Output[str] | None
+    secret_access_key: pulumi.Output[str] | None
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the program reads from the stack's configuration."""
+
+    project: str
+    stack: str
+    name_prefix: str
+    tags: Mapping[str, str]
+    network: NetworkConfig
+    docker_hosts: DockerHostsConfig | None
+    ansible: AnsibleConfig
+    flocker: FlockerConfig
+
+    @property
+    def base_tags(self) -> dict[str, str]:
+        """Tags every taggable resource carries."""
+        return {
+            "Project": self.project,
+            "Stack": self.stack,
+            "ManagedBy": "pulumi",
+            **self.tags,
+        }
+
+
+_NAME_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+
+
+def read_network(reader: Reader) -> NetworkConfig:
+    vpc_id = reader.require("vpcId", "pulumi config set vpcId vpc-0123456789abcdef0")
+    _prefixed_ids(reader, "vpcId", "vpc-", [vpc_id])
+    subnet_ids = reader.string_list("subnetIds")
+    if not subnet_ids:
+        raise ConfigError(
+            "subnetIds",
+            "needs at least one subnet of the VPC",
+            "pulumi config set --path 'subnetIds[0]' subnet-0123456789abcdef0",
+        )
+    _prefixed_ids(reader, "subnetIds", "subnet-", subnet_ids)
+    if len(set(subnet_ids)) != len(subnet_ids):
+        raise ConfigError("subnetIds", "lists a subnet twice", "list each subnet once")
+    return NetworkConfig(
+        vpc_id=vpc_id,
+        subnet_ids=tuple(subnet_ids),
+        admin_cidrs=tuple(read_cidrs(reader, "adminCidrs")),
+    )
+
+
+def check_subnets_in_vpc(network: NetworkConfig, vpc_subnet_ids: Sequence[str]) -> None:
+    """Every configured subnet must be one of the VPC's (as EC2 lists them)."""
+    known = set(vpc_subnet_ids)
+    for subnet in network.subnet_ids:
+        if subnet not in known:
+            raise ConfigError(
+                "subnetIds",
+                f"{subnet} is not a subnet of {network.vpc_id} (its subnets: "
+                f"{', '.join(sorted(known)) or 'none'})",
+                "list subnets of that VPC, or set vpcId to the VPC the subnets are in",
+            )
+
+
+def read_docker_hosts(reader: Reader) -> DockerHostsConfig | None:
+    if not reader.boolean("dockerHosts", True):
+        return None
+    key_name = reader.string("keyName")
+    public_key = reader.string("sshPublicKey")
+    if bool(key_name) == bool(public_key):
+        raise ConfigError(
+            "sshPublicKey",
+            "set exactly one of sshPublicKey (a key pair is created) or keyName (an existing "
+            "EC2 key pair)",
+            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"',
+        )
+    if public_key and not re.match(
+        r"^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+", public_key
+    ):
+        raise ConfigError(
+            "sshPublicKey",
+            "is not an OpenSSH public key",
+            "paste the one line of a .pub file (ssh-ed25519 AAAA... or ssh-rsa AAAA...)",
+        )
+    ami_id = reader.string("amiId")
+    if ami_id:
+        _prefixed_ids(reader, "amiId", "ami-", [ami_id])
+    return DockerHostsConfig(
+        count=reader.integer("hostCount", 3, minimum=1, maximum=100),
+        instance_type=reader.string("instanceType", "t3.medium") or "t3.medium",
+        ami_id=ami_id,
+        key_name=key_name,
+        ssh_public_key=public_key,
+        root_volume_size=reader.integer("rootVolumeSize", 30, minimum=8, maximum=16384),
+        public_ip=reader.boolean("publicIp", True),
+    )
+
+
+def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) -> AnsibleConfig:
+    run = reader.boolean("runAnsible", True) and hosts is not None
+    playbook = reader.string("playbook", "ansible/site.yml") or "ansible/site.yml"
+    address = reader.choice("ansibleAddress", ("public", "private"), "public")
+    key_path = reader.string("sshPrivateKeyPath")
+    if run:
+        playbook_path = Path(playbook) if Path(playbook).is_absolute() else PROJECT_DIR / playbook
+        if not playbook_path.is_file():
+            raise ConfigError(
+                "playbook",
+                f"{playbook} does not exist",
+                "point it at a playbook file (relative to the project directory), e.g. "
+                "ansible/site.yml",
+            )
+        if key_path is None:
+            raise ConfigError(
+                "sshPrivateKeyPath",
+                "is required when runAnsible is true (Ansible logs in with it)",
+                "pulumi config set sshPrivateKeyPath ~/.ssh/id_ed25519, or runAnsible false",
+            )
+        if not Path(key_path).expanduser().is_file():
+            raise ConfigError(
+                "sshPrivateKeyPath",
+                f"{key_path} does not exist",
+                "point it at the private key matching sshPublicKey / keyName",
+            )
+        if address == "public" and hosts is not None and not hosts.public_ip:
+            raise ConfigError(
+                "ansibleAddress",
+                "is public but publicIp is false, so the hosts have no public address",
+                "pulumi config set ansibleAddress private (run Ansible from inside the VPC), "
+                "or publicIp true",
+            )
+    return AnsibleConfig(
+        run=run,
+        playbook=playbook,
+        user=reader.string("ansibleUser", "ubuntu") or "ubuntu",
+        address=address,
+        private_key_path=key_path,
+        known_hosts_file=reader.string("knownHostsFile", f"~/.ssh/dockyard-{stack}.known_hosts")
+        or "",
+        extra_vars=reader.mapping("ansibleExtraVars"),
+    )
+
+
+def read_flocker(reader: Reader) -> FlockerConfig:
+    region = reader.string("flockerRegion") or pulumi.Config("aws").get("region")
+    if not region:
+        raise ConfigError(
+            "flockerRegion",
+            "is not set and neither is aws:region",
+            "pulumi config set aws:region us-east-1 (or dockyard:flockerRegion)",
+        )
+    zone = reader.string("flockerZone")
+    if zone and not (len(zone) == 1 or zone.startswith(region)):
+        raise ConfigError(
+            "flockerZone",
+            f"{zone} is not a zone of {region}",
+            f"use a zone letter (a) or a zone of {region} ({region}a)",
+        )
+    access = reader.secret("flockerAccessKeyId")
+    secret = reader.secret("flockerSecretAccessKey")
+    if (access is None) != (secret is None):
+        missing = "flockerSecretAccessKey" if secret is None else "flockerAccessKeyId"
+        raise ConfigError(
+            missing,
+            "is needed with its pair: set both Flocker credentials or neither (then "
+            "Flocker uses the instance role)",
+            f"pulumi config set --secret {missing} VALUE",
+        )
+    return FlockerConfig(region=region, zone=zone, access_key_id=access, secret_access_key=secret)
+
+
+def load() -> StackConfig:
+    """Read and validate the whole stack configuration."""
+    reader = Reader()
+    prefix = reader.string("namePrefix", "my-prefix") or "my-prefix"
+    if not _NAME_PREFIX.match(prefix):
+        raise ConfigError(
+            "namePrefix",
+            f"{prefix!r} is not a usable name prefix",
+            "use letters, digits and dashes, at most 32, e.g. my-prefix",
+        )
+    stack = pulumi.get_stack()
+    hosts = read_docker_hosts(reader)
+    return StackConfig(
+        project=pulumi.get_project(),
+        stack=stack,
+        name_prefix=prefix,
+        tags=reader.string_map("tags"),
+        network=read_network(reader),
+        docker_hosts=hosts,
+        ansible=read_ansible(reader, stack, hosts),
+        flocker=read_flocker(reader),
+    )

@@ -1,0 +1,251 @@
+"""N Docker hosts on EC2, as Docker Machine's amazonec2 driver made them.
+
+Each host gets its own network interface (and Elastic IP when public) before the
+instance exists, so its addresses are known in advance: the engine's TLS server
+certificate names them, and they survive an instance replacement.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_tls as tls
+
+from dockyard.cloudinit import DOCKER_TLS_PORT, DockerTls, render_user_data
+from dockyard.inventory import CONTROL_ROLE
+
+UBUNTU_OWNER = "099720109477"  # Canonical
+UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"
+CERT_VALIDITY_HOURS = 3 * 365 * 24
+CERT_EARLY_RENEWAL_HOURS = 30 * 24
+
+
+def _user_data(host_name: str, pems: list[str]) -> str:
+    return render_user_data(host_name, DockerTls(pems[0], pems[1], pems[2]))
+
+
+def _host_record(host_name: str, role: str, values: list[Any]) -> dict[str, Any]:
+    """One entry of the `hosts` stack output."""
+    instance_id, private_ip, public_ip, zone, address = values
+    return {
+        "name": host_name,
+        "role": role,
+        "instanceId": instance_id,
+        "privateIp": private_ip,
+        "publicIp": public_ip,
+        "availabilityZone": zone,
+        "dockerHost": f"tcp://{address}:{DOCKER_TLS_PORT}",
+    }
+
+
+class DockerHostsArgs(TypedDict):
+    name_prefix: str
+    """Hosts are named `<prefix>-1` .. `<prefix>-N` (the Name tag)."""
+    count: int
+    """How many hosts; the first is the control host."""
+    subnet_ids: list[str]
+    """Subnets to spread the hosts over (round robin)."""
+    security_group_id: pulumi.Input[str]
+    """The cluster security group."""
+    instance_type: str
+    """EC2 instance type."""
+    root_volume_size: int
+    """Root volume size in GiB (gp3, encrypted)."""
+    ami_id: NotRequired[str | None]
+    """AMI to use; default: the newest Ubuntu LTS amd64 image from Canonical."""
+    key_name: NotRequired[str | None]
+    """An existing EC2 key pair."""
+    ssh_public_key: NotRequired[str | None]
+    """An OpenSSH public key: a key pair is created from it."""
+    public_ip: NotRequired[bool]
+    """Give each host an Elastic IP (default true)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for every resource."""
+
+
+class DockerHosts(pulumi.ComponentResource):
+    """The hosts plus the TLS material their engines and clients use."""
+
+    hosts: pulumi.Output[list[dict[str, Any]]]
+    """Per host: name, role, instanceId, publicIp, privateIp, availabilityZone, dockerHost."""
+    instances: list[aws.ec2.Instance]
+    docker_tls: pulumi.Output[dict[str, str]]
+    """Client TLS material (secret): caPem, certPem, keyPem."""
+
+    def __init__(
+        self, name: str, args: DockerHostsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dockyard:docker_hosts:DockerHosts", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.get("tags", {})
+        prefix = args["name_prefix"]
+        public = args.get("public_ip", True)
+
+        ami = (
+            args.get("ami_id")
+            or aws.ec2.get_ami_output(
+                most_recent=True,
+                owners=[UBUNTU_OWNER],
+                filters=[
+                    {"name": "name", "values": [UBUNTU_AMI_NAME]},
+                    {"name": "architecture", "values": ["x86_64"]},
+                    {"name": "virtualization-type", "values": ["hvm"]},
+                ],
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            ).id
+        )
+
+        key_name: pulumi.Input[str] | None = args.get("key_name")
+        if args.get("ssh_public_key"):
+            key_pair = aws.ec2.KeyPair(
+                f"{name}-key",
+                key_name_prefix=f"{prefix}-",
+                public_key=args["ssh_public_key"],
+                tags=tags,
+                opts=child,
+            )
+            key_name = key_pair.key_name
+
+        ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+        ca_cert = tls.SelfSignedCert(
+            f"{name}-ca-cert",
+            private_key_pem=ca_key.private_key_pem,
+            is_ca_certificate=True,
+            subject={"common_name": f"{prefix} Docker CA", "organization": "dockyard"},
+            validity_period_hours=CERT_VALIDITY_HOURS,
+            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
+            allowed_uses=["cert_signing", "crl_signing", "digital_signature"],
+            opts=child,
+        )
+        client_key = tls.PrivateKey(
+            f"{name}-client-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+        )
+        client_cert = self._sign(
+            f"{name}-client",
+            client_key,
+            ca_key,
+            ca_cert,
+            common_name="dockyard-client",
+            uses=["digital_signature", "key_encipherment", "client_auth"],
+        )
+
+        self.instances = []
+        hosts: list[pulumi.Output[dict[str, Any]]] = []
+        for index in range(1, args["count"] + 1):
+            host_name = f"{prefix}-{index}"
+            role = CONTROL_ROLE if index == 1 else "agent"
+            eni = aws.ec2.NetworkInterface(
+                f"{name}-eni-{index}",
+                subnet_id=args["subnet_ids"][(index - 1) % len(args["subnet_ids"])],
+                security_groups=[args["security_group_id"]],
+                description=f"{host_name} primary interface",
+                tags={**tags, "Name": host_name},
+                opts=child,
+            )
+            public_ip: pulumi.Output[str] | None = None
+            if public:
+                eip = aws.ec2.Eip(
+                    f"{name}-eip-{index}",
+                    domain="vpc",
+                    network_interface=eni.id,
+                    tags={**tags, "Name": host_name},
+                    opts=child,
+                )
+                public_ip = eip.public_ip
+            server_key = tls.PrivateKey(
+                f"{name}-server-key-{index}", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+            )
+            addresses: list[pulumi.Input[str]] = [eni.private_ip, "127.0.0.1"]
+            if public_ip is not None:
+                addresses.append(public_ip)
+            server_cert = self._sign(
+                f"{name}-server-{index}",
+                server_key,
+                ca_key,
+                ca_cert,
+                common_name=host_name,
+                uses=["digital_signature", "key_encipherment", "server_auth"],
+                ip_addresses=addresses,
+                dns_names=[host_name, "localhost"],
+            )
+            user_data: pulumi.Output[str] = pulumi.Output.secret(
+                pulumi.Output.all(
+                    ca_cert.cert_pem, server_cert.cert_pem, server_key.private_key_pem
+                ).apply(partial(_user_data, host_name))
+            )
+            instance = aws.ec2.Instance(
+                f"{name}-host-{index}",
+                ami=ami,
+                instance_type=args["instance_type"],
+                key_name=key_name,
+                primary_network_interface={
+                    "network_interface_id": eni.id,
+                    "delete_on_termination": False,
+                },
+                user_data=user_data,
+                user_data_replace_on_change=True,
+                metadata_options={
+                    "http_endpoint": "enabled",
+                    "http_tokens": "required",
+                    "http_put_response_hop_limit": 1,
+                },
+                root_block_device={
+                    "volume_type": "gp3",
+                    "volume_size": args["root_volume_size"],
+                    "encrypted": True,
+                    "delete_on_termination": True,
+                    "tags": {**tags, "Name": f"{host_name}-root"},
+                },
+                tags={**tags, "Name": host_name, "Role": role},
+                # The interface can be attached to one instance at a time.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            )
+            self.instances.append(instance)
+            address = public_ip if public_ip is not None else eni.private_ip
+            hosts.append(
+                pulumi.Output.all(
+                    instance.id, eni.private_ip, public_ip, instance.availability_zone, address
+                ).apply(partial(_host_record, host_name, role))
+            )
+        self.hosts = pulumi.Output.all(*hosts).apply(list)
+        self.docker_tls = pulumi.Output.secret(
+            pulumi.Output.all(
+                ca_cert.cert_pem, client_cert.cert_pem, client_key.private_key_pem
+            ).apply(lambda pems: {"caPem": pems[0], "certPem": pems[1], "keyPem": pems[2]})
+        )
+        self.register_outputs({"hosts": self.hosts, "dockerTls": self.docker_tls})
+
+    def _sign(
+        self,
+        name: str,
+        key: tls.PrivateKey,
+        ca_key: tls.PrivateKey,
+        ca_cert: tls.SelfSignedCert,
+        *,
+        common_name: str,
+        uses: list[str],
+        ip_addresses: list[pulumi.Input[str]] | None = None,
+        dns_names: list[str] | None = None,
+    ) -> tls.LocallySignedCert:
+        child = pulumi.ResourceOptions(parent=self)
+        request = tls.CertRequest(
+            f"{name}-csr",
+            private_key_pem=key.private_key_pem,
+            subject={"common_name": common_name, "organization": "dockyard"},
+            ip_addresses=ip_addresses,
+            dns_names=dns_names,
+            opts=child,
+        )
+        return tls.LocallySignedCert(
+            f"{name}-cert",
+            cert_request_pem=request.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem,
+            ca_cert_pem=ca_cert.cert_pem,
+            validity_period_hours=CERT_VALIDITY_HOURS,
+            early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
+            allowed_uses=uses,
+            opts=child,
+        )

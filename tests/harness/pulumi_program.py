@@ -1,0 +1,225 @@
+"""Evaluate the Pulumi program under mocks and record the whole resource graph.
+
+`evaluate(config)` runs __main__.py with Pulumi's in-process mocks and returns every
+registered resource (type, name, parent, inputs, which inputs are secret) and every
+stack output (value and secretness). No engine, no provider binary, no cloud.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import runpy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+
+from tests.harness.tools import REPO
+
+PROJECT = "dockyard"
+DEFAULT_VPC_SUBNETS = ("subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333")
+
+
+@dataclass
+class Resource:
+    """One registered resource, as the engine would have received it."""
+
+    typ: str
+    name: str
+    urn: str
+    parent: str
+    inputs: dict[str, Any]
+    secret_inputs: frozenset[str]
+    """Top-level input names whose value is (or holds) a secret."""
+
+
+@dataclass
+class Evaluation:
+    resources: list[Resource]
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[Resource]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def named(self, name: str) -> Resource:
+        matches = [r for r in self.resources if r.name == name]
+        assert len(matches) == 1, f"{len(matches)} resources named {name}"
+        return matches[0]
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return True
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Records parent URNs and secretness, which MockResourceArgs does not carry."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording = mocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type != "pulumi:pulumi:Stack":
+            raw = rpc.deserialize_properties(request.object, keep_internal=True)
+            raw_secret = {k for k, v in raw.items() if _holds_secret(v)}
+            self.recording.pending_meta[(request.type, request.name)] = (
+                request.parent,
+                frozenset(raw_secret),
+            )
+        return super().RegisterResource(request)
+
+
+AddressBook = Callable[[str, int], str]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers resources and invokes with plausible values and records them."""
+
+    def __init__(
+        self,
+        vpc_subnets: Sequence[str] = DEFAULT_VPC_SUBNETS,
+        public_ips: Sequence[str] | None = None,
+        private_ips: Sequence[str] | None = None,
+    ) -> None:
+        self.vpc_subnets = list(vpc_subnets)
+        self.public_ips = list(public_ips or [])
+        self.private_ips = list(private_ips or [])
+        self.resources: list[Resource] = []
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+        self.pending_meta: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+
+    @staticmethod
+    def _index(name: str) -> int:
+        """Registration order is not deterministic; ids and addresses come from the name."""
+        tail = name.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            return int(tail)
+        return int(hashlib.sha256(name.encode()).hexdigest()[:6], 16)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        parent, secret = self.pending_meta.pop((args.typ, args.name), ("", frozenset()))
+        self.resources.append(
+            Resource(
+                typ=args.typ,
+                name=args.name,
+                urn=f"urn:pulumi:stack::{PROJECT}::{args.typ}::{args.name}",
+                parent=parent,
+                inputs=json.loads(json.dumps(args.inputs, default=str)),
+                secret_inputs=secret,
+            )
+        )
+        outputs = dict(args.inputs)
+        rid = f"{args.name}-id"
+        typ = args.typ
+        if typ == "aws:ec2/networkInterface:NetworkInterface":
+            n = self._index(args.name)
+            outputs["privateIp"] = (
+                self.private_ips[n - 1] if n <= len(self.private_ips) else f"10.0.1.{10 + n}"
+            )
+            rid = f"eni-{n:08x}"
+        elif typ == "aws:ec2/eip:Eip":
+            n = self._index(args.name)
+            outputs["publicIp"] = (
+                self.public_ips[n - 1] if n <= len(self.public_ips) else f"203.0.113.{10 + n}"
+            )
+            rid = f"eipalloc-{n:08x}"
+        elif typ == "aws:ec2/instance:Instance":
+            n = self._index(args.name)
+            rid = f"i-{n:017x}"
+            outputs["availabilityZone"] = "us-east-1a"
+            outputs["arn"] = f"arn:aws:ec2:us-east-1:123456789012:instance/{rid}"
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            rid = f"sg-{self._index(args.name):08x}"
+            outputs["arn"] = f"arn:aws:ec2:us-east-1:123456789012:security-group/{rid}"
+        elif typ == "aws:ec2/keyPair:KeyPair":
+            outputs["keyName"] = f"{args.name}-key"
+        elif typ == "tls:index/privateKey:PrivateKey":
+            outputs["privateKeyPem"] = f"-----BEGIN PRIVATE KEY-----\n{args.name}\n"
+            outputs["publicKeyPem"] = f"-----BEGIN PUBLIC KEY-----\n{args.name}\n"
+        elif typ in (
+            "tls:index/selfSignedCert:SelfSignedCert",
+            "tls:index/locallySignedCert:LocallySignedCert",
+        ):
+            outputs["certPem"] = f"-----BEGIN CERTIFICATE-----\n{args.name}\n"
+        elif typ == "tls:index/certRequest:CertRequest":
+            outputs["certRequestPem"] = f"-----BEGIN CERTIFICATE REQUEST-----\n{args.name}\n"
+        outputs.setdefault("arn", f"arn:aws:mock:us-east-1:123456789012:{args.name}")
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        self.invokes.append((args.token, dict(args.args)))
+        if args.token == "aws:ec2/getSubnets:getSubnets":
+            return {"id": "us-east-1", "ids": self.vpc_subnets, "filters": args.args.get("filters")}
+        if args.token == "aws:ec2/getAmi:getAmi":
+            return {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0"}
+        return {}
+
+
+BASE_CONFIG: dict[str, Any] = {
+    "aws:region": "us-east-1",
+    "dockyard:vpcId": "vpc-0123456789abcdef0",
+    "dockyard:subnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
+    "dockyard:adminCidrs": ["198.51.100.0/24"],
+    "dockyard:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockKeyForTests test@dockyard",
+    "dockyard:runAnsible": "false",
+}
+
+
+def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def evaluate(
+    config: Mapping[str, Any] | None = None,
+    *,
+    stack: str = "dev",
+    secret_keys: Sequence[str] = (),
+    mocks: RecordingMocks | None = None,
+    base: Mapping[str, Any] = BASE_CONFIG,
+) -> Evaluation:
+    """Run __main__.py under mocks with `base` overlaid by `config` (None deletes a key)."""
+    merged = {**base, **(config or {})}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    mocks = mocks or RecordingMocks()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
+    pulumi.runtime.set_all_config(_config_strings(merged), list(secret_keys))
+    values: dict[str, Any] = {}
+    secret: set[str] = set()
+
+    async def collect() -> None:
+        root = settings.get_root_resource()
+        assert root is not None
+        for key, value in root.outputs.items():  # type: ignore[attr-defined]
+            output = pulumi.Output.from_input(value)
+            values[key] = await output.future()
+            if await output.is_secret():
+                secret.add(key)
+
+    @pulumi.runtime.test  # type: ignore[misc]
+    def program() -> Any:
+        runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+        return asyncio.ensure_future(collect())
+
+    program()
+    return Evaluation(
+        resources=sorted(mocks.resources, key=lambda r: (r.typ, r.name)),
+        outputs=values,
+        secret_outputs=frozenset(secret),
+        invokes=list(mocks.invokes),
+    )
