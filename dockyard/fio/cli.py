@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
+import threading
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dockyard.fio import jobs as jobs_mod
 from dockyard.fio.jobs import FioError, JobFile
-from dockyard.fio.report import write_report
 from dockyard.fio.run import RunOptions, RunResult, check_plotname, env_flag, run
-from dockyard.fio.serve import DEFAULT_PORT, make_server
+
+# The report (matplotlib) and server modules are imported where used, so the fio-tool
+# image needs neither matplotlib nor the server.
+DEFAULT_PORT = 8000
 
 DEFAULT_DATA_DIR = "/tmp/fio-data"  # noqa: S108 - the seed's volume path
 EXIT_BAD_INPUT = 2
@@ -115,6 +120,8 @@ def genplots_parser() -> argparse.ArgumentParser:
 
 
 def genplots(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    from dockyard.fio.report import write_report
+
     parser = genplots_parser()
     args = parser.parse_args(list(argv))
     data_dir = Path(args.data_dir or env.get("DATA_DIR") or DEFAULT_DATA_DIR)
@@ -134,41 +141,86 @@ def genplots(argv: Sequence[str], env: Mapping[str, str]) -> int:
     return 0
 
 
-def plotserve(data_dir: Path, port: int, *, url_host: str = "localhost") -> int:
-    write_report(data_dir)
-    server = make_server(data_dir, port=port)
-    _log(f"serving {data_dir} on http://{url_host}:{server.server_address[1]}/")
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve_until_stopped(data_dir: Path, host: str, port: int) -> None:
+    """Serve until SIGTERM (docker stop) or Ctrl-C."""
+    from dockyard.fio.serve import make_server
+
+    server = make_server(data_dir, host=host, port=port)
+    _log(f"serving {data_dir} on http://{host}:{server.server_address[1]}/")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def plotserve(data_dir: Path, port: int) -> int:
+    from dockyard.fio.report import write_report
+
+    write_report(data_dir)
+    serve_until_stopped(data_dir, "0.0.0.0", port)  # noqa: S104 - a container's server
     return 0
 
 
+def health(port: int) -> int:
+    """The images' HEALTHCHECK: the listing answers 200 on localhost."""
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:
+            return 0 if response.status == 200 else 1
+    except OSError as err:
+        _log(f"unhealthy: {url}: {err}")
+        return 1
+
+
 def aio(env: Mapping[str, str]) -> int:
-    """fiotools-aio: run, draw, copy to S3 if asked, then serve on 8000."""
+    """fiotools-aio: serve on 8000 at once (the run shows as running), run, draw, copy to S3."""
+    from dockyard.fio.report import write_report
+    from dockyard.fio.serve import make_server
+
     options = options_from_env(env)
     job_files = jobs_from_env(env, options.data_dir)
+    serve = not env_flag("FIO_NO_SERVE", dict(env))
+    server = None
+    if serve:
+        port = int(env.get("PORT") or DEFAULT_PORT)
+        server = make_server(options.data_dir, port=port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _log(f"serving {options.data_dir} on port {port}")
     result = run(job_files, options)
     _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
     write_report(options.data_dir)
     _upload(result, env)
-    if env_flag("FIO_NO_SERVE", dict(env)):
+    if server is None:
         return result.returncode
-    return plotserve(options.data_dir, int(env.get("PORT") or DEFAULT_PORT))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+    return result.returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ)
-    if not args or args[0] not in {"tool", "genplots", "plotserve", "aio"}:
-        usage = "usage: python3 -m dockyard.fio {tool|genplots|plotserve|aio} [ARGS]"
+    if not args or args[0] not in {"tool", "genplots", "plotserve", "aio", "health"}:
+        usage = "usage: python3 -m dockyard.fio {tool|genplots|plotserve|aio|health} [ARGS]"
         print(usage, file=sys.stderr)
         return EXIT_BAD_INPUT
     command, rest = args[0], args[1:]
     try:
+        if command == "health":
+            return health(int(env.get("PORT") or DEFAULT_PORT))
         if command == "tool":
             return tool(env)
         if command == "genplots":
@@ -235,19 +287,14 @@ def bench(args: argparse.Namespace) -> int:
             result = run(job_files, options, progress=_progress)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
+        from dockyard.fio.report import write_report
+
         write_report(data_dir)
     except FioError as err:
         raise UsageError(str(err)) from err
     print(f"results: {result.run_dir}", flush=True)
     if args.no_serve:
         return result.returncode
-    server = make_server(data_dir, host=args.bind, port=args.port)
-    port = server.server_address[1]
-    print(f"report: http://{args.bind}:{port}/", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    print(f"report: http://{args.bind}:{args.port}/", flush=True)
+    serve_until_stopped(data_dir, args.bind, args.port)
     return result.returncode

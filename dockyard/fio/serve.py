@@ -74,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         raw = urllib.parse.urlsplit(self.path).path
+        if raw == "/healthz":
+            self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
+            return
         if raw in {"/", f"/{INDEX}"}:
             runs = ensure_plots(self.root)
             page = render_page(self.root, runs).encode("utf-8")
