@@ -76,6 +76,7 @@ def jobs_from_env(env: Mapping[str, str], data_dir: Path) -> list[JobFile]:
         data_dir,
         allow_http=env_flag("FIO_ALLOW_HTTP", dict(env)),
         cafile=env.get("FIO_CA_FILE") or None,
+        search_dirs=[Path(env["FIO_JOBS_DIR"])] if env.get("FIO_JOBS_DIR") else [],
     )
 
 

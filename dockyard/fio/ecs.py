@@ -164,20 +164,13 @@ def container_definitions(
 
 
 NetworkMode = Literal["awsvpc", "bridge"]
+LaunchType = Literal["FARGATE", "EC2"]
 
 
-def task_definition(
-    family: str,
-    containers: list[dict[str, Any]],
-    *,
-    target: TargetVolume,
-    launch_type: Literal["FARGATE", "EC2"],
-    execution_role_arn: str,
-    task_role_arn: str,
-    cpu: int,
-    memory: int,
+def task_settings(
+    target: TargetVolume, launch_type: LaunchType, *, cpu: int, memory: int
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition input: the volume under test and a scratch data volume."""
+    """The task-level RegisterTaskDefinition fields that do not depend on other resources."""
     if isinstance(target, HostPath):
         if launch_type != "EC2":
             raise ValueError("a host path volume needs EC2 capacity (launch type EC2)")
@@ -185,29 +178,45 @@ def task_definition(
     else:
         target_volume = {"name": TARGET_VOLUME, "configuredAtLaunch": True}
     network_mode: NetworkMode = "awsvpc" if launch_type == "FARGATE" else "bridge"
-    definition: dict[str, Any] = {
-        "family": family,
+    settings: dict[str, Any] = {
         "networkMode": network_mode,
         "requiresCompatibilities": [launch_type],
-        "executionRoleArn": execution_role_arn,
-        "taskRoleArn": task_role_arn,
-        "containerDefinitions": containers,
         "volumes": [target_volume, {"name": DATA_VOLUME}],
     }
     if launch_type == "FARGATE":
-        definition["cpu"] = str(cpu)
-        definition["memory"] = str(memory)
-        definition["runtimePlatform"] = {
+        settings["cpu"] = str(cpu)
+        settings["memory"] = str(memory)
+        settings["runtimePlatform"] = {
             "operatingSystemFamily": "LINUX",
             "cpuArchitecture": "X86_64",
         }
-    return definition
+    return settings
 
 
-def ebs_volume_configuration(volume: EbsVolume, role_arn: str) -> dict[str, Any]:
-    """CreateService `volumeConfigurations` entry for the managed EBS volume."""
+def task_definition(
+    family: str,
+    containers: list[dict[str, Any]],
+    *,
+    target: TargetVolume,
+    launch_type: LaunchType,
+    execution_role_arn: str,
+    task_role_arn: str,
+    cpu: int,
+    memory: int,
+) -> dict[str, Any]:
+    """RegisterTaskDefinition input: the volume under test and a scratch data volume."""
+    return {
+        "family": family,
+        "executionRoleArn": execution_role_arn,
+        "taskRoleArn": task_role_arn,
+        "containerDefinitions": containers,
+        **task_settings(target, launch_type, cpu=cpu, memory=memory),
+    }
+
+
+def ebs_settings(volume: EbsVolume) -> dict[str, Any]:
+    """The managed EBS volume's settings (encrypted, ext4), without the role."""
     managed: dict[str, Any] = {
-        "roleArn": role_arn,
         "encrypted": True,
         "volumeType": volume.volume_type,
         "sizeInGiB": volume.size_gib,
@@ -217,4 +226,12 @@ def ebs_volume_configuration(volume: EbsVolume, role_arn: str) -> dict[str, Any]
         managed["iops"] = volume.iops
     if volume.throughput is not None:
         managed["throughput"] = volume.throughput
-    return {"name": TARGET_VOLUME, "managedEBSVolume": managed}
+    return managed
+
+
+def ebs_volume_configuration(volume: EbsVolume, role_arn: str) -> dict[str, Any]:
+    """CreateService `volumeConfigurations` entry for the managed EBS volume."""
+    return {
+        "name": TARGET_VOLUME,
+        "managedEBSVolume": {"roleArn": role_arn, **ebs_settings(volume)},
+    }

@@ -125,12 +125,14 @@ def resolve(
     *,
     allow_http: bool = False,
     cafile: str | None = None,
+    search_dirs: Sequence[Path] = (),
 ) -> list[JobFile]:
     """The job files a run uses, all fetched and read, before anything is written.
 
     REMOTEFILES are downloaded first. JOBFILES then names which to run: a downloaded
     file's name, a file in the data dir, or a path. With REMOTEFILES and no JOBFILES,
-    every downloaded file runs.
+    every downloaded file runs. Names not in the data dir are looked up in
+    `search_dirs` (the images ship the example jobs in /opt/fio-jobs).
     """
     specs = [parse_remote(entry, allow_http=allow_http) for entry in remotefiles]
     remote = {spec.name: fetch(spec, cafile=cafile) for spec in specs}
@@ -146,10 +148,15 @@ def resolve(
         if name in remote:
             chosen.append(remote[name])
             continue
-        path = Path(name) if Path(name).is_absolute() else data_dir / name
+        candidates = (
+            [Path(name)]
+            if Path(name).is_absolute()
+            else [directory / name for directory in (data_dir, *search_dirs)]
+        )
+        path = next((c for c in candidates if c.is_file()), candidates[0])
         if not path.is_file():
             raise FioError(
-                f"job file {name!r} not found: looked for {path}"
+                f"job file {name!r} not found: looked for {', '.join(map(str, candidates))}"
                 + (f" and among REMOTEFILES ({', '.join(remote)})" if remote else "")
             )
         try:
