@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         job = work / "overhead.fio"
         job.write_text(JOB.format(runtime=args.runtime), encoding="utf-8")
         data = work / "data"
-        # One untimed warm-up so the test file is laid out before the first pair.
+        # Untimed warm-ups so both lay out their test files before the first pair.
         run_direct(job, target, work / "warmup.json")
+        run_bench(job, target, data)
         ratios = []
         for pair in range(args.pairs):
             if pair % 2 == 0:

@@ -13,7 +13,6 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
 import threading
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from dockyard.fio.run import RunOptions, RunResult, check_plotname, env_flag, ru
 # image needs neither matplotlib nor the server.
 DEFAULT_PORT = 8000
 
+SCRATCH_DIR = ".dockyard-fio"
 DEFAULT_DATA_DIR = "/tmp/fio-data"  # noqa: S108 - the seed's volume path
 EXIT_BAD_INPUT = 2
 
@@ -244,7 +244,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run fio jobs against a directory, draw graphs and serve them",
         description="Run fio (a default 4k random read/write job, or the given job files) "
         "against DIR, keep the results in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs "
-        "and serve the report page.",
+        "and serve the report page. fio's test files go to DIR/.dockyard-fio/ and are "
+        "reused by later runs (delete that directory to reclaim the space).",
     )
     parser.add_argument("target", nargs="?", default=".", help="directory to test (default .)")
     parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
@@ -278,14 +279,17 @@ def bench(args: argparse.Namespace) -> int:
             job_files = jobs_mod.resolve(args.job, [], Path.cwd())
         else:
             job_files = [JobFile("default.fio", DEFAULT_JOB, "dockyard default")]
-        with tempfile.TemporaryDirectory(prefix=".fio-", dir=target) as scratch:
-            options = RunOptions(
-                data_dir=data_dir,
-                plotname=args.name,
-                target_dir=Path(scratch),
-                log_msec=args.log_msec,
-            )
-            result = run(job_files, options, progress=_progress)
+        # fio's test files live in TARGET/.dockyard-fio and are reused by later runs, as
+        # plain fio reuses its files; results go to the run directory.
+        scratch = target / SCRATCH_DIR
+        scratch.mkdir(exist_ok=True)
+        options = RunOptions(
+            data_dir=data_dir,
+            plotname=args.name,
+            target_dir=scratch,
+            log_msec=args.log_msec,
+        )
+        result = run(job_files, options, progress=_progress)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
         from dockyard.fio.report import write_report

@@ -253,7 +253,11 @@ def test_bench_shows_progress_and_keeps_results(tmp_path: Path) -> None:
     (run_dir,) = sorted((target / "fio-data" / "runs").iterdir())
     assert f"results: {target / 'fio-data' / 'runs' / run_dir.name}" in proc.stdout
     assert (run_dir / "bandwidth.png").is_file()
-    assert [p.name for p in target.iterdir()] == ["fio-data"], "fio's test files are gone"
+    assert sorted(p.name for p in target.iterdir()) == [".dockyard-fio", "fio-data"]
+    assert sorted(p.name for p in (target / ".dockyard-fio").iterdir()) == [
+        "randread-4k.0.0",
+        "randwrite-4k.0.0",
+    ], "fio's test files stay in one reusable place, not in the results"
 
 
 def test_bench_rejects_missing_target(tmp_path: Path) -> None:
