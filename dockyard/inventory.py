@@ -176,11 +176,13 @@ def render_ini(inventory: Inventory) -> str:
 
 
 def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
-    """The inventory in Ansible's YAML inventory structure."""
-    children: dict[str, Any] = {
-        group: {"hosts": dict.fromkeys(members)} for group, members in groups(inventory).items()
-    }
-    children[NODES_GROUP] = {"children": {group: None for group in SEED_GROUPS}}
+    """The inventory in Ansible's YAML inventory structure (same tree as the INI)."""
+    members = groups(inventory)
+    seed = {group: {"hosts": dict.fromkeys(members[group])} for group in SEED_GROUPS}
+    children: dict[str, Any] = {NODES_GROUP: {"children": seed}}
+    for group, hosts in members.items():
+        if group not in SEED_GROUPS:
+            children[group] = {"hosts": dict.fromkeys(hosts)}
     return {
         "all": {
             "hosts": {h.address: host_vars(inventory, h) for h in inventory.hosts},

@@ -64,6 +64,17 @@ def _holds_secret(value: Any) -> bool:
     return False
 
 
+def _unwrap(value: Any) -> Any:
+    """Inputs with secrets replaced by their plain values (secretness is recorded apart)."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _unwrap(value["value"])
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Records parent URNs and secretness, which MockResourceArgs does not carry."""
 
@@ -117,11 +128,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 name=args.name,
                 urn=f"urn:pulumi:stack::{PROJECT}::{args.typ}::{args.name}",
                 parent=parent,
-                inputs=json.loads(json.dumps(args.inputs, default=str)),
+                inputs=json.loads(json.dumps(_unwrap(args.inputs), default=str)),
                 secret_inputs=secret,
             )
         )
-        outputs = dict(args.inputs)
+        outputs = _unwrap(dict(args.inputs))
         rid = f"{args.name}-id"
         typ = args.typ
         if typ == "aws:ec2/networkInterface:NetworkInterface":
