@@ -95,7 +95,9 @@ if cfg.fio_bench is not None:
             "plotname": fio_cfg.plotname,
             "per_host": fio_cfg.per_host,
             "cluster_arn": fio_cfg.cluster_arn,
-            "host_security_group_id": network.security_group_id if fio_cfg.per_host else None,
+            "host_security_group_id": (
+                network.security_group_id if fio_cfg.launch_type == "EC2" else None
+            ),
             "cpu": fio_cfg.cpu,
             "memory": fio_cfg.memory,
             "assign_public_ip": fio_cfg.assign_public_ip,

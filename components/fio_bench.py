@@ -214,7 +214,9 @@ class FioBench(pulumi.ComponentResource):
                 results_prefix=None if per_host else args.get("plotname", "ecs"),
             )
         )
-        settings = fio_ecs.task_settings(volume, launch_type, cpu=cpu, memory=memory)
+        settings = fio_ecs.task_settings(
+            volume, launch_type, cpu=cpu, memory=memory, per_host=per_host
+        )
         task = aws.ecs.TaskDefinition(
             f"{name}-task-definition",
             family=f"{prefix}-fio",
@@ -293,9 +295,15 @@ class FioBench(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
+            # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
+            host_sg = args.get("host_security_group_id")
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-task-from-lb",
-                security_group_id=task_sg.id,
+                security_group_id=(
+                    task_sg.id
+                    if settings["networkMode"] == "awsvpc" or host_sg is None
+                    else host_sg
+                ),
                 ip_protocol="tcp",
                 from_port=fio_ecs.PLOTS_PORT,
                 to_port=fio_ecs.PLOTS_PORT,

@@ -163,21 +163,35 @@ def container_definitions(
     return [prepare, bench]
 
 
-NetworkMode = Literal["awsvpc", "bridge"]
+NetworkMode = Literal["awsvpc", "bridge", "host"]
 LaunchType = Literal["FARGATE", "EC2"]
 
 
 def task_settings(
-    target: TargetVolume, launch_type: LaunchType, *, cpu: int, memory: int
+    target: TargetVolume,
+    launch_type: LaunchType,
+    *,
+    cpu: int,
+    memory: int,
+    per_host: bool = False,
 ) -> dict[str, Any]:
-    """The task-level RegisterTaskDefinition fields that do not depend on other resources."""
+    """The task-level RegisterTaskDefinition fields that do not depend on other resources.
+
+    Fargate tasks use awsvpc; EC2 tasks bridge with host port 8000; one task per host
+    (`per_host`) uses the host's network, so its hostname (the S3 prefix of its results)
+    is the container host's.
+    """
     if isinstance(target, HostPath):
         if launch_type != "EC2":
             raise ValueError("a host path volume needs EC2 capacity (launch type EC2)")
         target_volume: dict[str, Any] = {"name": TARGET_VOLUME, "host": {"sourcePath": target.path}}
     else:
         target_volume = {"name": TARGET_VOLUME, "configuredAtLaunch": True}
-    network_mode: NetworkMode = "awsvpc" if launch_type == "FARGATE" else "bridge"
+    if per_host and launch_type != "EC2":
+        raise ValueError("one task per container host needs EC2 capacity (launch type EC2)")
+    network_mode: NetworkMode = (
+        "awsvpc" if launch_type == "FARGATE" else "host" if per_host else "bridge"
+    )
     settings: dict[str, Any] = {
         "networkMode": network_mode,
         "requiresCompatibilities": [launch_type],
@@ -203,6 +217,7 @@ def task_definition(
     task_role_arn: str,
     cpu: int,
     memory: int,
+    per_host: bool = False,
 ) -> dict[str, Any]:
     """RegisterTaskDefinition input: the volume under test and a scratch data volume."""
     return {
@@ -210,7 +225,7 @@ def task_definition(
         "executionRoleArn": execution_role_arn,
         "taskRoleArn": task_role_arn,
         "containerDefinitions": containers,
-        **task_settings(target, launch_type, cpu=cpu, memory=memory),
+        **task_settings(target, launch_type, cpu=cpu, memory=memory, per_host=per_host),
     }
 
 

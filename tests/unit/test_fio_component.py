@@ -197,6 +197,9 @@ def test_per_host_runs_one_task_on_every_host() -> None:
     (task,) = graph.of_type(TASK)
     params = register_input(task.inputs)
     assert botocore_errors(params) == ""
+    assert params["networkMode"] == "host", "the host's name prefixes its results in S3"
+    plots = [r.inputs for r in graph.of_type(INGRESS) if r.inputs.get("fromPort") == 8000]
+    assert [r.get("cidrIpv4") for r in plots] == [ADMIN]
     assert params["volumes"][0] == {"name": "fio-target", "host": {"sourcePath": "/mnt/under-test"}}
     env = json.loads(task.inputs["containerDefinitions"])[1]["environment"]
     assert "RESULTS_PREFIX" not in {e["name"] for e in env}, "per host: prefix is the host name"
@@ -217,3 +220,35 @@ def test_bad_fio_config_names_the_key(config: dict[str, Any], key: str) -> None:
     """Invalid fio settings stop the program with an error naming the key."""
     with pytest.raises(Exception, match=f"dockyard:{key}"):
         run(config)
+
+
+def test_preview_builds_but_does_not_push() -> None:
+    """Under `pulumi preview` (dry run) the image is not pushed; on `up` it is."""
+    from pulumi.runtime import settings
+
+    mocks = FioMocks()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="dockyard", stack="dev", preview=True)
+
+    @pulumi.runtime.test  # type: ignore[misc]
+    def program() -> Any:
+        from components.fio_bench import FioBench
+        from dockyard.fio.ecs import EbsVolume
+
+        bench = FioBench(
+            "fio",
+            {
+                "name_prefix": "p",
+                "vpc_id": "vpc-1",
+                "subnet_ids": ["subnet-a", "subnet-b"],
+                "admin_cidrs": [ADMIN],
+                "region": "us-east-1",
+                "launch_type": "FARGATE",
+                "volume": EbsVolume(),
+            },
+        )
+        return bench.bucket_name
+
+    program()
+    (image,) = [r for r in mocks.resources if r.typ == "docker:index/image:Image"]
+    assert image.inputs["skipPush"] is True
