@@ -4,7 +4,8 @@ The images read the seed's environment: JOBFILES, REMOTEFILES, PLOTNAME and the 
 directory /tmp/fio-data (DATA_DIR overrides it). Also: FIO_ALLOW_HTTP=1 allows plain
 http REMOTEFILES, FIO_CA_FILE adds a CA bundle, FIO_TARGET_DIR is where fio's test
 files go when a job does not set `directory=`, FIO_LOG_MSEC is the log interval,
-RESULTS_BUCKET / RESULTS_PREFIX copy each run directory to S3.
+RESULTS_BUCKET / RESULTS_PREFIX copy each run directory to S3 (RESULTS_ENDPOINT_URL
+for an S3-compatible store).
 """
 
 from __future__ import annotations
@@ -84,10 +85,14 @@ def _upload(result: RunResult, env: Mapping[str, str]) -> None:
     bucket = env.get("RESULTS_BUCKET")
     if not bucket:
         return
+    import boto3
+
     from dockyard.fio.upload import upload_run
 
     prefix = env.get("RESULTS_PREFIX") or os.uname().nodename
-    keys = upload_run(result.run_dir, bucket, prefix)
+    # RESULTS_ENDPOINT_URL: an S3-compatible store instead of AWS S3 (MinIO, a test server).
+    client = boto3.client("s3", endpoint_url=env.get("RESULTS_ENDPOINT_URL") or None)
+    keys = upload_run(result.run_dir, bucket, prefix, client=client)
     _log(f"copied {len(keys)} files to s3://{bucket}/{prefix}/{result.run_dir.name}/")
 
 

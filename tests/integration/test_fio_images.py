@@ -18,9 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from tests.harness.fio import TINY_JOB, LocalCA, file_server, make_test_ca, png_info
+from tests.harness.fio import (
+    TINY_JOB,
+    LocalCA,
+    file_server,
+    make_test_ca,
+    moto_server,
+    png_info,
+)
 from tests.harness.podman import Podman
 from tests.harness.tools import REPO
 
@@ -148,9 +156,26 @@ def https_job(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, L
         yield f"{url}/job.fio", ca
 
 
-def test_seed_aio_line(images: Podman, https_job: tuple[str, LocalCA], tmp_path: Path) -> None:
-    """fiotools-aio with REMOTEFILES, JOBFILES, PLOTNAME and an anonymous /tmp/fio-data volume."""
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def test_seed_aio_line(
+    images: Podman, https_job: tuple[str, LocalCA], s3_endpoint: str, tmp_path: Path
+) -> None:
+    """fiotools-aio with REMOTEFILES, JOBFILES, PLOTNAME and an anonymous /tmp/fio-data volume;
+    the run directory is copied to S3 (moto) by the image's own boto3."""
     url, ca = https_job
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket="fio-results")
     ca_copy = tmp_path / "ca.pem"
     shutil.copy(ca.ca_file, ca_copy)
     ca_copy.chmod(0o644)
@@ -164,6 +189,12 @@ def test_seed_aio_line(images: Podman, https_job: tuple[str, LocalCA], tmp_path:
         "-e", "PLOTNAME=MyTest",
         "-e", "FIO_CA_FILE=/etc/dockyard-ca.pem",
         "-e", f"PORT={port}",
+        "-e", "RESULTS_BUCKET=fio-results",
+        "-e", "RESULTS_PREFIX=host-a",
+        "-e", f"RESULTS_ENDPOINT_URL={s3_endpoint}",
+        "-e", "AWS_ACCESS_KEY_ID=testing",
+        "-e", "AWS_SECRET_ACCESS_KEY=testing",
+        "-e", "AWS_DEFAULT_REGION=us-east-1",
         image("fiotools-aio"),
         name="i4-MyFioTest",
     )  # fmt: skip
@@ -183,4 +214,21 @@ def test_seed_aio_line(images: Podman, https_job: tuple[str, LocalCA], tmp_path:
             assert response.status == 200
     logs = images.run("logs", name).stderr
     assert "fio exit status 0" in logs
+    keys = wait_for(
+        lambda: [o["Key"] for o in s3.list_objects_v2(Bucket="fio-results").get("Contents", [])],
+        30,
+        "the run directory in S3",
+    )
+    assert f"host-a/{run['name']}/result.json" in keys
+    assert f"host-a/{run['name']}/jobs/job.fio" in keys
     images.remove([name])
+
+
+def test_example_jobs_ship_in_the_image(images: Podman, data_dir: Path) -> None:
+    """JOBFILES may name an example job baked into the image (/opt/fio-jobs)."""
+    images.run(
+        "run", "--rm", "-v", f"{data_dir}:/tmp/fio-data", "-e", "JOBFILES=quick.fio",
+        "-e", "PLOTNAME=shipped", image("fio-tool"),
+    )  # fmt: skip
+    (run,) = (data_dir / "runs").iterdir()
+    assert (run / "jobs" / "quick.fio").is_file() and (run / "result.json").is_file()

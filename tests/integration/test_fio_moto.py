@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +11,7 @@ import pytest
 
 from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
 from dockyard.fio.upload import upload_run
-from tests.harness.tools import require_tool
+from tests.harness.fio import moto_server
 
 pytestmark = pytest.mark.integration
 
@@ -29,31 +24,8 @@ CREDS = {
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    moto = require_tool("moto_server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [moto, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)  # noqa: S310 - local
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with moto_server() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def client(endpoint: str, service: str) -> Any:
