@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from dockyard.fio import jobs as jobs_mod
@@ -151,12 +151,17 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve_until_stopped(data_dir: Path, host: str, port: int) -> None:
-    """Serve until SIGTERM (docker stop) or Ctrl-C."""
+def serve_until_stopped(
+    data_dir: Path, host: str, port: int, *, announce: Callable[[str], None] | None = None
+) -> None:
+    """Bind, announce the URL (only once it answers), serve until SIGTERM or Ctrl-C."""
     from dockyard.fio.serve import make_server
 
     server = make_server(data_dir, host=host, port=port)
-    _log(f"serving {data_dir} on http://{host}:{server.server_address[1]}/")
+    url = f"http://{host}:{server.server_address[1]}/"
+    _log(f"serving {data_dir} on {url}")
+    if announce is not None:
+        announce(url)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         server.serve_forever()
@@ -305,6 +310,7 @@ def bench(args: argparse.Namespace) -> int:
     print(f"results: {result.run_dir}", flush=True)
     if args.no_serve:
         return result.returncode
-    print(f"report: http://{args.bind}:{args.port}/", flush=True)
-    serve_until_stopped(data_dir, args.bind, args.port)
+    serve_until_stopped(
+        data_dir, args.bind, args.port, announce=lambda url: print(f"report: {url}", flush=True)
+    )
     return result.returncode

@@ -271,3 +271,37 @@ def test_bench_rejects_missing_target(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("dockyard: ") and "nope" in proc.stderr
+
+
+def test_bench_serves_the_report_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """Without --no-serve, bench prints the URL, serves the page there, and stops on SIGTERM."""
+    import signal
+    import socket
+    import urllib.request
+
+    require_tool("fio")
+    target = tmp_path / "volume"
+    target.mkdir()
+    (tmp_path / "tiny.fio").write_text(TINY_JOB, encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "bench", str(target), "-j", str(tmp_path / "tiny.fio"),
+         "--port", str(port), "--log-msec", "500"],
+        env=fio_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert lines[1].strip() == f"report: http://127.0.0.1:{port}/", lines
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            page = response.read().decode()
+        (run_dir,) = (target / "fio-data" / "runs").iterdir()
+        assert run_dir.name in page
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
