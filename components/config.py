@@ -514,14 +514,22 @@ def load() -> StackConfig:
         )
     stack = pulumi.get_stack()
     hosts = read_docker_hosts(reader)
+    network = read_network(reader)
+    fio_bench = read_fio_bench(reader)
+    if fio_bench is not None and not fio_bench.per_host and len(network.subnet_ids) < 2:
+        raise ConfigError(
+            "subnetIds",
+            "needs two subnets in different zones for the fio plots' load balancer",
+            "pulumi config set --path 'subnetIds[1]' subnet-... (a second zone)",
+        )
     return StackConfig(
         project=pulumi.get_project(),
         stack=stack,
         name_prefix=prefix,
         tags=reader.string_map("tags"),
-        network=read_network(reader),
+        network=network,
         docker_hosts=hosts,
         ansible=read_ansible(reader, stack, hosts),
         flocker=read_flocker(reader),
-        fio_bench=read_fio_bench(reader),
+        fio_bench=fio_bench,
     )

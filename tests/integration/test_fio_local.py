@@ -196,13 +196,19 @@ def test_graphs_have_titles_and_seed_options_work(data_dir: Path) -> None:
 
 
 def test_comparison_chart_over_two_runs(data_dir: Path) -> None:
-    """Two finished runs: genplots draws the comparison chart and the page shows it."""
+    """genplots draws the comparison chart over all runs, or over the runs named by --compare."""
     for name in ("gp3", "io2"):
         assert tool(data_dir, "tool", JOBFILES="tiny.fio", PLOTNAME=name).returncode == 0
     assert tool(data_dir, "genplots").returncode == 0
     info = png_info(data_dir / "compare.png")
     assert info.title == "Comparison of 2 runs"
     assert 'src="compare.png"' in (data_dir / "index.html").read_text(encoding="utf-8")
+    assert tool(data_dir, "tool", JOBFILES="tiny.fio", PLOTNAME="st1").returncode == 0
+    assert tool(data_dir, "genplots").returncode == 0
+    assert png_info(data_dir / "compare.png").title == "Comparison of 3 runs"
+    chosen = [p.name for p in run_dirs(data_dir)][1:]
+    assert tool(data_dir, "genplots", "--compare", *chosen).returncode == 0
+    assert png_info(data_dir / "compare.png").title == "Comparison of 2 runs"
 
 
 def test_latency_histograms_agree_with_fio_summary(data_dir: Path) -> None:

@@ -214,6 +214,7 @@ def test_per_host_runs_one_task_on_every_host() -> None:
         ({"dockyard:fioLaunchType": "EC2"}, "fioClusterArn"),
         ({"dockyard:fioRemoteFiles": ["http://example.com/job.fio"]}, "fioRemoteFiles"),
         ({"dockyard:fioPlotName": "../x"}, "fioPlotName"),
+        ({"dockyard:subnetIds": ["subnet-0aaa1111"]}, "subnetIds"),
     ],
 )
 def test_bad_fio_config_names_the_key(config: dict[str, Any], key: str) -> None:
