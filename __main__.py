@@ -10,8 +10,11 @@ import pulumi_aws as aws
 from components import config
 from components.ansible_run import AnsibleRun
 from components.docker_hosts import DockerHosts
+from components.ecs_cluster import EcsCluster
 from components.fio_bench import FioBench
 from components.network import ClusterNetwork
+from components.rails_app import RailsApp
+from dockyard.rails_ecs import Limits
 
 cfg = config.load()
 tags = cfg.base_tags
@@ -68,6 +71,52 @@ if cfg.docker_hosts is not None:
     pulumi.export("inventoryIni", ansible.inventory_ini)
     pulumi.export("inventoryYaml", ansible.inventory_yaml)
     pulumi.export("agentYml", ansible.agent_yml)
+
+if cfg.rails is not None:
+    rails_cfg = cfg.rails
+    ecs = EcsCluster(
+        "rails-ecs",
+        {
+            "name_prefix": cfg.name_prefix,
+            "capacity": rails_cfg.capacity,
+            "vpc_id": cfg.network.vpc_id,
+            "subnet_ids": list(rails_cfg.subnet_ids),
+            "instance_type": rails_cfg.instance_type,
+            "instance_count": rails_cfg.instance_count,
+            "root_volume_size": rails_cfg.root_volume_size,
+            "tags": tags,
+        },
+    )
+    rails = RailsApp(
+        "rails",
+        {
+            "name_prefix": cfg.name_prefix,
+            "region": cfg.flocker.region,
+            "vpc_id": cfg.network.vpc_id,
+            "subnet_ids": list(rails_cfg.subnet_ids),
+            "cluster_arn": ecs.cluster_arn,
+            "namespace_arn": ecs.namespace_arn,
+            "capacity_provider": ecs.capacity_provider,
+            "fargate": ecs.fargate,
+            "cluster_ready": ecs.capacity_providers,
+            "assign_public_ip": rails_cfg.assign_public_ip,
+            "ingress_cidrs": list(rails_cfg.ingress_cidrs),
+            "web_image": rails_cfg.web_image,
+            "app_source": rails_cfg.app_source,
+            "db_image": rails_cfg.db_image,
+            "web_limits": Limits(cpu=rails_cfg.web_cpu, memory=rails_cfg.web_memory),
+            "db_limits": Limits(cpu=rails_cfg.db_cpu, memory=rails_cfg.db_memory),
+            "desired_count": rails_cfg.desired_count,
+            "db_wait_timeout": rails_cfg.db_wait_timeout,
+            "log_retention_days": rails_cfg.log_retention_days,
+            "tags": tags,
+        },
+    )
+    pulumi.export("railsUrl", rails.url)
+    pulumi.export("railsClusterName", ecs.cluster_name)
+    pulumi.export("railsClusterArn", ecs.cluster_arn)
+    pulumi.export("railsServiceNames", {"web": rails.web_service_name, "db": rails.db_service_name})
+    pulumi.export("railsDbPasswordSecretArn", rails.db_password_secret_arn)
 
 if cfg.fio_bench is not None:
     # Flow 2 (off unless dockyard:fioBench is true): fio on ECS against the volume under test.

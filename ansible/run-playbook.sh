@@ -31,17 +31,19 @@ command -v ansible-playbook >/dev/null 2>&1 || die "ansible-playbook not found: 
 
 umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")
-trap 'rm -rf -- "$workdir"' EXIT
+# ssh's ControlPath must stay under ~100 bytes, which a long TMPDIR (macOS) breaks.
+controldir=$(mktemp -d /tmp/dyssh.XXXXXX)
+trap 'rm -rf -- "$workdir" "$controldir"' EXIT
 
-printf '%s\n' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
-printf '%s\n' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"
+printf '%s' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
+printf '%s' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"
 printf '%s\n' "${DOCKYARD_EXTRA_VARS:-"{}"}" >"$workdir/extra-vars.json"
 mkdir -p -- "$(dirname -- "$known_hosts")"
 
 export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-ansible/ansible.cfg}
 export ANSIBLE_HOST_KEY_CHECKING=True
 export ANSIBLE_SSH_COMMON_ARGS="-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$known_hosts"
-export ANSIBLE_SSH_CONTROL_PATH_DIR="$workdir/cp"
+export ANSIBLE_SSH_CONTROL_PATH_DIR="$controldir"
 export ANSIBLE_LOCAL_TEMP="$workdir/tmp"
 
 log "running $DOCKYARD_PLAYBOOK"

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
+from dockyard import rails_ecs
 from dockyard.netrules import CIDR_EXAMPLE, normalize_cidr, open_to_world
 
 NAMESPACE = "dockyard"
@@ -221,6 +222,35 @@ class FlockerConfig:
 
 
 @dataclass(frozen=True)
+class RailsConfig:
+    """Flow 3: the seed's Rails + MySQL containers on ECS (off unless `rails` is true)."""
+
+    capacity: str
+    """`ec2` (an Auto Scaling group on the ECS-optimized AMI) or `fargate`."""
+    instance_type: str
+    instance_count: int
+    root_volume_size: int
+    subnet_ids: tuple[str, ...]
+    """Subnets for the tasks, the EFS mount targets and the load balancer (2+ zones)."""
+    assign_public_ip: bool
+    ingress_cidrs: tuple[str, ...]
+    """Who may reach the load balancer on port 80."""
+    web_image: str | None
+    """An existing image for the web task; None builds containers/rails and pushes it to ECR."""
+    app_source: str
+    """APP_SRC build argument: the app's directory inside containers/rails."""
+    db_image: str | None
+    """An existing MySQL/MariaDB image; None builds containers/mysql and pushes it to ECR."""
+    web_cpu: int
+    web_memory: int
+    db_cpu: int
+    db_memory: int
+    desired_count: int
+    db_wait_timeout: int
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
 class FioBenchConfig:
     """Flow 2: fio benchmarks on ECS against the volume under test."""
 
@@ -257,6 +287,7 @@ class StackConfig:
     docker_hosts: DockerHostsConfig | None
     ansible: AnsibleConfig
     flocker: FlockerConfig
+    rails: RailsConfig | None = None
     fio_bench: FioBenchConfig | None = None
 
     @property
@@ -413,6 +444,84 @@ def read_flocker(reader: Reader) -> FlockerConfig:
     return FlockerConfig(region=region, zone=zone, access_key_id=access, secret_access_key=secret)
 
 
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
+
+
+def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
+    """Flow 3's section; None unless `rails` is true."""
+    if not reader.boolean("rails", False):
+        return None
+    subnet_ids = reader.string_list("railsSubnetIds") or list(network.subnet_ids)
+    _prefixed_ids(reader, "railsSubnetIds", "subnet-", subnet_ids)
+    if len(set(subnet_ids)) < 2:
+        raise ConfigError(
+            "railsSubnetIds",
+            "needs at least two subnets (in two availability zones) for the load balancer",
+            "pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
+            "(or list two in subnetIds)",
+        )
+    cidrs = reader.string_list("railsIngressCidrs") or ["0.0.0.0/0"]
+    ingress: list[str] = []
+    for value in cidrs:
+        try:
+            ingress.append(normalize_cidr(value))
+        except ValueError as err:
+            raise ConfigError("railsIngressCidrs", str(err), CIDR_EXAMPLE) from None
+    app_source = reader.string("railsAppSource", "sample") or "sample"
+    source_dir = (PROJECT_DIR / "containers" / "rails" / app_source).resolve()
+    web_image = reader.string("railsImage")
+    if web_image is None and not (
+        source_dir.is_relative_to(PROJECT_DIR / "containers" / "rails")
+        and (source_dir / "Gemfile").is_file()
+    ):
+        raise ConfigError(
+            "railsAppSource",
+            f"containers/rails/{app_source} holds no Gemfile (the build context is "
+            "containers/rails)",
+            "put the app under containers/rails/ and name its directory, e.g. sample",
+        )
+    retention = reader.integer("railsLogRetentionDays", 30)
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            "railsLogRetentionDays",
+            f"{retention} is not a retention CloudWatch Logs accepts",
+            f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+        )
+    web_cpu = reader.integer("railsCpu", rails_ecs.SEED_CPU, minimum=0, maximum=10240)
+    web_memory = reader.integer(
+        "railsMemory",
+        rails_ecs.SEED_MEMORY_MIB,
+        minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB,
+        maximum=30720,
+    )
+    return RailsConfig(
+        capacity=reader.choice("railsCapacity", ("ec2", "fargate"), "ec2"),
+        instance_type=reader.string("railsInstanceType", "t3.small") or "t3.small",
+        instance_count=reader.integer("railsInstanceCount", 1, minimum=1, maximum=20),
+        root_volume_size=reader.integer("railsRootVolumeSize", 30, minimum=30, maximum=16384),
+        subnet_ids=tuple(subnet_ids),
+        assign_public_ip=reader.boolean("railsAssignPublicIp", False),
+        ingress_cidrs=tuple(ingress),
+        web_image=web_image,
+        app_source=app_source,
+        db_image=reader.string("railsDbImage"),
+        web_cpu=web_cpu,
+        web_memory=web_memory,
+        db_cpu=reader.integer("railsDbCpu", rails_ecs.SEED_CPU, minimum=0, maximum=10240),
+        db_memory=reader.integer(
+            "railsDbMemory",
+            rails_ecs.SEED_MEMORY_MIB,
+            minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB,
+            maximum=30720,
+        ),
+        desired_count=reader.integer("railsDesiredCount", 1, minimum=0, maximum=100),
+        db_wait_timeout=reader.integer("railsDbWaitTimeout", 120, minimum=5, maximum=3600),
+        log_retention_days=retention,
+    )
+
+
 def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
     """The fioBench* keys; None unless fioBench is true (the flow is off by default)."""
     from dockyard.fio.ecs import EbsVolume, check_ebs
@@ -531,5 +640,6 @@ def load() -> StackConfig:
         docker_hosts=hosts,
         ansible=read_ansible(reader, stack, hosts),
         flocker=read_flocker(reader),
+        rails=read_rails(reader, network),
         fio_bench=fio_bench,
     )

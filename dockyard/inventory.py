@@ -152,19 +152,22 @@ def groups(inventory: Inventory) -> dict[str, list[str]]:
     return result
 
 
+_INI_PLAIN = re.compile(r"[A-Za-z0-9_.:/@+-]+")
+
+
 def _ini_value(value: str) -> str:
-    return value if re.fullmatch(r"[A-Za-z0-9_.:/@+-]+", value) else shlex.quote(value)
+    return value if _INI_PLAIN.fullmatch(value) else shlex.quote(value)
 
 
 def render_ini(inventory: Inventory) -> str:
     """INI as the seed wrote it, with each host's vars on its `flocker_agents` line."""
     sections: list[str] = []
+    by_address = {h.address: h for h in inventory.hosts}
     for group, members in groups(inventory).items():
         lines = [f"[{group}]"]
         for address in members:
             if group == AGENT_GROUP:
-                host = next(h for h in inventory.hosts if h.address == address)
-                hvars = host_vars(inventory, host)
+                hvars = host_vars(inventory, by_address[address])
                 lines.append(
                     " ".join([address, *(f"{k}={_ini_value(v)}" for k, v in hvars.items())])
                 )

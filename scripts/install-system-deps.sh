@@ -12,7 +12,7 @@ packages=(
   openssh-server openssh-client iproute2
   cloud-init
   docker.io runc
-  podman debootstrap
+  podman debootstrap netavark aardvark-dns
   chromium
 )
 

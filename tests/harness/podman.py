@@ -31,6 +31,7 @@ events_logger = "file"
 cgroup_manager = "cgroupfs"
 
 [network]
+network_backend = "netavark"
 network_config_dir = "{network_dir}"
 """
 

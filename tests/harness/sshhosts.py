@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +41,14 @@ class SshHost:
     namespace: str
     address: str
     root: Path
+    docker_dir: Path
+    """Short path (unix sockets allow ~100 chars) for dockerd's exec root and socket."""
     process: subprocess.Popen[bytes] | None = None
+    dockerd: subprocess.Popen[bytes] | None = None
+
+    @property
+    def docker_socket(self) -> Path:
+        return self.docker_dir / "docker.sock"
 
 
 @dataclass
@@ -49,6 +58,8 @@ class SshCluster:
     private_key: Path
     public_key: str
     workdir: Path
+    docker_dir: Path
+    """Holds <address>/docker.sock for each host when dockerd runs."""
     user: str = "root"
     _netns: list[str] = field(default_factory=list)
 
@@ -70,6 +81,15 @@ def _wait_port(address: str, port: int, timeout: float = 10) -> None:
     raise AssertionError(f"sshd on {address}:{port} did not answer within {timeout}s")
 
 
+def _unmount_below(path: Path) -> None:
+    """Lazily unmount anything a killed dockerd left mounted below path."""
+    mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    points = sorted((line.split()[1] for line in mounts), key=len, reverse=True)
+    for point in points:
+        if point.startswith(str(path) + "/"):
+            subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+
+
 def _kill_matching(needle: str) -> None:
     """Kill leftover processes (ssh ControlPersist masters) whose command line names needle."""
     for proc in Path("/proc").iterdir():
@@ -81,13 +101,61 @@ def _kill_matching(needle: str) -> None:
                 os.kill(int(proc.name), signal.SIGTERM)
 
 
+def _start_dockerd(host: SshHost) -> subprocess.Popen[bytes]:
+    """dockerd inside the host's namespace (nsenter, not `ip netns exec`: see the notes)."""
+    dockerd = require_tool("dockerd")
+    require_tool("docker")
+    state = host.root / "docker"
+    state.mkdir()
+    host.docker_dir.mkdir()
+    return subprocess.Popen(
+        [
+            require_tool("nsenter"),
+            f"--net=/run/netns/{host.namespace}",
+            dockerd,
+            "--data-root",
+            str(state / "data"),
+            "--exec-root",
+            str(host.docker_dir / "x"),
+            "--pidfile",
+            str(state / "docker.pid"),
+            "-H",
+            f"unix://{host.docker_socket}",
+            "--iptables=false",
+            "--ip6tables=false",
+            "--bridge=none",
+            "--ip-masq=false",
+            "--default-ulimit",
+            "nofile=20000:20000",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(state / "dockerd.log").open("wb"),
+    )
+
+
+def _wait_docker(host: SshHost, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and host.dockerd and host.dockerd.poll() is None:
+        proc = subprocess.run(
+            ["docker", "-H", f"unix://{host.docker_socket}", "info", "--format", "{{.ID}}"],
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode == 0:
+            return
+        time.sleep(0.2)
+    log = (host.root / "docker" / "dockerd.log").read_text(errors="replace")[-2000:]
+    raise AssertionError(f"dockerd in {host.namespace} did not start:\n{log}")
+
+
 @contextlib.contextmanager
 def ssh_cluster(
-    workdir: Path, count: int = 3, *, tag: str = "dy", subnet: int = 231
+    workdir: Path, count: int = 3, *, tag: str = "dy", subnet: int = 231, docker: bool = False
 ) -> Iterator[SshCluster]:
     """`count` SSH hosts at 10.<subnet>.0.11.. behind bridge `<tag>br0`.
 
-    `tag` (<= 6 chars) and `subnet` keep concurrent clusters apart.
+    `tag` (<= 6 chars) and `subnet` keep concurrent clusters apart. With `docker`, each
+    host also runs its own dockerd (Debian's docker.io) on `SshHost.docker_socket`.
     """
     require_root()
     require_tool("ip")
@@ -105,7 +173,12 @@ def ssh_cluster(
     authorized.write_text(public_key + "\n", encoding="utf-8")
     bridge = f"{tag}br0"
     cluster = SshCluster(
-        hosts=[], bridge=bridge, private_key=private_key, public_key=public_key, workdir=workdir
+        hosts=[],
+        bridge=bridge,
+        private_key=private_key,
+        public_key=public_key,
+        workdir=workdir,
+        docker_dir=Path(tempfile.mkdtemp(prefix=f"{tag}-", dir="/tmp")),
     )
     try:
         _ip("link", "add", bridge, "type", "bridge")
@@ -139,17 +212,36 @@ def ssh_cluster(
                 stdout=subprocess.DEVNULL,
                 stderr=(workdir / f"sshd_{index}.log").open("wb"),
             )
-            cluster.hosts.append(SshHost(ns, address, host_root, process))
+            cluster.hosts.append(
+                SshHost(ns, address, host_root, cluster.docker_dir / address, process)
+            )
         for host in cluster.hosts:
             _wait_port(host.address, 22)
+        if docker:
+            for host in cluster.hosts:
+                host.dockerd = _start_dockerd(host)
+            for host in cluster.hosts:
+                _wait_docker(host)
         yield cluster
     finally:
         for host in cluster.hosts:
+            if host.dockerd is not None:
+                host.dockerd.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    host.dockerd.wait(20)
             if host.process is not None:
                 host.process.terminate()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     host.process.wait(5)
         _kill_matching(str(workdir))
-        for ns in cluster._netns:
+        _unmount_below(workdir)
+        _unmount_below(cluster.docker_dir)
+        for index, ns in enumerate(cluster._netns, start=1):
             subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+            # a namespace lives on while a socket or process still holds it: remove
+            # the veth pair explicitly so the next run can reuse the names
+            subprocess.run(
+                ["ip", "link", "del", f"{tag}v{index}a"], check=False, capture_output=True
+            )
         subprocess.run(["ip", "link", "del", bridge], check=False, capture_output=True)
+        shutil.rmtree(cluster.docker_dir, ignore_errors=True)

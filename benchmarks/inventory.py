@@ -1,0 +1,203 @@
+"""How much does `dockyard inventory` cost on top of just parsing its input?
+
+Generates `aws ec2 describe-instances --output json` documents (the CLI's layout:
+4-space indent, 1-4 instances per reservation, a few stopped instances, the fields
+EC2 returns for an instance in a VPC) of 1,000, 10,000 and 100,000 instances, then
+measures side by side in this one run, best of --repeat:
+
+- bare: `json.load` of the file, in this process (nothing else);
+- cli:  `python -m dockyard inventory -o FILE < doc.json`, end to end in a fresh
+        process (interpreter start, imports, read, parse, build, render, write).
+
+and prints cli / bare. Target: at 100,000 instances the ratio is at most 2.0.
+
+    .venv/bin/python benchmarks/inventory.py [--sizes 1000,10000,100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 2.0
+TARGET_SIZE = 100_000
+
+
+def _instance(n: int, rng: random.Random, start: datetime) -> dict[str, Any]:
+    instance_id = f"i-{n:017x}"
+    private = str(ipaddress.IPv4Address(0x0A000000 + n + 10))
+    public = str(ipaddress.IPv4Address(0x36000000 + n + 10))
+    zone = "us-east-1" + "abcdef"[n % 6]
+    running = rng.random() > 0.05
+    launched = (start + timedelta(seconds=rng.randrange(10_000_000))).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
+    eni = f"eni-{n:017x}"
+    doc: dict[str, Any] = {
+        "AmiLaunchIndex": 0,
+        "ImageId": "ami-0c55b159cbfafe1f0",
+        "InstanceId": instance_id,
+        "InstanceType": "t3.medium",
+        "KeyName": "my-key",
+        "LaunchTime": launched,
+        "Monitoring": {"State": "disabled"},
+        "Placement": {"AvailabilityZone": zone, "GroupName": "", "Tenancy": "default"},
+        "PrivateDnsName": f"ip-{private.replace('.', '-')}.ec2.internal",
+        "PrivateIpAddress": private,
+        "ProductCodes": [],
+        "PublicDnsName": f"ec2-{public.replace('.', '-')}.compute-1.amazonaws.com",
+        "State": {"Code": 16, "Name": "running"} if running else {"Code": 80, "Name": "stopped"},
+        "StateTransitionReason": "",
+        "SubnetId": "subnet-0bb1c79de3EXAMPLE",
+        "VpcId": "vpc-0dc1c79de3EXAMPLE",
+        "Architecture": "x86_64",
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {
+                    "AttachTime": launched,
+                    "DeleteOnTermination": True,
+                    "Status": "attached",
+                    "VolumeId": f"vol-{n:017x}",
+                },
+            }
+        ],
+        "ClientToken": "",
+        "EbsOptimized": False,
+        "EnaSupport": True,
+        "Hypervisor": "xen",
+        "NetworkInterfaces": [
+            {
+                "Association": {
+                    "IpOwnerId": "amazon",
+                    "PublicDnsName": f"ec2-{public.replace('.', '-')}.compute-1.amazonaws.com",
+                    "PublicIp": public,
+                },
+                "Attachment": {
+                    "AttachTime": launched,
+                    "AttachmentId": f"eni-attach-{n:017x}",
+                    "DeleteOnTermination": True,
+                    "DeviceIndex": 0,
+                    "Status": "attached",
+                },
+                "Description": "",
+                "Groups": [{"GroupName": "my-prefix-sg", "GroupId": "sg-0a1b2c3d4e5f6a7b8"}],
+                "Ipv6Addresses": [],
+                "MacAddress": "0e:"
+                + ":".join(f"{(n >> b) & 0xFF:02x}" for b in (32, 24, 16, 8, 0)),
+                "NetworkInterfaceId": eni,
+                "OwnerId": "123456789012",
+                "PrivateIpAddress": private,
+                "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": private}],
+                "SourceDestCheck": True,
+                "Status": "in-use",
+                "SubnetId": "subnet-0bb1c79de3EXAMPLE",
+                "VpcId": "vpc-0dc1c79de3EXAMPLE",
+                "InterfaceType": "interface",
+            }
+        ],
+        "RootDeviceName": "/dev/xvda",
+        "RootDeviceType": "ebs",
+        "SecurityGroups": [{"GroupName": "my-prefix-sg", "GroupId": "sg-0a1b2c3d4e5f6a7b8"}],
+        "SourceDestCheck": True,
+        "Tags": [
+            {"Key": "Name", "Value": f"my-prefix-{n}"},
+            {"Key": "env", "Value": rng.choice(["prod", "stage"])},
+        ],
+        "VirtualizationType": "hvm",
+        "CpuOptions": {"CoreCount": 1, "ThreadsPerCore": 2},
+        "MetadataOptions": {
+            "State": "applied",
+            "HttpTokens": "required",
+            "HttpPutResponseHopLimit": 1,
+            "HttpEndpoint": "enabled",
+        },
+    }
+    if running:
+        doc["PublicIpAddress"] = public
+    return doc
+
+
+def make_document(count: int, seed: int = 7) -> dict[str, Any]:
+    """A describe-instances document of `count` instances (1-4 per reservation)."""
+    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    reservations = []
+    n = 0
+    while n < count:
+        size = min(rng.randint(1, 4), count - n)
+        reservations.append(
+            {
+                "Groups": [],
+                "Instances": [_instance(n + k, rng, start) for k in range(size)],
+                "OwnerId": "123456789012",
+                "ReservationId": f"r-{n:017x}",
+            }
+        )
+        n += size
+    return {"Reservations": reservations}
+
+
+def time_bare(path: Path) -> float:
+    begin = time.perf_counter()
+    with path.open("rb") as handle:
+        json.load(handle)
+    return time.perf_counter() - begin
+
+
+def time_cli(path: Path, out: Path) -> float:
+    begin = time.perf_counter()
+    with path.open("rb") as stdin:
+        subprocess.run(
+            [sys.executable, "-m", "dockyard", "inventory", "-o", str(out)],
+            stdin=stdin,
+            check=True,
+        )
+    return time.perf_counter() - begin
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"{'instances':>10} {'MB':>7} {'json.load s':>12} {'cli s':>8} {'cli/bare':>9}")
+    verdict = 0
+    with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
+        for size in sizes:
+            doc_path = Path(tmp) / f"describe-{size}.json"
+            doc_path.write_text(json.dumps(make_document(size), indent=4))
+            out = Path(tmp) / "ansible_inventory"
+            bare, cli = [], []
+            for _ in range(args.repeat):
+                bare.append(time_bare(doc_path))
+                cli.append(time_cli(doc_path, out))
+            hosts = sum(1 for line in out.read_text().split("\n[")[1].splitlines()[1:] if line)
+            ratio = min(cli) / min(bare)
+            mb = doc_path.stat().st_size / 1e6
+            print(
+                f"{size:>10} {mb:>7.1f} {min(bare):>12.3f} {min(cli):>8.3f} {ratio:>9.2f}"
+                f"   ({hosts} running hosts in the inventory)",
+                flush=True,
+            )
+            if size == TARGET_SIZE and ratio > TARGET_RATIO:
+                verdict = 1
+            doc_path.unlink()
+    if TARGET_SIZE in sizes:
+        state = "MISSED" if verdict else "met"
+        print(f"target: cli/bare <= {TARGET_RATIO} at {TARGET_SIZE} instances: {state}")
+    return verdict
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""An ECS cluster for the Rails flow: EC2 capacity (an Auto Scaling group on the
+ECS-optimized AMI behind a capacity provider) or Fargate, and a Service Connect
+namespace the services share (the database answers there as `appdb`).
+
+Replaces the seed's `ecs-cli up --size 1 --instance-type t2.micro`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from dockyard.rails_ecs import ecs_instance_user_data
+
+# The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch from AWS's
+# public SSM parameter (always the current recommended image).
+ECS_AMI_SSM_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+FARGATE = "FARGATE"
+
+
+def _b64_user_data(cluster_name: str) -> str:
+    return base64.b64encode(ecs_instance_user_data(cluster_name).encode()).decode()
+
+
+class EcsClusterArgs(TypedDict):
+    name_prefix: str
+    """Prefix of the cluster's and its resources' names."""
+    capacity: NotRequired[str]
+    """`ec2` (default: an Auto Scaling group on the ECS-optimized AMI) or `fargate`."""
+    vpc_id: NotRequired[pulumi.Input[str]]
+    """VPC of the EC2 instances (needed for `ec2`)."""
+    subnet_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """Subnets the EC2 instances are spread over (needed for `ec2`)."""
+    instance_type: NotRequired[str]
+    """EC2 instance type (default t3.small)."""
+    instance_count: NotRequired[int]
+    """Instances the group starts with and keeps at least (default 1)."""
+    max_instances: NotRequired[int]
+    """Upper bound for the capacity provider's scaling (default 2 x instance_count)."""
+    root_volume_size: NotRequired[int]
+    """Root volume in GiB, gp3 and encrypted (default 30, the AMI's minimum)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every taggable resource."""
+
+
+class EcsCluster(pulumi.ComponentResource):
+    """The cluster, its capacity and its Service Connect namespace."""
+
+    cluster: aws.ecs.Cluster
+    namespace: aws.servicediscovery.HttpNamespace
+    capacity_providers: aws.ecs.ClusterCapacityProviders
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    namespace_arn: pulumi.Output[str]
+    capacity_provider: pulumi.Output[str]
+    fargate: bool
+
+    def __init__(
+        self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dockyard:ecs_cluster:EcsCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = args["name_prefix"]
+        tags = dict(args.get("tags", {}))
+        capacity = args.get("capacity", "ec2")
+        if capacity not in ("ec2", "fargate"):
+            raise ValueError(f"capacity must be ec2 or fargate, not {capacity!r}")
+        self.fargate = capacity == "fargate"
+
+        self.namespace = aws.servicediscovery.HttpNamespace(
+            f"{name}-namespace",
+            name=f"{prefix}-{pulumi.get_stack()}.local",
+            description="Service Connect namespace of the Rails flow (the database is appdb)",
+            tags=tags,
+            opts=child,
+        )
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=f"{prefix}-{pulumi.get_stack()}",
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            service_connect_defaults={"namespace": self.namespace.arn},
+            tags=tags,
+            opts=child,
+        )
+
+        if self.fargate:
+            provider_name: pulumi.Input[str] = FARGATE
+            providers: list[pulumi.Input[str]] = [FARGATE]
+        else:
+            provider = self._ec2_capacity(name, args, prefix, tags, child)
+            provider_name = provider.name
+            providers = [provider.name]
+
+        self.capacity_providers = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=self.cluster.name,
+            capacity_providers=providers,
+            default_capacity_provider_strategies=[
+                {"capacity_provider": provider_name, "weight": 1, "base": 1}
+            ],
+            opts=child,
+        )
+
+        self.cluster_name = self.cluster.name
+        self.cluster_arn = self.cluster.arn
+        self.namespace_arn = self.namespace.arn
+        self.capacity_provider = pulumi.Output.from_input(provider_name)
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "clusterArn": self.cluster_arn,
+                "namespaceArn": self.namespace_arn,
+                "capacityProvider": self.capacity_provider,
+            }
+        )
+
+    def _ec2_capacity(
+        self,
+        name: str,
+        args: EcsClusterArgs,
+        prefix: str,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> aws.ecs.CapacityProvider:
+        if "vpc_id" not in args or not args.get("subnet_ids"):
+            raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
+        count = args.get("instance_count", 1)
+        max_instances = args.get("max_instances", 2 * count)
+
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=tags,
+            opts=child,
+        )
+        for suffix, arn in (
+            (
+                "ecs",
+                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+            ),
+            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        ):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-instance-{suffix}", role=role.name, policy_arn=arn, opts=child
+            )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile", role=role.name, tags=tags, opts=child
+        )
+
+        # The instances only talk out (ECS, ECR, logs); tasks have their own groups (awsvpc).
+        group = aws.ec2.SecurityGroup(
+            f"{name}-instances",
+            vpc_id=args["vpc_id"],
+            description="ECS container instances: no inbound, all outbound",
+            tags={**tags, "Name": f"{prefix}-ecs-instances"},
+            opts=child,
+        )
+        for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-instances-egress-{family}",
+                security_group_id=group.id,
+                ip_protocol="-1",
+                description="ECS agent, image pulls, logs",
+                cidr_ipv4=cidr if family == "ipv4" else None,
+                cidr_ipv6=cidr if family == "ipv6" else None,
+                opts=child,
+            )
+
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-instances",
+            name_prefix=f"{prefix}-ecs-",
+            image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
+            instance_type=args.get("instance_type", "t3.small"),
+            iam_instance_profile={"arn": profile.arn},
+            vpc_security_group_ids=[group.id],
+            user_data=self.cluster.name.apply(_b64_user_data),
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+            },
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_size": args.get("root_volume_size", 30),
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            monitoring={"enabled": True},
+            tag_specifications=[
+                {"resource_type": "instance", "tags": {**tags, "Name": f"{prefix}-ecs"}},
+                {"resource_type": "volume", "tags": {**tags, "Name": f"{prefix}-ecs"}},
+            ],
+            tags=tags,
+            opts=child,
+        )
+        group_tags = {**tags, "Name": f"{prefix}-ecs", "AmazonECSManaged": "true"}
+        asg = aws.autoscaling.Group(
+            f"{name}-instances",
+            name_prefix=f"{prefix}-ecs-",
+            min_size=count,
+            max_size=max(max_instances, count),
+            desired_capacity=count,
+            vpc_zone_identifiers=list(args["subnet_ids"]),
+            launch_template={"id": template.id, "version": "$Latest"},
+            health_check_type="EC2",
+            protect_from_scale_in=False,
+            tags=[
+                {"key": k, "value": v, "propagate_at_launch": True}
+                for k, v in sorted(group_tags.items())
+            ],
+            # The capacity provider scales the group; do not fight it on the next update.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+        return aws.ecs.CapacityProvider(
+            f"{name}-ec2",
+            name=f"{prefix}-{pulumi.get_stack()}-ec2",
+            auto_scaling_group_provider={
+                "auto_scaling_group_arn": asg.arn,
+                "managed_termination_protection": "DISABLED",
+                "managed_scaling": {
+                    "status": "ENABLED",
+                    "target_capacity": 100,
+                    "minimum_scaling_step_size": 1,
+                    "maximum_scaling_step_size": 1,
+                },
+            },
+            tags=tags,
+            opts=child,
+        )

@@ -1,0 +1,655 @@
+"""The seed's Rails + MySQL app on ECS: two services, readiness instead of `sleep 15`,
+secrets in Secrets Manager, data that survives a task replacement.
+
+- database service: containers/mysql (or an existing image), one task at a time,
+  its data on EFS through an encrypted access point, a container health check,
+  published through Service Connect as `appdb:3306`;
+- web service: containers/rails built and pushed to ECR (or an existing image),
+  the seed's APPDB_* link variables pointing at `appdb:3306`, behind an ALB on 80
+  forwarding to 3000 with a health check on /health;
+- the root password (pulumi-random) and Rails' SECRET_KEY_BASE in Secrets Manager,
+  injected through `secrets`, never `environment`;
+- security groups chained ALB -> web -> database (and database -> EFS) only;
+- CloudWatch log groups with a retention.
+
+The container definitions come from dockyard.rails_ecs (plain data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+import pulumi_random as random
+
+from dockyard import rails_ecs as r
+
+CONTAINERS_DIR = Path(__file__).resolve().parents[1] / "containers"
+EFS_PORT = 2049
+
+
+def _assume(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+class RailsAppArgs(TypedDict):
+    name_prefix: str
+    """Prefix of every name (families, log groups, secrets, repositories)."""
+    region: str
+    """AWS region (for the awslogs driver)."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the tasks, the EFS mount targets and the load balancer."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets of the tasks, the EFS mount targets and the ALB (two zones or more)."""
+    cluster_arn: pulumi.Input[str]
+    """The ECS cluster (an EcsCluster's cluster_arn)."""
+    namespace_arn: pulumi.Input[str]
+    """Service Connect namespace (an EcsCluster's namespace_arn)."""
+    capacity_provider: pulumi.Input[str]
+    """Capacity provider both services run on (FARGATE or the EC2 provider)."""
+    fargate: bool
+    """Whether the capacity is Fargate (task-level cpu/memory, FARGATE compatibility)."""
+    cluster_ready: NotRequired[pulumi.Resource]
+    """Created before the services (the cluster's capacity provider association)."""
+    assign_public_ip: NotRequired[bool]
+    """Give tasks public addresses (Fargate in public subnets without NAT); default false."""
+    ingress_cidrs: NotRequired[Sequence[str]]
+    """Who may reach the load balancer on port 80 (default 0.0.0.0/0: a public site)."""
+    web_image: NotRequired[str | None]
+    """An existing web image; default: build containers/rails and push it to ECR."""
+    app_source: NotRequired[str]
+    """APP_SRC build argument (the app directory inside containers/rails); default sample."""
+    db_image: NotRequired[str | None]
+    """An existing MySQL/MariaDB image; default: build containers/mysql and push it to ECR."""
+    web_limits: NotRequired[r.Limits]
+    """cpu units and memory (MiB) of the Rails container; default the seed's 100 / 112."""
+    db_limits: NotRequired[r.Limits]
+    """cpu units and memory (MiB) of the database container; default the seed's 100 / 112."""
+    desired_count: NotRequired[int]
+    """Web tasks to run (default 1). The database always runs one task."""
+    db_wait_timeout: NotRequired[int]
+    """Seconds the web entrypoint waits for the database (default 120)."""
+    log_retention_days: NotRequired[int]
+    """CloudWatch Logs retention (default 30 days)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every taggable resource."""
+
+
+class RailsApp(pulumi.ComponentResource):
+    """The web and database services of the Rails flow and everything they need."""
+
+    url: pulumi.Output[str]
+    web_service_name: pulumi.Output[str]
+    db_service_name: pulumi.Output[str]
+    db_password_secret_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RailsAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dockyard:rails_app:RailsApp", name, None, opts)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
+        prefix = args["name_prefix"]
+        stack = pulumi.get_stack()
+        tags = dict(args.get("tags", {}))
+        fargate = args["fargate"]
+        web_limits = args.get("web_limits", r.Limits())
+        db_limits = args.get("db_limits", r.Limits())
+        db_wait_timeout = args.get("db_wait_timeout", 120)
+        subnets = list(args["subnet_ids"])
+        child = self._child
+
+        # --- secrets: generated, stored in Secrets Manager, injected by ECS ----------
+        password = random.RandomPassword(
+            f"{name}-db-password", length=32, special=False, opts=child
+        )
+        key_base = random.RandomPassword(
+            f"{name}-secret-key-base", length=128, special=False, opts=child
+        )
+        self.db_password_secret = aws.secretsmanager.Secret(
+            f"{name}-db-password",
+            name_prefix=f"{prefix}/{stack}/appdb-root-password-",
+            description="Root password of the Rails flow's database (MYSQL_ROOT_PASSWORD)",
+            recovery_window_in_days=7,
+            tags=tags,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-db-password",
+            secret_id=self.db_password_secret.id,
+            secret_string=password.result,
+            opts=child,
+        )
+        key_base_secret = aws.secretsmanager.Secret(
+            f"{name}-secret-key-base",
+            name_prefix=f"{prefix}/{stack}/rails-secret-key-base-",
+            description="SECRET_KEY_BASE of the Rails app",
+            recovery_window_in_days=7,
+            tags=tags,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-secret-key-base",
+            secret_id=key_base_secret.id,
+            secret_string=key_base.result,
+            opts=child,
+        )
+
+        # --- logs --------------------------------------------------------------------
+        retention = args.get("log_retention_days", 30)
+        web_logs = aws.cloudwatch.LogGroup(
+            f"{name}-web-logs",
+            name=f"/dockyard/{prefix}-{stack}/web",
+            retention_in_days=retention,
+            tags=tags,
+            opts=child,
+        )
+        db_logs = aws.cloudwatch.LogGroup(
+            f"{name}-db-logs",
+            name=f"/dockyard/{prefix}-{stack}/appdb",
+            retention_in_days=retention,
+            tags=tags,
+            opts=child,
+        )
+
+        # --- security groups: ALB -> web -> db -> EFS, nothing else in ---------------
+        alb_sg = self._group("alb", args["vpc_id"], "Rails load balancer: HTTP in", tags)
+        web_sg = self._group("web", args["vpc_id"], "Rails web tasks: 3000 from the ALB", tags)
+        db_sg = self._group("db", args["vpc_id"], "Rails database: 3306 from web tasks", tags)
+        efs_sg = self._group("efs", args["vpc_id"], "Database EFS: NFS from the db tasks", tags)
+        for i, cidr in enumerate(args.get("ingress_cidrs", ["0.0.0.0/0"])):
+            v6 = ":" in cidr
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-http-{i}",
+                security_group_id=alb_sg.id,
+                ip_protocol="tcp",
+                from_port=r.PUBLIC_PORT,
+                to_port=r.PUBLIC_PORT,
+                description="HTTP to the Rails app",
+                cidr_ipv4=None if v6 else cidr,
+                cidr_ipv6=cidr if v6 else None,
+                opts=child,
+            )
+        self._link(
+            "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
+        )
+        self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
+        self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
+        for sg, what in ((web_sg, "web"), (db_sg, "db")):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-{what}-egress",
+                security_group_id=sg.id,
+                ip_protocol="-1",
+                cidr_ipv4="0.0.0.0/0",
+                description="Image pulls, Secrets Manager, logs, Service Connect",
+                opts=child,
+            )
+
+        # --- the database's data: encrypted EFS through an access point ---------------
+        fs = aws.efs.FileSystem(
+            f"{name}-db-data",
+            encrypted=True,
+            performance_mode="generalPurpose",
+            throughput_mode="elastic",
+            tags={**tags, "Name": f"{prefix}-{stack}-appdb-data"},
+            opts=child,
+        )
+        mount_targets = [
+            aws.efs.MountTarget(
+                f"{name}-db-data-{i}",
+                file_system_id=fs.id,
+                subnet_id=subnet,
+                security_groups=[efs_sg.id],
+                opts=child,
+            )
+            for i, subnet in enumerate(subnets)
+        ]
+        access_point = aws.efs.AccessPoint(
+            f"{name}-db-data",
+            file_system_id=fs.id,
+            posix_user={"uid": r.MYSQL_UID, "gid": r.MYSQL_GID},
+            root_directory={
+                "path": "/appdb",
+                "creation_info": {
+                    "owner_uid": r.MYSQL_UID,
+                    "owner_gid": r.MYSQL_GID,
+                    "permissions": "0750",
+                },
+            },
+            tags=tags,
+            opts=child,
+        )
+
+        # --- roles -------------------------------------------------------------------
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution",
+            role=execution_role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-secrets",
+            role=execution_role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["secretsmanager:GetSecretValue"],
+                            "Resource": [self.db_password_secret.arn, key_base_secret.arn],
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        db_task_role = aws.iam.Role(
+            f"{name}-db-task",
+            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-db-task-efs",
+            role=db_task_role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "elasticfilesystem:ClientMount",
+                                "elasticfilesystem:ClientWrite",
+                            ],
+                            "Resource": fs.arn,
+                            "Condition": {
+                                "StringEquals": {
+                                    "elasticfilesystem:AccessPointArn": access_point.arn
+                                }
+                            },
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.efs.FileSystemPolicy(
+            f"{name}-db-data",
+            file_system_id=fs.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyUnencryptedTransport",
+                            "Effect": "Deny",
+                            "Principal": {"AWS": "*"},
+                            "Action": "*",
+                            "Resource": fs.arn,
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "DbTaskThroughAccessPoint",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": db_task_role.arn},
+                            "Action": [
+                                "elasticfilesystem:ClientMount",
+                                "elasticfilesystem:ClientWrite",
+                            ],
+                            "Resource": fs.arn,
+                            "Condition": {
+                                "StringEquals": {
+                                    "elasticfilesystem:AccessPointArn": access_point.arn
+                                }
+                            },
+                        },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+
+        # --- images ------------------------------------------------------------------
+        web_image = self._image(
+            "web",
+            args.get("web_image"),
+            CONTAINERS_DIR / "rails",
+            {"APP_SRC": args.get("app_source", "sample")},
+            prefix,
+            tags,
+        )
+        db_image = self._image(
+            "db", args.get("db_image"), CONTAINERS_DIR / "mysql", {}, prefix, tags
+        )
+        db_health = (
+            r.OFFICIAL_DB_HEALTH_COMMAND if args.get("db_image") else r.BUILT_DB_HEALTH_COMMAND
+        )
+
+        # --- task definitions (plain data from dockyard.rails_ecs) ---------------------
+        region = args["region"]
+        db_containers = pulumi.Output.all(
+            db_image, self.db_password_secret.arn, db_logs.name
+        ).apply(
+            lambda v: [
+                r.db_container(
+                    image=v[0],
+                    password_secret_arn=v[1],
+                    logs=r.Logs(group=v[2], region=region, stream_prefix="appdb"),
+                    limits=db_limits,
+                    health_command=db_health,
+                )
+            ]
+        )
+        web_containers = pulumi.Output.all(
+            web_image, self.db_password_secret.arn, key_base_secret.arn, web_logs.name
+        ).apply(
+            lambda v: [
+                r.web_container(
+                    image=v[0],
+                    password_secret_arn=v[1],
+                    secret_key_base_arn=v[2],
+                    logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
+                    limits=web_limits,
+                    db_wait_timeout=db_wait_timeout,
+                )
+            ]
+        )
+        db_task = self._task_definition(
+            "db",
+            f"{prefix}-{stack}-appdb",
+            db_containers,
+            db_limits,
+            execution_role,
+            fargate,
+            task_role=db_task_role,
+            volumes=[
+                aws.ecs.TaskDefinitionVolumeArgs(
+                    name=r.DB_DATA_VOLUME,
+                    efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                        file_system_id=fs.id,
+                        transit_encryption="ENABLED",
+                        authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                            access_point_id=access_point.id, iam="ENABLED"
+                        ),
+                    ),
+                )
+            ],
+        )
+        web_task = self._task_definition(
+            "web", f"{prefix}-{stack}-web", web_containers, web_limits, execution_role, fargate
+        )
+
+        # --- load balancer: 80 -> 3000, health check on /health -----------------------
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[alb_sg.id],
+            subnets=subnets,
+            drop_invalid_header_fields=True,
+            tags=tags,
+            opts=child,
+        )
+        target_group = aws.lb.TargetGroup(
+            f"{name}-web",
+            port=r.APP_PORT,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=args["vpc_id"],
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "path": r.HEALTH_PATH,
+                "port": "traffic-port",
+                "protocol": "HTTP",
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=tags,
+            opts=child,
+        )
+        listener = aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=alb.arn,
+            port=r.PUBLIC_PORT,
+            protocol="HTTP",
+            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            tags=tags,
+            opts=child,
+        )
+
+        # --- services ----------------------------------------------------------------
+        ready = [args["cluster_ready"]] if "cluster_ready" in args else []
+        public_ip = args.get("assign_public_ip", False)
+        strategy = [
+            aws.ecs.ServiceCapacityProviderStrategyArgs(
+                capacity_provider=args["capacity_provider"], weight=1, base=1
+            )
+        ]
+        db_service = aws.ecs.Service(
+            f"{name}-db",
+            name="appdb",
+            cluster=args["cluster_arn"],
+            task_definition=db_task.arn,
+            desired_count=1,
+            # One MariaDB on the data at a time: stop the old task before the new one.
+            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=100,
+            capacity_provider_strategies=strategy,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=subnets, security_groups=[db_sg.id], assign_public_ip=public_ip
+            ),
+            service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
+                enabled=True,
+                namespace=args["namespace_arn"],
+                services=[
+                    aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
+                        port_name=r.DB_PORT_NAME,
+                        discovery_name=r.APPDB_ALIAS,
+                        client_alias=[
+                            aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                                port=r.DB_PORT, dns_name=r.APPDB_ALIAS
+                            )
+                        ],
+                    )
+                ],
+            ),
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*mount_targets, *ready]),
+        )
+        web_service = aws.ecs.Service(
+            f"{name}-web",
+            name="web",
+            cluster=args["cluster_arn"],
+            task_definition=web_task.arn,
+            desired_count=args.get("desired_count", 1),
+            capacity_provider_strategies=strategy,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=subnets, security_groups=[web_sg.id], assign_public_ip=public_ip
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_group.arn,
+                    container_name=r.APP_CONTAINER,
+                    container_port=r.APP_PORT,
+                )
+            ],
+            health_check_grace_period_seconds=db_wait_timeout + 60,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
+                enabled=True, namespace=args["namespace_arn"]
+            ),
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener, db_service, *ready]),
+        )
+
+        self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
+        self.web_service_name = web_service.name
+        self.db_service_name = db_service.name
+        self.db_password_secret_arn = self.db_password_secret.arn
+        self.register_outputs(
+            {
+                "url": self.url,
+                "webServiceName": self.web_service_name,
+                "dbServiceName": self.db_service_name,
+                "dbPasswordSecretArn": self.db_password_secret_arn,
+            }
+        )
+
+    def _group(
+        self, what: str, vpc_id: pulumi.Input[str], description: str, tags: dict[str, str]
+    ) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-{what}",
+            vpc_id=vpc_id,
+            description=description,
+            tags={**tags, "Name": f"{self._name}-{what}"},
+            opts=self._child,
+        )
+
+    def _link(
+        self,
+        what: str,
+        source: aws.ec2.SecurityGroup,
+        target: aws.ec2.SecurityGroup,
+        port: int,
+        description: str,
+        *,
+        egress: bool = False,
+    ) -> None:
+        """`target` admits `port` from members of `source`; with `egress`, `source` may
+        send only that (its only egress rule)."""
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-{what}",
+            security_group_id=target.id,
+            referenced_security_group_id=source.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            opts=self._child,
+        )
+        if egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-{what}-out",
+                security_group_id=source.id,
+                referenced_security_group_id=target.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+                opts=self._child,
+            )
+
+    def _image(
+        self,
+        what: str,
+        existing: str | None,
+        context: Path,
+        build_args: dict[str, str],
+        prefix: str,
+        tags: dict[str, str],
+    ) -> pulumi.Output[str]:
+        """An existing image reference, or one built from `context` and pushed to ECR."""
+        if existing:
+            return pulumi.Output.from_input(existing)
+        repo = aws.ecr.Repository(
+            f"{self._name}-{what}",
+            name=f"{prefix}-{pulumi.get_stack()}-{what}",
+            image_tag_mutability="MUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "AES256"}],
+            tags=tags,
+            opts=self._child,
+        )
+        token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id)
+        image = docker.Image(
+            f"{self._name}-{what}",
+            image_name=repo.repository_url.apply(lambda url: f"{url}:latest"),
+            build={
+                "context": str(context),
+                "dockerfile": str(context / "Dockerfile"),
+                "args": build_args,
+                "platform": "linux/amd64",
+            },
+            registry={
+                "server": repo.repository_url,
+                "username": token.user_name,
+                "password": pulumi.Output.secret(token.password),
+            },
+            # A preview builds nothing and pushes nothing.
+            skip_push=pulumi.runtime.is_dry_run(),
+            opts=self._child,
+        )
+        # The digest pins the exact image (a new build rolls the service); the tag is
+        # the fallback while the digest is not known yet.
+        return pulumi.Output.all(image.repo_digest, image.image_name).apply(
+            lambda v: str(v[0] or v[1])
+        )
+
+    def _task_definition(
+        self,
+        what: str,
+        family: str,
+        containers: pulumi.Output[list[dict[str, Any]]],
+        limits: r.Limits,
+        execution_role: aws.iam.Role,
+        fargate: bool,
+        *,
+        task_role: aws.iam.Role | None = None,
+        volumes: Sequence[aws.ecs.TaskDefinitionVolumeArgs] = (),
+    ) -> aws.ecs.TaskDefinition:
+        extra: dict[str, Any] = {}
+        if fargate:
+            cpu, memory = r.fargate_task_size(limits.cpu, limits.memory)
+            extra = {
+                "cpu": str(cpu),
+                "memory": str(memory),
+                "runtime_platform": {
+                    "cpu_architecture": "X86_64",
+                    "operating_system_family": "LINUX",
+                },
+            }
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-{what}",
+            family=family,
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE" if fargate else "EC2"],
+            container_definitions=pulumi.Output.json_dumps(containers),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn if task_role else None,
+            volumes=list(volumes),
+            **extra,
+            opts=self._child,
+        )

@@ -1,0 +1,60 @@
+#!/usr/bin/env ruby
+# frozen_string_literal: true
+
+# One attempt to connect to the app's database, for the entrypoint's bounded wait.
+#   db-ping             exit 0: accepts connections; 1: not (yet) reachable;
+#                       2: reachable but refuses these credentials (waiting won't help)
+#   db-ping --describe  print host:port of the target (never the password)
+# The target comes from DATABASE_URL when set, else from the docker-link style
+# APPDB_PORT_3306_TCP_ADDR / APPDB_PORT_3306_TCP_PORT / APPDB_ENV_MYSQL_ROOT_PASSWORD,
+# the same variables config/database.yml reads.
+require "uri"
+
+def target
+  url = ENV.fetch("DATABASE_URL", "")
+  if url.empty?
+    return {
+      host: ENV.fetch("APPDB_PORT_3306_TCP_ADDR", "appdb"),
+      port: Integer(ENV.fetch("APPDB_PORT_3306_TCP_PORT", "3306")),
+      username: ENV.fetch("APPDB_USER", "root"),
+      password: ENV.fetch("APPDB_ENV_MYSQL_ROOT_PASSWORD", "")
+    }
+  end
+  uri = URI.parse(url)
+  unescape = ->(s) { s.nil? ? "" : URI::DEFAULT_PARSER.unescape(s) }
+  {
+    host: uri.host || "localhost",
+    port: uri.port || 3306,
+    username: unescape.call(uri.user),
+    password: unescape.call(uri.password)
+  }
+end
+
+begin
+  db = target
+rescue ArgumentError, URI::Error => e
+  warn("bad database settings: #{e.message}")
+  exit 2
+end
+
+if ARGV.first == "--describe"
+  puts "#{db[:host]}:#{db[:port]}"
+  exit 0
+end
+
+require "mysql2"
+
+# Server error numbers that mean "reachable, but not for us": access denied.
+FATAL = [1044, 1045, 1698].freeze
+
+begin
+  timeout = Integer(ENV.fetch("DB_PING_TIMEOUT", "2"))
+  Mysql2::Client.new(
+    host: db[:host], port: db[:port], username: db[:username], password: db[:password],
+    connect_timeout: timeout, read_timeout: timeout, write_timeout: timeout
+  ).close
+  exit 0
+rescue Mysql2::Error => e
+  warn(e.message.lines.first.to_s.strip)
+  exit(FATAL.include?(e.error_number) ? 2 : 1)
+end

@@ -1,0 +1,312 @@
+"""ECS task definitions for the Rails + MySQL flow (flow 3), as plain data.
+
+The seed's two containers, for current ECS: the database task (MariaDB/MySQL with
+its data on EFS) and the web task (Rails on 3000). The web task reaches the
+database through Service Connect as `appdb:3306` and gets the seed's docker-link
+variables (`APPDB_PORT_3306_TCP_ADDR`, `APPDB_PORT_3306_TCP_PORT`) pointing there.
+Passwords are never in `environment`: ECS injects them from Secrets Manager
+(`secrets`, `valueFrom` an ARN). The dicts returned are RegisterTaskDefinition's
+shapes (camelCase), so botocore's own model can check them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# The seed's compose limits: cpu_shares 100, mem_limit 117964800 bytes (112.5 MiB;
+# ECS takes whole MiB, so 112).
+SEED_CPU = 100
+SEED_MEMORY_MIB = 112
+SEED_MEMORY_BYTES = 117_964_800
+
+APPDB_ALIAS = "appdb"
+DB_PORT = 3306
+APP_PORT = 3000
+PUBLIC_PORT = 80
+DB_PORT_NAME = "mysql"
+APP_PORT_NAME = "http"
+DB_CONTAINER = "appdb"
+APP_CONTAINER = "app"
+DB_DATA_VOLUME = "appdb-data"
+DB_DATA_PATH = "/var/lib/mysql"
+HEALTH_PATH = "/health"
+
+# containers/mysql runs MariaDB as uid/gid 999; the EFS access point uses them.
+MYSQL_UID = 999
+MYSQL_GID = 999
+
+# The health checks: the images' own scripts, or a portable one for the official
+# mysql / mariadb images (ping answers 0 even on "access denied": no password).
+BUILT_DB_HEALTH_COMMAND = ("CMD", "/usr/local/bin/db-healthcheck")
+OFFICIAL_DB_HEALTH_COMMAND = (
+    "CMD-SHELL",
+    "mariadb-admin --protocol=tcp -h 127.0.0.1 ping >/dev/null 2>&1"
+    " || mysqladmin --protocol=tcp -h 127.0.0.1 ping",
+)
+APP_HEALTH_COMMAND = ("CMD", "/usr/local/bin/app-healthcheck")
+
+MAX_START_PERIOD = 300
+
+# ECS's smallest container memory, and the Fargate task sizes (cpu units -> MiB).
+MIN_CONTAINER_MEMORY_MIB = 6
+_FARGATE_SIZES: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (256, (512, 1024, 2048)),
+    (512, tuple(range(1024, 4097, 1024))),
+    (1024, tuple(range(2048, 8193, 1024))),
+    (2048, tuple(range(4096, 16385, 1024))),
+    (4096, tuple(range(8192, 30721, 1024))),
+)
+
+_SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "PRIVATE_KEY", "DATABASE_URL")
+
+
+class RailsEcsError(ValueError):
+    """Bad input to a definition builder; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class Logs:
+    """Where a container's output goes (the awslogs driver)."""
+
+    group: str
+    region: str
+    stream_prefix: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A container's cpu units and hard memory limit (MiB)."""
+
+    cpu: int = SEED_CPU
+    memory: int = SEED_MEMORY_MIB
+
+    def __post_init__(self) -> None:
+        if self.cpu < 0 or self.cpu > 10 * 1024:
+            raise RailsEcsError(f"cpu {self.cpu} is outside 0..10240 units; the seed used 100")
+        if self.memory < MIN_CONTAINER_MEMORY_MIB:
+            raise RailsEcsError(
+                f"memory {self.memory} MiB is below ECS's minimum of "
+                f"{MIN_CONTAINER_MEMORY_MIB} MiB; the seed used {SEED_MEMORY_MIB}"
+            )
+
+
+def looks_secret(name: str) -> bool:
+    """Does an environment variable's name say it holds a secret?"""
+    upper = name.upper()
+    return any(word in upper for word in _SECRET_WORDS)
+
+
+def log_configuration(logs: Logs) -> dict[str, Any]:
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": logs.group,
+            "awslogs-region": logs.region,
+            "awslogs-stream-prefix": logs.stream_prefix,
+        },
+    }
+
+
+def _environment(values: Mapping[str, str]) -> list[dict[str, str]]:
+    for name in values:
+        if looks_secret(name):
+            raise RailsEcsError(
+                f"{name} looks like a secret and may not go into a task's environment; "
+                "store it in Secrets Manager and pass it through `secrets`"
+            )
+    return [{"name": k, "value": str(v)} for k, v in sorted(values.items())]
+
+
+def _secrets(values: Mapping[str, str]) -> list[dict[str, str]]:
+    for name, arn in values.items():
+        if not arn.startswith("arn:"):
+            raise RailsEcsError(
+                f"secret {name} must name a Secrets Manager or SSM ARN (valueFrom), not a value"
+            )
+    return [{"name": k, "valueFrom": v} for k, v in sorted(values.items())]
+
+
+def _health_check(command: Sequence[str], start_period: int) -> dict[str, Any]:
+    if not command or command[0] not in {"CMD", "CMD-SHELL"}:
+        raise RailsEcsError(
+            f"health check command {list(command)!r} must start with CMD or CMD-SHELL"
+        )
+    return {
+        "command": list(command),
+        "interval": 10,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": start_period,
+    }
+
+
+def db_container(
+    *,
+    image: str,
+    password_secret_arn: str,
+    logs: Logs,
+    limits: Limits = Limits(),
+    health_command: Sequence[str] = BUILT_DB_HEALTH_COMMAND,
+    database: str | None = None,
+) -> dict[str, Any]:
+    """The database container: root password from Secrets Manager, data on the EFS volume."""
+    env = {"MYSQL_DATABASE": database} if database else {}
+    return {
+        "name": DB_CONTAINER,
+        "image": image,
+        "essential": True,
+        "cpu": limits.cpu,
+        "memory": limits.memory,
+        "portMappings": [
+            {"name": DB_PORT_NAME, "containerPort": DB_PORT, "protocol": "tcp"},
+        ],
+        "environment": _environment(env),
+        "secrets": _secrets({"MYSQL_ROOT_PASSWORD": password_secret_arn}),
+        "mountPoints": [
+            {"sourceVolume": DB_DATA_VOLUME, "containerPath": DB_DATA_PATH, "readOnly": False}
+        ],
+        "healthCheck": _health_check(health_command, start_period=60),
+        "logConfiguration": log_configuration(logs),
+        "stopTimeout": 60,
+    }
+
+
+def web_container(
+    *,
+    image: str,
+    password_secret_arn: str,
+    secret_key_base_arn: str,
+    logs: Logs,
+    limits: Limits = Limits(),
+    db_host: str = APPDB_ALIAS,
+    db_port: int = DB_PORT,
+    db_wait_timeout: int = 120,
+    environment: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The Rails container: the seed's APPDB_* link variables, passwords through `secrets`."""
+    if db_wait_timeout < 1:
+        raise RailsEcsError(f"db_wait_timeout {db_wait_timeout} must be at least 1 second")
+    env = {
+        "APPDB_PORT_3306_TCP_ADDR": db_host,
+        "APPDB_PORT_3306_TCP_PORT": str(db_port),
+        "RAILS_ENV": "production",
+        "RAILS_LOG_TO_STDOUT": "1",
+        "PORT": str(APP_PORT),
+        "DB_WAIT_TIMEOUT": str(db_wait_timeout),
+        **(environment or {}),
+    }
+    return {
+        "name": APP_CONTAINER,
+        "image": image,
+        "essential": True,
+        "cpu": limits.cpu,
+        "memory": limits.memory,
+        "portMappings": [
+            {
+                "name": APP_PORT_NAME,
+                "containerPort": APP_PORT,
+                "protocol": "tcp",
+                "appProtocol": "http",
+            }
+        ],
+        "environment": _environment(env),
+        "secrets": _secrets(
+            {
+                "APPDB_ENV_MYSQL_ROOT_PASSWORD": password_secret_arn,
+                "SECRET_KEY_BASE": secret_key_base_arn,
+            }
+        ),
+        # ECS allows a start period of at most 300 s.
+        "healthCheck": _health_check(
+            APP_HEALTH_COMMAND, start_period=min(MAX_START_PERIOD, db_wait_timeout + 60)
+        ),
+        "logConfiguration": log_configuration(logs),
+    }
+
+
+def efs_volume(file_system_id: str, access_point_id: str) -> dict[str, Any]:
+    """The database's data volume: EFS through an access point, TLS and IAM on."""
+    return {
+        "name": DB_DATA_VOLUME,
+        "efsVolumeConfiguration": {
+            "fileSystemId": file_system_id,
+            "transitEncryption": "ENABLED",
+            "authorizationConfig": {"accessPointId": access_point_id, "iam": "ENABLED"},
+        },
+    }
+
+
+def fargate_task_size(cpu: int, memory: int) -> tuple[int, int]:
+    """The smallest Fargate task size (cpu units, MiB) holding the given container totals."""
+    for task_cpu, memories in _FARGATE_SIZES:
+        if task_cpu < cpu:
+            continue
+        for task_memory in memories:
+            if task_memory >= memory:
+                return task_cpu, task_memory
+    raise RailsEcsError(
+        f"no Fargate task size holds {cpu} cpu units and {memory} MiB; lower the limits "
+        "or use EC2 capacity"
+    )
+
+
+def task_definition(
+    *,
+    family: str,
+    containers: Sequence[Mapping[str, Any]],
+    execution_role_arn: str,
+    task_role_arn: str | None = None,
+    fargate: bool = False,
+    volumes: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """RegisterTaskDefinition's parameters for one task (awsvpc networking on EC2 and Fargate)."""
+    if not containers:
+        raise RailsEcsError(f"task {family} needs at least one container")
+    params: dict[str, Any] = {
+        "family": family,
+        "networkMode": "awsvpc",
+        "containerDefinitions": [dict(c) for c in containers],
+        "executionRoleArn": execution_role_arn,
+        "requiresCompatibilities": ["FARGATE" if fargate else "EC2"],
+        "volumes": [dict(v) for v in volumes],
+    }
+    if task_role_arn:
+        params["taskRoleArn"] = task_role_arn
+    if fargate:
+        cpu, memory = fargate_task_size(
+            sum(int(c.get("cpu", 0)) for c in containers),
+            sum(int(c.get("memory", 0)) for c in containers),
+        )
+        params["cpu"] = str(cpu)
+        params["memory"] = str(memory)
+        params["runtimePlatform"] = {
+            "cpuArchitecture": "X86_64",
+            "operatingSystemFamily": "LINUX",
+        }
+    return params
+
+
+def environment_values(task: Mapping[str, Any]) -> list[str]:
+    """Every value in every container's `environment` (to check none is a secret)."""
+    return [
+        str(item["value"])
+        for container in task.get("containerDefinitions", [])
+        for item in container.get("environment", [])
+    ]
+
+
+def ecs_instance_user_data(cluster_name: str) -> str:
+    """User data joining an ECS-optimized Amazon Linux instance to the cluster."""
+    if not cluster_name or any(c.isspace() or c in "'\"\\$`" for c in cluster_name):
+        raise RailsEcsError(f"cluster name {cluster_name!r} is not a plain ECS cluster name")
+    return (
+        "#!/bin/bash\n"
+        "set -euo pipefail\n"
+        "cat >>/etc/ecs/ecs.config <<'EOF'\n"
+        f"ECS_CLUSTER={cluster_name}\n"
+        "ECS_ENABLE_TASK_IAM_ROLE=true\n"
+        "ECS_AWSVPC_BLOCK_IMDS=true\n"
+        "EOF\n"
+    )

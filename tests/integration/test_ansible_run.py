@@ -1,0 +1,120 @@
+"""The Command the program carries, executed as-is against real SSH hosts.
+
+The program is evaluated under mocks whose Elastic IPs are the addresses of sshd
+hosts in network namespaces; the recorded Command's argv and environment are then
+run exactly as pulumi-command's local provider would (`/bin/sh -c CREATE` in the
+project directory). Each host also runs its own dockerd, so the swarm role runs
+for real.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness.pulumi_program import RecordingMocks, evaluate
+from tests.harness.sshhosts import SshCluster, ssh_cluster
+from tests.harness.tools import REPO, VENV_BIN, require_tool
+
+pytestmark = [pytest.mark.integration, pytest.mark.root]
+
+
+def _run_command(command: Any, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(command.inputs["environment"])
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    env["TMPDIR"] = str(tmp / "command-tmp")
+    env["ANSIBLE_HOME"] = str(tmp / "ansible-home")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    return subprocess.run(
+        ["/bin/sh", "-c", command.inputs["create"]],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def _docker(cluster: SshCluster, index: int, *args: str) -> str:
+    socket = cluster.hosts[index].docker_socket
+    return subprocess.run(
+        [require_tool("docker"), "-H", f"unix://{socket}", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
+    """agent.yml lands 0600 on each agent, the swarm forms, temp files go, reruns change nothing."""
+    require_tool("ansible-playbook")
+    (tmp_path / "command-tmp").mkdir()
+    with ssh_cluster(tmp_path / "c", count=3, tag="dyr", subnet=233, docker=True) as cluster:
+        per_host = f"{cluster.workdir}/hosts/{{{{ inventory_hostname }}}}"
+        known_hosts = tmp_path / "known_hosts"
+        result = evaluate(
+            {
+                "dockyard:runAnsible": "true",
+                "dockyard:sshPrivateKeyPath": str(cluster.private_key),
+                "dockyard:knownHostsFile": str(known_hosts),
+                "dockyard:ansibleUser": cluster.user,
+                "dockyard:flockerAccessKeyId": "AKIAEXAMPLE",
+                "dockyard:flockerSecretAccessKey": "example-secret",
+                "dockyard:ansibleExtraVars": {
+                    # the namespaces share this machine's filesystem and root login
+                    "ansible_become": False,
+                    # this machine's PATH has pyenv shims that discovery would pick
+                    "ansible_python_interpreter": "/usr/bin/python3",
+                    "node_ready_wait_for_cloud_init": False,
+                    "node_ready_timeout": 30,
+                    "flocker_agent_config_dir": f"{per_host}/etc/flocker",
+                    "docker_swarm_docker_host": (
+                        f"unix://{cluster.docker_dir}/{{{{ inventory_hostname }}}}/docker.sock"
+                    ),
+                },
+            },
+            secret_keys=["dockyard:flockerAccessKeyId", "dockyard:flockerSecretAccessKey"],
+            mocks=RecordingMocks(public_ips=cluster.addresses, private_ips=cluster.addresses),
+        )
+        [command] = result.of_type("command:local:Command")
+        assert "example-secret" not in command.inputs["create"]
+
+        first = _run_command(command, tmp_path)
+        assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:]
+
+        agent_yml = result.outputs["agentYml"]
+        assert "example-secret" in agent_yml
+        for host in cluster.hosts:
+            path = host.root / "etc" / "flocker" / "agent.yml"
+            assert path.read_text(encoding="utf-8") == agent_yml
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+        # the inventory, agent.yml and extra vars were written to a temp dir and removed
+        assert list((tmp_path / "command-tmp").iterdir()) == []
+        # host keys were accepted on first use into the per-stack file, not ignored
+        known = known_hosts.read_text(encoding="utf-8").splitlines()
+        assert len(known) == 3
+
+        states = {
+            _docker(cluster, i, "info", "--format", "{{.Swarm.LocalNodeState}}").strip()
+            for i in range(3)
+        }
+        assert states == {"active"}
+        nodes = _docker(cluster, 0, "node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}")
+        assert sorted(nodes.split("\n")[:-1]) == ["Ready ", "Ready ", "Ready Leader"]
+
+        second = _run_command(command, tmp_path)
+        assert second.returncode == 0, second.stdout[-6000:]
+        recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", second.stdout, re.MULTILINE)
+        assert sorted(h for h, _ in recap) == sorted(cluster.addresses)
+        assert {changed for _, changed in recap} == {"0"}

@@ -1,0 +1,337 @@
+"""The Rails flow's two images, built from the repo and run for real with podman.
+
+The app container starts before its database, waits (bounded, logged), prepares
+the database and answers /health; the database container is replaced on the same
+volume and the data written through the app is still there; a database that never
+comes up makes the entrypoint exit non-zero within its bound.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.harness.podman import BASE_IMAGE, Podman
+from tests.harness.tools import REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.root]
+
+RAILS_IMAGE = "localhost/i5-rails:test"
+MYSQL_IMAGE = "localhost/i5-mysql:test"
+PASSWORD = "s3cret 'quoted' \\ pass"
+SECRET_KEY_BASE = "0123456789abcdef" * 8
+
+
+@dataclass
+class Images:
+    rails: str
+    mysql: str
+
+
+@pytest.fixture(scope="module")
+def images(podman: Podman) -> Images:
+    """Both images, built from containers/ in this repo."""
+    podman.build(REPO / "containers" / "mysql", MYSQL_IMAGE)
+    podman.build(REPO / "containers" / "rails", RAILS_IMAGE, build_args={"APP_SRC": "sample"})
+    return Images(rails=RAILS_IMAGE, mysql=MYSQL_IMAGE)
+
+
+@pytest.fixture(scope="module")
+def secret_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The secrets as files for the *_FILE variables (readable by the images' users)."""
+    root = tmp_path_factory.mktemp("i5-secrets")
+    files = {"db_root_password": PASSWORD, "secret_key_base": SECRET_KEY_BASE}
+    paths = {}
+    for name, value in files.items():
+        path = root / name
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o644)
+        paths[name] = path
+    return paths
+
+
+def ip_of(podman: Podman, name: str) -> str:
+    out = podman.run(
+        "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name
+    )
+    return out.stdout.split()[0]
+
+
+def http(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with urllib.request.urlopen(url, data=body, timeout=5) as resp:  # noqa: S310
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
+        return 0, str(err)
+
+
+def wait_for_200(url: str, timeout: float) -> float:
+    start = time.monotonic()
+    last: tuple[int, str] = (0, "")
+    while time.monotonic() - start < timeout:
+        last = http(url)
+        if last[0] == 200:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer 200 within {timeout}s; last: {last}")
+
+
+def logs(podman: Podman, name: str) -> str:
+    proc = podman.run("logs", name, check=False)
+    return proc.stdout + proc.stderr
+
+
+def start_db(
+    podman: Podman, images: Images, secrets: dict[str, Path], *, name: str, net: str, volume: str
+) -> str:
+    return podman.start(
+        "--network", net, "--network-alias", "appdb",
+        "-v", f"{volume}:/var/lib/mysql",
+        "-v", f"{secrets['db_root_password']}:/run/secrets/db_root_password:ro",
+        "-e", "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+        images.mysql,
+        name=name,
+    )  # fmt: skip
+
+
+@dataclass
+class Stack:
+    net: str
+    volume: str
+    app: str
+    db: str
+    url: str
+    app_logs_before_db: str
+    app_state_before_db: str
+    health_before_db: int
+
+
+@pytest.fixture(scope="module")
+def stack(podman: Podman, images: Images, secret_files: dict[str, Path]) -> Iterator[Stack]:
+    """The app started first on a fresh network; the database (alias appdb) after it."""
+    net = podman.network("i5-net")
+    volume = "i5-appdb-data"
+    podman.run("volume", "rm", "-f", volume, check=False)
+    app = podman.start(
+        "--network", net,
+        "-v", f"{secret_files['db_root_password']}:/run/secrets/db_root_password:ro",
+        "-v", f"{secret_files['secret_key_base']}:/run/secrets/secret_key_base:ro",
+        "-e", "APPDB_PORT_3306_TCP_ADDR=appdb",
+        "-e", "APPDB_PORT_3306_TCP_PORT=3306",
+        "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+        "-e", "SECRET_KEY_BASE_FILE=/run/secrets/secret_key_base",
+        "-e", "DB_WAIT_TIMEOUT=120",
+        images.rails,
+        name="i5-app",
+    )  # fmt: skip
+    url = f"http://{ip_of(podman, app)}:3000"
+    # The app is up and waiting before the database exists.
+    deadline = time.monotonic() + 30
+    while "waiting up to 120s" not in logs(podman, app):
+        assert time.monotonic() < deadline, logs(podman, app)
+        time.sleep(0.2)
+    time.sleep(1.5)
+    before = logs(podman, app)
+    state = podman.run("inspect", "-f", "{{.State.Status}}", app).stdout.strip()
+    health_before, _ = http(url + "/health")
+    db = start_db(podman, images, secret_files, name="i5-appdb-1", net=net, volume=volume)
+    try:
+        yield Stack(
+            net=net,
+            volume=volume,
+            app=app,
+            db=db,
+            url=url,
+            app_logs_before_db=before,
+            app_state_before_db=state,
+            health_before_db=health_before,
+        )
+    finally:
+        podman.remove(["i5-app", "i5-appdb-1", "i5-appdb-2"])
+        podman.run("volume", "rm", "-f", volume, check=False)
+
+
+def test_images_run_as_non_root(podman: Podman, images: Images) -> None:
+    """Both images built from the repo and neither runs as root."""
+    for image in (images.rails, images.mysql):
+        user = podman.run("image", "inspect", "-f", "{{.Config.User}}", image).stdout.strip()
+        assert user, f"{image} has no USER"
+        assert user.split(":")[0] not in {"0", "root"}, f"{image} runs as {user}"
+
+
+def test_app_waits_for_db_then_prepares_and_serves(podman: Podman, stack: Stack) -> None:
+    """Started before its database, the app waits, runs db:prepare and answers 200 on /health."""
+    assert "accepts connections" not in stack.app_logs_before_db
+    assert stack.app_state_before_db == "running"
+    assert stack.health_before_db == 0, "nothing may listen on 3000 before the database is up"
+    wait_for_200(stack.url + "/health", timeout=90)
+    text = logs(podman, stack.app)
+    assert "the database at appdb:3306 accepts connections" in text
+    assert "preparing the database (db:prepare" in text
+    assert "Migrating to CreateNotes" in text
+    assert PASSWORD not in text
+    status, body = http(stack.url + "/health")
+    assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+
+
+def test_data_survives_db_replacement(
+    podman: Podman, images: Images, stack: Stack, secret_files: dict[str, Path]
+) -> None:
+    """A note written through the app is still there after the db container is replaced."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    marker = f"written-before-replacement-{time.time_ns()}"
+    status, body = http(stack.url + "/notes", {"body": marker})
+    assert status == 201, body
+    note_id = json.loads(body)["id"]
+
+    old_id = podman.run("inspect", "-f", "{{.Id}}", stack.db).stdout.strip()
+    podman.remove([stack.db])
+    status, _ = http(stack.url + "/health")
+    assert status == 503, "health must report the missing database"
+    new = start_db(
+        podman, images, secret_files, name="i5-appdb-2", net=stack.net, volume=stack.volume
+    )
+    assert podman.run("inspect", "-f", "{{.Id}}", new).stdout.strip() != old_id
+    wait_for_200(stack.url + "/health", timeout=60)
+    status, body = http(f"{stack.url}/notes/{note_id}")
+    assert status == 200, body
+    assert json.loads(body)["body"] == marker
+    assert "using the existing database" in logs(podman, new)
+
+
+def test_wrong_password_fails_fast(podman: Podman, images: Images, stack: Stack) -> None:
+    """A database that refuses the credentials stops the wait at once with a clear message."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    start = time.monotonic()
+    proc = podman.run(
+        "run", "--rm", "--network", stack.net,
+        "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD=wrong", "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}",
+        "-e", "DB_WAIT_TIMEOUT=60", images.rails,
+        check=False, timeout=60,
+    )  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert proc.returncode != 0
+    assert "refused the connection" in proc.stderr and "Access denied" in proc.stderr
+    assert elapsed < 20, f"took {elapsed:.1f}s; should not wait out the 60s bound"
+
+
+@pytest.mark.parametrize(
+    ("case", "host"),
+    [("unresolvable", "i5-no-such-host"), ("refusing", "i5-nodb")],
+)
+def test_db_never_up_exits_within_bound(
+    podman: Podman, images: Images, case: str, host: str
+) -> None:
+    """No database (a name that never resolves, or a host with nothing on 3306): exit 1 in bound."""
+    net = podman.network(f"i5-net-{case}")
+    if case == "refusing":
+        podman.start("--network", net, BASE_IMAGE, "sleep", "120", name=host)
+    bound = 4
+    start = time.monotonic()
+    proc = podman.run(
+        "run", "--rm", "--network", net,
+        "-e", f"APPDB_PORT_3306_TCP_ADDR={host}", "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD=x",
+        "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}", "-e", f"DB_WAIT_TIMEOUT={bound}",
+        images.rails,
+        check=False, timeout=60,
+    )  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, proc.stderr
+    assert f"the database at {host}:3306 did not accept connections within {bound}s" in (
+        proc.stderr
+    )
+    assert "raise DB_WAIT_TIMEOUT" in proc.stderr
+    # The bound plus container start/stop; far below the seed's fixed 15 s.
+    assert elapsed < bound + 6, f"took {elapsed:.1f}s for a {bound}s bound"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"APPDB_ENV_MYSQL_ROOT_PASSWORD": "x"}, "SECRET_KEY_BASE is not set"),
+        (
+            {"SECRET_KEY_BASE": "x", "SECRET_KEY_BASE_FILE": "/etc/hostname"},
+            "both SECRET_KEY_BASE and SECRET_KEY_BASE_FILE are set",
+        ),
+        ({"SECRET_KEY_BASE_FILE": "/nonexistent"}, "which is not a readable file"),
+        ({"SECRET_KEY_BASE": "x", "DB_WAIT_TIMEOUT": "soon"}, "DB_WAIT_TIMEOUT='soon'"),
+    ],
+)
+def test_app_bad_settings_fail_clearly(
+    podman: Podman, images: Images, env: dict[str, str], message: str
+) -> None:
+    """Bad secret or wait settings stop the app entrypoint with a message naming the fix."""
+    args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+    proc = podman.run("run", "--rm", *args, images.rails, check=False, timeout=60)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+
+
+def test_non_server_commands_skip_the_wait(podman: Podman, images: Images) -> None:
+    """Only the server waits for the database: a one-off command runs straight away."""
+    proc = podman.run("run", "--rm", images.rails, "ruby", "-e", "puts RUBY_VERSION", timeout=60)
+    assert proc.stdout.strip().startswith("3.")
+    assert "waiting" not in proc.stderr
+
+
+def test_db_refuses_to_initialize_without_password(podman: Podman, images: Images) -> None:
+    """An empty data directory and no root password: exit non-zero naming both variables."""
+    proc = podman.run("run", "--rm", images.mysql, check=False, timeout=60)
+    assert proc.returncode == 1
+    assert "set MYSQL_ROOT_PASSWORD or MYSQL_ROOT_PASSWORD_FILE" in proc.stderr
+
+
+def test_db_health_check_turns_healthy(
+    podman: Podman, images: Images, secret_files: dict[str, Path]
+) -> None:
+    """The image's HEALTHCHECK passes once the server accepts TCP connections."""
+    name = podman.start(
+        "-v", f"{secret_files['db_root_password']}:/run/secrets/pw:ro",
+        "-e", "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/pw", images.mysql,
+        name="i5-db-health",
+    )  # fmt: skip
+    try:
+        podman.wait_healthy(name, timeout=60)
+        text = logs(podman, name)
+        assert "initialization done" in text
+        assert "Access denied" not in text
+    finally:
+        podman.remove([name])
+
+
+def test_database_url_instead_of_link_variables(
+    podman: Podman, images: Images, stack: Stack, tmp_path: Path
+) -> None:
+    """DATABASE_URL (from DATABASE_URL_FILE, password percent-encoded) replaces the APPDB_* vars."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    url_file = tmp_path / "database_url"
+    password = urllib.parse.quote(PASSWORD, safe="")
+    url_file.write_text(f"mysql2://root:{password}@appdb:3306/appdb_from_url", encoding="utf-8")
+    url_file.chmod(0o644)
+    name = podman.start(
+        "--network", stack.net,
+        "-v", f"{url_file}:/run/secrets/database_url:ro",
+        "-e", "DATABASE_URL_FILE=/run/secrets/database_url",
+        "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}",
+        "-e", "DB_WAIT_TIMEOUT=60",
+        images.rails,
+        name="i5-app-url",
+    )  # fmt: skip
+    try:
+        wait_for_200(f"http://{ip_of(podman, name)}:3000/health", timeout=90)
+        text = logs(podman, name)
+        assert "Created database 'appdb_from_url'" in text
+        assert PASSWORD not in text and password not in text
+    finally:
+        podman.remove([name])

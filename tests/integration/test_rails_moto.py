@@ -1,0 +1,112 @@
+"""The Rails flow's task definitions registered with a real ECS API emulator (moto server).
+
+The secrets are created in moto's Secrets Manager first, so the task definitions
+carry real secret ARNs; what ECS stores and returns keeps the passwords in
+`secrets` (ARNs only) and nothing secret in `environment`.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from dockyard import rails_ecs as r
+from tests.harness.tools import require_tool
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "moto-root-pw-Qx7"
+KEY_BASE = "moto-key-base-" + "f" * 50
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """A moto server on a free local port."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [require_tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "moto_server did not start"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def client(endpoint: str, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.mark.parametrize("fargate", [False, True], ids=["ec2", "fargate"])
+def test_register_and_read_back(endpoint: str, fargate: bool) -> None:
+    """Both task definitions register; read back, passwords are ARNs in `secrets` only."""
+    sm = client(endpoint, "secretsmanager")
+    suffix = "fargate" if fargate else "ec2"
+    pw_arn = sm.create_secret(Name=f"appdb-root-{suffix}", SecretString=PASSWORD)["ARN"]
+    kb_arn = sm.create_secret(Name=f"key-base-{suffix}", SecretString=KEY_BASE)["ARN"]
+    logs = r.Logs(group="/dockyard/test", region="us-east-1", stream_prefix="x")
+    role = "arn:aws:iam::123456789012:role/exec"
+    tasks = [
+        r.task_definition(
+            family=f"appdb-{suffix}",
+            containers=[
+                r.db_container(image="mariadb:10.11", password_secret_arn=pw_arn, logs=logs)
+            ],
+            execution_role_arn=role,
+            fargate=fargate,
+            volumes=[r.efs_volume("fs-0123456789abcdef0", "fsap-0123456789abcdef0")],
+        ),
+        r.task_definition(
+            family=f"web-{suffix}",
+            containers=[
+                r.web_container(
+                    image="web:1", password_secret_arn=pw_arn, secret_key_base_arn=kb_arn, logs=logs
+                )
+            ],
+            execution_role_arn=role,
+            fargate=fargate,
+        ),
+    ]
+    ecs = client(endpoint, "ecs")
+    for task in tasks:
+        registered = ecs.register_task_definition(**task)["taskDefinition"]
+        stored = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
+        definition = stored["taskDefinition"]
+        assert definition["networkMode"] == "awsvpc"
+        for container in definition["containerDefinitions"]:
+            values = [e["value"] for e in container.get("environment", [])]
+            assert PASSWORD not in values and KEY_BASE not in values
+            assert {s["valueFrom"] for s in container["secrets"]} <= {pw_arn, kb_arn}
+            assert (container["cpu"], container["memory"]) == (100, 112)
+        if fargate:
+            assert (definition["cpu"], definition["memory"]) == ("256", "512")
+    assert sm.get_secret_value(SecretId=pw_arn)["SecretString"] == PASSWORD

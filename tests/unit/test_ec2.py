@@ -1,0 +1,259 @@
+"""describe-instances documents -> hosts, control host, skipped instances (dockyard.ec2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dockyard import ec2
+from dockyard.inventory import CONTROL_GROUP, InventoryError, groups
+
+
+def instance(
+    instance_id: str,
+    *,
+    public: str | None = None,
+    private: str | None = None,
+    name: str | None = "my-prefix-1",
+    code: int = 16,
+    launch: str | None = "2016-03-01T19:38:55.000Z",
+    tags: dict[str, str] | None = None,
+    zone: str = "us-east-1a",
+) -> dict[str, Any]:
+    """One instance as `aws ec2 describe-instances --output json` prints it (the parts used)."""
+    doc: dict[str, Any] = {
+        "InstanceId": instance_id,
+        "State": {"Code": code, "Name": "running" if code & 0xFF == 16 else "stopped"},
+        "Placement": {"AvailabilityZone": zone, "Tenancy": "default"},
+        "KeyName": "my-key",
+    }
+    if public is not None:
+        doc["PublicIpAddress"] = public
+    if private is not None:
+        doc["PrivateIpAddress"] = private
+    if launch is not None:
+        doc["LaunchTime"] = launch
+    all_tags = dict(tags or {})
+    if name is not None:
+        all_tags["Name"] = name
+    if all_tags:
+        doc["Tags"] = [{"Key": k, "Value": v} for k, v in all_tags.items()]
+    return doc
+
+
+def document(*reservations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Reservations": [{"ReservationId": "r-1", "Instances": r} for r in reservations]}
+
+
+def test_every_instance_of_every_reservation_sorted_by_instance_id() -> None:
+    """The seed read only Instances[0] of each reservation; all are hosts, sorted by id."""
+    doc = document(
+        [instance("i-c", public="3.3.3.3"), instance("i-a", public="1.1.1.1")],
+        [instance("i-b", public="2.2.2.2")],
+    )
+    fleet = ec2.fleet_from_document(doc)
+    assert [h.instance_id for h in fleet.hosts] == ["i-a", "i-b", "i-c"]
+    assert [h.address for h in fleet.hosts] == ["1.1.1.1", "2.2.2.2", "3.3.3.3"]
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [(16, True), (0, False), (32, False), (48, False), (64, False), (80, False), (272, True)],
+)
+def test_only_running_instances_by_state_code(code: int, kept: bool) -> None:
+    """State.Code 16 is running; the high byte is ignored (272 = 256 + 16), as EC2 documents."""
+    doc = document(
+        [instance("i-a", public="1.1.1.1"), instance("i-b", public="2.2.2.2", code=code)]
+    )
+    fleet = ec2.fleet_from_document(doc)
+    assert ("i-b" in [h.instance_id for h in fleet.hosts]) is kept
+
+
+@pytest.mark.parametrize(
+    ("address", "expected", "skipped"),
+    [
+        ("auto", ["1.1.1.1", "10.0.0.2"], ["i-c"]),
+        ("public", ["1.1.1.1"], ["i-b", "i-c"]),
+        ("private", ["10.0.0.1", "10.0.0.2"], ["i-c"]),
+    ],
+)
+def test_address_kinds_skip_and_report_hosts_without_one(
+    address: str, expected: list[str], skipped: list[str]
+) -> None:
+    """auto = public if present else private; a host lacking the address is skipped, not a crash."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", private="10.0.0.1"),
+            instance("i-b", private="10.0.0.2"),
+            instance("i-c"),
+        ]
+    )
+    fleet = ec2.fleet_from_document(doc, address=address)
+    assert [h.address for h in fleet.hosts] == expected
+    assert [s.instance_id for s in fleet.skipped] == skipped
+    assert all("i-" in str(s) and "skipped" in str(s) for s in fleet.skipped)
+
+
+@pytest.mark.parametrize(
+    ("instances", "control"),
+    [
+        (
+            [
+                instance("i-a", public="1.1.1.1", launch="2020-01-02T00:00:00.000Z"),
+                instance("i-b", public="2.2.2.2", launch="2020-01-01T00:00:00.000Z"),
+            ],
+            "i-b",
+        ),
+        (
+            [
+                instance("i-b", public="2.2.2.2", launch="2020-01-01T00:00:00+00:00"),
+                instance("i-a", public="1.1.1.1", launch="2020-01-01T00:00:00.000Z"),
+            ],
+            "i-a",
+        ),
+        (
+            [
+                instance("i-a", public="1.1.1.1", launch="2020-01-01T00:00:00.000Z"),
+                instance(
+                    "i-z", public="9.9.9.9", launch="2021-01-01T00:00:00Z", tags={"role": "control"}
+                ),
+            ],
+            "i-z",
+        ),
+        (
+            [
+                instance("i-a", public="1.1.1.1", launch=None),
+                instance("i-b", public="2.2.2.2", launch="2030-01-01T00:00:00Z"),
+            ],
+            "i-b",
+        ),
+        (
+            [
+                instance("i-a", public="1.1.1.1", launch="2020-01-01T01:00:00+01:00"),
+                instance("i-b", public="2.2.2.2", launch="2020-01-01T00:30:00Z"),
+            ],
+            "i-a",
+        ),
+    ],
+    ids=["earliest-launch", "tie-by-instance-id", "role-tag-wins", "no-launch-last", "timezones"],
+)
+def test_control_host_is_stable_not_output_order(
+    instances: list[dict[str, Any]], control: str
+) -> None:
+    """role=control tag, else earliest LaunchTime, ties by InstanceId; input order never matters."""
+    for order in (instances, list(reversed(instances))):
+        fleet = ec2.fleet_from_document(document(order))
+        assert fleet.control.instance_id == control
+        inventory = fleet.inventory()
+        assert groups(inventory)[CONTROL_GROUP] == [fleet.control.address]
+
+
+def test_boto3_datetime_launch_times() -> None:
+    """boto3 returns LaunchTime as datetime (the --discover path); naive ones count as UTC."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", launch=None)
+            | {"LaunchTime": datetime(2020, 1, 2, tzinfo=UTC)},
+            instance("i-b", public="2.2.2.2", launch=None) | {"LaunchTime": datetime(2020, 1, 1)},
+        ]
+    )
+    assert ec2.fleet_from_document(doc).control.instance_id == "i-b"
+
+
+def test_group_by_tag_adds_keyed_groups() -> None:
+    """--group-by-tag env adds tag_env_<value>, unsafe characters made `_`; untagged hosts none."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", tags={"env": "prod"}),
+            instance("i-b", public="2.2.2.2", tags={"env": "stage-2.x"}),
+            instance("i-c", public="3.3.3.3"),
+        ]
+    )
+    inventory = ec2.fleet_from_document(doc, group_by_tag=["env", "missing"]).inventory()
+    found = groups(inventory)
+    assert found["tag_env_prod"] == ["1.1.1.1"]
+    assert found["tag_env_stage_2_x"] == ["2.2.2.2"]
+    assert not any(g.startswith("tag_missing") for g in found)
+
+
+def test_name_prefix_filters_when_given() -> None:
+    """An explicit name prefix keeps only matching Name tags; without one every instance counts."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", name="my-prefix-1"),
+            instance("i-b", public="2.2.2.2", name="other-1"),
+            instance("i-c", public="3.3.3.3", name=None),
+        ]
+    )
+    assert len(ec2.fleet_from_document(doc).hosts) == 3
+    kept = ec2.fleet_from_document(doc, name_prefix="my-prefix").hosts
+    assert [h.instance_id for h in kept] == ["i-a"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([], "not a describe-instances document"),
+        ({"Instances": []}, "not a describe-instances document"),
+        ({"Reservations": {}}, "`Reservations` is not a list"),
+        ({"Reservations": [{"Groups": []}]}, "Reservations[0] has no `Instances` list"),
+        ({"Reservations": [{"Instances": ["x"]}]}, "Reservations[0].Instances[0] is not an object"),
+        ({"Reservations": [{"Instances": [{"InstanceId": "i-a"}]}]}, "State.Code"),
+        (
+            {
+                "Reservations": [
+                    {"Instances": [{"State": {"Code": 16}, "PublicIpAddress": "1.1.1.1"}]}
+                ]
+            },
+            "has no InstanceId",
+        ),
+        (document([instance("i-a", public="1.1.1.1") | {"Tags": "x"}]), "Tags is not a list"),
+        (document([instance("i-a", public="1.1.1.1", launch="yesterday")]), "LaunchTime"),
+        (document([instance("i-a", public="1.1.1.1") | {"PublicIpAddress": 5}]), "not a string"),
+        ({"Reservations": []}, "no running instances"),
+        (document([instance("i-a", public="1.1.1.1", code=80)]), "no running instances"),
+        (document([instance("i-a")]), "1 running but skipped"),
+    ],
+    ids=[
+        "list",
+        "no-reservations",
+        "reservations-dict",
+        "no-instances",
+        "instance-str",
+        "no-state",
+        "no-instance-id",
+        "tags-str",
+        "launch-time",
+        "ip-int",
+        "empty",
+        "all-stopped",
+        "all-skipped",
+    ],
+)
+def test_bad_documents_raise_a_clear_inventory_error(doc: object, message: str) -> None:
+    """Each malformed or empty document raises InventoryError naming the problem."""
+    with pytest.raises(InventoryError) as caught:
+        ec2.fleet_from_document(doc)
+    assert message in str(caught.value)
+
+
+def test_duplicate_addresses_are_an_error() -> None:
+    """Two running instances with one private IP (different VPCs) cannot share an inventory name."""
+    doc = document([instance("i-a", private="10.0.0.1"), instance("i-b", private="10.0.0.1")])
+    with pytest.raises(InventoryError, match="appears twice"):
+        ec2.fleet_from_document(doc).inventory()
+
+
+def test_a_skipped_control_tagged_host_is_reported_as_such() -> None:
+    """If the role=control host lacks the address, the report says so and another is chosen."""
+    doc = document(
+        [
+            instance("i-a", public="1.1.1.1", launch="2020-01-02T00:00:00Z"),
+            instance("i-b", private="10.0.0.2", tags={"role": "control"}),
+        ]
+    )
+    fleet = ec2.fleet_from_document(doc, address="public")
+    assert fleet.control.instance_id == "i-a"
+    assert "tagged role=control" in str(fleet.skipped[0])
