@@ -11,6 +11,7 @@ from components import config
 from components.ansible_run import AnsibleRun
 from components.docker_hosts import DockerHosts
 from components.ecs_cluster import EcsCluster
+from components.fio_bench import FioBench
 from components.network import ClusterNetwork
 from components.rails_app import RailsApp
 from dockyard.rails_ecs import Limits
@@ -128,3 +129,41 @@ if cfg.rails is not None:
     pulumi.export("railsClusterArn", ecs.cluster_arn)
     pulumi.export("railsServiceNames", {"web": rails.web_service_name, "db": rails.db_service_name})
     pulumi.export("railsDbPasswordSecretArn", rails.db_password_secret_arn)
+
+if cfg.fio_bench is not None:
+    # Flow 2 (off unless dockyard:fioBench is true): fio on ECS against the volume under test.
+    from dockyard.fio.ecs import EbsVolume, HostPath
+
+    fio_cfg = cfg.fio_bench
+    fio = FioBench(
+        "fio",
+        {
+            "name_prefix": cfg.name_prefix,
+            "vpc_id": cfg.network.vpc_id,
+            "subnet_ids": list(cfg.network.subnet_ids),
+            "admin_cidrs": list(cfg.network.admin_cidrs),
+            "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
+            "launch_type": fio_cfg.launch_type,
+            "volume": (
+                HostPath(fio_cfg.host_path)
+                if fio_cfg.volume == "host" and fio_cfg.host_path
+                else EbsVolume(
+                    fio_cfg.ebs_type, fio_cfg.ebs_size_gib, fio_cfg.ebs_iops, fio_cfg.ebs_throughput
+                )
+            ),
+            "jobfiles": list(fio_cfg.jobfiles),
+            "remotefiles": list(fio_cfg.remotefiles),
+            "plotname": fio_cfg.plotname,
+            "per_host": fio_cfg.per_host,
+            "cluster_arn": fio_cfg.cluster_arn,
+            "host_security_group_id": (
+                network.security_group_id if fio_cfg.launch_type == "EC2" else None
+            ),
+            "cpu": fio_cfg.cpu,
+            "memory": fio_cfg.memory,
+            "assign_public_ip": fio_cfg.assign_public_ip,
+            "tags": tags,
+        },
+    )
+    pulumi.export("fioPlotUrl", fio.plot_url)
+    pulumi.export("fioResultsBucket", fio.bucket_name)

@@ -256,6 +256,31 @@ class RailsConfig:
 
 
 @dataclass(frozen=True)
+class FioBenchConfig:
+    """Flow 2: fio benchmarks on ECS against the volume under test."""
+
+    launch_type: str
+    """FARGATE or EC2."""
+    volume: str
+    """ebs (an ECS-managed EBS volume per task) or host (a directory on EC2 capacity)."""
+    ebs_type: str
+    ebs_size_gib: int
+    ebs_iops: int | None
+    ebs_throughput: int | None
+    host_path: str | None
+    per_host: bool
+    """One task on every container host (DAEMON scheduling), results kept per host."""
+    jobfiles: tuple[str, ...]
+    remotefiles: tuple[str, ...]
+    plotname: str
+    cpu: int
+    memory: int
+    cluster_arn: str | None
+    """An existing cluster (required for EC2 capacity); None creates one (Fargate)."""
+    assign_public_ip: bool
+
+
+@dataclass(frozen=True)
 class StackConfig:
     """Everything the program reads from the stack's configuration."""
 
@@ -268,6 +293,7 @@ class StackConfig:
     ansible: AnsibleConfig
     flocker: FlockerConfig
     rails: RailsConfig | None = None
+    fio_bench: FioBenchConfig | None = None
 
     @property
     def base_tags(self) -> dict[str, str]:
@@ -565,6 +591,95 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
     )
 
 
+def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
+    """The fioBench* keys; None unless fioBench is true (the flow is off by default)."""
+    from dockyard.fio.ecs import EbsVolume, check_ebs
+    from dockyard.fio.jobs import FioError, parse_remote
+    from dockyard.fio.run import check_plotname
+
+    if not reader.boolean("fioBench", False):
+        return None
+    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"), "FARGATE")
+    volume = reader.choice("fioVolume", ("ebs", "host"), "ebs")
+    per_host = reader.boolean("fioPerHost", False)
+    host_path = reader.string("fioHostPath")
+    cluster_arn = reader.string("fioClusterArn")
+    if volume == "host" and not host_path:
+        raise ConfigError(
+            "fioHostPath",
+            "is required when fioVolume is host",
+            "pulumi config set fioHostPath /mnt/volume-under-test",
+        )
+    if (volume == "host" or per_host) and launch_type != "EC2":
+        raise ConfigError(
+            "fioLaunchType",
+            "must be EC2 for a host path volume or fioPerHost (Fargate has no container hosts)",
+            "pulumi config set fioLaunchType EC2 (and fioClusterArn to a cluster with EC2 "
+            "capacity)",
+        )
+    if per_host and volume == "ebs":
+        raise ConfigError(
+            "fioVolume",
+            "must be host when fioPerHost is true (ECS-managed EBS volumes are not attached "
+            "to daemon tasks)",
+            "pulumi config set fioVolume host and fioHostPath /mnt/volume-under-test",
+        )
+    if launch_type == "EC2" and not cluster_arn:
+        raise ConfigError(
+            "fioClusterArn",
+            "is required with EC2 capacity (the cluster whose container hosts are tested)",
+            "pulumi config set fioClusterArn arn:aws:ecs:REGION:ACCOUNT:cluster/NAME",
+        )
+    ebs = EbsVolume(
+        volume_type=reader.string("fioEbsType", "gp3") or "gp3",
+        size_gib=reader.integer("fioEbsSizeGib", 20, minimum=1),
+        iops=reader.integer("fioEbsIops", 0, minimum=0) or None,
+        throughput=reader.integer("fioEbsThroughput", 0, minimum=0) or None,
+    )
+    if volume == "ebs":
+        problems = check_ebs(ebs)
+        if problems:
+            raise ConfigError(
+                "fioEbsType",
+                "; ".join(problems),
+                "pick values within AWS's limits for the type (fioEbsType, fioEbsSizeGib, "
+                "fioEbsIops, fioEbsThroughput)",
+            )
+    remotefiles = reader.string_list("fioRemoteFiles")
+    for entry in remotefiles:
+        try:
+            parse_remote(entry)
+        except FioError as err:
+            raise ConfigError(
+                "fioRemoteFiles", str(err), "use https URLs, pinned as URL#sha256=HEX"
+            ) from None
+    jobfiles = reader.string_list("fioJobFiles", () if remotefiles else ("randread-4k.fio",))
+    plotname = reader.string("fioPlotName", "ecs") or "ecs"
+    try:
+        check_plotname(plotname)
+    except FioError as err:
+        raise ConfigError(
+            "fioPlotName", str(err), "pulumi config set fioPlotName gp3-20g"
+        ) from None
+    return FioBenchConfig(
+        launch_type=launch_type,
+        volume=volume,
+        ebs_type=ebs.volume_type,
+        ebs_size_gib=ebs.size_gib,
+        ebs_iops=ebs.iops,
+        ebs_throughput=ebs.throughput,
+        host_path=host_path,
+        per_host=per_host,
+        jobfiles=tuple(jobfiles),
+        remotefiles=tuple(remotefiles),
+        plotname=plotname,
+        cpu=reader.integer("fioCpu", 512, minimum=128),
+        memory=reader.integer("fioMemory", 1024, minimum=256),
+        cluster_arn=cluster_arn,
+        assign_public_ip=reader.boolean("fioAssignPublicIp", True),
+    )
+
+
 def load() -> StackConfig:
     """Read and validate the whole stack configuration."""
     reader = Reader()
@@ -578,6 +693,13 @@ def load() -> StackConfig:
     stack = pulumi.get_stack()
     hosts = read_docker_hosts(reader)
     network = read_network(reader)
+    fio_bench = read_fio_bench(reader)
+    if fio_bench is not None and not fio_bench.per_host and len(network.subnet_ids) < 2:
+        raise ConfigError(
+            "subnetIds",
+            "needs two subnets in different zones for the fio plots' load balancer",
+            "pulumi config set --path 'subnetIds[1]' subnet-... (a second zone)",
+        )
     return StackConfig(
         project=pulumi.get_project(),
         stack=stack,
@@ -588,4 +710,5 @@ def load() -> StackConfig:
         ansible=read_ansible(reader, stack, hosts),
         flocker=read_flocker(reader),
         rails=read_rails(reader, network),
+        fio_bench=fio_bench,
     )

@@ -24,8 +24,9 @@ def _subcommands() -> list[Register]:
     # Imported here so `dockyard --help` stays fast and each subcommand's
     # dependencies load only when it is registered.
     from dockyard import inventory_cli
+    from dockyard.fio.cli import register as register_bench
 
-    registered: list[Register] = [inventory_cli.register]
+    registered: list[Register] = [inventory_cli.register, register_bench]
     return registered
 
 

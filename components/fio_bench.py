@@ -1,0 +1,417 @@
+"""fio benchmarks on ECS: the aio image in ECR, a task against the volume under test, results in S3.
+
+The container definitions, task settings and EBS volume configuration come from the
+pure functions in dockyard.fio.ecs (validated against botocore's ECS model in tests);
+this component only wires them to resources.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+from dockyard.fio import ecs as fio_ecs
+
+REPO_ROOT = fio_ecs.__file__.rsplit("/dockyard/", 1)[0]
+DOCKERFILE = f"{REPO_ROOT}/containers/fio/Dockerfile"
+
+
+class FioBenchArgs(TypedDict):
+    name_prefix: str
+    """Prefix of resource names."""
+    vpc_id: pulumi.Input[str]
+    """The VPC the task (and the load balancer) live in."""
+    subnet_ids: list[str]
+    """Subnets for the task and the load balancer (two zones or more for the balancer)."""
+    admin_cidrs: list[str]
+    """CIDRs allowed to reach the plots on port 8000; none by default."""
+    region: str
+    """AWS region (for the awslogs driver and boto3 in the container)."""
+    launch_type: str
+    """FARGATE or EC2."""
+    volume: fio_ecs.EbsVolume | fio_ecs.HostPath
+    """The volume under test: an ECS-managed EBS volume or a host path (EC2)."""
+    jobfiles: NotRequired[list[str]]
+    """JOBFILES for the aio container (names in the image's /opt/fio-jobs or downloaded)."""
+    remotefiles: NotRequired[list[str]]
+    """REMOTEFILES: https URLs, optionally pinned `URL#sha256=HEX`."""
+    plotname: NotRequired[str]
+    """PLOTNAME: names each run directory."""
+    per_host: NotRequired[bool]
+    """One task on every container host (DAEMON scheduling, EC2 only); plots on each host."""
+    cluster_arn: NotRequired[pulumi.Input[str] | None]
+    """Existing cluster; None creates one."""
+    host_security_group_id: NotRequired[pulumi.Input[str] | None]
+    """EC2 capacity: the hosts' security group, given port 8000 from the admin CIDRs."""
+    cpu: NotRequired[int]
+    """Task / container CPU units (default 512)."""
+    memory: NotRequired[int]
+    """Task / container memory in MiB (default 1024)."""
+    assign_public_ip: NotRequired[bool]
+    """Fargate: give the task a public IP (to pull from ECR without a NAT gateway)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for every taggable resource."""
+
+
+def _assume(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+def _bucket_policy(arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": f"{arn}/*"},
+            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn},
+        ],
+    }
+
+
+class FioBench(pulumi.ComponentResource):
+    """ECR repository + image, S3 results bucket, ECS task and service, plots on 8000."""
+
+    plot_url: pulumi.Output[str]
+    bucket_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: FioBenchArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dockyard:fio_bench:FioBench", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.get("tags", {})
+        prefix = args["name_prefix"]
+        launch_type: Any = args["launch_type"]
+        volume = args["volume"]
+        per_host = args.get("per_host", False)
+        cpu = args.get("cpu", 512)
+        memory = args.get("memory", 1024)
+        region = args["region"]
+
+        repo = aws.ecr.Repository(
+            f"{name}-repo",
+            name=f"{prefix}-fiotools-aio",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "AES256"}],
+            tags=tags,
+            opts=child,
+        )
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=repo.registry_id, opts=pulumi.InvokeOptions(parent=self)
+        )
+        image = docker.Image(
+            f"{name}-image",
+            build=docker.DockerBuildArgs(
+                context=REPO_ROOT,
+                dockerfile=DOCKERFILE,
+                target="fiotools-aio",
+                platform="linux/amd64",
+            ),
+            image_name=repo.repository_url.apply(lambda url: f"{url}:latest"),
+            registry=docker.RegistryArgs(
+                server=repo.repository_url,
+                username=token.user_name,
+                password=token.password,
+            ),
+            skip_push=pulumi.runtime.is_dry_run(),
+            opts=child,
+        )
+
+        bucket = aws.s3.Bucket(
+            f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=child
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-results-private",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-results-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-results-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-results-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/dockyard/{prefix}/fio",
+            retention_in_days=30,
+            tags=tags,
+            opts=child,
+        )
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution-policy",
+            role=execution_role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task",
+            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-results",
+            role=task_role.id,
+            policy=pulumi.Output.json_dumps(bucket.arn.apply(_bucket_policy)),
+            opts=child,
+        )
+
+        cluster_arn = args.get("cluster_arn")
+        if cluster_arn is None:
+            cluster = aws.ecs.Cluster(
+                f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
+            )
+            cluster_arn = cluster.arn
+
+        host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
+        containers = pulumi.Output.all(image.repo_digest, bucket.bucket, logs.name).apply(
+            lambda values: fio_ecs.container_definitions(
+                values[0],
+                jobfiles=args.get("jobfiles", []),
+                remotefiles=args.get("remotefiles", []),
+                plotname=args.get("plotname", "ecs"),
+                bucket=values[1],
+                region=region,
+                log_group=values[2],
+                # the short prepare-volume container takes 16 CPU units and 32 MiB
+                cpu=cpu - 16,
+                memory=memory - 64,
+                host_port=host_port,
+                results_prefix=None if per_host else args.get("plotname", "ecs"),
+            )
+        )
+        settings = fio_ecs.task_settings(
+            volume, launch_type, cpu=cpu, memory=memory, per_host=per_host
+        )
+        task = aws.ecs.TaskDefinition(
+            f"{name}-task-definition",
+            family=f"{prefix}-fio",
+            container_definitions=pulumi.Output.json_dumps(containers),
+            network_mode=settings["networkMode"],
+            requires_compatibilities=settings["requiresCompatibilities"],
+            cpu=settings.get("cpu"),
+            memory=settings.get("memory"),
+            runtime_platform=(
+                {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
+                if "runtimePlatform" in settings
+                else None
+            ),
+            volumes=[
+                {
+                    "name": fio_ecs.TARGET_VOLUME,
+                    "configure_at_launch": True if isinstance(volume, fio_ecs.EbsVolume) else None,
+                    "host_path": volume.path if isinstance(volume, fio_ecs.HostPath) else None,
+                },
+                {"name": fio_ecs.DATA_VOLUME},
+            ],
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            tags=tags,
+            opts=child,
+        )
+
+        admin_cidrs = args.get("admin_cidrs", [])
+        service_args: dict[str, Any] = {}
+        if per_host:
+            # One task per container host; the plots are on each host's port 8000.
+            host_sg = args.get("host_security_group_id")
+            if host_sg is not None:
+                for index, cidr in enumerate(admin_cidrs):
+                    aws.vpc.SecurityGroupIngressRule(
+                        f"{name}-host-plots-{index}",
+                        security_group_id=host_sg,
+                        ip_protocol="tcp",
+                        from_port=fio_ecs.PLOTS_PORT,
+                        to_port=fio_ecs.PLOTS_PORT,
+                        cidr_ipv4=cidr,
+                        description=f"fio plots from {cidr}",
+                        tags=tags,
+                        opts=child,
+                    )
+            service_args["scheduling_strategy"] = "DAEMON"
+            self.plot_url = pulumi.Output.from_input(
+                f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
+            )
+        else:
+            lb_sg = aws.ec2.SecurityGroup(
+                f"{name}-plots-sg",
+                name_prefix=f"{prefix}-fio-plots-",
+                description="fio plots: port 8000 from the admin CIDRs only",
+                vpc_id=args["vpc_id"],
+                tags=tags,
+                opts=child,
+            )
+            for index, cidr in enumerate(admin_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-plots-admin-{index}",
+                    security_group_id=lb_sg.id,
+                    ip_protocol="tcp",
+                    from_port=fio_ecs.PLOTS_PORT,
+                    to_port=fio_ecs.PLOTS_PORT,
+                    cidr_ipv4=cidr,
+                    description=f"fio plots from {cidr}",
+                    tags=tags,
+                    opts=child,
+                )
+            task_sg = aws.ec2.SecurityGroup(
+                f"{name}-task-sg",
+                name_prefix=f"{prefix}-fio-task-",
+                description="fio task: port 8000 from its load balancer only",
+                vpc_id=args["vpc_id"],
+                tags=tags,
+                opts=child,
+            )
+            # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
+            host_sg = args.get("host_security_group_id")
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-task-from-lb",
+                security_group_id=(
+                    task_sg.id
+                    if settings["networkMode"] == "awsvpc" or host_sg is None
+                    else host_sg
+                ),
+                ip_protocol="tcp",
+                from_port=fio_ecs.PLOTS_PORT,
+                to_port=fio_ecs.PLOTS_PORT,
+                referenced_security_group_id=lb_sg.id,
+                description="fio plots from the load balancer",
+                tags=tags,
+                opts=child,
+            )
+            for group_name, group in (("plots", lb_sg), ("task", task_sg)):
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{group_name}-egress",
+                    security_group_id=group.id,
+                    ip_protocol="-1",
+                    cidr_ipv4="0.0.0.0/0",
+                    description="Outbound (ECR, S3, REMOTEFILES, targets)",
+                    tags=tags,
+                    opts=child,
+                )
+            balancer = aws.lb.LoadBalancer(
+                f"{name}-lb",
+                name_prefix="fio-",
+                load_balancer_type="application",
+                security_groups=[lb_sg.id],
+                subnets=args["subnet_ids"],
+                tags=tags,
+                opts=child,
+            )
+            target_group = aws.lb.TargetGroup(
+                f"{name}-tg",
+                name_prefix="fio-",
+                port=fio_ecs.PLOTS_PORT,
+                protocol="HTTP",
+                target_type="ip" if settings["networkMode"] == "awsvpc" else "instance",
+                vpc_id=args["vpc_id"],
+                health_check={"path": "/healthz", "matcher": "200"},
+                tags=tags,
+                opts=child,
+            )
+            listener = aws.lb.Listener(
+                f"{name}-listener",
+                load_balancer_arn=balancer.arn,
+                port=fio_ecs.PLOTS_PORT,
+                protocol="HTTP",
+                default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+                tags=tags,
+                opts=child,
+            )
+            service_args["desired_count"] = 1
+            service_args["load_balancers"] = [
+                {
+                    "target_group_arn": target_group.arn,
+                    "container_name": fio_ecs.BENCH_CONTAINER,
+                    "container_port": fio_ecs.PLOTS_PORT,
+                }
+            ]
+            if settings["networkMode"] == "awsvpc":
+                service_args["network_configuration"] = {
+                    "subnets": args["subnet_ids"],
+                    "security_groups": [task_sg.id],
+                    "assign_public_ip": args.get("assign_public_ip", True),
+                }
+            service_args["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[listener])
+            self.plot_url = balancer.dns_name.apply(
+                lambda dns: f"http://{dns}:{fio_ecs.PLOTS_PORT}/"
+            )
+
+        if isinstance(volume, fio_ecs.EbsVolume):
+            infra_role = aws.iam.Role(
+                f"{name}-volumes",
+                assume_role_policy=_assume("ecs.amazonaws.com"),
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-volumes-policy",
+                role=infra_role.name,
+                policy_arn=(
+                    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
+                ),
+                opts=child,
+            )
+            ebs = fio_ecs.ebs_settings(volume)
+            service_args["volume_configuration"] = {
+                "name": fio_ecs.TARGET_VOLUME,
+                "managed_ebs_volume": {
+                    "role_arn": infra_role.arn,
+                    "encrypted": ebs["encrypted"],
+                    "volume_type": ebs["volumeType"],
+                    "size_in_gb": ebs["sizeInGiB"],
+                    "iops": ebs.get("iops"),
+                    "throughput": ebs.get("throughput"),
+                    "file_system_type": ebs["filesystemType"],
+                },
+            }
+
+        service_args.setdefault("opts", child)
+        aws.ecs.Service(
+            f"{name}-service",
+            name=f"{prefix}-fio",
+            cluster=cluster_arn,
+            task_definition=task.arn,
+            launch_type=launch_type,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            tags=tags,
+            **service_args,
+        )
+
+        self.bucket_name = bucket.bucket
+        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})

@@ -1,0 +1,4 @@
+"""fio storage benchmarks: job files, runs, results, plots, the report page and its server.
+
+Plain Python used by the four fio-tools images and by `dockyard bench` alike.
+"""

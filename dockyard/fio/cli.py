@@ -1,0 +1,316 @@
+"""Entry points: the four fio-tools images (`python3 -m dockyard.fio TOOL`) and `dockyard bench`.
+
+The images read the seed's environment: JOBFILES, REMOTEFILES, PLOTNAME and the data
+directory /tmp/fio-data (DATA_DIR overrides it). Also: FIO_ALLOW_HTTP=1 allows plain
+http REMOTEFILES, FIO_CA_FILE adds a CA bundle, FIO_TARGET_DIR is where fio's test
+files go when a job does not set `directory=`, FIO_LOG_MSEC is the log interval,
+RESULTS_BUCKET / RESULTS_PREFIX copy each run directory to S3 (RESULTS_ENDPOINT_URL
+for an S3-compatible store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from dockyard.fio import jobs as jobs_mod
+from dockyard.fio.jobs import FioError, JobFile
+from dockyard.fio.run import RunOptions, RunResult, check_plotname, env_flag, run
+
+# The report (matplotlib) and server modules are imported where used, so the fio-tool
+# image needs neither matplotlib nor the server.
+DEFAULT_PORT = 8000
+
+SCRATCH_DIR = ".dockyard-fio"
+DEFAULT_DATA_DIR = "/tmp/fio-data"  # noqa: S108 - the seed's volume path
+EXIT_BAD_INPUT = 2
+
+DEFAULT_JOB = """\
+; dockyard bench default: 4k random reads and writes, a few seconds each
+[global]
+ioengine=psync
+size=32M
+runtime=5
+time_based
+group_reporting=0
+
+[randread-4k]
+rw=randread
+bs=4k
+
+[randwrite-4k]
+stonewall
+rw=randwrite
+bs=4k
+"""
+
+
+def _log(message: str) -> None:
+    print(f"dockyard-fio: {message}", file=sys.stderr, flush=True)
+
+
+def options_from_env(env: Mapping[str, str]) -> RunOptions:
+    data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
+    target = env.get("FIO_TARGET_DIR")
+    try:
+        log_msec = int(env.get("FIO_LOG_MSEC") or "1000")
+    except ValueError as err:
+        raise FioError("FIO_LOG_MSEC must be a whole number of milliseconds") from err
+    return RunOptions(
+        data_dir=data_dir,
+        plotname=check_plotname(env.get("PLOTNAME") or "fio"),
+        target_dir=Path(target) if target else None,
+        log_msec=log_msec,
+    )
+
+
+def jobs_from_env(env: Mapping[str, str], data_dir: Path) -> list[JobFile]:
+    return jobs_mod.resolve(
+        jobs_mod.split_names(env.get("JOBFILES")),
+        jobs_mod.split_names(env.get("REMOTEFILES")),
+        data_dir,
+        allow_http=env_flag("FIO_ALLOW_HTTP", dict(env)),
+        cafile=env.get("FIO_CA_FILE") or None,
+        search_dirs=[Path(env["FIO_JOBS_DIR"])] if env.get("FIO_JOBS_DIR") else [],
+    )
+
+
+def _upload(result: RunResult, env: Mapping[str, str]) -> None:
+    bucket = env.get("RESULTS_BUCKET")
+    if not bucket:
+        return
+    import boto3
+
+    from dockyard.fio.upload import upload_run
+
+    prefix = env.get("RESULTS_PREFIX") or os.uname().nodename
+    # RESULTS_ENDPOINT_URL: an S3-compatible store instead of AWS S3 (MinIO, a test server).
+    client = boto3.client("s3", endpoint_url=env.get("RESULTS_ENDPOINT_URL") or None)
+    keys = upload_run(result.run_dir, bucket, prefix, client=client)
+    _log(f"copied {len(keys)} files to s3://{bucket}/{prefix}/{result.run_dir.name}/")
+
+
+def tool(env: Mapping[str, str]) -> int:
+    """fio-tool: run the jobs into a new run directory; fio's exit status is ours."""
+    options = options_from_env(env)
+    job_files = jobs_from_env(env, options.data_dir)
+    _log(f"running {', '.join(j.name for j in job_files)} as {options.plotname}")
+    result = run(job_files, options)
+    _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
+    return result.returncode
+
+
+def genplots_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fio-genplots",
+        description="Draw graphs for every run in the data dir and write the report page. "
+        "The fio2gnuplot-style options (-t NAME -b|-i -g -p PATTERN) add a graph of the "
+        "matching logs of the newest run (or --run).",
+    )
+    parser.add_argument("-t", "--title", help="title (and file name) of the pattern graph")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("-b", "--bandwidth", action="store_true", help="graph bandwidth logs")
+    kind.add_argument("-i", "--iops", action="store_true", help="graph IOPS logs")
+    parser.add_argument("-g", "--gnuplot", action="store_true", help="accepted for fio2gnuplot")
+    parser.add_argument("-p", "--pattern", help="glob of log file names, e.g. '*_bw*'")
+    parser.add_argument("--run", help="run directory name (default: the newest)")
+    parser.add_argument("--compare", nargs="+", help="run names for the comparison chart")
+    parser.add_argument("--data-dir", help=f"default: $DATA_DIR or {DEFAULT_DATA_DIR}")
+    return parser
+
+
+def genplots(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    from dockyard.fio.report import write_report
+
+    parser = genplots_parser()
+    args = parser.parse_args(list(argv))
+    data_dir = Path(args.data_dir or env.get("DATA_DIR") or DEFAULT_DATA_DIR)
+    if args.pattern:
+        from dockyard.fio.plots import pattern_plot
+        from dockyard.fio.results import list_runs
+
+        runs = list_runs(data_dir)
+        chosen = [r for r in runs if r.name == args.run] if args.run else runs[:1]
+        if not chosen:
+            raise FioError(f"no run {args.run or ''} under {data_dir}/runs; run fio-tool first")
+        title = check_plotname(args.title or env.get("PLOTNAME") or "fio")
+        png = pattern_plot(chosen[0].path, title, args.pattern, "iops" if args.iops else "bw")
+        _log(f"wrote {png}")
+    index = write_report(data_dir, args.compare)
+    _log(f"wrote {index}")
+    return 0
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve_until_stopped(
+    data_dir: Path, host: str, port: int, *, announce: Callable[[str], None] | None = None
+) -> None:
+    """Bind, announce the URL (only once it answers), serve until SIGTERM or Ctrl-C."""
+    from dockyard.fio.serve import make_server
+
+    server = make_server(data_dir, host=host, port=port)
+    url = f"http://{host}:{server.server_address[1]}/"
+    _log(f"serving {data_dir} on {url}")
+    if announce is not None:
+        announce(url)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def plotserve(data_dir: Path, port: int) -> int:
+    from dockyard.fio.report import write_report
+
+    write_report(data_dir)
+    serve_until_stopped(data_dir, "0.0.0.0", port)  # noqa: S104 - a container's server
+    return 0
+
+
+def health(port: int) -> int:
+    """The images' HEALTHCHECK: the listing answers 200 on localhost."""
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:
+            return 0 if response.status == 200 else 1
+    except OSError as err:
+        _log(f"unhealthy: {url}: {err}")
+        return 1
+
+
+def aio(env: Mapping[str, str]) -> int:
+    """fiotools-aio: serve on 8000 at once (the run shows as running), run, draw, copy to S3."""
+    from dockyard.fio.report import write_report
+    from dockyard.fio.serve import make_server
+
+    options = options_from_env(env)
+    job_files = jobs_from_env(env, options.data_dir)
+    serve = not env_flag("FIO_NO_SERVE", dict(env))
+    server = None
+    if serve:
+        port = int(env.get("PORT") or DEFAULT_PORT)
+        server = make_server(options.data_dir, port=port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _log(f"serving {options.data_dir} on port {port}")
+    result = run(job_files, options)
+    _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
+    write_report(options.data_dir)
+    _upload(result, env)
+    if server is None:
+        return result.returncode
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+    return result.returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ)
+    if not args or args[0] not in {"tool", "genplots", "plotserve", "aio", "health"}:
+        usage = "usage: python3 -m dockyard.fio {tool|genplots|plotserve|aio|health} [ARGS]"
+        print(usage, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    command, rest = args[0], args[1:]
+    try:
+        if command == "health":
+            return health(int(env.get("PORT") or DEFAULT_PORT))
+        if command == "tool":
+            return tool(env)
+        if command == "genplots":
+            return genplots(rest, env)
+        if command == "plotserve":
+            data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
+            return plotserve(data_dir, int(env.get("PORT") or DEFAULT_PORT))
+        return aio(env)
+    except FioError as err:
+        _log(f"error: {err}")
+        return EXIT_BAD_INPUT
+
+
+# ---- `dockyard bench` --------------------------------------------------------------
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="run fio jobs against a directory, draw graphs and serve them",
+        description="Run fio (a default 4k random read/write job, or the given job files) "
+        "against DIR, keep the results in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs "
+        "and serve the report page. fio's test files go to DIR/.dockyard-fio/ and are "
+        "reused by later runs (delete that directory to reclaim the space).",
+    )
+    parser.add_argument("target", nargs="?", default=".", help="directory to test (default .)")
+    parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
+    parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
+    parser.add_argument("-d", "--data-dir", help="where results go (default TARGET/fio-data)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
+    parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
+    parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
+    parser.add_argument("--log-msec", type=int, default=1000, help="log interval (ms)")
+    parser.set_defaults(func=bench)
+
+
+def _progress(line: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + line[:120].ljust(120))
+    else:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def bench(args: argparse.Namespace) -> int:
+    from dockyard.cli import UsageError
+
+    target = Path(args.target)
+    if not target.is_dir():
+        raise UsageError(f"{target} is not a directory; give the directory to benchmark")
+    data_dir = Path(args.data_dir) if args.data_dir else target / "fio-data"
+    try:
+        check_plotname(args.name)
+        if args.job:
+            job_files = jobs_mod.resolve(args.job, [], Path.cwd())
+        else:
+            job_files = [JobFile("default.fio", DEFAULT_JOB, "dockyard default")]
+        # fio's test files live in TARGET/.dockyard-fio and are reused by later runs, as
+        # plain fio reuses its files; results go to the run directory.
+        scratch = target / SCRATCH_DIR
+        scratch.mkdir(exist_ok=True)
+        options = RunOptions(
+            data_dir=data_dir,
+            plotname=args.name,
+            target_dir=scratch,
+            log_msec=args.log_msec,
+        )
+        result = run(job_files, options, progress=_progress)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        from dockyard.fio.report import write_report
+
+        write_report(data_dir)
+    except FioError as err:
+        raise UsageError(str(err)) from err
+    print(f"results: {result.run_dir}", flush=True)
+    if args.no_serve:
+        return result.returncode
+    serve_until_stopped(
+        data_dir, args.bind, args.port, announce=lambda url: print(f"report: {url}", flush=True)
+    )
+    return result.returncode

@@ -1,0 +1,252 @@
+"""ECS definitions for the fio benchmark, as plain data (RegisterTaskDefinition / CreateService).
+
+Pure functions: components/fio_bench.py hands their output to Pulumi, and the tests
+validate the same dicts against botocore's own ECS model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PLOTS_PORT = 8000
+TARGET_VOLUME = "fio-target"
+TARGET_PATH = "/mnt/fio-target"
+DATA_VOLUME = "fio-data"
+DATA_PATH = "/tmp/fio-data"  # noqa: S108 - the seed's volume path inside the container
+FIO_UID = 10001
+BENCH_CONTAINER = "fiotools-aio"
+PREPARE_CONTAINER = "prepare-volume"
+
+# EBS limits per volume type (AWS EC2 user guide, "Amazon EBS volume types").
+EBS_LIMITS: dict[str, dict[str, tuple[int, int] | None]] = {
+    "gp3": {"size": (1, 16384), "iops": (3000, 16000), "throughput": (125, 1000)},
+    "gp2": {"size": (1, 16384), "iops": None, "throughput": None},
+    "io1": {"size": (4, 16384), "iops": (100, 64000), "throughput": None},
+    "io2": {"size": (4, 65536), "iops": (100, 256000), "throughput": None},
+    "st1": {"size": (125, 16384), "iops": None, "throughput": None},
+    "sc1": {"size": (125, 16384), "iops": None, "throughput": None},
+}
+
+
+@dataclass(frozen=True)
+class EbsVolume:
+    """An ECS-managed EBS volume, created per task from these settings."""
+
+    volume_type: str = "gp3"
+    size_gib: int = 20
+    iops: int | None = None
+    throughput: int | None = None
+
+
+@dataclass(frozen=True)
+class HostPath:
+    """A directory on the EC2 container host (EC2 capacity only)."""
+
+    path: str
+
+
+TargetVolume = EbsVolume | HostPath
+
+
+def check_ebs(volume: EbsVolume) -> list[str]:
+    """Problems with an EBS setting (empty when valid), each naming the limit."""
+    limits = EBS_LIMITS.get(volume.volume_type)
+    if limits is None:
+        return [f"volume type {volume.volume_type!r} is not one of {', '.join(EBS_LIMITS)}"]
+    problems = []
+    size = limits["size"]
+    assert size is not None
+    if not size[0] <= volume.size_gib <= size[1]:
+        problems.append(
+            f"size {volume.size_gib} GiB is outside {size[0]}-{size[1]} for {volume.volume_type}"
+        )
+    for field, value in (("iops", volume.iops), ("throughput", volume.throughput)):
+        allowed = limits[field]
+        if value is None:
+            if field == "iops" and volume.volume_type in {"io1", "io2"}:
+                problems.append(f"{volume.volume_type} needs iops ({allowed[0]}-{allowed[1]})")  # type: ignore[index]
+            continue
+        if allowed is None:
+            problems.append(f"{field} cannot be set for {volume.volume_type}")
+        elif not allowed[0] <= value <= allowed[1]:
+            problems.append(
+                f"{field} {value} is outside {allowed[0]}-{allowed[1]} for {volume.volume_type}"
+            )
+    return problems
+
+
+def _env(values: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in sorted(values.items())]
+
+
+def container_definitions(
+    image: str,
+    *,
+    jobfiles: Sequence[str],
+    remotefiles: Sequence[str],
+    plotname: str,
+    bucket: str,
+    region: str,
+    log_group: str,
+    cpu: int = 256,
+    memory: int = 512,
+    host_port: int | None = None,
+    results_prefix: str | None = None,
+) -> list[dict[str, Any]]:
+    """The benchmark container plus a short root container that hands the volume to uid 10001.
+
+    ECS mounts managed EBS volumes and host paths owned by root; the benchmark itself
+    runs as the image's non-root user, so `prepare-volume` (not essential) chowns the
+    mount point first and the benchmark waits for it to succeed.
+    """
+    logs = {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": log_group,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": "fio",
+        },
+    }
+    environment = {
+        "JOBFILES": " ".join(jobfiles),
+        "REMOTEFILES": " ".join(remotefiles),
+        "PLOTNAME": plotname,
+        "FIO_TARGET_DIR": TARGET_PATH,
+        "RESULTS_BUCKET": bucket,
+        "AWS_DEFAULT_REGION": region,
+    }
+    if results_prefix:
+        environment["RESULTS_PREFIX"] = results_prefix
+    port: dict[str, Any] = {"containerPort": PLOTS_PORT, "protocol": "tcp"}
+    if host_port is not None:
+        port["hostPort"] = host_port
+    prepare = {
+        "name": PREPARE_CONTAINER,
+        "image": image,
+        "essential": False,
+        "user": "0",
+        "entryPoint": ["chown", f"{FIO_UID}:{FIO_UID}", TARGET_PATH, DATA_PATH],
+        "command": [],
+        "cpu": 16,
+        "memory": 32,
+        "mountPoints": [
+            {"sourceVolume": TARGET_VOLUME, "containerPath": TARGET_PATH, "readOnly": False},
+            {"sourceVolume": DATA_VOLUME, "containerPath": DATA_PATH, "readOnly": False},
+        ],
+        "logConfiguration": logs,
+    }
+    bench = {
+        "name": BENCH_CONTAINER,
+        "image": image,
+        "essential": True,
+        "user": f"{FIO_UID}:{FIO_UID}",
+        "cpu": cpu,
+        "memory": memory,
+        "portMappings": [port],
+        "environment": _env(environment),
+        "mountPoints": [
+            {"sourceVolume": TARGET_VOLUME, "containerPath": TARGET_PATH, "readOnly": False},
+            {"sourceVolume": DATA_VOLUME, "containerPath": DATA_PATH, "readOnly": False},
+        ],
+        "dependsOn": [{"containerName": PREPARE_CONTAINER, "condition": "SUCCESS"}],
+        "healthCheck": {
+            "command": ["CMD", "python3", "-m", "dockyard.fio", "health"],
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
+        "logConfiguration": logs,
+    }
+    return [prepare, bench]
+
+
+NetworkMode = Literal["awsvpc", "bridge", "host"]
+LaunchType = Literal["FARGATE", "EC2"]
+
+
+def task_settings(
+    target: TargetVolume,
+    launch_type: LaunchType,
+    *,
+    cpu: int,
+    memory: int,
+    per_host: bool = False,
+) -> dict[str, Any]:
+    """The task-level RegisterTaskDefinition fields that do not depend on other resources.
+
+    Fargate tasks use awsvpc; EC2 tasks bridge with host port 8000; one task per host
+    (`per_host`) uses the host's network, so its hostname (the S3 prefix of its results)
+    is the container host's.
+    """
+    if isinstance(target, HostPath):
+        if launch_type != "EC2":
+            raise ValueError("a host path volume needs EC2 capacity (launch type EC2)")
+        target_volume: dict[str, Any] = {"name": TARGET_VOLUME, "host": {"sourcePath": target.path}}
+    else:
+        target_volume = {"name": TARGET_VOLUME, "configuredAtLaunch": True}
+    if per_host and launch_type != "EC2":
+        raise ValueError("one task per container host needs EC2 capacity (launch type EC2)")
+    network_mode: NetworkMode = (
+        "awsvpc" if launch_type == "FARGATE" else "host" if per_host else "bridge"
+    )
+    settings: dict[str, Any] = {
+        "networkMode": network_mode,
+        "requiresCompatibilities": [launch_type],
+        "volumes": [target_volume, {"name": DATA_VOLUME}],
+    }
+    if launch_type == "FARGATE":
+        settings["cpu"] = str(cpu)
+        settings["memory"] = str(memory)
+        settings["runtimePlatform"] = {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": "X86_64",
+        }
+    return settings
+
+
+def task_definition(
+    family: str,
+    containers: list[dict[str, Any]],
+    *,
+    target: TargetVolume,
+    launch_type: LaunchType,
+    execution_role_arn: str,
+    task_role_arn: str,
+    cpu: int,
+    memory: int,
+    per_host: bool = False,
+) -> dict[str, Any]:
+    """RegisterTaskDefinition input: the volume under test and a scratch data volume."""
+    return {
+        "family": family,
+        "executionRoleArn": execution_role_arn,
+        "taskRoleArn": task_role_arn,
+        "containerDefinitions": containers,
+        **task_settings(target, launch_type, cpu=cpu, memory=memory, per_host=per_host),
+    }
+
+
+def ebs_settings(volume: EbsVolume) -> dict[str, Any]:
+    """The managed EBS volume's settings (encrypted, ext4), without the role."""
+    managed: dict[str, Any] = {
+        "encrypted": True,
+        "volumeType": volume.volume_type,
+        "sizeInGiB": volume.size_gib,
+        "filesystemType": "ext4",
+    }
+    if volume.iops is not None:
+        managed["iops"] = volume.iops
+    if volume.throughput is not None:
+        managed["throughput"] = volume.throughput
+    return managed
+
+
+def ebs_volume_configuration(volume: EbsVolume, role_arn: str) -> dict[str, Any]:
+    """CreateService `volumeConfigurations` entry for the managed EBS volume."""
+    return {
+        "name": TARGET_VOLUME,
+        "managedEBSVolume": {"roleArn": role_arn, **ebs_settings(volume)},
+    }

@@ -1,0 +1,195 @@
+"""Job files for a run: names in JOBFILES, files in the data dir, or REMOTEFILES URLs.
+
+Everything here happens before a run directory exists: remote files are fetched (https
+only unless allowed), checked against an optional `URL#sha256=HEX` pin, and every job
+file is checked with `fio --parse-only`. Any failure raises `FioError` and nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+import ssl
+import subprocess
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MAX_JOBFILE_BYTES = 1024 * 1024
+DOWNLOAD_TIMEOUT = 30.0
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class FioError(Exception):
+    """Bad input or a failed step; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """One job file as it will be run: its name in the run directory, text and source."""
+
+    name: str
+    content: str
+    source: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RemoteSpec:
+    """A REMOTEFILES entry: the URL to fetch and the sha256 it must have, if pinned."""
+
+    url: str
+    sha256: str | None
+    name: str
+
+
+def split_names(value: str | None) -> list[str]:
+    """JOBFILES / REMOTEFILES are space-separated, as in the seed."""
+    return shlex.split(value) if value else []
+
+
+def parse_remote(entry: str, *, allow_http: bool = False) -> RemoteSpec:
+    """Parse `URL` or `URL#sha256=HEX`; only https unless `allow_http`."""
+    url, _, fragment = entry.partition("#")
+    parsed = urllib.parse.urlsplit(url)
+    allowed = {"https", "http"} if allow_http else {"https"}
+    if parsed.scheme not in allowed:
+        hint = "" if allow_http else " (plain http is refused; set FIO_ALLOW_HTTP=1 to allow it)"
+        raise FioError(f"REMOTEFILES entry {url!r}: scheme must be https{hint}")
+    if not parsed.netloc:
+        raise FioError(f"REMOTEFILES entry {url!r}: no host in the URL")
+    digest: str | None = None
+    if fragment:
+        key, _, value = fragment.partition("=")
+        if key != "sha256" or not _SHA256.match(value):
+            raise FioError(
+                f"REMOTEFILES entry {entry!r}: the pin must be '#sha256=<64 hex digits>'"
+            )
+        digest = value.lower()
+    name = PurePosixPath(urllib.parse.unquote(parsed.path)).name
+    if not _SAFE_NAME.match(name):
+        raise FioError(
+            f"REMOTEFILES entry {url!r}: the URL must end in a file name such as job.fio"
+        )
+    return RemoteSpec(url=url, sha256=digest, name=name)
+
+
+def fetch(spec: RemoteSpec, *, cafile: str | None = None) -> JobFile:
+    """Download one remote job file and check its pin (no redirects to other schemes)."""
+    context = ssl.create_default_context(cafile=cafile)
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=context)]
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        with opener.open(spec.url, timeout=DOWNLOAD_TIMEOUT) as response:
+            final = urllib.parse.urlsplit(response.geturl()).scheme
+            if urllib.parse.urlsplit(spec.url).scheme == "https" and final != "https":
+                raise FioError(f"{spec.url}: redirected to a non-https URL; refusing it")
+            body = response.read(MAX_JOBFILE_BYTES + 1)
+    except FioError:
+        raise
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        raise FioError(
+            f"could not download {spec.url}: {reason} (check the URL and that the host "
+            "is reachable; no job was run)"
+        ) from err
+    if len(body) > MAX_JOBFILE_BYTES:
+        raise FioError(f"{spec.url}: larger than {MAX_JOBFILE_BYTES} bytes; not a job file")
+    actual = hashlib.sha256(body).hexdigest()
+    if spec.sha256 is not None and actual != spec.sha256:
+        raise FioError(
+            f"{spec.url}: sha256 is {actual}, but the pin says {spec.sha256}; "
+            "the file changed or the pin is wrong (no job was run)"
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FioError(f"{spec.url}: not a UTF-8 text job file") from err
+    return JobFile(name=spec.name, content=text, source=spec.url)
+
+
+def resolve(
+    jobfiles: Sequence[str],
+    remotefiles: Sequence[str],
+    data_dir: Path,
+    *,
+    allow_http: bool = False,
+    cafile: str | None = None,
+    search_dirs: Sequence[Path] = (),
+) -> list[JobFile]:
+    """The job files a run uses, all fetched and read, before anything is written.
+
+    REMOTEFILES are downloaded first. JOBFILES then names which to run: a downloaded
+    file's name, a file in the data dir, or a path. With REMOTEFILES and no JOBFILES,
+    every downloaded file runs. Names not in the data dir are looked up in
+    `search_dirs` (the images ship the example jobs in /opt/fio-jobs).
+    """
+    specs = [parse_remote(entry, allow_http=allow_http) for entry in remotefiles]
+    remote = {spec.name: fetch(spec, cafile=cafile) for spec in specs}
+    if not jobfiles:
+        if not remote:
+            raise FioError(
+                "no job files: set JOBFILES to job file names in the data dir "
+                f"({data_dir}) or REMOTEFILES to https URLs"
+            )
+        return list(remote.values())
+    chosen: list[JobFile] = []
+    for name in jobfiles:
+        if name in remote:
+            chosen.append(remote[name])
+            continue
+        candidates = (
+            [Path(name)]
+            if Path(name).is_absolute()
+            else [directory / name for directory in (data_dir, *search_dirs)]
+        )
+        path = next((c for c in candidates if c.is_file()), candidates[0])
+        if not path.is_file():
+            raise FioError(
+                f"job file {name!r} not found: looked for {', '.join(map(str, candidates))}"
+                + (f" and among REMOTEFILES ({', '.join(remote)})" if remote else "")
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise FioError(f"cannot read job file {path}: {err}") from err
+        chosen.append(JobFile(name=path.name, content=text, source=str(path)))
+    names = [job.name for job in chosen]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise FioError(f"two job files share the name {duplicates[0]!r}; rename one")
+    return chosen
+
+
+def parse_only(jobs: Sequence[JobFile], fio: str = "fio") -> None:
+    """`fio --parse-only` over the job files, in a scratch dir; raises on any error."""
+    with tempfile.TemporaryDirectory(prefix="dockyard-fio-parse-") as tmp:
+        paths = []
+        for job in jobs:
+            path = Path(tmp) / job.name
+            path.write_text(job.content, encoding="utf-8")
+            paths.append(str(path))
+        try:
+            proc = subprocess.run(
+                [fio, "--parse-only", *paths],
+                capture_output=True,
+                text=True,
+                cwd=tmp,
+                timeout=60,
+                check=False,
+            )
+        except FileNotFoundError as err:
+            raise FioError(f"fio is not installed ({fio}); install Debian's fio package") from err
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().replace(tmp + "/", "")
+        raise FioError(f"fio --parse-only rejected {', '.join(j.name for j in jobs)}: {detail}")

@@ -1,0 +1,129 @@
+"""Serve the data directory's report on port 8000: GET and HEAD only, nothing outside it.
+
+`/` is the report page and `/runs.json` the listing, both made fresh per request (new
+runs get their graphs then). Any other path is a file below the data directory; a path
+with `..`, an encoded form of it, a hidden name, or a symlink that resolves outside
+the directory gets 404. Other methods get 405.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import posixpath
+import shutil
+import urllib.parse
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from dockyard.fio.report import INDEX, RUNS_JSON, ensure_plots, listing, render_page
+
+DEFAULT_PORT = 8000
+
+
+def resolve_request_path(root: Path, raw_path: str) -> Path | None:
+    """The file a request path names, or None when it is not a plain file under root."""
+    path = urllib.parse.urlsplit(raw_path).path
+    # Decode repeatedly so double-encoded forms (%252e%252e) cannot slip through.
+    for _ in range(3):
+        decoded = urllib.parse.unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    if any(p in {".", ".."} or p.startswith(".") for p in parts):
+        return None
+    if not parts:
+        return None
+    real_root = root.resolve()
+    candidate = (real_root / posixpath.join(*parts)).resolve()
+    if not candidate.is_relative_to(real_root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Read-only handler over one directory."""
+
+    server_version = "dockyard-fio"
+    sys_version = ""
+
+    def __init__(self, *args: object, root: Path, **kwargs: object) -> None:
+        self.root = root
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
+
+    def do_GET(self) -> None:
+        raw = urllib.parse.urlsplit(self.path).path
+        if raw == "/healthz":
+            self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
+            return
+        if raw in {"/", f"/{INDEX}"}:
+            runs = ensure_plots(self.root)
+            page = render_page(self.root, runs).encode("utf-8")
+            self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
+            return
+        if raw == f"/{RUNS_JSON}":
+            runs = ensure_plots(self.root)
+            body = (json.dumps(listing(runs), indent=2) + "\n").encode("utf-8")
+            self._send(HTTPStatus.OK, body, "application/json")
+            return
+        target = resolve_request_path(self.root, self.path)
+        if target is None:
+            self._not_found()
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "text/plain; charset=utf-8"
+        if target.suffix in {".log", ".fio"}:
+            content_type = "text/plain; charset=utf-8"
+        try:
+            handle = target.open("rb")
+        except OSError:
+            self._not_found()
+            return
+        with handle:
+            size = target.stat().st_size
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(size))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if self.command != "HEAD":
+                shutil.copyfileobj(handle, self.wfile)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def _refuse(self) -> None:
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse
+
+
+def make_server(root: Path, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> ThreadingHTTPServer:  # noqa: S104
+    """A threading server over `root` (not yet serving)."""
+    handler = partial(Handler, root=root.resolve())
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,223 @@
+"""Helpers for the fio tests: tiny job files, PNG checks, a served data dir, a test CA."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.client
+import ipaddress
+import os
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from PIL import Image
+
+from tests.harness.tools import REPO, require_tool
+
+JOBS_DIR = REPO / "containers" / "fio" / "jobs"
+QUICK_JOB = JOBS_DIR / "quick.fio"
+
+# One second per job, 8 MiB files: keeps each real run near 2 s on 2 cores.
+TINY_JOB = """\
+[global]
+ioengine=psync
+size=8M
+runtime=1
+time_based
+
+[tiny-read]
+rw=randread
+bs=4k
+
+[tiny-write]
+stonewall
+rw=randwrite
+bs=4k
+"""
+
+
+@dataclass(frozen=True)
+class PngInfo:
+    width: int
+    height: int
+    title: str
+
+
+def png_info(path: Path) -> PngInfo:
+    """Open with Pillow (which checks the PNG structure) and read size and Title chunk."""
+    with Image.open(path) as image:
+        assert image.format == "PNG", f"{path} is {image.format}, not PNG"
+        image.load()
+        text = getattr(image, "text", {})
+        return PngInfo(image.width, image.height, str(text.get("Title", "")))
+
+
+@contextlib.contextmanager
+def served(data_dir: Path) -> Iterator[int]:
+    """dockyard's report server on a free port in a thread; yields the port."""
+    from dockyard.fio.serve import make_server
+
+    server = make_server(data_dir, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def raw_request(port: int, method: str, path: str) -> tuple[int, bytes]:
+    """Send the path exactly as given (no client-side normalising)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class LocalCA:
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def make_test_ca(directory: Path) -> LocalCA:
+    """A CA and a server certificate for 127.0.0.1, written as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dockyard test CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca = LocalCA(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    ca.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    ca.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    ca.key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return ca
+
+
+@contextlib.contextmanager
+def file_server(root: Path, ca: LocalCA | None = None) -> Iterator[str]:
+    """A static file server over root (HTTPS with the test CA's cert when given)."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    scheme = "http"
+    if ca is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(ca.cert_file, ca.key_file)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's AWS emulator over HTTP on a free local port; yields its URL."""
+    moto = require_tool("moto_server")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [moto, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)  # noqa: S310 - local
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

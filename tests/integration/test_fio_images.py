@@ -1,0 +1,234 @@
+"""The four fio-tools images built with podman and run with the seed's `docker run` lines.
+
+The seed's README lines are kept as they were (same images' roles, environment
+variables, /tmp/fio-data volume and arguments); only the image names carry the `i4-`
+prefix, host ports are free ones instead of 8000, and the all-in-one run uses the host
+network so it can reach the test's local HTTPS server for REMOTEFILES.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.harness.fio import (
+    TINY_JOB,
+    LocalCA,
+    file_server,
+    make_test_ca,
+    moto_server,
+    png_info,
+)
+from tests.harness.podman import Podman
+from tests.harness.tools import REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.root]
+
+DOCKERFILE = REPO / "containers" / "fio" / "Dockerfile"
+TARGETS = ("fio-tool", "fio-genplots", "fio-plotserve", "fiotools-aio")
+FIO_UID = 10001
+
+
+def image(target: str) -> str:
+    return f"localhost/i4-{target}:test"
+
+
+@pytest.fixture(scope="module")
+def images(podman: Podman) -> Podman:
+    for target in TARGETS:
+        podman.build(REPO, image(target), target=target, dockerfile=DOCKERFILE)
+    return podman
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """The host's /tmp/fio-data stand-in, owned by the images' non-root user."""
+    data = tmp_path / "fio-data"
+    data.mkdir()
+    (data / "job.fio").write_text(TINY_JOB, encoding="utf-8")
+    for path in (data, data / "job.fio"):
+        os.chown(path, FIO_UID, FIO_UID)
+    return data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - local test URL
+        return json.loads(response.read())
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except OSError as err:
+            last = err
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def test_images_run_as_non_root(images: Podman) -> None:
+    """Every target's default user is uid 10001, not root."""
+    for target in TARGETS:
+        out = images.run("run", "--rm", "--entrypoint", "id", image(target), "-u").stdout
+        assert out.strip() == str(FIO_UID), target
+
+
+def test_seed_tool_genplots_and_plotserve_lines(images: Podman, data_dir: Path) -> None:
+    """fio-tool twice (results kept), fio-genplots -t -b -g -p, fio-plotserve on 8000."""
+    volume = f"{data_dir}:/tmp/fio-data"
+    for _ in range(2):
+        images.run("run", "--rm", "-v", volume, "-e", "JOBFILES=job.fio", image("fio-tool"))
+    runs = sorted((data_dir / "runs").iterdir())
+    assert len(runs) == 2, "the second run kept the first"
+    for run in runs:
+        assert json.loads((run / "result.json").read_text(encoding="utf-8"))["jobs"]
+        assert json.loads((run / "metadata.json").read_text(encoding="utf-8"))["exit_status"] == 0
+    title = "My16kAWSRandomReadTest"
+    images.run(
+        "run", "--rm", "-v", volume, image("fio-genplots"), "-t", title, "-b", "-g", "-p", "*_bw*"
+    )
+    images.run(
+        "run", "--rm", "-v", volume, image("fio-genplots"), "-t", title, "-i", "-g", "-p", "*_iops*"
+    )
+    newest = runs[-1]
+    assert png_info(newest / f"{title}_bw.png").title == f"{title}: bandwidth over time"
+    assert png_info(newest / f"{title}_iops.png").title == f"{title}: IOPS over time"
+    assert png_info(runs[0] / "bandwidth.png").title == "Bandwidth over time: fio"
+    port = free_port()
+    name = images.start(
+        "-p", f"127.0.0.1:{port}:8000", "-v", volume, image("fio-plotserve"), name="i4-plotserve"
+    )
+    images.wait_healthy(name)
+    listing = wait_for(lambda: get_json(f"http://127.0.0.1:{port}/runs.json"), 30, "listing")
+    assert sorted(r["name"] for r in listing) == [r.name for r in runs]
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{port}/runs/{newest.name}/{title}_bw.png", timeout=10
+    ) as response:
+        assert response.status == 200 and response.read(8) == b"\x89PNG\r\n\x1a\n"
+    images.remove([name])
+
+
+def test_unwritable_volume_is_named(images: Podman, tmp_path: Path) -> None:
+    """A mounted data dir the fio user cannot write: exit 2 saying how to fix it."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o755)
+    proc = images.run(
+        "run",
+        "--rm",
+        "-v",
+        f"{locked}:/tmp/fio-data",
+        "-e",
+        "JOBFILES=job.fio",
+        image("fio-tool"),
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "cannot write to /tmp/fio-data" in proc.stderr and "chown" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def https_job(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, LocalCA]]:
+    ca = make_test_ca(tmp_path_factory.mktemp("ca"))
+    ca.ca_file.chmod(0o644)
+    root = tmp_path_factory.mktemp("www")
+    (root / "job.fio").write_text(TINY_JOB, encoding="utf-8")
+    with file_server(root, ca) as url:
+        yield f"{url}/job.fio", ca
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def test_seed_aio_line(
+    images: Podman, https_job: tuple[str, LocalCA], s3_endpoint: str, tmp_path: Path
+) -> None:
+    """fiotools-aio with REMOTEFILES, JOBFILES, PLOTNAME and an anonymous /tmp/fio-data volume;
+    the run directory is copied to S3 (moto) by the image's own boto3."""
+    url, ca = https_job
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket="fio-results")
+    ca_copy = tmp_path / "ca.pem"
+    shutil.copy(ca.ca_file, ca_copy)
+    ca_copy.chmod(0o644)
+    port = free_port()
+    name = images.start(
+        "--network", "host",
+        "-v", "/tmp/fio-data",
+        "-v", f"{ca_copy}:/etc/dockyard-ca.pem:ro",
+        "-e", f"REMOTEFILES={url}",
+        "-e", "JOBFILES=job.fio",
+        "-e", "PLOTNAME=MyTest",
+        "-e", "FIO_CA_FILE=/etc/dockyard-ca.pem",
+        "-e", f"PORT={port}",
+        "-e", "RESULTS_BUCKET=fio-results",
+        "-e", "RESULTS_PREFIX=host-a",
+        "-e", f"RESULTS_ENDPOINT_URL={s3_endpoint}",
+        "-e", "AWS_ACCESS_KEY_ID=testing",
+        "-e", "AWS_SECRET_ACCESS_KEY=testing",
+        "-e", "AWS_DEFAULT_REGION=us-east-1",
+        image("fiotools-aio"),
+        name="i4-MyFioTest",
+    )  # fmt: skip
+    images.wait_healthy(name, timeout=60)
+
+    def finished() -> list[dict[str, Any]]:
+        runs: list[dict[str, Any]] = get_json(f"http://127.0.0.1:{port}/runs.json")
+        return [
+            r for r in runs if r["finished"] and any(f.endswith("iops.png") for f in r["files"])
+        ]
+
+    (run,) = wait_for(finished, 60, "the aio run to finish and draw")
+    assert run["plotname"] == "MyTest" and run["exit_status"] == 0
+    assert {row["job"] for row in run["summary"]} == {"tiny-read", "tiny-write"}
+    for path in run["files"]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10) as response:
+            assert response.status == 200
+    logs = images.run("logs", name).stderr
+    assert "fio exit status 0" in logs
+    keys = wait_for(
+        lambda: [o["Key"] for o in s3.list_objects_v2(Bucket="fio-results").get("Contents", [])],
+        30,
+        "the run directory in S3",
+    )
+    assert f"host-a/{run['name']}/result.json" in keys
+    assert f"host-a/{run['name']}/jobs/job.fio" in keys
+    images.remove([name])
+
+
+def test_example_jobs_ship_in_the_image(images: Podman, data_dir: Path) -> None:
+    """JOBFILES may name an example job baked into the image (/opt/fio-jobs)."""
+    images.run(
+        "run", "--rm", "-v", f"{data_dir}:/tmp/fio-data", "-e", "JOBFILES=quick.fio",
+        "-e", "PLOTNAME=shipped", image("fio-tool"),
+    )  # fmt: skip
+    (run,) = (data_dir / "runs").iterdir()
+    assert (run / "jobs" / "quick.fio").is_file() and (run / "result.json").is_file()

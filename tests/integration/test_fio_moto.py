@@ -1,0 +1,86 @@
+"""The fio ECS task definition and the S3 copy of a run, against moto server over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
+from dockyard.fio.upload import upload_run
+from tests.harness.fio import moto_server
+
+pytestmark = pytest.mark.integration
+
+CREDS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "region_name": "us-east-1",
+}
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def client(endpoint: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, **CREDS)
+
+
+@pytest.mark.parametrize(
+    ("target", "launch_type"),
+    [(EbsVolume("gp3", 20, 3000, 125), "FARGATE"), (HostPath("/mnt/data"), "EC2")],
+)
+def test_task_definition_registers_with_moto(
+    endpoint: str, target: EbsVolume | HostPath, launch_type: Any
+) -> None:
+    """register_task_definition accepts the dict as-is; describing it gives the containers back."""
+    ecs = client(endpoint, "ecs")
+    containers = container_definitions(
+        "fio:1",
+        jobfiles=["job.fio"],
+        remotefiles=[],
+        plotname="p",
+        bucket="b",
+        region="us-east-1",
+        log_group="/fio",
+        host_port=8000 if launch_type == "EC2" else None,
+    )
+    definition = task_definition(
+        f"fio-{launch_type.lower()}",
+        containers,
+        target=target,
+        launch_type=launch_type,
+        execution_role_arn="arn:aws:iam::123456789012:role/x",
+        task_role_arn="arn:aws:iam::123456789012:role/y",
+        cpu=512,
+        memory=1024,
+    )
+    registered = ecs.register_task_definition(**definition)["taskDefinition"]
+    described = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
+    names = [c["name"] for c in described["taskDefinition"]["containerDefinitions"]]
+    assert names == ["prepare-volume", "fiotools-aio"]
+
+
+def test_run_directory_is_copied_to_s3(endpoint: str, tmp_path: Path) -> None:
+    """upload_run puts every file of a run under PREFIX/<run>/ in the bucket."""
+    s3 = client(endpoint, "s3")
+    s3.create_bucket(Bucket="fio-results")
+    run = tmp_path / "runs" / "20260101T000000Z-gp3"
+    (run / "jobs").mkdir(parents=True)
+    (run / "jobs" / "job.fio").write_text("[x]\nrw=read\n", encoding="utf-8")
+    (run / "result.json").write_text("{}", encoding="utf-8")
+    keys = upload_run(run, "fio-results", "host-a", client=s3)
+    listed = s3.list_objects_v2(Bucket="fio-results")["Contents"]
+    expected = {
+        "host-a/20260101T000000Z-gp3/jobs/job.fio",
+        "host-a/20260101T000000Z-gp3/result.json",
+    }
+    assert set(keys) == expected == {o["Key"] for o in listed}
+    body = s3.get_object(Bucket="fio-results", Key="host-a/20260101T000000Z-gp3/jobs/job.fio")
+    assert body["Body"].read() == b"[x]\nrw=read\n"

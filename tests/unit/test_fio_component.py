@@ -1,0 +1,255 @@
+"""Flow 2 (fio on ECS) under Pulumi mocks: graph invariants, and the task definition
+as the engine would send it, validated against botocore's RegisterTaskDefinition model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import botocore.session
+import pulumi
+import pytest
+from botocore.validate import ParamValidator
+
+from tests.harness.pulumi_program import Evaluation, RecordingMocks, evaluate
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+ADMIN = "198.51.100.0/24"
+FIO_ON = {"dockyard:fioBench": "true", "dockyard:dockerHosts": "false"}
+
+
+class FioMocks(RecordingMocks):
+    """Adds the computed outputs the fio component reads (image digest, URLs, token)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        rid, outputs = super().new_resource(args)
+        if args.typ == "docker:index/image:Image":
+            outputs["repoDigest"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fio@sha256:" + (
+                "ab" * 32
+            )
+        elif args.typ == "aws:ecr/repository:Repository":
+            outputs["repositoryUrl"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fio"
+            outputs["registryId"] = "123456789012"
+        elif args.typ == "aws:s3/bucket:Bucket":
+            outputs["bucket"] = "my-prefix-fio-results"
+        elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
+            outputs["dnsName"] = "fio-123.us-east-1.elb.amazonaws.com"
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            self.invokes.append((args.token, dict(args.args)))
+            return {"userName": "AWS", "password": "token", "proxyEndpoint": "https://x"}
+        return super().call(args)
+
+
+def run(config: dict[str, Any]) -> Evaluation:
+    return evaluate({**FIO_ON, **config}, mocks=FioMocks())
+
+
+@pytest.fixture(scope="module")
+def fargate() -> Evaluation:
+    return run(
+        {
+            "dockyard:adminCidrs": [ADMIN],
+            "dockyard:fioEbsType": "io2",
+            "dockyard:fioEbsSizeGib": "100",
+            "dockyard:fioEbsIops": "5000",
+        }
+    )
+
+
+def register_input(task: dict[str, Any]) -> dict[str, Any]:
+    """The recorded TaskDefinition inputs as RegisterTaskDefinition parameters."""
+    volumes = []
+    for volume in task.get("volumes", []):
+        entry: dict[str, Any] = {"name": volume["name"]}
+        if volume.get("configureAtLaunch"):
+            entry["configuredAtLaunch"] = True
+        if volume.get("hostPath"):
+            entry["host"] = {"sourcePath": volume["hostPath"]}
+        volumes.append(entry)
+    params: dict[str, Any] = {
+        "family": task["family"],
+        "containerDefinitions": json.loads(task["containerDefinitions"]),
+        "networkMode": task["networkMode"],
+        "requiresCompatibilities": task["requiresCompatibilities"],
+        "executionRoleArn": task["executionRoleArn"],
+        "taskRoleArn": task["taskRoleArn"],
+        "volumes": volumes,
+    }
+    for key in ("cpu", "memory"):
+        if key in task:
+            params[key] = task[key]
+    return params
+
+
+def botocore_errors(params: dict[str, Any]) -> str:
+    model = botocore.session.get_session().get_service_model("ecs")
+    shape = model.operation_model("RegisterTaskDefinition").input_shape
+    report = ParamValidator().validate(params, shape)
+    return report.generate_report() if report.has_errors() else ""
+
+
+def test_flow_is_off_by_default() -> None:
+    """Without dockyard:fioBench nothing of the fio flow is created."""
+    graph = evaluate({"dockyard:dockerHosts": "false"}, mocks=FioMocks())
+    assert not graph.of_type(TASK) and "fioPlotUrl" not in graph.outputs
+
+
+def test_task_definition_validates_against_botocore(fargate: Evaluation) -> None:
+    """The task definition the engine receives is valid RegisterTaskDefinition input."""
+    (task,) = fargate.of_type(TASK)
+    params = register_input(task.inputs)
+    assert botocore_errors(params) == ""
+    image = params["containerDefinitions"][1]["image"]
+    assert image.endswith("@sha256:" + "ab" * 32), "the task pins the pushed image digest"
+
+
+def test_plots_port_only_from_admin_cidrs(fargate: Evaluation) -> None:
+    """Port 8000 is open to the admin CIDRs (balancer) and the balancer (task), never the world."""
+    rules = [r.inputs for r in fargate.of_type(INGRESS) if r.inputs.get("fromPort") == 8000]
+    assert {r.get("cidrIpv4") for r in rules if r.get("cidrIpv4")} == {ADMIN}
+    assert any(r.get("referencedSecurityGroupId") for r in rules)
+    for rule in fargate.of_type(INGRESS):
+        assert rule.inputs.get("cidrIpv4") != "0.0.0.0/0" and rule.inputs.get("cidrIpv6") != "::/0"
+
+
+def test_no_plots_access_without_admin_cidrs() -> None:
+    """No admin CIDRs: no ingress rule with a CIDR on port 8000 at all."""
+    graph = run({"dockyard:adminCidrs": []})
+    assert not [
+        r
+        for r in graph.of_type(INGRESS)
+        if r.inputs.get("fromPort") == 8000 and "cidrIpv4" in r.inputs
+    ]
+
+
+def test_bucket_is_private_versioned_and_encrypted(fargate: Evaluation) -> None:
+    """The results bucket blocks every kind of public access, keeps versions, encrypts."""
+    (block,) = fargate.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    for key in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
+        assert block.inputs[key] is True, key
+    (versioning,) = fargate.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+    assert fargate.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    (policy,) = fargate.of_type("aws:iam/rolePolicy:RolePolicy")
+    actions = {a for s in json.loads(policy.inputs["policy"])["Statement"] for a in s["Action"]}
+    assert actions == {"s3:PutObject", "s3:ListBucket"}, "the task may only add results"
+
+
+def test_ebs_volume_from_stack_config(fargate: Evaluation) -> None:
+    """The service attaches an encrypted managed EBS volume with the configured type, size, IOPS."""
+    (service,) = fargate.of_type(SERVICE)
+    ebs = service.inputs["volumeConfiguration"]["managedEbsVolume"]
+    assert (ebs["volumeType"], ebs["sizeInGb"], ebs["iops"], ebs["encrypted"]) == (
+        "io2",
+        100,
+        5000,
+        True,
+    )
+    assert service.inputs["launchType"] == "FARGATE" and service.inputs["desiredCount"] == 1
+
+
+def test_outputs_and_image_push(fargate: Evaluation) -> None:
+    """Stack outputs name the plot URL and bucket; the image is linux/amd64, pushed on up."""
+    assert fargate.outputs["fioPlotUrl"] == "http://fio-123.us-east-1.elb.amazonaws.com:8000/"
+    assert fargate.outputs["fioResultsBucket"] == "my-prefix-fio-results"
+    (image,) = fargate.of_type("docker:index/image:Image")
+    assert image.inputs["build"]["platform"] == "linux/amd64"
+    assert image.inputs["build"]["target"] == "fiotools-aio"
+    assert image.inputs["skipPush"] is False
+
+
+def test_no_secrets_in_plain_environment(fargate: Evaluation) -> None:
+    """The task's environment holds no credentials (the task role grants S3 access)."""
+    (task,) = fargate.of_type(TASK)
+    for container in json.loads(task.inputs["containerDefinitions"]):
+        names = {e["name"] for e in container.get("environment", [])}
+        assert not {n for n in names if "SECRET" in n or "PASSWORD" in n or "KEY" in n}
+
+
+def test_per_host_runs_one_task_on_every_host() -> None:
+    """fioPerHost: DAEMON scheduling on EC2 with a host path, plots on each host's 8000."""
+    graph = run(
+        {
+            "dockyard:adminCidrs": [ADMIN],
+            "dockyard:fioPerHost": "true",
+            "dockyard:fioLaunchType": "EC2",
+            "dockyard:fioVolume": "host",
+            "dockyard:fioHostPath": "/mnt/under-test",
+            "dockyard:fioClusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+            "dockyard:dockerHosts": "true",
+        }
+    )
+    (service,) = graph.of_type(SERVICE)
+    assert service.inputs["schedulingStrategy"] == "DAEMON"
+    assert "desiredCount" not in service.inputs
+    (task,) = graph.of_type(TASK)
+    params = register_input(task.inputs)
+    assert botocore_errors(params) == ""
+    assert params["networkMode"] == "host", "the host's name prefixes its results in S3"
+    plots = [r.inputs for r in graph.of_type(INGRESS) if r.inputs.get("fromPort") == 8000]
+    assert [r.get("cidrIpv4") for r in plots] == [ADMIN]
+    assert params["volumes"][0] == {"name": "fio-target", "host": {"sourcePath": "/mnt/under-test"}}
+    env = json.loads(task.inputs["containerDefinitions"])[1]["environment"]
+    assert "RESULTS_PREFIX" not in {e["name"] for e in env}, "per host: prefix is the host name"
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"dockyard:fioEbsType": "gp3", "dockyard:fioEbsIops": "100"}, "fioEbsType"),
+        ({"dockyard:fioVolume": "host"}, "fioHostPath"),
+        ({"dockyard:fioPerHost": "true"}, "fioLaunchType"),
+        ({"dockyard:fioLaunchType": "EC2"}, "fioClusterArn"),
+        ({"dockyard:fioRemoteFiles": ["http://example.com/job.fio"]}, "fioRemoteFiles"),
+        ({"dockyard:fioPlotName": "../x"}, "fioPlotName"),
+        ({"dockyard:subnetIds": ["subnet-0aaa1111"]}, "subnetIds"),
+    ],
+)
+def test_bad_fio_config_names_the_key(config: dict[str, Any], key: str) -> None:
+    """Invalid fio settings stop the program with an error naming the key."""
+    with pytest.raises(Exception, match=f"dockyard:{key}"):
+        run(config)
+
+
+def test_preview_builds_but_does_not_push() -> None:
+    """Under `pulumi preview` (dry run) the image is not pushed; on `up` it is."""
+    from pulumi.runtime import settings
+
+    mocks = FioMocks()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="dockyard", stack="dev", preview=True)
+
+    @pulumi.runtime.test  # type: ignore[misc]
+    def program() -> Any:
+        from components.fio_bench import FioBench
+        from dockyard.fio.ecs import EbsVolume
+
+        bench = FioBench(
+            "fio",
+            {
+                "name_prefix": "p",
+                "vpc_id": "vpc-1",
+                "subnet_ids": ["subnet-a", "subnet-b"],
+                "admin_cidrs": [ADMIN],
+                "region": "us-east-1",
+                "launch_type": "FARGATE",
+                "volume": EbsVolume(),
+            },
+        )
+        return bench.bucket_name
+
+    program()
+    (image,) = [r for r in mocks.resources if r.typ == "docker:index/image:Image"]
+    assert image.inputs["skipPush"] is True
