@@ -37,6 +37,8 @@ class Resource:
     inputs: dict[str, Any]
     secret_inputs: frozenset[str]
     """Top-level input names whose value is (or holds) a secret."""
+    dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Input name -> URNs of the resources its value came from (propertyDependencies)."""
 
 
 @dataclass
@@ -76,6 +78,16 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Meta:
+    """What the monitor sees of a registration that MockResourceArgs lacks."""
+
+    urn: str
+    parent: str
+    secret_inputs: frozenset[str]
+    dependencies: dict[str, list[str]]
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Records parent URNs and secretness, which MockResourceArgs does not carry."""
 
@@ -87,9 +99,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             raw = rpc.deserialize_properties(request.object, keep_internal=True)
             raw_secret = {k for k, v in raw.items() if _holds_secret(v)}
-            self.recording.pending_meta[(request.type, request.name)] = (
-                request.parent,
-                frozenset(raw_secret),
+            self.recording.pending_meta[(request.type, request.name)] = Meta(
+                urn=self.make_urn(request.parent, request.type, request.name),
+                parent=request.parent,
+                secret_inputs=frozenset(raw_secret),
+                dependencies={
+                    key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
             )
         return super().RegisterResource(request)
 
@@ -111,7 +127,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.private_ips = list(private_ips or [])
         self.resources: list[Resource] = []
         self.invokes: list[tuple[str, dict[str, Any]]] = []
-        self.pending_meta: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+        self.pending_meta: dict[tuple[str, str], Meta] = {}
 
     @staticmethod
     def _index(name: str) -> int:
@@ -122,15 +138,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return int(hashlib.sha256(name.encode()).hexdigest()[:6], 16)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        parent, secret = self.pending_meta.pop((args.typ, args.name), ("", frozenset()))
+        meta = self.pending_meta.pop(
+            (args.typ, args.name), Meta(f"urn:{args.typ}::{args.name}", "", frozenset(), {})
+        )
         self.resources.append(
             Resource(
                 typ=args.typ,
                 name=args.name,
-                urn=f"urn:pulumi:stack::{PROJECT}::{args.typ}::{args.name}",
-                parent=parent,
+                urn=meta.urn,
+                parent=meta.parent,
                 inputs=json.loads(json.dumps(_unwrap(args.inputs), default=str)),
-                secret_inputs=secret,
+                secret_inputs=meta.secret_inputs,
+                dependencies=meta.dependencies,
             )
         )
         outputs = _unwrap(dict(args.inputs))

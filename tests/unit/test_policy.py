@@ -184,7 +184,15 @@ def test_bucket_policy_passes_private_versioned_bucket() -> None:
 
 
 def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
-    return [policy_resource(r.typ, r.name, r.inputs) for r in evaluation.resources]
+    """The recorded graph as the analyzer sees it, property dependencies included."""
+    by_urn = {r.urn: policy_resource(r.typ, r.name, r.inputs, {}) for r in evaluation.resources}
+    for r in evaluation.resources:
+        resolved = by_urn[r.urn]
+        for key, urns in r.dependencies.items():
+            targets = [by_urn[u] for u in urns if u in by_urn]
+            resolved.property_dependencies[key] = targets
+            resolved.dependencies.extend(targets)
+    return list(by_urn.values())
 
 
 @pytest.fixture(scope="module", params=stack_names())
