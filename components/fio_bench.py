@@ -7,14 +7,14 @@ this component only wires them to resources.
 
 from __future__ import annotations
 
-import json
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker as docker
 
+from components.ecr_image import EcrImage
 from dockyard.fio import ecs as fio_ecs
+from dockyard.iam import assume_role_policy
 
 REPO_ROOT = fio_ecs.__file__.rsplit("/dockyard/", 1)[0]
 DOCKERFILE = f"{REPO_ROOT}/containers/fio/Dockerfile"
@@ -57,17 +57,6 @@ class FioBenchArgs(TypedDict):
     """Tags for every taggable resource."""
 
 
-def _assume(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
-
-
 def _bucket_policy(arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
@@ -98,32 +87,15 @@ class FioBench(pulumi.ComponentResource):
         memory = args.get("memory", 1024)
         region = args["region"]
 
-        repo = aws.ecr.Repository(
-            f"{name}-repo",
-            name=f"{prefix}-fiotools-aio",
-            image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "AES256"}],
-            tags=tags,
-            opts=child,
-        )
-        token = aws.ecr.get_authorization_token_output(
-            registry_id=repo.registry_id, opts=pulumi.InvokeOptions(parent=self)
-        )
-        image = docker.Image(
-            f"{name}-image",
-            build=docker.DockerBuildArgs(
-                context=REPO_ROOT,
-                dockerfile=DOCKERFILE,
-                target="fiotools-aio",
-                platform="linux/amd64",
-            ),
-            image_name=repo.repository_url.apply(lambda url: f"{url}:latest"),
-            registry=docker.RegistryArgs(
-                server=repo.repository_url,
-                username=token.user_name,
-                password=token.password,
-            ),
-            skip_push=pulumi.runtime.is_dry_run(),
+        image = EcrImage(
+            f"{name}-aio",
+            {
+                "repository_name": f"{prefix}-fiotools-aio",
+                "context": REPO_ROOT,
+                "dockerfile": DOCKERFILE,
+                "target": "fiotools-aio",
+                "tags": tags,
+            },
             opts=child,
         )
 
@@ -167,7 +139,7 @@ class FioBench(pulumi.ComponentResource):
         )
         execution_role = aws.iam.Role(
             f"{name}-execution",
-            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
             tags=tags,
             opts=child,
         )
@@ -179,7 +151,7 @@ class FioBench(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{name}-task",
-            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
             tags=tags,
             opts=child,
         )
@@ -198,7 +170,7 @@ class FioBench(pulumi.ComponentResource):
             cluster_arn = cluster.arn
 
         host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
-        containers = pulumi.Output.all(image.repo_digest, bucket.bucket, logs.name).apply(
+        containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
             lambda values: fio_ecs.container_definitions(
                 values[0],
                 jobfiles=args.get("jobfiles", []),
@@ -373,7 +345,7 @@ class FioBench(pulumi.ComponentResource):
         if isinstance(volume, fio_ecs.EbsVolume):
             infra_role = aws.iam.Role(
                 f"{name}-volumes",
-                assume_role_policy=_assume("ecs.amazonaws.com"),
+                assume_role_policy=assume_role_policy("ecs.amazonaws.com"),
                 tags=tags,
                 opts=child,
             )

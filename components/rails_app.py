@@ -17,35 +17,20 @@ The container definitions come from dockyard.rails_ecs (plain data).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker as docker
 import pulumi_random as random
 
+from components.ecr_image import EcrImage
 from dockyard import rails_ecs as r
+from dockyard.iam import assume_role_policy
 
 CONTAINERS_DIR = Path(__file__).resolve().parents[1] / "containers"
 EFS_PORT = 2049
-
-
-def _assume(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
 
 
 class RailsAppArgs(TypedDict):
@@ -242,7 +227,7 @@ class RailsApp(pulumi.ComponentResource):
         # --- roles -------------------------------------------------------------------
         execution_role = aws.iam.Role(
             f"{name}-execution",
-            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
             tags=tags,
             opts=child,
         )
@@ -271,7 +256,7 @@ class RailsApp(pulumi.ComponentResource):
         )
         db_task_role = aws.iam.Role(
             f"{name}-db-task",
-            assume_role_policy=_assume("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
             tags=tags,
             opts=child,
         )
@@ -589,39 +574,17 @@ class RailsApp(pulumi.ComponentResource):
         """An existing image reference, or one built from `context` and pushed to ECR."""
         if existing:
             return pulumi.Output.from_input(existing)
-        repo = aws.ecr.Repository(
+        return EcrImage(
             f"{self._name}-{what}",
-            name=f"{prefix}-{pulumi.get_stack()}-{what}",
-            image_tag_mutability="MUTABLE",
-            image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "AES256"}],
-            tags=tags,
-            opts=self._child,
-        )
-        token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id)
-        image = docker.Image(
-            f"{self._name}-{what}",
-            image_name=repo.repository_url.apply(lambda url: f"{url}:latest"),
-            build={
+            {
+                "repository_name": f"{prefix}-{pulumi.get_stack()}-{what}",
                 "context": str(context),
                 "dockerfile": str(context / "Dockerfile"),
-                "args": build_args,
-                "platform": "linux/amd64",
+                "build_args": build_args,
+                "tags": tags,
             },
-            registry={
-                "server": repo.repository_url,
-                "username": token.user_name,
-                "password": pulumi.Output.secret(token.password),
-            },
-            # A preview builds nothing and pushes nothing.
-            skip_push=pulumi.runtime.is_dry_run(),
             opts=self._child,
-        )
-        # The digest pins the exact image (a new build rolls the service); the tag is
-        # the fallback while the digest is not known yet.
-        return pulumi.Output.all(image.repo_digest, image.image_name).apply(
-            lambda v: str(v[0] or v[1])
-        )
+        ).image_ref
 
     def _task_definition(
         self,

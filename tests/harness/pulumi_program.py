@@ -187,6 +187,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["certPem"] = f"-----BEGIN CERTIFICATE-----\n{args.name}\n"
         elif typ == "tls:index/certRequest:CertRequest":
             outputs["certRequestPem"] = f"-----BEGIN CERTIFICATE REQUEST-----\n{args.name}\n"
+        elif typ == "aws:ecr/repository:Repository":
+            outputs["repositoryUrl"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{args.name}"
+            outputs["registryId"] = "123456789012"
+        elif typ == "docker:index/image:Image":
+            repo = str(outputs["imageName"]).rsplit(":", 1)[0]
+            outputs["repoDigest"] = f"{repo}@sha256:{'ab' * 32}"
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            outputs["dnsName"] = f"{args.name}-123.us-east-1.elb.amazonaws.com"
         outputs.setdefault("arn", f"arn:aws:mock:us-east-1:123456789012:{args.name}")
         return rid, outputs
 
@@ -196,6 +204,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"id": "us-east-1", "ids": self.vpc_subnets, "filters": args.args.get("filters")}
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0"}
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                "id": "us-east-1",
+                "authorizationToken": "QVdTOnRva2Vu",
+                "expiresAt": "2030-01-01T00:00:00Z",
+                "password": "ecr-token",
+                "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "userName": "AWS",
+            }
         return {}
 
 

@@ -21,28 +21,13 @@ FIO_ON = {"dockyard:fioBench": "true", "dockyard:dockerHosts": "false"}
 
 
 class FioMocks(RecordingMocks):
-    """Adds the computed outputs the fio component reads (image digest, URLs, token)."""
+    """Adds the results bucket's name, which the fio component reads."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         rid, outputs = super().new_resource(args)
-        if args.typ == "docker:index/image:Image":
-            outputs["repoDigest"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fio@sha256:" + (
-                "ab" * 32
-            )
-        elif args.typ == "aws:ecr/repository:Repository":
-            outputs["repositoryUrl"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fio"
-            outputs["registryId"] = "123456789012"
-        elif args.typ == "aws:s3/bucket:Bucket":
+        if args.typ == "aws:s3/bucket:Bucket":
             outputs["bucket"] = "my-prefix-fio-results"
-        elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
-            outputs["dnsName"] = "fio-123.us-east-1.elb.amazonaws.com"
         return rid, outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            self.invokes.append((args.token, dict(args.args)))
-            return {"userName": "AWS", "password": "token", "proxyEndpoint": "https://x"}
-        return super().call(args)
 
 
 def run(config: dict[str, Any]) -> Evaluation:
@@ -162,7 +147,7 @@ def test_ebs_volume_from_stack_config(fargate: Evaluation) -> None:
 
 def test_outputs_and_image_push(fargate: Evaluation) -> None:
     """Stack outputs name the plot URL and bucket; the image is linux/amd64, pushed on up."""
-    assert fargate.outputs["fioPlotUrl"] == "http://fio-123.us-east-1.elb.amazonaws.com:8000/"
+    assert fargate.outputs["fioPlotUrl"] == "http://fio-lb-123.us-east-1.elb.amazonaws.com:8000/"
     assert fargate.outputs["fioResultsBucket"] == "my-prefix-fio-results"
     (image,) = fargate.of_type("docker:index/image:Image")
     assert image.inputs["build"]["platform"] == "linux/amd64"
