@@ -39,6 +39,12 @@ def _host_record(host_name: str, role: str, values: list[Any]) -> dict[str, Any]
         "publicIp": public_ip,
         "availabilityZone": zone,
         "dockerHost": f"tcp://{address}:{DOCKER_TLS_PORT}",
+        # what `docker-machine env` printed; the certificates are the dockerTls output
+        "dockerEnv": {
+            "DOCKER_HOST": f"tcp://{address}:{DOCKER_TLS_PORT}",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_MACHINE_NAME": host_name,
+        },
     }
 
 
@@ -71,7 +77,8 @@ class DockerHosts(pulumi.ComponentResource):
     """The hosts plus the TLS material their engines and clients use."""
 
     hosts: pulumi.Output[list[dict[str, Any]]]
-    """Per host: name, role, instanceId, publicIp, privateIp, availabilityZone, dockerHost."""
+    """Per host: name, role, instanceId, publicIp, privateIp, availabilityZone, dockerHost,
+    dockerEnv (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_MACHINE_NAME)."""
     instances: list[aws.ec2.Instance]
     docker_tls: pulumi.Output[dict[str, str]]
     """Client TLS material (secret): caPem, certPem, keyPem."""

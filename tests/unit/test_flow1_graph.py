@@ -139,6 +139,11 @@ def test_outputs_per_host(graph: Evaluation) -> None:
         assert host["instanceId"].startswith("i-")
         assert host["publicIp"] and host["privateIp"] and host["availabilityZone"]
         assert host["dockerHost"] == f"tcp://{host['publicIp']}:2376"
+        assert host["dockerEnv"] == {
+            "DOCKER_HOST": host["dockerHost"],
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_MACHINE_NAME": host["name"],
+        }
     tls = graph.outputs["dockerTls"]
     assert set(tls) == {"caPem", "certPem", "keyPem"}
     assert {"dockerTls", "agentYml"} <= graph.secret_outputs
