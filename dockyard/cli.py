@@ -23,10 +23,10 @@ class UsageError(Exception):
 def _subcommands() -> list[Register]:
     # Imported here so `dockyard --help` stays fast and each subcommand's
     # dependencies load only when it is registered.
-    from dockyard import inventory_cli
+    from dockyard import docker_env, inventory_cli
     from dockyard.fio.cli import register as register_bench
 
-    registered: list[Register] = [inventory_cli.register, register_bench]
+    registered: list[Register] = [inventory_cli.register, register_bench, docker_env.register]
     return registered
 
 

@@ -67,14 +67,14 @@ def _holds_secret(value: Any) -> bool:
     return False
 
 
-def _unwrap(value: Any) -> Any:
+def unwrap_secrets(value: Any) -> Any:
     """Inputs with secrets replaced by their plain values (secretness is recorded apart)."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return _unwrap(value["value"])
-        return {k: _unwrap(v) for k, v in value.items()}
+            return unwrap_secrets(value["value"])
+        return {k: unwrap_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unwrap(v) for v in value]
+        return [unwrap_secrets(v) for v in value]
     return value
 
 
@@ -147,12 +147,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 name=args.name,
                 urn=meta.urn,
                 parent=meta.parent,
-                inputs=json.loads(json.dumps(_unwrap(args.inputs), default=str)),
+                inputs=json.loads(json.dumps(unwrap_secrets(args.inputs), default=str)),
                 secret_inputs=meta.secret_inputs,
                 dependencies=meta.dependencies,
             )
         )
-        outputs = _unwrap(dict(args.inputs))
+        outputs = unwrap_secrets(dict(args.inputs))
         rid = f"{args.name}-id"
         typ = args.typ
         if typ == "aws:ec2/networkInterface:NetworkInterface":
