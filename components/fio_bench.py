@@ -12,6 +12,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components import ecs_roles
 from components.ecr_image import EcrImage
 from dockyard.fio import ecs as fio_ecs
 from dockyard.iam import assume_role_policy
@@ -137,24 +138,8 @@ class FioBench(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        execution_role = aws.iam.Role(
-            f"{name}-execution",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=tags,
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-execution-policy",
-            role=execution_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-            opts=child,
-        )
-        task_role = aws.iam.Role(
-            f"{name}-task",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=tags,
-            opts=child,
-        )
+        execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
+        task_role = ecs_roles.task_role(f"{name}-task", tags, self)
         aws.iam.RolePolicy(
             f"{name}-task-results",
             role=task_role.id,

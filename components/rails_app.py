@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import ecs_roles
 from components.ecr_image import EcrImage
 from dockyard import rails_ecs as r
-from dockyard.iam import assume_role_policy
 
 CONTAINERS_DIR = Path(__file__).resolve().parents[1] / "containers"
 EFS_PORT = 2049
@@ -225,18 +225,7 @@ class RailsApp(pulumi.ComponentResource):
         )
 
         # --- roles -------------------------------------------------------------------
-        execution_role = aws.iam.Role(
-            f"{name}-execution",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=tags,
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-execution",
-            role=execution_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-            opts=child,
-        )
+        execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
         aws.iam.RolePolicy(
             f"{name}-execution-secrets",
             role=execution_role.id,
@@ -254,12 +243,7 @@ class RailsApp(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        db_task_role = aws.iam.Role(
-            f"{name}-db-task",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=tags,
-            opts=child,
-        )
+        db_task_role = ecs_roles.task_role(f"{name}-db-task", tags, self)
         aws.iam.RolePolicy(
             f"{name}-db-task-efs",
             role=db_task_role.id,
