@@ -270,3 +270,10 @@ def test_pack_starts_and_serves() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_policy_admin_ports_match_the_program() -> None:
+    """The pack runs in its own venv, so it keeps its own port list: it must equal the program's."""
+    from dockyard.netrules import ADMIN_PORTS
+
+    assert set(pol.ADMIN_PORTS) == set(ADMIN_PORTS)
