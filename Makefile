@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: up test venv system-deps lint snapshot
+.PHONY: up test unit venv system-deps lint snapshot
 
 venv: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ system-deps:
 ## test: install everything the suite drives (venv + Debian packages) and run it all.
 test: venv system-deps
 	$(BIN)/python -m pytest
+
+## unit: the unit tier alone (mocks and pure functions, no root), on both cores.
+unit: venv
+	$(BIN)/python -m pytest -n 2 tests/unit
 
 lint: venv
 	$(BIN)/ruff check .
