@@ -5,7 +5,6 @@ secrets marked secret.
 """
 
 import pulumi
-import pulumi_aws as aws
 
 from components import config
 from components.ansible_run import AnsibleRun
@@ -20,19 +19,9 @@ cfg = config.load()
 tags = cfg.base_tags
 
 # The VPC and subnets: from the config, or from another stack's outputs (networkStack).
-vpc_id: pulumi.Input[str]
-subnet_ids: pulumi.Input[list[str]]
-host_subnets: list[pulumi.Input[str]]
 host_count = cfg.docker_hosts.count if cfg.docker_hosts is not None else 0
-if cfg.network.network_stack is not None:
-    referenced = config.referenced_network(cfg.network.network_stack)
-    vpc_id, subnet_ids = referenced.vpc_id, referenced.subnet_ids
-    host_subnets = [referenced.subnet(i) for i in range(host_count)]
-else:
-    vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [cfg.network.vpc_id]}])
-    config.check_subnets_in_vpc(cfg.network, vpc_subnets.ids)
-    vpc_id, subnet_ids = cfg.network.vpc_id, list(cfg.network.subnet_ids)
-    host_subnets = list(cfg.network.subnet_ids)
+net = config.resolve_network(cfg.network, host_count)
+vpc_id, subnet_ids, host_subnets = net.vpc_id, net.subnet_ids, net.host_subnets
 for cidr in cfg.network.world_open_admin_cidrs:
     pulumi.log.warn(
         f"adminCidrs lists {cidr}: SSH and the Docker API are open to the whole internet"
@@ -139,8 +128,8 @@ if cfg.fio_bench is not None:
         "fio",
         {
             "name_prefix": cfg.name_prefix,
-            "vpc_id": cfg.network.vpc_id,
-            "subnet_ids": list(cfg.network.subnet_ids),
+            "vpc_id": vpc_id,
+            "subnet_ids": subnet_ids,
             "admin_cidrs": list(cfg.network.admin_cidrs),
             "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
             "launch_type": fio_cfg.launch_type,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
+import pulumi_aws as aws
 
 from dockyard import rails_ecs
 from dockyard.netrules import CIDR_EXAMPLE, normalize_cidr, open_to_world
@@ -393,6 +394,35 @@ def referenced_network(stack: str) -> ReferencedNetwork:
     )
 
 
+@dataclass(frozen=True)
+class ResolvedNetwork:
+    """The VPC and subnets the program builds in, wherever they came from."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    host_subnets: list[pulumi.Input[str]]
+    """One subnet per Docker host, round robin."""
+
+
+def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
+    """From networkStack's outputs, or from vpcId/subnetIds checked against EC2's list."""
+    if network.network_stack is not None:
+        referenced = referenced_network(network.network_stack)
+        return ResolvedNetwork(
+            vpc_id=referenced.vpc_id,
+            subnet_ids=referenced.subnet_ids,
+            host_subnets=[referenced.subnet(i) for i in range(host_count)],
+        )
+    vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [network.vpc_id]}])
+    check_subnets_in_vpc(network, vpc_subnets.ids)
+    ids = list(network.subnet_ids)
+    return ResolvedNetwork(
+        vpc_id=network.vpc_id,
+        subnet_ids=ids,
+        host_subnets=[ids[i % len(ids)] for i in range(host_count)],
+    )
+
+
 def check_subnets_in_vpc(network: NetworkConfig, vpc_subnet_ids: Sequence[str]) -> None:
     """Every configured subnet must be one of the VPC's (as EC2 lists them)."""
     known = set(vpc_subnet_ids)
@@ -694,7 +724,12 @@ def load() -> StackConfig:
     hosts = read_docker_hosts(reader)
     network = read_network(reader)
     fio_bench = read_fio_bench(reader)
-    if fio_bench is not None and not fio_bench.per_host and len(network.subnet_ids) < 2:
+    if (
+        fio_bench is not None
+        and not fio_bench.per_host
+        and network.network_stack is None
+        and len(network.subnet_ids) < 2
+    ):
         raise ConfigError(
             "subnetIds",
             "needs two subnets in different zones for the fio plots' load balancer",

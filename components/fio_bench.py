@@ -7,6 +7,7 @@ this component only wires them to resources.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -26,7 +27,7 @@ class FioBenchArgs(TypedDict):
     """Prefix of resource names."""
     vpc_id: pulumi.Input[str]
     """The VPC the task (and the load balancer) live in."""
-    subnet_ids: list[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets for the task and the load balancer (two zones or more for the balancer)."""
     admin_cidrs: list[str]
     """CIDRs allowed to reach the plots on port 8000; none by default."""

@@ -43,6 +43,18 @@ def test_network_stack_supplies_vpc_and_subnets() -> None:
     assert not any(token == "aws:ec2/getSubnets:getSubnets" for token, _ in result.invokes)
 
 
+def test_network_stack_feeds_the_fio_flow() -> None:
+    """The fio flow's load balancer and task use the referenced VPC and subnets too."""
+    result = with_network_stack(
+        {"vpcId": VPC, "subnetIds": SUBNETS},
+        **{"dockyard:fioBench": "true", "dockyard:dockerHosts": "false"},
+    )
+    (balancer,) = result.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert balancer.inputs["subnets"] == SUBNETS
+    groups = result.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert {g.inputs["vpcId"] for g in groups} == {VPC}
+
+
 @pytest.mark.parametrize(
     ("outputs", "words"),
     [
