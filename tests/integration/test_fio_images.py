@@ -214,13 +214,16 @@ def test_seed_aio_line(
             assert response.status == 200
     logs = images.run("logs", name).stderr
     assert "fio exit status 0" in logs
-    keys = wait_for(
-        lambda: [o["Key"] for o in s3.list_objects_v2(Bucket="fio-results").get("Contents", [])],
-        30,
-        "the run directory in S3",
-    )
-    assert f"host-a/{run['name']}/result.json" in keys
-    assert f"host-a/{run['name']}/jobs/job.fio" in keys
+    expected = {f"host-a/{run['name']}/result.json", f"host-a/{run['name']}/jobs/job.fio"}
+
+    def uploaded() -> list[str]:
+        listing = s3.list_objects_v2(Bucket="fio-results").get("Contents", [])
+        keys = [o["Key"] for o in listing]
+        # the copy runs after drawing: wait until it is complete, not merely started
+        return keys if expected <= set(keys) else []
+
+    keys = wait_for(uploaded, 30, "the run directory in S3")
+    assert expected <= set(keys)
     images.remove([name])
 
 
