@@ -248,24 +248,9 @@ class RailsApp(pulumi.ComponentResource):
             f"{name}-db-task-efs",
             role=db_task_role.id,
             policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": [
-                                "elasticfilesystem:ClientMount",
-                                "elasticfilesystem:ClientWrite",
-                            ],
-                            "Resource": fs.arn,
-                            "Condition": {
-                                "StringEquals": {
-                                    "elasticfilesystem:AccessPointArn": access_point.arn
-                                }
-                            },
-                        }
-                    ],
-                }
+                pulumi.Output.all(fs.arn, access_point.arn).apply(
+                    lambda v: {"Version": "2012-10-17", "Statement": [r.efs_client_statement(*v)]}
+                )
             ),
             opts=child,
         )
@@ -273,34 +258,9 @@ class RailsApp(pulumi.ComponentResource):
             f"{name}-db-data",
             file_system_id=fs.id,
             policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyUnencryptedTransport",
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Action": "*",
-                            "Resource": fs.arn,
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                        {
-                            "Sid": "DbTaskThroughAccessPoint",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": db_task_role.arn},
-                            "Action": [
-                                "elasticfilesystem:ClientMount",
-                                "elasticfilesystem:ClientWrite",
-                            ],
-                            "Resource": fs.arn,
-                            "Condition": {
-                                "StringEquals": {
-                                    "elasticfilesystem:AccessPointArn": access_point.arn
-                                }
-                            },
-                        },
-                    ],
-                }
+                pulumi.Output.all(fs.arn, access_point.arn, db_task_role.arn).apply(
+                    lambda v: r.efs_file_system_policy(*v)
+                )
             ),
             opts=child,
         )

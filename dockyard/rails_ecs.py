@@ -238,6 +238,43 @@ def efs_volume(file_system_id: str, access_point_id: str) -> dict[str, Any]:
     }
 
 
+def efs_client_statement(
+    file_system_arn: str, access_point_arn: str, principal_arn: str | None = None
+) -> dict[str, Any]:
+    """Mount and write the file system, only through the access point (an IAM statement;
+    with `principal_arn`, a file system policy statement for that principal)."""
+    statement: dict[str, Any] = {"Effect": "Allow"}
+    if principal_arn is not None:
+        statement = {"Sid": "DbTaskThroughAccessPoint", **statement}
+        statement["Principal"] = {"AWS": principal_arn}
+    statement["Action"] = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    statement["Resource"] = file_system_arn
+    statement["Condition"] = {
+        "StringEquals": {"elasticfilesystem:AccessPointArn": access_point_arn}
+    }
+    return statement
+
+
+def efs_file_system_policy(
+    file_system_arn: str, access_point_arn: str, principal_arn: str
+) -> dict[str, Any]:
+    """TLS only, and the database task only through its access point."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyUnencryptedTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Resource": file_system_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            efs_client_statement(file_system_arn, access_point_arn, principal_arn),
+        ],
+    }
+
+
 def fargate_task_size(cpu: int, memory: int) -> tuple[int, int]:
     """The smallest Fargate task size (cpu units, MiB) holding the given container totals."""
     for task_cpu, memories in _FARGATE_SIZES:
