@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import http.client
 import ipaddress
 import os
@@ -98,70 +97,31 @@ class LocalCA:
 def make_test_ca(directory: Path) -> LocalCA:
     """A CA and a server certificate for 127.0.0.1, written as PEM files."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dockyard test CA")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    from tests.harness import certs
+
+    ca_key = certs.new_key()
+    ca_name = certs.common_name("dockyard test CA")
+    ca_cert = certs.issue(
+        ca_name,
+        ca_key.public_key(),
+        ca_name,
+        ca_key,
+        is_ca=True,
+        usages=("digital_signature", "key_cert_sign", "crl_sign"),
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+    key = certs.new_key()
+    cert = certs.issue(
+        certs.common_name("127.0.0.1"),
+        key.public_key(),
+        ca_name,
+        ca_key,
+        sans=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
     )
     ca = LocalCA(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    ca.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    ca.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    ca.key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    ca.ca_file.write_text(certs.cert_pem(ca_cert), encoding="utf-8")
+    ca.cert_file.write_text(certs.cert_pem(cert), encoding="utf-8")
+    ca.key_file.write_text(certs.key_pem(key), encoding="utf-8")
     return ca
 
 

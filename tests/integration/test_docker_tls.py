@@ -12,7 +12,6 @@ it is refused.
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import json
 import os
@@ -27,29 +26,16 @@ import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.harness import certs
 from tests.harness.pulumi_program import RecordingMocks, evaluate, unwrap_secrets
 from tests.harness.sshhosts import ssh_cluster
 from tests.harness.tools import REPO, require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
-KEY_USAGE = {
-    "digital_signature": "digital_signature",
-    "key_encipherment": "key_encipherment",
-    "cert_signing": "key_cert_sign",
-    "crl_signing": "crl_sign",
-}
-EXTENDED = {
-    "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
-    "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
-}
-
-
-def _name(subject: dict[str, str]) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject["commonName"])])
+# pulumi-tls allowed_uses -> the names tests.harness.certs takes
+KEY_USAGE = {"cert_signing": "key_cert_sign", "crl_signing": "crl_sign"}
 
 
 def _certificate(
@@ -61,37 +47,20 @@ def _certificate(
     sans: list[x509.GeneralName],
     is_ca: bool,
 ) -> str:
-    now = datetime.datetime.now(datetime.UTC)
     uses = inputs.get("allowedUses", [])
-    flags = {v: any(KEY_USAGE.get(u) == v for u in uses) for v in KEY_USAGE.values()}
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=int(inputs["validityPeriodHours"])))
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                content_commitment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                encipher_only=False,
-                decipher_only=False,
-                **flags,
-            ),
-            critical=True,
+    return certs.cert_pem(
+        certs.issue(
+            subject,
+            public_key,
+            issuer,
+            signing_key,
+            is_ca=is_ca,
+            usages=[KEY_USAGE.get(u, u) for u in uses if KEY_USAGE.get(u, u) in certs.KEY_USAGES],
+            extended=[u for u in uses if u in certs.EXTENDED_USAGES],
+            sans=sans,
+            hours=int(inputs["validityPeriodHours"]),
         )
     )
-    extended = [EXTENDED[u] for u in uses if u in EXTENDED]
-    if extended:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(extended), critical=False)
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    cert = builder.sign(signing_key, hashes.SHA256())
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 class TlsMocks(RecordingMocks):
@@ -104,15 +73,10 @@ class TlsMocks(RecordingMocks):
         rid, outputs = super().new_resource(args)
         inputs = unwrap_secrets(args.inputs)
         if args.typ == "tls:index/privateKey:PrivateKey":
-            key = ec.generate_private_key(ec.SECP256R1())
-            outputs["privateKeyPem"] = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ).decode()
+            outputs["privateKeyPem"] = certs.key_pem(certs.new_key())
         elif args.typ == "tls:index/selfSignedCert:SelfSignedCert":
             key = serialization.load_pem_private_key(inputs["privateKeyPem"].encode(), None)
-            name = _name(inputs["subject"])
+            name = certs.common_name(inputs["subject"]["commonName"])
             outputs["certPem"] = _certificate(
                 name, key.public_key(), name, key, inputs, [], inputs["isCaCertificate"]
             )
@@ -120,7 +84,9 @@ class TlsMocks(RecordingMocks):
             key = serialization.load_pem_private_key(inputs["privateKeyPem"].encode(), None)
             sans: list[x509.GeneralName] = [x509.DNSName(d) for d in inputs.get("dnsNames", [])]
             sans += [x509.IPAddress(ipaddress.ip_address(a)) for a in inputs.get("ipAddresses", [])]
-            builder = x509.CertificateSigningRequestBuilder().subject_name(_name(inputs["subject"]))
+            builder = x509.CertificateSigningRequestBuilder().subject_name(
+                certs.common_name(inputs["subject"]["commonName"])
+            )
             if sans:
                 builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
             outputs["certRequestPem"] = (
