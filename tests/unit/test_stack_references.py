@@ -119,6 +119,9 @@ def test_consumer_reads_our_outputs(ours: Evaluation) -> None:
 
 
 @pytest.mark.parametrize("renamed", ["vpcId", "subnetIds", "securityGroupId", "hosts"])
+# pulumi's StackReference.require_output hands Output() bare `future()`/`is_known()`
+# coroutines; when the lookup fails first, they are never awaited. SDK-internal, expected.
+@pytest.mark.filterwarnings("ignore:coroutine 'Output.(future|is_known)' was never awaited")
 def test_consumer_breaks_when_an_output_is_renamed(ours: Evaluation, renamed: str) -> None:
     """Renaming any output the consumer reads makes it fail: the names are a contract."""
     outputs = {(f"{renamed}Renamed" if k == renamed else k): v for k, v in ours.outputs.items()}
