@@ -33,7 +33,15 @@ umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")
 # ssh's ControlPath must stay under ~100 bytes, which a long TMPDIR (macOS) breaks.
 controldir=$(mktemp -d /tmp/dyssh.XXXXXX)
-trap 'rm -rf -- "$workdir" "$controldir"' EXIT
+cleanup() {
+  # Stop the ssh ControlPersist masters now rather than leave them idling after the run.
+  local socket
+  for socket in "$controldir"/*; do
+    [[ -S "$socket" ]] && { ssh -o ControlPath="$socket" -O exit dockyard >/dev/null 2>&1 || true; }
+  done
+  rm -rf -- "$workdir" "$controldir"
+}
+trap cleanup EXIT
 
 printf '%s' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
 printf '%s' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"

@@ -9,6 +9,7 @@ for real.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -25,9 +26,10 @@ from tests.harness.tools import REPO, VENV_BIN, require_tool
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 
-def _run_command(command: Any, tmp: Path) -> subprocess.CompletedProcess[str]:
+def _run_command(command: Any, tmp: Path, **override: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.update(command.inputs["environment"])
+    env.update(override)
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["TMPDIR"] = str(tmp / "command-tmp")
     env["ANSIBLE_HOME"] = str(tmp / "ansible-home")
@@ -118,3 +120,37 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", second.stdout, re.MULTILINE)
         assert sorted(h for h, _ in recap) == sorted(cluster.addresses)
         assert {changed for _, changed in recap} == {"0"}
+
+        # ssh's ControlPersist masters end with the run instead of idling on
+        assert _mux_masters() == []
+
+        # a failed run keeps ansible-playbook's exit status (2: a host failed; here it
+        # never answered node_ready's wait for a connection)
+        environment = command.inputs["environment"]
+        unreachable = f"{cluster.addresses[0]}0"
+        extra_vars = {**json.loads(environment["DOCKYARD_EXTRA_VARS"]), "node_ready_timeout": 3}
+        failed = _run_command(
+            command,
+            tmp_path,
+            DOCKYARD_INVENTORY=environment["DOCKYARD_INVENTORY"].replace(
+                cluster.addresses[0], unreachable
+            ),
+            DOCKYARD_EXTRA_VARS=json.dumps(extra_vars),
+        )
+        assert failed.returncode == 2, failed.stdout[-3000:] + failed.stderr[-3000:]
+        assert re.search(rf"^{re.escape(unreachable)}\s+: ok=0 .* failed=1", failed.stdout, re.M)
+        assert list((tmp_path / "command-tmp").iterdir()) == []
+        assert _mux_masters() == []
+
+
+def _mux_masters() -> list[str]:
+    """Command lines of ssh ControlPersist masters run-playbook.sh started (its /tmp/dyssh.*)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "/tmp/dyssh." in cmdline and "[mux]" in cmdline:
+            found.append(cmdline)
+    return found
