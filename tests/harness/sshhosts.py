@@ -101,6 +101,17 @@ def _kill_matching(needle: str) -> None:
                 os.kill(int(proc.name), signal.SIGTERM)
 
 
+def _kill_namespace(ns: str) -> None:
+    """Kill every process still in namespace `ns`, then delete it. sshd's per-connection
+    children outlive the listener; once the veth is gone their client's FIN never
+    arrives and they would wait for ever, holding the namespace."""
+    listed = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
+    for pid in listed.stdout.split():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+    subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+
+
 def _start_dockerd(host: SshHost) -> subprocess.Popen[bytes]:
     """dockerd inside the host's namespace (nsenter, not `ip netns exec`: see the notes)."""
     dockerd = require_tool("dockerd")
@@ -237,7 +248,7 @@ def ssh_cluster(
         _unmount_below(workdir)
         _unmount_below(cluster.docker_dir)
         for index, ns in enumerate(cluster._netns, start=1):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+            _kill_namespace(ns)
             # a namespace lives on while a socket or process still holds it: remove
             # the veth pair explicitly so the next run can reuse the names
             subprocess.run(

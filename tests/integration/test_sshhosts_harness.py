@@ -40,3 +40,52 @@ def test_each_host_answers_over_ssh(tmp_path: Path) -> None:
             assert host.address in proc.stdout
             others = [h.address for h in cluster.hosts if h is not host]
             assert not any(o in proc.stdout for o in others)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for this container's init to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.integration
+@pytest.mark.root
+def test_leaving_the_cluster_leaves_no_process_behind(tmp_path: Path) -> None:
+    """A connection still open at teardown (as Ansible's ControlPersist leaves one) must not
+    leave sshd's session process waiting in a deleted namespace."""
+    ssh = require_tool("ssh")
+    with ssh_cluster(tmp_path / "c", count=1, tag="dyk", subnet=237) as cluster:
+        (host,) = cluster.hosts
+        subprocess.run(
+            [
+                ssh,
+                "-i",
+                str(cluster.private_key),
+                "-o",
+                "StrictHostKeyChecking=accept-new",
+                "-o",
+                f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "ControlMaster=auto",
+                "-o",
+                f"ControlPath={cluster.workdir / 'mux'}",
+                "-o",
+                "ControlPersist=600",
+                f"root@{host.address}",
+                "true",
+            ],
+            timeout=30,
+            check=True,
+        )
+        listed = subprocess.run(
+            ["ip", "netns", "pids", host.namespace], capture_output=True, text=True, check=True
+        )
+        inside = [int(pid) for pid in listed.stdout.split()]
+        assert len(inside) >= 2, "the listener and the open session's sshd"
+    left = [pid for pid in inside if _alive(pid)]
+    assert left == [], f"processes left from the namespace: {left}"
