@@ -39,5 +39,7 @@ if ((EUID != 0)); then
 fi
 
 log "installing: ${missing[*]}"
-"${sudo[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A mirror hiccup retries instead of failing the whole run.
+retries=(-o Acquire::Retries=3)
+"${sudo[@]}" apt-get "${retries[@]}" update -q
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "${retries[@]}" install -y -q --no-install-recommends "${missing[@]}"

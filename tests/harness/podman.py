@@ -152,6 +152,10 @@ def _make_base_image(podman: Podman) -> None:
             shutil.copy(sources, rootfs / "etc/apt/sources.list.d/debian.sources")
             with contextlib.suppress(FileNotFoundError):
                 (rootfs / "etc/apt/sources.list").unlink()
+        # Builds' apt-get retries a mirror hiccup instead of failing the build.
+        (rootfs / "etc/apt/apt.conf.d/80-retries").write_text(
+            'Acquire::Retries "3";\n', encoding="utf-8"
+        )
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         assert tar.stdout is not None
         imported = subprocess.run(
