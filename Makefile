@@ -26,6 +26,9 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 ## test: install everything the suite drives (venv + Debian packages) and run it all.
+## The daemons it drives live in sbin (sshd, dockerd, runc, debootstrap, ip), which a
+## non-login PATH may lack.
+test: export PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin
 test: venv system-deps
 	$(BIN)/python -m pytest
 
