@@ -5,13 +5,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
-import os
-import socket
 import ssl
-import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.harness.tools import REPO, require_tool
+from tests.harness.tools import REPO
 
 JOBS_DIR = REPO / "containers" / "fio" / "jobs"
 QUICK_JOB = JOBS_DIR / "quick.fio"
@@ -151,33 +146,3 @@ def file_server(root: Path, ca: LocalCA | None = None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    """moto's AWS emulator over HTTP on a free local port; yields its URL."""
-    moto = require_tool("moto_server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [moto, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)  # noqa: S310 - local
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

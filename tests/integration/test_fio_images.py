@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.harness.fio import (
@@ -26,11 +24,11 @@ from tests.harness.fio import (
     LocalCA,
     file_server,
     make_test_ca,
-    moto_server,
     png_info,
 )
+from tests.harness.moto import MotoServer
 from tests.harness.podman import Podman
-from tests.harness.tools import REPO
+from tests.harness.tools import REPO, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
@@ -59,12 +57,6 @@ def data_dir(tmp_path: Path) -> Path:
     for path in (data, data / "job.fio"):
         os.chown(path, FIO_UID, FIO_UID)
     return data
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get_json(url: str) -> Any:
@@ -156,25 +148,13 @@ def https_job(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, L
         yield f"{url}/job.fio", ca
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 def test_seed_aio_line(
-    images: Podman, https_job: tuple[str, LocalCA], s3_endpoint: str, tmp_path: Path
+    images: Podman, https_job: tuple[str, LocalCA], moto_server: MotoServer, tmp_path: Path
 ) -> None:
     """fiotools-aio with REMOTEFILES, JOBFILES, PLOTNAME and an anonymous /tmp/fio-data volume;
     the run directory is copied to S3 (moto) by the image's own boto3."""
     url, ca = https_job
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="fio-results")
     ca_copy = tmp_path / "ca.pem"
     shutil.copy(ca.ca_file, ca_copy)
@@ -191,7 +171,7 @@ def test_seed_aio_line(
         "-e", f"PORT={port}",
         "-e", "RESULTS_BUCKET=fio-results",
         "-e", "RESULTS_PREFIX=host-a",
-        "-e", f"RESULTS_ENDPOINT_URL={s3_endpoint}",
+        "-e", f"RESULTS_ENDPOINT_URL={moto_server.endpoint}",
         "-e", "AWS_ACCESS_KEY_ID=testing",
         "-e", "AWS_SECRET_ACCESS_KEY=testing",
         "-e", "AWS_DEFAULT_REGION=us-east-1",

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.fio.results import histogram_percentiles, log_files, read_hist_log
+from dockyard.fio.results import (
+    PLAT_NR,
+    bucket_value,
+    histogram_percentiles,
+    log_files,
+    read_hist_log,
+)
 from tests.harness.fio import QUICK_JOB, TINY_JOB, png_info
-from tests.harness.tools import REPO, require_tool
+from tests.harness.tools import REPO, free_port, require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -211,21 +217,36 @@ def test_comparison_chart_over_two_runs(data_dir: Path) -> None:
     assert png_info(data_dir / "compare.png").title == "Comparison of 2 runs"
 
 
-def test_latency_histograms_agree_with_fio_summary(data_dir: Path) -> None:
-    """Percentiles from the clat histogram logs match fio's own json+ percentiles."""
+def test_latency_percentiles_match_fio(data_dir: Path) -> None:
+    """Fed fio's own whole-run histogram (json+ clat_ns.bins), our percentile math gives
+    exactly fio's p50/p99/p99.9; the clat histogram logs parse into full-resolution
+    intervals. (fio logs no final partial interval, so the logs hold a prefix of the run:
+    they are for latency over time, not for the run's totals.)"""
     assert tool(data_dir, "tool", JOBFILES="tiny.fio", PLOTNAME="hist").returncode == 0
     (run_dir,) = run_dirs(data_dir)
     result = json.loads((run_dir / "result.json").read_text(encoding="utf-8"))
+    index_of = {int(bucket_value(i)): i for i in range(PLAT_NR)}
+    keys = ("50.000000", "99.000000", "99.900000")
+    checked = 0
+    for job in result["jobs"]:
+        for name in ("read", "write"):
+            stats = job[name]
+            if not stats["total_ios"]:
+                continue
+            counts = [0] * PLAT_NR
+            for value, count in stats["clat_ns"]["bins"].items():
+                counts[index_of[int(value)]] = count
+            ours = histogram_percentiles(counts, [50.0, 99.0, 99.9])
+            table = stats["clat_ns"]["percentile"]
+            assert ours == [float(table[k]) for k in keys], (job["jobname"], name)
+            checked += 1
+    assert checked == 2
     for index, path in log_files(run_dir, "clat_hist"):
         job = result["jobs"][index - 1]
         for direction, samples in read_hist_log(path).items():
             name = {0: "read", 1: "write"}[direction]
-            merged = [sum(col) for col in zip(*(c for _, c in samples), strict=True)]
-            ours = histogram_percentiles(merged, [50.0, 99.0])
-            table = job[name]["clat_ns"]["percentile"]
-            for value, key in zip(ours, ("50.000000", "99.000000"), strict=True):
-                fio_value = float(table[key])
-                assert abs(value - fio_value) <= 0.1 * fio_value + 1000, (name, key)
+            assert samples and all(len(c) == PLAT_NR for _, c in samples)
+            assert 0 < sum(sum(c) for _, c in samples) <= job[name]["total_ios"]
 
 
 def test_bench_shows_progress_and_keeps_results(tmp_path: Path) -> None:
@@ -282,16 +303,13 @@ def test_bench_rejects_missing_target(tmp_path: Path) -> None:
 def test_bench_serves_the_report_and_stops_on_sigterm(tmp_path: Path) -> None:
     """Without --no-serve, bench prints the URL, serves the page there, and stops on SIGTERM."""
     import signal
-    import socket
     import urllib.request
 
     require_tool("fio")
     target = tmp_path / "volume"
     target.mkdir()
     (tmp_path / "tiny.fio").write_text(TINY_JOB, encoding="utf-8")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dockyard", "bench", str(target), "-j", str(tmp_path / "tiny.fio"),
          "--port", str(port), "--log-msec", "500"],

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
 from dockyard.fio.upload import upload_run
-from tests.harness.fio import moto_server
+from tests.harness.moto import MotoServer
 
 pytestmark = pytest.mark.integration
-
-CREDS = {
-    "aws_access_key_id": "testing",
-    "aws_secret_access_key": "testing",
-    "region_name": "us-east-1",
-}
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-def client(endpoint: str, service: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, **CREDS)
 
 
 @pytest.mark.parametrize(
@@ -37,10 +19,10 @@ def client(endpoint: str, service: str) -> Any:
     [(EbsVolume("gp3", 20, 3000, 125), "FARGATE"), (HostPath("/mnt/data"), "EC2")],
 )
 def test_task_definition_registers_with_moto(
-    endpoint: str, target: EbsVolume | HostPath, launch_type: Any
+    moto_server: MotoServer, target: EbsVolume | HostPath, launch_type: Any
 ) -> None:
     """register_task_definition accepts the dict as-is; describing it gives the containers back."""
-    ecs = client(endpoint, "ecs")
+    ecs = moto_server.client("ecs")
     containers = container_definitions(
         "fio:1",
         jobfiles=["job.fio"],
@@ -67,9 +49,9 @@ def test_task_definition_registers_with_moto(
     assert names == ["prepare-volume", "fiotools-aio"]
 
 
-def test_run_directory_is_copied_to_s3(endpoint: str, tmp_path: Path) -> None:
+def test_run_directory_is_copied_to_s3(moto_server: MotoServer, tmp_path: Path) -> None:
     """upload_run puts every file of a run under PREFIX/<run>/ in the bucket."""
-    s3 = client(endpoint, "s3")
+    s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="fio-results")
     run = tmp_path / "runs" / "20260101T000000Z-gp3"
     (run / "jobs").mkdir(parents=True)

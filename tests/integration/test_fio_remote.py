@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.fio import TINY_JOB, LocalCA, file_server, make_test_ca
-from tests.harness.tools import REPO, require_tool
+from tests.harness.tools import REPO, free_port, require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -63,12 +62,6 @@ def run_tool(data_dir: Path, ca: LocalCA, **env: str) -> subprocess.CompletedPro
     )
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("pinned", [True, False])
 def test_https_download_runs(tmp_path: Path, ca: LocalCA, https_url: str, pinned: bool) -> None:
     """An https REMOTEFILES entry (pinned with the right sha256, or unpinned) is fetched and run."""
@@ -113,7 +106,7 @@ def test_unreachable_or_missing_url_fails_clearly(
     tmp_path: Path, ca: LocalCA, https_url: str, path: str | None
 ) -> None:
     """A 404 or a port nobody listens on: exit 2 naming the URL, before fio runs."""
-    url = f"{https_url}/{path}" if path else f"https://127.0.0.1:{unused_port()}/job.fio"
+    url = f"{https_url}/{path}" if path else f"https://127.0.0.1:{free_port()}/job.fio"
     proc = run_tool(tmp_path, ca, REMOTEFILES=url)
     assert proc.returncode == 2
     assert f"could not download {url}" in proc.stderr

@@ -7,17 +7,10 @@ carry real secret ARNs; what ECS stores and returns keeps the passwords in
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from typing import Any
-
-import boto3
 import pytest
 
 from dockyard import rails_ecs as r
-from tests.harness.tools import require_tool
+from tests.harness.moto import MotoServer
 
 pytestmark = pytest.mark.integration
 
@@ -25,51 +18,10 @@ PASSWORD = "moto-root-pw-Qx7"
 KEY_BASE = "moto-key-base-" + "f" * 50
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    """A moto server on a free local port."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [require_tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "moto_server did not start"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def client(endpoint: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.mark.parametrize("fargate", [False, True], ids=["ec2", "fargate"])
-def test_register_and_read_back(endpoint: str, fargate: bool) -> None:
+def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
     """Both task definitions register; read back, passwords are ARNs in `secrets` only."""
-    sm = client(endpoint, "secretsmanager")
+    sm = moto_server.client("secretsmanager")
     suffix = "fargate" if fargate else "ec2"
     pw_arn = sm.create_secret(Name=f"appdb-root-{suffix}", SecretString=PASSWORD)["ARN"]
     kb_arn = sm.create_secret(Name=f"key-base-{suffix}", SecretString=KEY_BASE)["ARN"]
@@ -96,7 +48,7 @@ def test_register_and_read_back(endpoint: str, fargate: bool) -> None:
             fargate=fargate,
         ),
     ]
-    ecs = client(endpoint, "ecs")
+    ecs = moto_server.client("ecs")
     for task in tasks:
         registered = ecs.register_task_definition(**task)["taskDefinition"]
         stored = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
