@@ -254,19 +254,30 @@ def test_every_policy_is_mandatory() -> None:
 def test_pack_starts_and_serves() -> None:
     """policy/__main__.py builds the PolicyPack (pulumi-policy checks names and policies)
     and starts its analyzer server, printing the port, as the Pulumi CLI expects."""
+    import os
+    import selectors
     import subprocess
 
     process = subprocess.Popen(
         [sys.executable, "__main__.py"],
         cwd=REPO / "policy",
+        # pulumi-policy writes the port without flushing; Pulumi's Python language host
+        # runs packs unbuffered, and so does this test (else it waits for ever).
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            ready = selector.select(timeout=60)
+        if not ready:
+            process.kill()
+            pytest.fail(f"no port within 60 s; stderr: {process.stderr.read()}")
         port = process.stdout.readline().strip()
-        assert port.isdigit(), process.stderr.read() if process.stderr else port
+        assert port.isdigit(), process.stderr.read() if process.poll() is not None else port
     finally:
         process.kill()
         process.wait()
