@@ -7,36 +7,43 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.sshhosts import ssh_cluster
+from tests.harness.sshhosts import SshCluster, SshHost, ssh_cluster
 from tests.harness.tools import require_tool
 
+pytestmark = [pytest.mark.integration, pytest.mark.root]
 
-@pytest.mark.integration
-@pytest.mark.root
+
+def _ssh(
+    cluster: SshCluster, host: SshHost, command: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """ssh as Ansible would: the cluster key, host keys accepted on first use, no prompts."""
+    return subprocess.run(
+        [
+            require_tool("ssh"),
+            "-i",
+            str(cluster.private_key),
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            f"UserKnownHostsFile={cluster.workdir / 'known_hosts'}",
+            "-o",
+            "BatchMode=yes",
+            *options,
+            f"root@{host.address}",
+            command,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+
+
 def test_each_host_answers_over_ssh(tmp_path: Path) -> None:
     """ssh with the cluster key reaches every namespace host and runs in its own netns."""
-    ssh = require_tool("ssh")
     with ssh_cluster(tmp_path / "c", count=2, tag="dyt", subnet=232) as cluster:
         for host in cluster.hosts:
-            proc = subprocess.run(
-                [
-                    ssh,
-                    "-i",
-                    str(cluster.private_key),
-                    "-o",
-                    "StrictHostKeyChecking=accept-new",
-                    "-o",
-                    f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
-                    "-o",
-                    "BatchMode=yes",
-                    f"root@{host.address}",
-                    "ip -4 -o addr show",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-            )
+            proc = _ssh(cluster, host, "ip -4 -o addr show")
             assert host.address in proc.stdout
             others = [h.address for h in cluster.hosts if h is not host]
             assert not any(o in proc.stdout for o in others)
@@ -51,37 +58,13 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.integration
-@pytest.mark.root
 def test_leaving_the_cluster_leaves_no_process_behind(tmp_path: Path) -> None:
     """A connection still open at teardown (as Ansible's ControlPersist leaves one) must not
     leave sshd's session process waiting in a deleted namespace."""
-    ssh = require_tool("ssh")
     with ssh_cluster(tmp_path / "c", count=1, tag="dyk", subnet=237) as cluster:
         (host,) = cluster.hosts
-        subprocess.run(
-            [
-                ssh,
-                "-i",
-                str(cluster.private_key),
-                "-o",
-                "StrictHostKeyChecking=accept-new",
-                "-o",
-                f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "ControlMaster=auto",
-                "-o",
-                f"ControlPath={cluster.workdir / 'mux'}",
-                "-o",
-                "ControlPersist=600",
-                f"root@{host.address}",
-                "true",
-            ],
-            timeout=30,
-            check=True,
-        )
+        mux = ("-o", "ControlMaster=auto", "-o", f"ControlPath={cluster.workdir / 'mux'}")
+        _ssh(cluster, host, "true", *mux, "-o", "ControlPersist=600")
         listed = subprocess.run(
             ["ip", "netns", "pids", host.namespace], capture_output=True, text=True, check=True
         )
