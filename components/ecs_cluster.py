@@ -15,6 +15,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.network import open_egress
 from dockyard.rails_ecs import ecs_instance_user_data
 
 # The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch from AWS's
@@ -171,17 +172,14 @@ class EcsCluster(pulumi.ComponentResource):
             tags={**tags, "Name": f"{prefix}-ecs-instances"},
             opts=child,
         )
-        for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-instances-egress-{family}",
-                security_group_id=group.id,
-                ip_protocol="-1",
-                description="ECS agent, image pulls, logs",
-                cidr_ipv4=cidr if family == "ipv4" else None,
-                cidr_ipv6=cidr if family == "ipv6" else None,
-                tags=tags,
-                opts=child,
-            )
+        open_egress(
+            f"{name}-instances-egress",
+            group.id,
+            "ECS agent, image pulls, logs",
+            tags=tags,
+            opts=child,
+            ipv6=True,
+        )
 
         template = aws.ec2.LaunchTemplate(
             f"{name}-instances",

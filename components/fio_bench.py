@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components import ecs_roles
 from components.ecr_image import EcrImage
+from components.network import open_egress
 from dockyard.fio import ecs as fio_ecs
 from dockyard.iam import assume_role_policy
 
@@ -271,12 +272,10 @@ class FioBench(pulumi.ComponentResource):
                 opts=child,
             )
             for group_name, group in (("plots", lb_sg), ("task", task_sg)):
-                aws.vpc.SecurityGroupEgressRule(
+                open_egress(
                     f"{name}-{group_name}-egress",
-                    security_group_id=group.id,
-                    ip_protocol="-1",
-                    cidr_ipv4="0.0.0.0/0",
-                    description="Outbound (ECR, S3, REMOTEFILES, targets)",
+                    group.id,
+                    "Outbound (ECR, S3, REMOTEFILES, targets)",
                     tags=tags,
                     opts=child,
                 )

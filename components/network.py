@@ -10,6 +10,31 @@ import pulumi_aws as aws
 from dockyard.netrules import CLUSTER_RULES, admin_ingress, cidr_slug, is_ipv6
 
 
+def open_egress(
+    name: str,
+    group_id: pulumi.Input[str],
+    description: str,
+    *,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    ipv6: bool = False,
+) -> None:
+    """All outbound traffic from a group: rule `name` (IPv4), or with `ipv6` the rules
+    `name-ipv4` and `name-ipv6`."""
+    families = [("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")] if ipv6 else [("", "0.0.0.0/0")]
+    for family, cidr in families:
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-{family}" if family else name,
+            security_group_id=group_id,
+            ip_protocol="-1",
+            cidr_ipv4=None if family == "ipv6" else cidr,
+            cidr_ipv6=cidr if family == "ipv6" else None,
+            description=description,
+            tags=tags,
+            opts=opts,
+        )
+
+
 class ClusterNetworkArgs(TypedDict):
     vpc_id: pulumi.Input[str]
     """The existing VPC the cluster lives in."""
@@ -65,16 +90,13 @@ class ClusterNetwork(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-        for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-egress-{family}",
-                security_group_id=group.id,
-                ip_protocol="-1",
-                cidr_ipv4=cidr if family == "ipv4" else None,
-                cidr_ipv6=cidr if family == "ipv6" else None,
-                description="All outbound traffic (packages, AWS APIs)",
-                tags=tags,
-                opts=child,
-            )
+        open_egress(
+            f"{name}-egress",
+            group.id,
+            "All outbound traffic (packages, AWS APIs)",
+            tags=tags,
+            opts=child,
+            ipv6=True,
+        )
         self.security_group_id = group.id
         self.register_outputs({"securityGroupId": group.id})

@@ -27,6 +27,7 @@ import pulumi_random as random
 
 from components import ecs_roles
 from components.ecr_image import EcrImage
+from components.network import open_egress
 from dockyard import rails_ecs as r
 
 CONTAINERS_DIR = Path(__file__).resolve().parents[1] / "containers"
@@ -179,12 +180,10 @@ class RailsApp(pulumi.ComponentResource):
         self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
         self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
         for sg, what in ((web_sg, "web"), (db_sg, "db")):
-            aws.vpc.SecurityGroupEgressRule(
+            open_egress(
                 f"{name}-{what}-egress",
-                security_group_id=sg.id,
-                ip_protocol="-1",
-                cidr_ipv4="0.0.0.0/0",
-                description="Image pulls, Secrets Manager, logs, Service Connect",
+                sg.id,
+                "Image pulls, Secrets Manager, logs, Service Connect",
                 tags=tags,
                 opts=child,
             )
