@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from components.config import ConfigError
 from tests.harness.tools import REPO
 
 PROJECT = "dockyard"
@@ -309,3 +311,14 @@ def evaluate(
         secret_outputs=frozenset(secret),
         invokes=list(mocks.invokes),
     )
+
+
+def config_error(call: Callable[[], object], key: str, words: str) -> str:
+    """`call()` must stop with a ConfigError whose message starts with `key` and says
+    `words`, as users see it; returns the message."""
+    with pytest.raises(ConfigError) as caught:
+        call()
+    message = str(caught.value)
+    assert message.startswith(f"{key}: "), message
+    assert words in message, message
+    return message

@@ -14,9 +14,8 @@ import pulumi
 import pytest
 from botocore.validate import ParamValidator
 
-from components.config import ConfigError
 from dockyard import rails_ecs
-from tests.harness.pulumi_program import Evaluation, RecordingMocks, evaluate
+from tests.harness.pulumi_program import Evaluation, RecordingMocks, config_error, evaluate
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
 TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
@@ -361,12 +360,7 @@ def test_outputs(ec2: tuple[Evaluation, RailsMocks]) -> None:
 )
 def test_bad_rails_config(overrides: dict[str, Any], key: str, words: str) -> None:
     """Each invalid Rails setting stops the program with a message naming the key and a fix."""
-    with pytest.raises(ConfigError) as caught:
-        run(overrides)
-    message = str(caught.value)
-    assert message.startswith(f"{key}: ")
-    assert words in message
-    assert "Fix: " in message
+    assert "Fix: " in config_error(lambda: run(overrides), key, words)
 
 
 @pytest.mark.parametrize(

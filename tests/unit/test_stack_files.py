@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ConfigError
-from tests.harness.pulumi_program import PROJECT
+from tests.harness.pulumi_program import PROJECT, config_error
 from tests.harness.stacks import STACKS_DIR, evaluate_stack, stack_config, stack_names
 from tests.harness.tools import REPO
 
@@ -96,6 +95,4 @@ def test_bad_stack_config_names_the_key(change: dict[str, Any], key: str, words:
     config = stack_config("dev")
     values = {**config.values, **change}
     values = {k: v for k, v in values.items() if v is not None}
-    with pytest.raises(ConfigError) as caught:
-        evaluate_stack("dev", replace(config, values=values))
-    assert str(caught.value).startswith(f"{key}: ") and words in str(caught.value)
+    config_error(lambda: evaluate_stack("dev", replace(config, values=values)), key, words)

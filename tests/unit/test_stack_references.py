@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError
-from tests.harness.pulumi_program import Evaluation, evaluate
+from tests.harness.pulumi_program import Evaluation, config_error, evaluate
 from tests.harness.stackref import STACK_REFERENCE, ReferenceMocks
 from tests.harness.tools import REPO
 
@@ -84,9 +84,9 @@ def test_network_stack_lacking_an_output_names_it(outputs: dict[str, Any], words
 )
 def test_network_stack_config_errors(config: dict[str, Any], key: str, words: str) -> None:
     """networkStack excludes vpcId/subnetIds and must be ORGANIZATION/PROJECT/STACK."""
-    with pytest.raises(ConfigError) as caught:
-        with_network_stack({"vpcId": VPC, "subnetIds": SUBNETS}, **config)
-    assert str(caught.value).startswith(f"{key}: ") and words in str(caught.value)
+    config_error(
+        lambda: with_network_stack({"vpcId": VPC, "subnetIds": SUBNETS}, **config), key, words
+    )
 
 
 @pytest.fixture(scope="module")
