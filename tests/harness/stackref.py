@@ -8,9 +8,12 @@ from typing import Any
 
 import pulumi
 
-from tests.harness.pulumi_program import RecordingMocks
+from tests.harness.pulumi_program import Evaluation, RecordingMocks, evaluate
+from tests.harness.tools import REPO
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+CONSUMER = REPO / "examples" / "consumer" / "__main__.py"
+OURS = "acme/dockyard/dev"  # the stack name the consumer reads ours under
 
 
 class ReferenceMocks(RecordingMocks):
@@ -39,3 +42,14 @@ class ReferenceMocks(RecordingMocks):
             "outputs": outputs,
             "secretOutputNames": sorted(self.secret_outputs.get(stack, frozenset())),
         }
+
+
+def run_consumer(outputs: dict[str, Any], secret: frozenset[str]) -> Evaluation:
+    """examples/consumer under mocks, its StackReference answered with `outputs` (ours)."""
+    return evaluate(
+        {"dockyard-consumer:dockyardStack": OURS, "dockyard-consumer:servicePort": "8080"},
+        base={"aws:region": "us-east-1"},
+        main=CONSUMER,
+        project="dockyard-consumer",
+        mocks=ReferenceMocks({OURS: outputs}, {OURS: secret}),
+    )

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dockyard.cli import main
-from tests.unit.test_ec2 import document, instance
+from tests.harness.describe_instances import document, instance
 
 
 class FakeStdin:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import botocore.session
 import pulumi
 import pytest
-from botocore.validate import ParamValidator
 
+from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.pulumi_program import Evaluation, RecordingMocks, evaluate
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -71,13 +70,6 @@ def register_input(task: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def botocore_errors(params: dict[str, Any]) -> str:
-    model = botocore.session.get_session().get_service_model("ecs")
-    shape = model.operation_model("RegisterTaskDefinition").input_shape
-    report = ParamValidator().validate(params, shape)
-    return report.generate_report() if report.has_errors() else ""
-
-
 def test_flow_is_off_by_default() -> None:
     """Without dockyard:fioBench nothing of the fio flow is created."""
     graph = evaluate({"dockyard:dockerHosts": "false"}, mocks=FioMocks())
@@ -88,7 +80,7 @@ def test_task_definition_validates_against_botocore(fargate: Evaluation) -> None
     """The task definition the engine receives is valid RegisterTaskDefinition input."""
     (task,) = fargate.of_type(TASK)
     params = register_input(task.inputs)
-    assert botocore_errors(params) == ""
+    assert ecs_input_errors(params) == ""
     image = params["containerDefinitions"][1]["image"]
     assert image.endswith("@sha256:" + "ab" * 32), "the task pins the pushed image digest"
 
@@ -181,7 +173,7 @@ def test_per_host_runs_one_task_on_every_host() -> None:
     assert "desiredCount" not in service.inputs
     (task,) = graph.of_type(TASK)
     params = register_input(task.inputs)
-    assert botocore_errors(params) == ""
+    assert ecs_input_errors(params) == ""
     assert params["networkMode"] == "host", "the host's name prefixes its results in S3"
     plots = [r.inputs for r in graph.of_type(INGRESS) if r.inputs.get("fromPort") == 8000]
     assert [r.get("cidrIpv4") for r in plots] == [ADMIN]

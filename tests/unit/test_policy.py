@@ -14,6 +14,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidatio
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 
 from tests.harness.pulumi_program import Evaluation
+from tests.harness.stackref import run_consumer
 from tests.harness.stacks import evaluate_stack, stack_config, stack_names
 from tests.harness.tools import REPO
 
@@ -234,8 +235,6 @@ def test_policies_find_violations_in_a_recorded_graph() -> None:
 
 def test_consumer_example_passes_every_policy() -> None:
     """The example consumer, fed our outputs, also passes the pack (tags, no open ports)."""
-    from tests.unit.test_stack_references import run_consumer
-
     ours = evaluate_stack("dev")
     consumer = run_consumer(ours.outputs, ours.secret_outputs)
     resources = graph_resources(consumer)

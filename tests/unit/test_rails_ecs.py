@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
 from dockyard import rails_ecs as r
+from tests.harness.botocore_model import ecs_input_errors
 
 PW_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appdb-root-AbCdEf"
 SKB_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:secret-key-base-GhIjKl"
 EXEC_ROLE = "arn:aws:iam::123456789012:role/exec"
 TASK_ROLE = "arn:aws:iam::123456789012:role/task"
 LOGS = r.Logs(group="/dockyard/dev/rails", region="us-east-1", stream_prefix="app")
-
-
-def register_task_definition_errors(params: dict[str, Any]) -> str:
-    """botocore's own validation of RegisterTaskDefinition input ('' when valid)."""
-    model = botocore.session.get_session().get_service_model("ecs")
-    shape = model.operation_model("RegisterTaskDefinition").input_shape
-    report = ParamValidator().validate(params, shape)
-    return str(report.generate_report()) if report.has_errors() else ""
 
 
 def db_task(fargate: bool) -> dict[str, Any]:
@@ -56,7 +47,7 @@ def web_task(fargate: bool) -> dict[str, Any]:
 @pytest.mark.parametrize("build", [db_task, web_task], ids=["db", "web"])
 def test_task_definitions_pass_botocore_model(build: Any, fargate: bool) -> None:
     """Each task definition, on EC2 and on Fargate, is valid RegisterTaskDefinition input."""
-    assert register_task_definition_errors(build(fargate)) == ""
+    assert ecs_input_errors(build(fargate)) == ""
 
 
 @pytest.mark.parametrize(
@@ -72,7 +63,7 @@ def test_botocore_model_catches_broken_definitions(break_it: Any, expected: str)
     """The model check can fail: a wrong type, an unknown key, a missing container list."""
     task = web_task(False)
     break_it(task)
-    assert expected in register_task_definition_errors(task)
+    assert expected in ecs_input_errors(task)
 
 
 @pytest.mark.parametrize("build", [db_task, web_task], ids=["db", "web"])

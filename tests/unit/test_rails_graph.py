@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import botocore.session
 import pulumi
 import pytest
-from botocore.validate import ParamValidator
 
 from dockyard import rails_ecs
+from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.pulumi_program import Evaluation, RecordingMocks, config_error, evaluate
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
@@ -86,13 +85,6 @@ def register_params(task: Any) -> dict[str, Any]:
     return params
 
 
-def validation_report(params: dict[str, Any]) -> str:
-    model = botocore.session.get_session().get_service_model("ecs")
-    shape = model.operation_model("RegisterTaskDefinition").input_shape
-    report = ParamValidator().validate(params, shape)
-    return str(report.generate_report()) if report.has_errors() else ""
-
-
 def test_flow_off_by_default() -> None:
     """Without `rails: true` the program creates no ECS, EFS, ALB or secret resources."""
     graph = evaluate({"dockyard:dockerHosts": "false"})
@@ -106,14 +98,14 @@ def test_task_definitions_validate_against_botocore(graph: tuple[Evaluation, Rai
     tasks = graph[0].of_type(TASK_DEF)
     assert len(tasks) == 2
     for task in tasks:
-        assert validation_report(register_params(task)) == "", task.name
+        assert ecs_input_errors(register_params(task)) == "", task.name
 
 
 def test_botocore_check_can_fail(ec2: tuple[Evaluation, RailsMocks]) -> None:
     """A recorded definition with one wrong type is rejected: the check is real."""
     params = register_params(ec2[0].of_type(TASK_DEF)[0])
     params["containerDefinitions"][0]["memory"] = "112"
-    assert "Invalid type" in validation_report(params)
+    assert "Invalid type" in ecs_input_errors(params)
 
 
 def test_no_secret_value_in_any_task_definition(graph: tuple[Evaluation, RailsMocks]) -> None:

@@ -8,14 +8,11 @@ import pytest
 
 from components.config import ConfigError
 from tests.harness.pulumi_program import Evaluation, config_error, evaluate
-from tests.harness.stackref import STACK_REFERENCE, ReferenceMocks
-from tests.harness.tools import REPO
+from tests.harness.stackref import STACK_REFERENCE, ReferenceMocks, run_consumer
 
 NETWORK = "acme/network/prod"
 VPC = "vpc-0feedfeedfeed0001"
 SUBNETS = ["subnet-0feed0000000000a1", "subnet-0feed0000000000b1"]
-CONSUMER = REPO / "examples" / "consumer" / "__main__.py"
-OURS = "acme/dockyard/dev"
 
 
 def with_network_stack(outputs: dict[str, Any], **config: Any) -> Evaluation:
@@ -92,16 +89,6 @@ def test_network_stack_config_errors(config: dict[str, Any], key: str, words: st
 @pytest.fixture(scope="module")
 def ours() -> Evaluation:
     return evaluate()
-
-
-def run_consumer(outputs: dict[str, Any], secret: frozenset[str]) -> Evaluation:
-    return evaluate(
-        {"dockyard-consumer:dockyardStack": OURS, "dockyard-consumer:servicePort": "8080"},
-        base={"aws:region": "us-east-1"},
-        main=CONSUMER,
-        project="dockyard-consumer",
-        mocks=ReferenceMocks({OURS: outputs}, {OURS: secret}),
-    )
 
 
 def test_consumer_reads_our_outputs(ours: Evaluation) -> None:
