@@ -2,7 +2,7 @@
 
 See shared/notes/environment.md. Images are built `FROM debian:bookworm-slim`, which
 is made locally from a debootstrapped rootfs and imported under that name, so
-`--pull=never` builds work with no registry.
+`--pull=never` builds work with no registry (tests/harness/rootfs.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.harness.rootfs import bookworm_rootfs
 from tests.harness.tools import IN_CI, require_root, require_tool
 
 BASE_IMAGE = "docker.io/library/debian:bookworm-slim"
@@ -138,37 +139,20 @@ class Podman:
 def _make_base_image(podman: Podman) -> None:
     if podman.run("image", "exists", BASE_IMAGE, check=False).returncode == 0:
         return
-    debootstrap = require_tool("debootstrap")
-    with tempfile.TemporaryDirectory(dir=podman.root / "tmp") as tmp:
-        rootfs = Path(tmp) / "rootfs"
-        subprocess.run(
-            [debootstrap, "--variant=minbase", "bookworm", str(rootfs)],
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
-        sources = Path("/etc/apt/sources.list.d/debian.sources")
-        if sources.exists():
-            shutil.copy(sources, rootfs / "etc/apt/sources.list.d/debian.sources")
-            with contextlib.suppress(FileNotFoundError):
-                (rootfs / "etc/apt/sources.list").unlink()
-        # Builds' apt-get retries a mirror hiccup instead of failing the build.
-        (rootfs / "etc/apt/apt.conf.d/80-retries").write_text(
-            'Acquire::Retries "3";\n', encoding="utf-8"
-        )
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        assert tar.stdout is not None
-        imported = subprocess.run(
-            podman.argv("import", "-", BASE_IMAGE),
-            stdin=tar.stdout,
-            env=podman.env,
-            capture_output=True,
-            check=False,
-        )
-        tar.stdout.close()
-        tar.wait()
-        if imported.returncode != 0:
-            raise AssertionError(f"podman import failed: {imported.stderr!r}")
+    rootfs = bookworm_rootfs()
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    assert tar.stdout is not None
+    imported = subprocess.run(
+        podman.argv("import", "-", BASE_IMAGE),
+        stdin=tar.stdout,
+        env=podman.env,
+        capture_output=True,
+        check=False,
+    )
+    tar.stdout.close()
+    tar.wait()
+    if imported.returncode != 0:
+        raise AssertionError(f"podman import failed: {imported.stderr!r}")
 
 
 def podman_root() -> Path:
