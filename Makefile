@@ -1,10 +1,15 @@
-# dockyard: `make up` deploys a stack, `make test` runs the whole suite.
+# dockyard: `make up` deploys a stack, `make test` runs the whole suite. `make help` lists targets.
 STACK ?= dev
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: up test unit venv system-deps lint snapshot
+.PHONY: help up preview destroy test unit venv system-deps lint snapshot docs
+
+## help: list the targets with what they do.
+help:
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/\1\t\2/p' $(firstword $(MAKEFILE_LIST)) | expand -t 12
+	@echo "STACK=$(STACK) (another stack: make preview STACK=prod)"
 
 venv: $(VENV)/.installed
 
@@ -14,34 +19,62 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## up: create the venv, select (or create) $(STACK) and run `pulumi up` on it.
-## Needs the Pulumi CLI on PATH and AWS credentials in the environment.
-up: venv
-	@command -v pulumi >/dev/null 2>&1 || { \
-	  echo "make up: the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) and log in" >&2; exit 2; }
+# The first step of up, preview and destroy, before anything is built.
+define require_pulumi
+@command -v pulumi >/dev/null 2>&1 || { printf '%s\n' \
+  "make $@: the Pulumi CLI is not on PATH. To deploy you need:" \
+  "  1. the Pulumi CLI: https://www.pulumi.com/docs/install/" \
+  "  2. a backend to keep the state: \`pulumi login\` (Pulumi Cloud), or" \
+  "     \`pulumi login s3://BUCKET\`, or \`pulumi login --local\` (files in ~/.pulumi)" \
+  "  3. AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY) and a region" \
+  "Without the CLI, \`make snapshot\` previews offline: it evaluates every stack under" \
+  "mocks and writes what would be created to snapshots/<stack>.json." >&2; exit 2; }
+endef
+
+## up: select (or create) the stack STACK and run `pulumi up` on it (Pulumi CLI, AWS credentials).
+up:
+	$(require_pulumi)
+	@$(MAKE) --no-print-directory venv
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK)
+
+## preview: show what `make up` would change in the stack STACK (Pulumi CLI, AWS credentials).
+preview:
+	$(require_pulumi)
+	@$(MAKE) --no-print-directory venv
+	pulumi stack select --create $(STACK)
+	pulumi preview --diff --stack $(STACK)
+
+## destroy: delete every resource of the stack STACK (Pulumi CLI, AWS credentials; asks first).
+destroy:
+	$(require_pulumi)
+	pulumi destroy --stack $(STACK)
 
 system-deps:
 	bash scripts/install-system-deps.sh
 
-## test: install everything the suite drives (venv + Debian packages) and run it all.
+## test: the whole suite, root tier included; installs Debian packages (removes none) first.
 ## The daemons it drives live in sbin (sshd, dockerd, runc, debootstrap, ip), which a
 ## non-login PATH may lack.
 test: export PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin
 test: venv system-deps
 	$(BIN)/python -m pytest
 
-## unit: the unit tier alone (mocks and pure functions, no root), on both cores.
+## unit: the unit tier alone (mocks and pure functions, no root, no system packages).
 unit: venv
 	$(BIN)/python -m pytest -n 2 tests/unit
 
+## lint: ruff (lint + format) and mypy --strict.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## snapshot: evaluate the program under mocks for every stacks/Pulumi.<stack>.yaml and
-## write snapshots/<stack>.json (commit them; the test suite fails when they are stale).
+## snapshot: evaluate every stacks/Pulumi.<stack>.yaml under mocks, offline, into snapshots/.
+## Commit the result; the test suite fails when a snapshot is stale.
 snapshot: venv
 	$(BIN)/python scripts/snapshot.py
+
+## docs: regenerate the configuration key table in docs/configuration.md from Pulumi.yaml.
+docs: venv
+	$(BIN)/python scripts/config_docs.py
