@@ -1,5 +1,6 @@
-"""The committed stack files: typed against Pulumi.yaml's schema, documented in the README,
-different where real stacks differ, and bad values fail naming the key."""
+"""The committed stack files: typed against Pulumi.yaml's schema, documented in docs/
+(configuration.md, outputs.md), different where real stacks differ, and bad values fail
+naming the key."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from tests.harness.tools import REPO
 SCHEMA: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
 MAP_KEYS = ("tags", "ansibleExtraVars")
 """Map-valued keys: Pulumi.yaml's config schema has no object type, so they are
-documented in the README only."""
-README = (REPO / "README.md").read_text()
+documented in docs/configuration.md only."""
+CONFIGURATION_DOC = (REPO / "docs" / "configuration.md").read_text()
+OUTPUTS_DOC = (REPO / "docs" / "outputs.md").read_text()
 TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
 
 
@@ -46,17 +48,17 @@ def test_stack_values_have_the_declared_types(stack: str) -> None:
         )
 
 
-def test_every_key_is_typed_documented_and_in_the_readme() -> None:
+def test_every_key_is_typed_described_and_in_the_configuration_doc() -> None:
     """Pulumi.yaml gives each key a type Pulumi accepts (string, integer, boolean, array of
-    items) and a description; the README's table lists it."""
-    table = set(re.findall(r"^\| `([A-Za-z0-9]+)` \|", README, re.MULTILINE))
+    items) and a description; docs/configuration.md's tables list it."""
+    table = set(re.findall(r"^\| `([A-Za-z0-9]+)` \|", CONFIGURATION_DOC, re.MULTILINE))
     for key, schema in SCHEMA.items():
         assert schema.get("type") in TYPES and schema.get("description"), key
         # Pulumi's project schema: an array declares its items' type
         assert schema["type"] != "array" or schema.get("items", {}).get("type") in TYPES, key
-        assert key in table, f"README's config table lacks {key}"
+        assert key in table, f"docs/configuration.md's tables lack {key}"
     for key in MAP_KEYS:
-        assert key in table, f"README's config table lacks {key}"
+        assert key in table, f"docs/configuration.md's tables lack {key}"
 
 
 def test_dev_and_prod_differ_like_real_stacks() -> None:
@@ -68,11 +70,11 @@ def test_dev_and_prod_differ_like_real_stacks() -> None:
 
 
 @pytest.mark.parametrize("stack", stack_names())
-def test_readme_lists_every_stack_output(stack: str) -> None:
-    """The README's outputs table names every output the stack exports and says which are
+def test_outputs_doc_lists_every_stack_output(stack: str) -> None:
+    """docs/outputs.md's tables name every output the stack exports and say which are
     secret, matching the program."""
     evaluation = evaluate_stack(stack)
-    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| [^|]+ \| (yes|no) \|", README, re.MULTILINE))
+    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| [^|]+ \| (yes|no) \|", OUTPUTS_DOC, re.MULTILINE))
     assert set(evaluation.outputs) <= set(rows), set(evaluation.outputs) - set(rows)
     for name in evaluation.outputs:
         assert (rows[name] == "yes") == (name in evaluation.secret_outputs), name
