@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from components import PROJECT_DIR
 from dockyard import rails_ecs
 from dockyard.netrules import CIDR_EXAMPLE, normalize_cidr, open_to_world
 
 NAMESPACE = "dockyard"
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 T = TypeVar("T")
 
