@@ -7,8 +7,9 @@ typo) stops the program, naming the closest known key.
 
 Empty means unset: the Pulumi CLI hands the program every declared key, filling in the
 declared default for one the stack leaves out (an array's `[]` arrives as the text "[]"),
-so "", [] and {} read exactly like an absent key, and a reader's richer default (e.g.
-fioJobFiles' randread-4k.fio) applies to both.
+so an empty value must read exactly like an absent key (as under mocks): "" reads as
+absent, [] and {} are what an absent array or map reads as, and a richer default in the
+code (fioJobFiles' randread-4k.fio) applies to the empty value, never to absence alone.
 
 Every problem stops the program with one ConfigError naming the key, the problem and the
 fix (a `pulumi.RunError`, so `pulumi up` prints it without a traceback).
@@ -91,7 +92,8 @@ def check_known_keys() -> None:
         if close
         else f"remove it from stacks/Pulumi.{stack}.yaml (pulumi config rm {key})"
     )
-    also = f" (nor are {', '.join(f'{prefix}{k}' for k in others)})" if others else ""
+    verb = "is" if len(others) == 1 else "are"
+    also = f" (nor {verb} {', '.join(prefix + k for k in others)})" if others else ""
     raise ConfigError(
         key,
         f"is not a known key{also}",
@@ -114,7 +116,7 @@ _NOT_JSON = object()
 def _shape(value: Any) -> str:
     """What a config value is, for an error message (never the value: it may be a secret)."""
     if value is _NOT_JSON:
-        return "text that is not YAML/JSON"
+        return "plain text"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -149,7 +151,7 @@ class Reader:
 
     def _json(self, key: str, *types: str | None) -> tuple[Any, Any]:
         """The key's value parsed as JSON, as the CLI passes arrays and maps (None when
-        unset or empty, `_NOT_JSON` when not JSON), and its declared default."""
+        unset, `_NOT_JSON` when not JSON), and its declared default."""
         raw, default = self._raw(key, *types)
         if raw is None:
             return None, default
@@ -157,7 +159,7 @@ class Reader:
             value = json.loads(raw)
         except ValueError:
             return _NOT_JSON, default
-        return (None if value in ([], {}) else value), default
+        return value, default
 
     def optional(self, key: str) -> str | None:
         """A string key; None when unset and declared with the default ""."""
