@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
-from components.config import ConfigError, Reader, StackConfig
+from components.config import ConfigError, Reader, StackConfig, load
 from dockyard import rails_ecs
-from tests.harness.pulumi_program import PROJECT, config_strings, load_config
+from tests.harness.pulumi_program import PROJECT, config_strings, load_config, set_up
 from tests.harness.stacks import project_defaults
 
 INJECTED = {
@@ -123,3 +124,24 @@ def test_container_defaults_are_the_seeds(key: str, seed: int) -> None:
     """The Rails containers' cpu and memory defaults in Pulumi.yaml are the seed's (the
     values dockyard.rails_ecs.Limits also defaults to)."""
     assert project_defaults()[f"{PROJECT}:{key}"] == seed
+
+
+def test_reading_the_config_creates_nothing(bases: dict[str, dict[str, Any]]) -> None:
+    """load() registers no resource and calls no invoke, also with networkStack set (the
+    StackReference and EC2's subnets are looked up by components.network)."""
+
+    def no_resource(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"config registered a resource: {args[1:3]}")
+
+    network_stack = {
+        "dockyard:networkStack": "acme/network/prod",
+        "dockyard:vpcId": None,
+        "dockyard:subnetIds": None,
+        "dockyard:railsSubnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
+    }
+    for config in ({}, network_stack):
+        mocks = set_up(config, base=bases["all flows"])  # registers the root Stack
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pulumi.Resource, "__init__", no_resource)
+            load(Reader())
+        assert mocks.invokes == []
