@@ -11,7 +11,7 @@ from components.ansible_run import AnsibleRun
 from components.docker_hosts import DockerHosts
 from components.ecs_cluster import EcsCluster
 from components.fio_bench import FioBench
-from components.network import ClusterNetwork
+from components.network import ClusterNetwork, resolve_network
 from components.rails_app import RailsApp
 from dockyard.rails_ecs import Limits
 
@@ -20,7 +20,7 @@ tags = cfg.base_tags
 
 # The VPC and subnets: from the config, or from another stack's outputs (networkStack).
 host_count = cfg.docker_hosts.count if cfg.docker_hosts is not None else 0
-net = config.resolve_network(cfg.network, host_count)
+net = resolve_network(cfg.network, host_count)
 vpc_id, subnet_ids, host_subnets = net.vpc_id, net.subnet_ids, net.host_subnets
 for cidr in cfg.network.world_open_admin_cidrs:
     pulumi.log.warn(

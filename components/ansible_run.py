@@ -8,7 +8,8 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_command as command
 
-from components.config import PROJECT_DIR, AnsibleConfig, FlockerConfig
+from components import PROJECT_DIR
+from components.config import AnsibleConfig, FlockerConfig
 from dockyard.ansible import (
     AGENT_YML_ENV,
     INVENTORY_ENV,

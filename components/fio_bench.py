@@ -13,14 +13,13 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components import ecs_roles
+from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
 from components.network import open_egress
 from dockyard.fio import ecs as fio_ecs
 from dockyard.iam import assume_role_policy
 
-REPO_ROOT = fio_ecs.__file__.rsplit("/dockyard/", 1)[0]
-DOCKERFILE = f"{REPO_ROOT}/containers/fio/Dockerfile"
+DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
 
 
 class FioBenchArgs(TypedDict):
@@ -94,7 +93,7 @@ class FioBench(pulumi.ComponentResource):
             f"{name}-aio",
             {
                 "repository_name": f"{prefix}-fiotools-aio",
-                "context": REPO_ROOT,
+                "context": str(PROJECT_DIR),
                 "dockerfile": DOCKERFILE,
                 "target": "fiotools-aio",
                 "tags": tags,

@@ -1,13 +1,99 @@
-"""The cluster security group: admin ports from admin CIDRs, cluster ports between members."""
+"""Where the cluster lives: the VPC and subnets (looked up from EC2 or another stack), and
+the cluster security group (admin ports from admin CIDRs, cluster ports between members)."""
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components.config import ConfigError, NetworkConfig
 from dockyard.netrules import CLUSTER_RULES, admin_ingress, cidr_slug, is_ipv6
+
+
+@dataclass(frozen=True)
+class ReferencedNetwork:
+    """The VPC and subnets read from `networkStack`'s outputs."""
+
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+
+    def subnet(self, index: int) -> pulumi.Output[str]:
+        """The subnet for the index-th resource placed round robin (index from 0)."""
+        return self.subnet_ids.apply(lambda ids: ids[index % len(ids)])
+
+
+def _referenced(stack: str, output: str, prefix: str, value: Any) -> Any:
+    values = value if isinstance(value, list) else [value]
+    if (
+        value is None
+        or value == []
+        or not all(isinstance(v, str) and v.startswith(prefix) for v in values)
+    ):
+        got = "does not have it" if value is None else f"has {value!r}"
+        raise ConfigError(
+            "networkStack",
+            f"stack {stack} must export {output} ({prefix}... ids) but {got}",
+            f"export {output} from {stack}, or set vpcId and subnetIds instead of networkStack",
+        )
+    return value
+
+
+def referenced_network(stack: str) -> ReferencedNetwork:
+    """vpcId and subnetIds from another stack's outputs (a StackReference); a missing or
+    malformed output stops the program with a ConfigError naming it."""
+    ref = pulumi.StackReference(f"network-{stack.replace('/', '-')}", stack_name=stack)
+    return ReferencedNetwork(
+        vpc_id=ref.get_output("vpcId").apply(lambda v: _referenced(stack, "vpcId", "vpc-", v)),
+        subnet_ids=ref.get_output("subnetIds").apply(
+            lambda v: _referenced(stack, "subnetIds", "subnet-", v)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedNetwork:
+    """The VPC and subnets the program builds in, wherever they came from."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    host_subnets: list[pulumi.Input[str]]
+    """One subnet per Docker host, round robin."""
+
+
+def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
+    """From networkStack's outputs, or from vpcId/subnetIds checked against EC2's list."""
+    if network.network_stack is not None:
+        referenced = referenced_network(network.network_stack)
+        return ResolvedNetwork(
+            vpc_id=referenced.vpc_id,
+            subnet_ids=referenced.subnet_ids,
+            host_subnets=[referenced.subnet(i) for i in range(host_count)],
+        )
+    vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [network.vpc_id]}])
+    check_subnets_in_vpc(network, vpc_subnets.ids)
+    ids = list(network.subnet_ids)
+    return ResolvedNetwork(
+        vpc_id=network.vpc_id,
+        subnet_ids=ids,
+        host_subnets=[ids[i % len(ids)] for i in range(host_count)],
+    )
+
+
+def check_subnets_in_vpc(network: NetworkConfig, vpc_subnet_ids: Sequence[str]) -> None:
+    """Every configured subnet must be one of the VPC's (as EC2 lists them)."""
+    known = set(vpc_subnet_ids)
+    for subnet in network.subnet_ids:
+        if subnet not in known:
+            raise ConfigError(
+                "subnetIds",
+                f"{subnet} is not a subnet of {network.vpc_id} (its subnets: "
+                f"{', '.join(sorted(known)) or 'none'})",
+                "list subnets of that VPC, or set vpcId to the VPC the subnets are in",
+            )
 
 
 def open_egress(

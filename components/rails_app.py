@@ -25,12 +25,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import ecs_roles
+from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
 from components.network import open_egress
 from dockyard import rails_ecs as r
 
-CONTAINERS_DIR = Path(__file__).resolve().parents[1] / "containers"
+CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
 
 

@@ -44,6 +44,8 @@ def _group(key: str) -> str:
 
 
 def _type(schema: Mapping[str, Any]) -> str:
+    if "type" not in schema:  # Pulumi's project schema has no object type: the map keys
+        return "map"
     if schema["type"] == "array":
         return f"{schema['items']['type']}[]"
     return str(schema["type"])
@@ -51,7 +53,7 @@ def _type(schema: Mapping[str, Any]) -> str:
 
 def _default(schema: Mapping[str, Any]) -> str:
     value = schema.get("default")
-    if value in (None, "", []):
+    if value in (None, "", [], {}):
         return "(unset)"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"

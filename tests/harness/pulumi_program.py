@@ -23,7 +23,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from components.config import ConfigError
+from components.config import ConfigError, Reader, StackConfig, load
 from tests.harness.tools import REPO
 
 PROJECT = "dockyard"
@@ -230,7 +230,9 @@ BASE_CONFIG: dict[str, Any] = {
 }
 
 
-def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+def config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+    """Config values as the engine hands them to the program: strings as they are,
+    anything else as JSON text (3 -> "3", true -> "true", [] -> "[]")."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
@@ -267,6 +269,38 @@ def _evaluate_reporting_once(program: Callable[[], Any]) -> None:
         raise
 
 
+def set_up(
+    config: Mapping[str, Any] | None = None,
+    *,
+    stack: str = "dev",
+    secret_keys: Sequence[str] = (),
+    mocks: RecordingMocks | None = None,
+    base: Mapping[str, Any] = BASE_CONFIG,
+    project: str = PROJECT,
+) -> RecordingMocks:
+    """Install the mocks and the config (`base` overlaid by `config`, None deletes a key)
+    as the engine would, without running anything; returns the mocks."""
+    merged = {**base, **(config or {})}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    mocks = mocks or RecordingMocks()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    )
+    pulumi.runtime.set_all_config(config_strings(merged), list(secret_keys))
+    return mocks
+
+
+def load_config(
+    config: Mapping[str, Any] | None = None, *, base: Mapping[str, Any] = BASE_CONFIG
+) -> tuple[StackConfig, Reader]:
+    """components.config.load() alone under mocks (no program, no resources): the stack
+    config it reads from `base` overlaid by `config`, and the Reader it used."""
+    set_up(config, base=base)
+    reader = Reader()
+    return load(reader), reader
+
+
 def evaluate(
     config: Mapping[str, Any] | None = None,
     *,
@@ -279,14 +313,9 @@ def evaluate(
 ) -> Evaluation:
     """Run a Pulumi program (default: ours, __main__.py) under mocks with `base` overlaid
     by `config` (None deletes a key)."""
-    merged = {**base, **(config or {})}
-    merged = {k: v for k, v in merged.items() if v is not None}
-    mocks = mocks or RecordingMocks()
-    settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+    mocks = set_up(
+        config, stack=stack, secret_keys=secret_keys, mocks=mocks, base=base, project=project
     )
-    pulumi.runtime.set_all_config(_config_strings(merged), list(secret_keys))
     values: dict[str, Any] = {}
     secret: set[str] = set()
 

@@ -72,3 +72,111 @@ def test_world_open_admin_cidr_only_when_listed() -> None:
         if r.inputs.get("cidrIpv4") == "0.0.0.0/0"
     ]
     assert {r.inputs["fromPort"] for r in world} == {22, 2376}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "words"),
+    [
+        ({"dockyard:hostcount": "5"}, "dockyard:hostcount", "did you mean hostCount?"),
+        ({"dockyard:HostCount": "5"}, "dockyard:HostCount", "did you mean hostCount?"),
+        ({"dockyard:railsImages": "app:1"}, "dockyard:railsImages", "did you mean railsImage?"),
+        ({"dockyard:tag": {"Owner": "me"}}, "dockyard:tag", "did you mean tags?"),
+        ({"dockyard:zzzz": "1"}, "dockyard:zzzz", "pulumi config rm zzzz"),
+        (
+            {"dockyard:zzzz": "1", "dockyard:hostcount": "5"},
+            "dockyard:hostcount",
+            "nor is dockyard:zzzz",
+        ),
+    ],
+)
+def test_unknown_key_names_the_closest_known_key(
+    overrides: dict[str, Any], key: str, words: str
+) -> None:
+    """A dockyard: key Pulumi.yaml does not declare stops the program before anything is
+    read, naming the first unknown key and the closest declared one (or how to remove it)."""
+    message = config_error(lambda: evaluate(overrides), key, words)
+    assert "is not a known key" in message and "Fix: " in message
+
+
+def test_unknown_key_from_the_cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Pulumi CLI hands the stack's config to the program in PULUMI_CONFIG; a typo there
+    stops the program too (the runtime's own map is what mocks fill)."""
+    monkeypatch.setenv("PULUMI_CONFIG", '{"dockyard:hostcount": "5", "aws:region": "us-east-1"}')
+    config_error(evaluate, "dockyard:hostcount", "did you mean hostCount?")
+
+
+def test_other_namespaces_are_not_checked() -> None:
+    """Keys of other namespaces (providers, other projects) are not dockyard's to judge."""
+    result = evaluate({"aws:profile": "ops", "acme:anything": "1"})
+    assert len(result.of_type("aws:ec2/instance:Instance")) == 3
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "words"),
+    [
+        (
+            {"dockyard:adminCidrs": "203.0.113.7/32"},
+            "dockyard:adminCidrs",
+            "must be a list of CIDR strings, e.g. [203.0.113.7/32] (got plain text)",
+        ),
+        (
+            {"dockyard:adminCidrs": {"office": "203.0.113.7/32"}},
+            "dockyard:adminCidrs",
+            "must be a list of CIDR strings, e.g. [203.0.113.7/32] (got a map)",
+        ),
+        (
+            {"dockyard:subnetIds": "subnet-0aaa1111,subnet-0bbb2222"},
+            "dockyard:subnetIds",
+            "must be a list of subnet ids, e.g. [subnet-",
+        ),
+        (
+            {"dockyard:railsSubnetIds": [1, 2], "dockyard:rails": "true"},
+            "dockyard:railsSubnetIds",
+            "must be a list of subnet ids",
+        ),
+        (
+            {"dockyard:fioBench": "true", "dockyard:fioRemoteFiles": {"a": "https://x/j.fio"}},
+            "dockyard:fioRemoteFiles",
+            "must be a list of https URLs",
+        ),
+        (
+            {"dockyard:fioBench": "true", "dockyard:fioJobFiles": "randread-4k.fio seq.fio"},
+            "dockyard:fioJobFiles",
+            "must be a list of job file names, e.g. [randread-4k.fio]",
+        ),
+        (
+            {"dockyard:tags": ["Owner=me"]},
+            "dockyard:tags",
+            "must be a map of strings, e.g. {Owner: platform-team} (got a list)",
+        ),
+        ({"dockyard:tags": {"Cost": 5}}, "dockyard:tags", "must be a map of strings"),
+        (
+            {"dockyard:tags": "Owner=me"},
+            "dockyard:tags",
+            "must be a map of strings, e.g. {Owner: platform-team} (got plain text)",
+        ),
+        (
+            {"dockyard:ansibleExtraVars": ["a=1"]},
+            "dockyard:ansibleExtraVars",
+            "must be a map of names to values",
+        ),
+        (
+            {"dockyard:vpcId": ["vpc-0123456789abcdef0"]},
+            "dockyard:vpcId",
+            "must be a single string, not a list",
+        ),
+        (
+            {"dockyard:instanceType": {"size": "t3.small"}},
+            "dockyard:instanceType",
+            "must be a single string, not a map",
+        ),
+        ({"dockyard:hostCount": [3]}, "dockyard:hostCount", "must be a whole number"),
+        ({"dockyard:publicIp": ["true"]}, "dockyard:publicIp", "must be true or false"),
+    ],
+)
+def test_wrong_shape_names_the_expected_shape(
+    overrides: dict[str, Any], key: str, words: str
+) -> None:
+    """A value of the wrong shape (a map or a line of text for a list, a list for a map or a
+    string) fails naming the shape the key takes, with an example, and the fix."""
+    assert "Fix: " in config_error(lambda: evaluate(overrides), key, words)

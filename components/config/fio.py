@@ -1,0 +1,130 @@
+"""Flow 2's settings: fio benchmarks on ECS against the volume under test (off unless
+`fioBench`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.config.reader import ConfigError, Reader
+
+DEFAULT_JOBFILE = "randread-4k.fio"
+"""The image's example job that runs when neither fioJobFiles nor fioRemoteFiles is set."""
+
+
+@dataclass(frozen=True)
+class FioBenchConfig:
+    """Flow 2: fio benchmarks on ECS against the volume under test."""
+
+    launch_type: str
+    """FARGATE or EC2."""
+    volume: str
+    """ebs (an ECS-managed EBS volume per task) or host (a directory on EC2 capacity)."""
+    ebs_type: str
+    ebs_size_gib: int
+    ebs_iops: int | None
+    ebs_throughput: int | None
+    host_path: str | None
+    per_host: bool
+    """One task on every container host (DAEMON scheduling), results kept per host."""
+    jobfiles: tuple[str, ...]
+    remotefiles: tuple[str, ...]
+    plotname: str
+    cpu: int
+    memory: int
+    cluster_arn: str | None
+    """An existing cluster (required for EC2 capacity); None creates one (Fargate)."""
+    assign_public_ip: bool
+
+
+def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
+    """The fio* keys; None unless fioBench is true (the flow is off by default)."""
+    from dockyard.fio.ecs import EbsVolume, check_ebs
+    from dockyard.fio.jobs import FioError, parse_remote
+    from dockyard.fio.run import check_plotname
+
+    if not reader.boolean("fioBench"):
+        return None
+    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"))
+    volume = reader.choice("fioVolume", ("ebs", "host"))
+    per_host = reader.boolean("fioPerHost")
+    host_path = reader.optional("fioHostPath")
+    cluster_arn = reader.optional("fioClusterArn")
+    if volume == "host" and not host_path:
+        raise ConfigError(
+            "fioHostPath",
+            "is required when fioVolume is host",
+            "pulumi config set fioHostPath /mnt/volume-under-test",
+        )
+    if (volume == "host" or per_host) and launch_type != "EC2":
+        raise ConfigError(
+            "fioLaunchType",
+            "must be EC2 for a host path volume or fioPerHost (Fargate has no container hosts)",
+            "pulumi config set fioLaunchType EC2 (and fioClusterArn to a cluster with EC2 "
+            "capacity)",
+        )
+    if per_host and volume == "ebs":
+        raise ConfigError(
+            "fioVolume",
+            "must be host when fioPerHost is true (ECS-managed EBS volumes are not attached "
+            "to daemon tasks)",
+            "pulumi config set fioVolume host and fioHostPath /mnt/volume-under-test",
+        )
+    if launch_type == "EC2" and not cluster_arn:
+        raise ConfigError(
+            "fioClusterArn",
+            "is required with EC2 capacity (the cluster whose container hosts are tested)",
+            "pulumi config set fioClusterArn arn:aws:ecs:REGION:ACCOUNT:cluster/NAME",
+        )
+    ebs = EbsVolume(
+        volume_type=reader.string("fioEbsType"),
+        size_gib=reader.integer("fioEbsSizeGib", minimum=1),
+        iops=reader.integer("fioEbsIops", minimum=0) or None,
+        throughput=reader.integer("fioEbsThroughput", minimum=0) or None,
+    )
+    if volume == "ebs":
+        problems = check_ebs(ebs)
+        if problems:
+            raise ConfigError(
+                "fioEbsType",
+                "; ".join(problems),
+                "pick values within AWS's limits for the type (fioEbsType, fioEbsSizeGib, "
+                "fioEbsIops, fioEbsThroughput)",
+            )
+    remotefiles = reader.string_list(
+        "fioRemoteFiles", "https URLs", "https://example.com/job.fio#sha256=HEX"
+    )
+    for entry in remotefiles:
+        try:
+            parse_remote(entry)
+        except FioError as err:
+            raise ConfigError(
+                "fioRemoteFiles", str(err), "use https URLs, pinned as URL#sha256=HEX"
+            ) from None
+    # Empty (unset, or the CLI's injected []) runs every download, or the example job.
+    jobfiles = reader.string_list("fioJobFiles", "job file names", DEFAULT_JOBFILE) or (
+        [] if remotefiles else [DEFAULT_JOBFILE]
+    )
+    plotname = reader.string("fioPlotName")
+    try:
+        check_plotname(plotname)
+    except FioError as err:
+        raise ConfigError(
+            "fioPlotName", str(err), "pulumi config set fioPlotName gp3-20g"
+        ) from None
+    return FioBenchConfig(
+        launch_type=launch_type,
+        volume=volume,
+        ebs_type=ebs.volume_type,
+        ebs_size_gib=ebs.size_gib,
+        ebs_iops=ebs.iops,
+        ebs_throughput=ebs.throughput,
+        host_path=host_path,
+        per_host=per_host,
+        jobfiles=tuple(jobfiles),
+        remotefiles=tuple(remotefiles),
+        plotname=plotname,
+        cpu=reader.integer("fioCpu", minimum=128),
+        memory=reader.integer("fioMemory", minimum=256),
+        cluster_arn=cluster_arn,
+        assign_public_ip=reader.boolean("fioAssignPublicIp"),
+    )

@@ -1,0 +1,147 @@
+"""Pulumi.yaml is the one schema of the stack config: the code reads exactly the keys it
+declares, takes their defaults from it, and a default the Pulumi CLI injects for a key the
+stack leaves out reads exactly like the key being absent (as under mocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.config import ConfigError, Reader, StackConfig, load
+from dockyard import rails_ecs
+from tests.harness.pulumi_program import PROJECT, config_strings, load_config, set_up
+from tests.harness.stacks import project_defaults
+
+INJECTED = {
+    key.removeprefix(f"{PROJECT}:"): text
+    for key, text in config_strings(project_defaults()).items()
+}
+"""Each key Pulumi.yaml declares, with its default as the CLI hands it to the program (an
+array's [] as the text "[]")."""
+KEYS = sorted(INJECTED)
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The required keys alone (flows at their defaults), and the same with every flow on
+    (so every key is read)."""
+    key_file = Path(tmp_path_factory.mktemp("key")) / "id_ed25519"
+    key_file.write_text("")
+    required = {
+        "aws:region": "us-east-1",
+        "dockyard:vpcId": "vpc-0123456789abcdef0",
+        "dockyard:subnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
+        "dockyard:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockKey test@dockyard",
+        "dockyard:sshPrivateKeyPath": str(key_file),
+    }
+    return {
+        "required": required,
+        "all flows": {**required, "dockyard:rails": "true", "dockyard:fioBench": "true"},
+    }
+
+
+def outcome(config: dict[str, Any], base: dict[str, Any]) -> StackConfig | str:
+    """The config load() reads, or the message it stops with."""
+    try:
+        return load_config(config, base=base)[0]
+    except ConfigError as err:
+        return str(err)
+
+
+def test_every_declared_key_is_read(bases: dict[str, dict[str, Any]]) -> None:
+    """With every flow on, the code reads each key Pulumi.yaml declares (and, since the
+    Reader refuses undeclared keys, nothing else)."""
+    _, reader = load_config(base=bases["all flows"])
+    assert reader.read == set(KEYS)
+
+
+@pytest.mark.parametrize(
+    ("read", "error"),
+    [
+        (lambda reader: reader.integer("hostcount"), LookupError),
+        (lambda reader: reader.optional("hostCount"), TypeError),
+        (lambda reader: reader.string_list("tags", "strings", "VALUE"), TypeError),
+        (lambda reader: reader.string_map("namePrefix"), TypeError),
+    ],
+)
+def test_reading_outside_the_schema_is_refused(
+    read: Callable[[Reader], object], error: type[Exception]
+) -> None:
+    """Reading a key Pulumi.yaml does not declare, or with a getter of another type, is a
+    bug in the reader and fails at once (not a ConfigError: no stack can fix it)."""
+    with pytest.raises(error):
+        read(Reader())
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_injected_default_reads_as_unset(key: str, bases: dict[str, dict[str, Any]]) -> None:
+    """Key by key, on the required keys alone and with every flow on: the CLI's injected
+    default gives the same config (or the same error, for a required key) as the key left
+    out."""
+    full = f"{PROJECT}:{key}"
+    for base in bases.values():
+        absent = outcome({full: None}, base)
+        injected = outcome({full: INJECTED[key]}, base)
+        assert injected == absent, key
+
+
+def test_all_injected_defaults_read_as_unset(bases: dict[str, dict[str, Any]]) -> None:
+    """A stack file holding only the required keys, as the CLI runs it (every other key
+    injected), reads like the same stack under mocks (nothing injected)."""
+    for base in bases.values():
+        injected = {
+            f"{PROJECT}:{k}": v for k, v in INJECTED.items() if f"{PROJECT}:{k}" not in base
+        }
+        assert outcome(injected, base) == outcome({}, base)
+
+
+def test_fio_job_defaults_to_the_example_job(bases: dict[str, dict[str, Any]]) -> None:
+    """fioJobFiles' injected [] means the image's randread-4k.fio (it once reached the task
+    as JOBFILES="", and the task stopped: no job files), or every download with
+    fioRemoteFiles."""
+    base = bases["all flows"]
+    cfg, _ = load_config({"dockyard:fioJobFiles": INJECTED["fioJobFiles"]}, base=base)
+    assert cfg.fio_bench is not None and cfg.fio_bench.jobfiles == ("randread-4k.fio",)
+    remote = {"dockyard:fioRemoteFiles": ["https://example.com/a.fio#sha256=" + "ab" * 32]}
+    cfg, _ = load_config({**remote, "dockyard:fioJobFiles": "[]"}, base=base)
+    assert cfg.fio_bench is not None and cfg.fio_bench.jobfiles == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "seed"),
+    [
+        ("railsCpu", rails_ecs.SEED_CPU),
+        ("railsDbCpu", rails_ecs.SEED_CPU),
+        ("railsMemory", rails_ecs.SEED_MEMORY_MIB),
+        ("railsDbMemory", rails_ecs.SEED_MEMORY_MIB),
+    ],
+)
+def test_container_defaults_are_the_seeds(key: str, seed: int) -> None:
+    """The Rails containers' cpu and memory defaults in Pulumi.yaml are the seed's (the
+    values dockyard.rails_ecs.Limits also defaults to)."""
+    assert project_defaults()[f"{PROJECT}:{key}"] == seed
+
+
+def test_reading_the_config_creates_nothing(bases: dict[str, dict[str, Any]]) -> None:
+    """load() registers no resource and calls no invoke, also with networkStack set (the
+    StackReference and EC2's subnets are looked up by components.network)."""
+
+    def no_resource(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"config registered a resource: {args[1:3]}")
+
+    network_stack = {
+        "dockyard:networkStack": "acme/network/prod",
+        "dockyard:vpcId": None,
+        "dockyard:subnetIds": None,
+        "dockyard:railsSubnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
+    }
+    for config in ({}, network_stack):
+        mocks = set_up(config, base=bases["all flows"])  # registers the root Stack
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pulumi.Resource, "__init__", no_resource)
+            load(Reader())
+        assert mocks.invokes == []
