@@ -1,23 +1,18 @@
-"""`dockyard docker-env`: what `docker-machine env` printed, from the stack's outputs.
+"""What `docker-machine env` printed, from a stack's outputs: pure functions over the JSON.
 
-    eval "$(pulumi stack output --json --show-secrets | dockyard docker-env)"
-
-Writes the client certificates (`dockerTls`) into a directory (the key 0600, all or
-nothing) and prints the `export` lines of one host's `dockerEnv`.
+`dockyard docker-env` (dockyard/commands/docker_env.py) reads the outputs from stdin,
+writes the files `cert_files` names and prints `exports`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import shlex
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dockyard.cli import UsageError
-from dockyard.files import FileSpec, write_files
+from dockyard.errors import UsageError
+from dockyard.files import FileSpec
 
 PIPE = "pulumi stack output --json --show-secrets | dockyard docker-env"
 CERT_FILES = (
@@ -64,39 +59,3 @@ def exports(host: Mapping[str, Any], cert_dir: Path) -> str:
     lines = [f"export {key}={shlex.quote(str(value))}" for key, value in sorted(env.items())]
     lines.append(f'# {host.get("name")}: eval "$({PIPE})"')
     return "\n".join(lines) + "\n"
-
-
-def run(args: argparse.Namespace) -> int:
-    if sys.stdin.isatty():
-        raise UsageError(f"pipe the stack outputs in: {PIPE}")
-    try:
-        outputs = json.load(sys.stdin)
-    except json.JSONDecodeError as err:
-        raise UsageError(f"stdin is not JSON (line {err.lineno}, column {err.colno})") from None
-    if not isinstance(outputs, dict):
-        raise UsageError("stdin is not a JSON object of stack outputs")
-    host = select_host(outputs, args.host)
-    cert_dir = Path(args.cert_dir or Path.home() / ".docker" / "dockyard" / str(host.get("name")))
-    text = exports(host, cert_dir.resolve())
-    files = cert_files(outputs, cert_dir)
-    cert_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_files(files)
-    sys.stdout.write(text)
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "docker-env",
-        help="docker-machine env for a host, from `pulumi stack output --json --show-secrets`",
-        description=(
-            "Read the stack's outputs (JSON) on stdin, write the Docker client certificates "
-            "into a directory and print the export lines, as `docker-machine env` did."
-        ),
-    )
-    parser.add_argument("--host", help="host name or index (default: the control host)")
-    parser.add_argument(
-        "--cert-dir",
-        help="where to write ca.pem, cert.pem, key.pem (default ~/.docker/dockyard/HOST)",
-    )
-    parser.set_defaults(func=run)

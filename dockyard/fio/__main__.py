@@ -1,4 +1,4 @@
-"""`python3 -m dockyard.fio {tool|genplots|plotserve|aio}`: the images' entrypoints."""
+"""`python3 -m dockyard.fio {tool|genplots|plotserve|aio|health}`: the fio-tools images' tools."""
 
 import sys
 

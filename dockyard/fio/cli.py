@@ -1,4 +1,7 @@
-"""Entry points: the four fio-tools images (`python3 -m dockyard.fio TOOL`) and `dockyard bench`.
+"""The four fio-tools images' entrypoint: `python3 -m dockyard.fio TOOL [ARGS]`.
+
+`dockyard bench` (dockyard/commands/bench.py) runs the same code on a laptop and
+serves its report with `serve_until_stopped`.
 
 The images read the seed's environment: JOBFILES, REMOTEFILES, PLOTNAME and the data
 directory /tmp/fio-data (DATA_DIR overrides it). Also: FIO_ALLOW_HTTP=1 allows plain
@@ -19,36 +22,15 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from dockyard.errors import EXIT_BAD_INPUT
+from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
 from dockyard.fio.jobs import FioError, JobFile
 from dockyard.fio.run import RunOptions, RunResult, check_plotname, env_flag, run
 
 # The report (matplotlib) and server modules are imported where used, so the fio-tool
 # image needs neither matplotlib nor the server.
-DEFAULT_PORT = 8000
-
-SCRATCH_DIR = ".dockyard-fio"
 DEFAULT_DATA_DIR = "/tmp/fio-data"  # noqa: S108 - the seed's volume path
-EXIT_BAD_INPUT = 2
-
-DEFAULT_JOB = """\
-; dockyard bench default: 4k random reads and writes, a few seconds each
-[global]
-ioengine=psync
-size=32M
-runtime=5
-time_based
-group_reporting=0
-
-[randread-4k]
-rw=randread
-bs=4k
-
-[randwrite-4k]
-stonewall
-rw=randwrite
-bs=4k
-"""
 
 
 def _log(message: str) -> None:
@@ -200,7 +182,7 @@ def aio(env: Mapping[str, str]) -> int:
     serve = not env_flag("FIO_NO_SERVE", dict(env))
     server = None
     if serve:
-        port = int(env.get("PORT") or DEFAULT_PORT)
+        port = int(env.get("PORT") or PLOTS_PORT)
         server = make_server(options.data_dir, port=port)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         _log(f"serving {options.data_dir} on port {port}")
@@ -231,86 +213,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     try:
         if command == "health":
-            return health(int(env.get("PORT") or DEFAULT_PORT))
+            return health(int(env.get("PORT") or PLOTS_PORT))
         if command == "tool":
             return tool(env)
         if command == "genplots":
             return genplots(rest, env)
         if command == "plotserve":
             data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
-            return plotserve(data_dir, int(env.get("PORT") or DEFAULT_PORT))
+            return plotserve(data_dir, int(env.get("PORT") or PLOTS_PORT))
         return aio(env)
     except FioError as err:
         _log(f"error: {err}")
         return EXIT_BAD_INPUT
-
-
-# ---- `dockyard bench` --------------------------------------------------------------
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "bench",
-        help="run fio jobs against a directory, draw graphs and serve them",
-        description="Run fio (a default 4k random read/write job, or the given job files) "
-        "against DIR, keep the results in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs "
-        "and serve the report page. fio's test files go to DIR/.dockyard-fio/ and are "
-        "reused by later runs (delete that directory to reclaim the space).",
-    )
-    parser.add_argument("target", nargs="?", default=".", help="directory to test (default .)")
-    parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
-    parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
-    parser.add_argument("-d", "--data-dir", help="where results go (default TARGET/fio-data)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
-    parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
-    parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
-    parser.add_argument("--log-msec", type=int, default=1000, help="log interval (ms)")
-    parser.set_defaults(func=bench)
-
-
-def _progress(line: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + line[:120].ljust(120))
-    else:
-        sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
-def bench(args: argparse.Namespace) -> int:
-    from dockyard.cli import UsageError
-
-    target = Path(args.target)
-    if not target.is_dir():
-        raise UsageError(f"{target} is not a directory; give the directory to benchmark")
-    data_dir = Path(args.data_dir) if args.data_dir else target / "fio-data"
-    try:
-        check_plotname(args.name)
-        if args.job:
-            job_files = jobs_mod.resolve(args.job, [], Path.cwd())
-        else:
-            job_files = [JobFile("default.fio", DEFAULT_JOB, "dockyard default")]
-        # fio's test files live in TARGET/.dockyard-fio and are reused by later runs, as
-        # plain fio reuses its files; results go to the run directory.
-        scratch = target / SCRATCH_DIR
-        scratch.mkdir(exist_ok=True)
-        options = RunOptions(
-            data_dir=data_dir,
-            plotname=args.name,
-            target_dir=scratch,
-            log_msec=args.log_msec,
-        )
-        result = run(job_files, options, progress=_progress)
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")
-        from dockyard.fio.report import write_report
-
-        write_report(data_dir)
-    except FioError as err:
-        raise UsageError(str(err)) from err
-    print(f"results: {result.run_dir}", flush=True)
-    if args.no_serve:
-        return result.returncode
-    serve_until_stopped(
-        data_dir, args.bind, args.port, announce=lambda url: print(f"report: {url}", flush=True)
-    )
-    return result.returncode

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PLOTS_PORT = 8000
+from dockyard.fio import PLOTS_PORT as PLOTS_PORT  # components/fio_bench.py reads it here
+
 TARGET_VOLUME = "fio-target"
 TARGET_PATH = "/mnt/fio-target"
 DATA_VOLUME = "fio-data"

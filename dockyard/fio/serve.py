@@ -1,4 +1,4 @@
-"""Serve the data directory's report on port 8000: GET and HEAD only, nothing outside it.
+"""Serve the data directory's report on PLOTS_PORT: GET and HEAD only, nothing outside it.
 
 `/` is the report page and `/runs.json` the listing, both made fresh per request (new
 runs get their graphs then). Any other path is a file below the data directory; a path
@@ -18,9 +18,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from dockyard.fio import PLOTS_PORT
 from dockyard.fio.report import INDEX, RUNS_JSON, ensure_plots, listing, render_page
-
-DEFAULT_PORT = 8000
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -121,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse
 
 
-def make_server(root: Path, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> ThreadingHTTPServer:  # noqa: S104
+def make_server(root: Path, host: str = "0.0.0.0", port: int = PLOTS_PORT) -> ThreadingHTTPServer:  # noqa: S104
     """A threading server over `root` (not yet serving)."""
     handler = partial(Handler, root=root.resolve())
     server = ThreadingHTTPServer((host, port), handler)

@@ -85,6 +85,15 @@ def test_images_run_as_non_root(images: Podman) -> None:
         assert out.strip() == str(FIO_UID), target
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_other_commands_run_as_given(images: Podman, target: str) -> None:
+    """CMD names the tool, so `IMAGE echo hi` runs echo (no data volume needed), and
+    `IMAGE fio --version` runs the image's fio, not the benchmark (no dockyard-fio log)."""
+    assert images.run("run", "--rm", image(target), "echo", "hi").stdout == "hi\n"
+    version = images.run("run", "--rm", image(target), "fio", "--version")
+    assert version.stdout.startswith("fio-") and "dockyard-fio" not in version.stderr
+
+
 def test_seed_tool_genplots_and_plotserve_lines(images: Podman, data_dir: Path) -> None:
     """fio-tool twice (results kept), fio-genplots -t -b -g -p, fio-plotserve on 8000."""
     volume = f"{data_dir}:/tmp/fio-data"

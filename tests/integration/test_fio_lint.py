@@ -60,3 +60,28 @@ def test_entrypoint_refuses_missing_data_dir(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 2 and "mount a volume" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "out", "err"),
+    [
+        (["echo", "hi"], {}, 0, "hi\n", ""),
+        (["-t", "x", "-b"], {}, 2, "", "usage: fio-entrypoint"),
+        (["-t", "x", "-b"], {"FIO_TOOL": "genplots"}, 2, "", "mount a volume"),
+        ([], {"FIO_TOOL": "tool"}, 2, "", "mount a volume"),
+    ],
+    ids=["other-command", "options-without-tool", "options-for-tool", "no-args-tool"],
+)
+def test_entrypoint_dispatch(
+    args: list[str], env: dict[str, str], code: int, out: str, err: str, tmp_path: Path
+) -> None:
+    """Run for real: a command that is not a tool is exec'd as given; options (or nothing)
+    go to $FIO_TOOL, which checks the data dir first; options without FIO_TOOL are refused."""
+    proc = subprocess.run(
+        ["bash", str(FIO_DIR / "entrypoint.sh"), *args],
+        env={"DATA_DIR": str(tmp_path / "nope"), "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == code and proc.stdout == out and err in proc.stderr, proc.stderr

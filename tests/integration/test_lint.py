@@ -1,13 +1,17 @@
-"""Repository-wide static checks with the real tools: ruff, mypy, shellcheck, hadolint.
+"""Repository-wide static checks with the real tools: ruff, mypy, shellcheck, hadolint,
+and the import graph of dockyard/ and components/ (grimp).
 
 Files are found from git, so every script and Dockerfile added later is covered.
 """
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import subprocess
 from pathlib import Path
 
+import grimp
 import pytest
 
 from tests.harness.tools import REPO, require_tool
@@ -69,3 +73,72 @@ def test_python_static_checks(argv: list[str]) -> None:
     """ruff (lint + format) on the repo and mypy --strict on dockyard/ and components/."""
     proc = _run([require_tool(argv[0]), *argv[1:]])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+PACKAGES = ("dockyard", "components")
+
+
+@pytest.fixture(scope="module")
+def import_graph() -> grimp.ImportGraph:
+    """Every import in dockyard/ and components/, function-level ones included."""
+    return grimp.build_graph(*PACKAGES, include_external_packages=True, cache_dir=None)
+
+
+def test_no_import_cycles(import_graph: grimp.ImportGraph) -> None:
+    """No module of dockyard/ or components/ imports itself back through other modules."""
+    ours = {m for m in import_graph.modules if m.partition(".")[0] in PACKAGES}
+    assert {"dockyard.cli", "dockyard.commands.inventory", "components.fio_bench"} <= ours
+    edges = {m: import_graph.find_modules_directly_imported_by(m) & ours for m in ours}
+    try:
+        graphlib.TopologicalSorter(edges).prepare()
+    except graphlib.CycleError as err:
+        # graphlib lists each module before the one that imports it
+        pytest.fail(f"import cycle (A -> B: A imports B): {' -> '.join(reversed(err.args[1]))}")
+
+
+def test_dockyard_never_imports_pulumi(import_graph: grimp.ImportGraph) -> None:
+    """The one dependency rule, __main__ -> components/ -> dockyard/: dockyard/ reaches
+    neither components/ nor any Pulumi SDK, directly or through other modules."""
+    forbidden = sorted(
+        m for m in import_graph.modules if m == "components" or m.split("_")[0] == "pulumi"
+    )
+    assert {"components", "pulumi", "pulumi_aws"} <= set(forbidden)
+    chains = [
+        " -> ".join(chain)
+        for target in forbidden
+        if (chain := import_graph.find_shortest_chain("dockyard", target, as_packages=True))
+    ]
+    assert chains == []
+
+
+def _definitions(tree: ast.Module) -> list[str]:
+    """Names a module defines at top level (classes, functions, assignments)."""
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [
+        ("UsageError", "dockyard/errors.py"),
+        ("EXIT_BAD_INPUT", "dockyard/errors.py"),
+        ("PLOTS_PORT", "dockyard/fio/__init__.py"),
+    ],
+)
+def test_defined_once(name: str, home: str) -> None:
+    """The shared error, exit status and report port are defined in one module each."""
+    homes = [
+        str(path.relative_to(REPO))
+        for path in _tracked()
+        if path.suffix == ".py"
+        and path.relative_to(REPO).parts[0] in PACKAGES
+        and name in _definitions(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert homes == [home]

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dockyard import ec2
-from dockyard.cli import UsageError
+from dockyard.commands import Subparsers
+from dockyard.errors import UsageError
 from dockyard.files import FileSpec, write_files
 from dockyard.inventory import (
     FORMATS,
@@ -41,7 +42,7 @@ ZONE_ENV = "MY_AWS_ZONE"
 AGENT_YML_MODE = 0o600
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "inventory",
         help="Ansible inventory from describe-instances JSON on stdin, or from EC2",

@@ -1,0 +1,13 @@
+"""Errors and exit statuses shared by the `dockyard` command and the images' entrypoints.
+
+A leaf module: it imports nothing from dockyard, so every module can import it
+without a cycle.
+"""
+
+from __future__ import annotations
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad input: printed as `dockyard: <message>` and exit status 2."""

@@ -1,0 +1,48 @@
+"""`python -m dockyard`, as a user runs it: bad input to any subcommand is one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockyard.errors import EXIT_BAD_INPUT
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "words"),
+    [
+        (["inventory", "-o", "inv"], "", "stdin is empty"),
+        (["inventory", "-o", "inv"], "{not json", "stdin is not valid JSON (line 1"),
+        (["bench", "missing-dir", "--no-serve"], "", "missing-dir is not a directory"),
+        (["docker-env", "--cert-dir", "certs"], "not json", "stdin is not JSON (line 1"),
+        (["docker-env", "--cert-dir", "certs"], "{}", "no hosts"),
+    ],
+    ids=["inventory-empty", "inventory-not-json", "bench-no-dir", "docker-env-not-json",
+         "docker-env-no-hosts"],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], stdin: str, words: str, tmp_path: Path
+) -> None:
+    """Each subcommand's UsageError reaches `main` (one class, from dockyard.errors): exit 2,
+    one `dockyard: ...` line on stderr, no traceback, nothing written."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockyard", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
