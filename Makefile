@@ -64,11 +64,13 @@ test: venv system-deps
 unit: venv
 	$(BIN)/python -m pytest -n 2 tests/unit
 
-## lint: ruff (lint + format) and mypy --strict.
+## lint: ruff, mypy --strict, and the import graph (no cycle; dockyard/ never imports pulumi).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration/test_lint.py \
+	  -k "import_cycles or never_imports_pulumi or defined_once"
 
 ## snapshot: evaluate every stacks/Pulumi.<stack>.yaml under mocks, offline, into snapshots/.
 ## Commit the result; the test suite fails when a snapshot is stale.
