@@ -1,6 +1,6 @@
 """dockyard: read the stack config, build the components, export the outputs.
 
-Stack outputs are a public contract (README, "Stack outputs"): stable names,
+Stack outputs are a public contract (docs/outputs.md): stable names,
 secrets marked secret.
 """
 
