@@ -17,7 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.harness.replacements import FORCES_REPLACEMENT, FORCES_REPLACEMENT_WHEN
+from tests.harness.replacements import (
+    FORCES_REPLACEMENT,
+    FORCES_REPLACEMENT_WHEN,
+    SOURCE_KIND,
+)
 
 ADD, DELETE, UPDATE, REPLACE = "+", "-", "~", "+-"
 _TAGS = frozenset({"tags", "tagsAll"})
@@ -85,12 +89,20 @@ def changed_inputs(
 
 
 def forcing_inputs(
-    typ: str, paths: Iterable[str], inputs: Mapping[str, Any], options: Mapping[str, Any]
+    typ: str,
+    paths: Iterable[str],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    options: Mapping[str, Any],
 ) -> tuple[str, ...]:
     """Those of `paths` that force `typ` to be replaced: the provider's table, inputs that
-    force it while a flag in the new `inputs` is on, and the replaceOnChanges option."""
+    force it while a flag in the new inputs is on, a change of a rule's kind of source,
+    and the replaceOnChanges option."""
     forcing = list(FORCES_REPLACEMENT.get(typ, ((), ""))[0])
-    forcing += [p for p, flag in FORCES_REPLACEMENT_WHEN.get(typ, {}).items() if inputs.get(flag)]
+    forcing += [p for p, flag in FORCES_REPLACEMENT_WHEN.get(typ, {}).items() if after.get(flag)]
+    kinds = SOURCE_KIND.get(typ, ())
+    if {k for k in kinds if k in before} != {k for k in kinds if k in after}:
+        forcing += kinds
     forcing += options.get("replaceOnChanges", [])
     return tuple(p for p in paths if _matches(p, forcing))
 
@@ -116,7 +128,9 @@ def plan(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
                 old[key]["inputs"], new[key]["inputs"], options.get("ignoreChanges", [])
             )
             if paths:
-                forcing = forcing_inputs(typ, paths, new[key]["inputs"], options)
+                forcing = forcing_inputs(
+                    typ, paths, old[key]["inputs"], new[key]["inputs"], options
+                )
                 changes.append(Change(REPLACE if forcing else UPDATE, typ, name, paths, forcing))
     return changes
 

@@ -14,6 +14,7 @@ import pytest
 
 from tests.harness import stacks
 from tests.harness.pulumi_program import evaluate
+from tests.harness.replacements import FORCES_REPLACEMENT
 from tests.harness.tools import REPO
 from tests.harness.update_plan import ADD, DELETE, REPLACE, UPDATE, Change, plan, summary
 
@@ -84,6 +85,34 @@ def test_one_resource_change(
     assert changes == ([expected] if expected else [])
 
 
+RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+@pytest.mark.parametrize(
+    ("after", "op"),
+    [
+        ({"securityGroupId": "sg-1", "cidrIpv4": "192.0.2.0/24"}, UPDATE),
+        ({"securityGroupId": "sg-1", "cidrIpv6": "2001:db8::/32"}, REPLACE),
+        ({"securityGroupId": "sg-2", "cidrIpv4": "198.51.100.0/24"}, REPLACE),
+    ],
+)
+def test_rule_source_kind(after: dict[str, Any], op: str) -> None:
+    """A rule's new CIDR of the same family is an update; a change of the kind of source
+    (IPv4 to IPv6) or of the security group is a replacement."""
+    before = {"securityGroupId": "sg-1", "cidrIpv4": "198.51.100.0/24"}
+    (change,) = plan(_graph((RULE, "r", before, {})), _graph((RULE, "r", after, {})))
+    assert change.op == op
+
+
+@pytest.mark.parametrize("stack", stacks.stack_names())
+def test_every_resource_type_the_program_makes_is_in_the_table(stack: str) -> None:
+    """The replacement table covers every resource type a committed stack creates (a new
+    type must get its provider reference before its replacements can be judged)."""
+    graph = json.loads(stacks.snapshot_path(stack).read_text())
+    made = {r["type"] for r in graph["resources"] if not r["type"].startswith("dockyard:")}
+    assert made - FORCES_REPLACEMENT.keys() == set()
+
+
 def test_added_and_deleted_resources_and_the_summary() -> None:
     """A resource only in the new graph is added, one only in the old is deleted; the
     summary counts like `pulumi preview`; replacements name the input and the source."""
@@ -124,8 +153,9 @@ def test_snapshot_reports_each_stack_and_survives_a_broken_one(
     out, err = capsys.readouterr()
     assert len(err.splitlines()) == 1, err
     assert err.startswith("snapshot: broken: dockyard:namePrefix: '-bad' is not a usable"), err
-    assert "dev: 6 to add, 1 to change, 0 to replace, 0 to delete" in out
+    assert "dev: 6 to add, 0 to change, 1 to replace, 0 to delete" in out
     assert "  + aws:ec2/instance:Instance docker-host-3" in out
+    assert "  +- command:local:Command ansible-playbook (replaced: triggers[0] forces it" in out
     assert "wrote snapshots/dev.json" in out
     assert not (tmp_path / "snapshots" / "broken.json").exists()
     assert '"name": "dev-3"' in (tmp_path / "snapshots" / "dev.json").read_text()
