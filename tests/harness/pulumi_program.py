@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 import pytest
+import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _ensure_event_loop
@@ -43,6 +44,9 @@ class Resource:
     """Top-level input names whose value is (or holds) a secret."""
     dependencies: dict[str, list[str]] = field(default_factory=dict)
     """Input name -> URNs of the resources its value came from (propertyDependencies)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The resource options the engine acts on in an update (ignoreChanges,
+    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect), only those set."""
 
 
 @dataclass
@@ -90,6 +94,20 @@ class Meta:
     parent: str
     secret_inputs: frozenset[str]
     dependencies: dict[str, list[str]]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _options(request: Any) -> dict[str, Any]:
+    """The update-relevant resource options of a RegisterResourceRequest (Mocks.new_resource
+    never sees them), keeping only those that are set."""
+    options: dict[str, Any] = {
+        "ignoreChanges": sorted(request.ignoreChanges),
+        "replaceOnChanges": sorted(request.replaceOnChanges),
+        "deleteBeforeReplace": request.deleteBeforeReplaceDefined and request.deleteBeforeReplace,
+        "retainOnDelete": request.retainOnDelete,
+        "protect": request.protect,
+    }
+    return {key: value for key, value in options.items() if value}
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -110,6 +128,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies={
                     key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
+                options=_options(request),
             )
         return super().RegisterResource(request)
 
@@ -125,8 +144,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         vpc_subnets: Sequence[str] = DEFAULT_VPC_SUBNETS,
         public_ips: Sequence[str] | None = None,
         private_ips: Sequence[str] | None = None,
+        region: str | None = None,
+        newest_ami: str = "ami-0123456789abcdef0",
+        cert_serial: int = 0,
     ) -> None:
         self.vpc_subnets = list(vpc_subnets)
+        self.region = region
+        """The stack's aws:region (evaluate() fills it in): every answer is in that region,
+        as the provider's would be."""
+        self.newest_ami = newest_ami
+        """What the AMI lookup answers (a newer image is published: a new id)."""
+        self.cert_serial = cert_serial
+        """Certificates issued with a higher serial differ (a renewal)."""
         self.public_ips = list(public_ips or [])
         self.private_ips = list(private_ips or [])
         self.resources: list[Resource] = []
@@ -154,9 +183,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 inputs=json.loads(json.dumps(unwrap_secrets(args.inputs), default=str)),
                 secret_inputs=meta.secret_inputs,
                 dependencies=meta.dependencies,
+                options=meta.options,
             )
         )
         outputs = unwrap_secrets(dict(args.inputs))
+        region = self.region or "us-east-1"
         rid = f"{args.name}-id"
         typ = args.typ
         if typ == "aws:ec2/networkInterface:NetworkInterface":
@@ -174,11 +205,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/instance:Instance":
             n = self._index(args.name)
             rid = f"i-{n:017x}"
-            outputs["availabilityZone"] = "us-east-1a"
-            outputs["arn"] = f"arn:aws:ec2:us-east-1:123456789012:instance/{rid}"
+            outputs["availabilityZone"] = f"{region}a"
+            outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:instance/{rid}"
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{self._index(args.name):08x}"
-            outputs["arn"] = f"arn:aws:ec2:us-east-1:123456789012:security-group/{rid}"
+            outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
         elif typ == "aws:ec2/keyPair:KeyPair":
             outputs["keyName"] = f"{args.name}-key"
         elif typ == "tls:index/privateKey:PrivateKey":
@@ -188,33 +219,35 @@ class RecordingMocks(pulumi.runtime.Mocks):
             "tls:index/selfSignedCert:SelfSignedCert",
             "tls:index/locallySignedCert:LocallySignedCert",
         ):
-            outputs["certPem"] = f"-----BEGIN CERTIFICATE-----\n{args.name}\n"
+            serial = f" serial {self.cert_serial}" if self.cert_serial else ""
+            outputs["certPem"] = f"-----BEGIN CERTIFICATE-----\n{args.name}{serial}\n"
         elif typ == "tls:index/certRequest:CertRequest":
             outputs["certRequestPem"] = f"-----BEGIN CERTIFICATE REQUEST-----\n{args.name}\n"
         elif typ == "aws:ecr/repository:Repository":
-            outputs["repositoryUrl"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{args.name}"
+            outputs["repositoryUrl"] = f"123456789012.dkr.ecr.{region}.amazonaws.com/{args.name}"
             outputs["registryId"] = "123456789012"
         elif typ == "docker:index/image:Image":
             repo = str(outputs["imageName"]).rsplit(":", 1)[0]
             outputs["repoDigest"] = f"{repo}@sha256:{'ab' * 32}"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
-            outputs["dnsName"] = f"{args.name}-123.us-east-1.elb.amazonaws.com"
-        outputs.setdefault("arn", f"arn:aws:mock:us-east-1:123456789012:{args.name}")
+            outputs["dnsName"] = f"{args.name}-123.{region}.elb.amazonaws.com"
+        outputs.setdefault("arn", f"arn:aws:mock:{region}:123456789012:{args.name}")
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.invokes.append((args.token, dict(args.args)))
+        region = self.region or "us-east-1"
         if args.token == "aws:ec2/getSubnets:getSubnets":
-            return {"id": "us-east-1", "ids": self.vpc_subnets, "filters": args.args.get("filters")}
+            return {"id": region, "ids": self.vpc_subnets, "filters": args.args.get("filters")}
         if args.token == "aws:ec2/getAmi:getAmi":
-            return {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0"}
+            return {"id": self.newest_ami, "imageId": self.newest_ami}
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {
-                "id": "us-east-1",
+                "id": region,
                 "authorizationToken": "QVdTOnRva2Vu",
                 "expiresAt": "2030-01-01T00:00:00Z",
                 "password": "ecr-token",
-                "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "proxyEndpoint": f"https://123456789012.dkr.ecr.{region}.amazonaws.com",
                 "userName": "AWS",
             }
         return {}
@@ -269,6 +302,18 @@ def _evaluate_reporting_once(program: Callable[[], Any]) -> None:
         raise
 
 
+def project_defaults(project_dir: Path = REPO) -> dict[str, Any]:
+    """The `config:` defaults that project_dir/Pulumi.yaml declares, as namespaced keys
+    (`<project>:<key>` unless the key names its namespace)."""
+    document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    namespace = document["name"]
+    defaults: dict[str, Any] = {}
+    for key, schema in (document.get("config") or {}).items():
+        if isinstance(schema, dict) and "default" in schema:
+            defaults[key if ":" in key else f"{namespace}:{key}"] = schema["default"]
+    return defaults
+
+
 def set_up(
     config: Mapping[str, Any] | None = None,
     *,
@@ -277,26 +322,40 @@ def set_up(
     mocks: RecordingMocks | None = None,
     base: Mapping[str, Any] = BASE_CONFIG,
     project: str = PROJECT,
+    project_dir: Path = REPO,
+    preview: bool = False,
+    inject_defaults: bool = True,
 ) -> RecordingMocks:
-    """Install the mocks and the config (`base` overlaid by `config`, None deletes a key)
-    as the engine would, without running anything; returns the mocks."""
+    """Install the mocks and the config as the CLI would run the program, without running
+    anything; returns the mocks. The config is `base` overlaid by `config` (None deletes a
+    key); every key project_dir/Pulumi.yaml declares with a default and the stack does not
+    set is injected (arrays and maps as JSON text); lookups are answered in the stack's
+    aws:region; `preview=True` is `pulumi preview` (computed outputs unknown).
+    `inject_defaults=False` leaves the unset keys out (to compare the two)."""
     merged = {**base, **(config or {})}
     merged = {k: v for k, v in merged.items() if v is not None}
+    if inject_defaults:
+        merged = {**project_defaults(project_dir), **merged}
     mocks = mocks or RecordingMocks()
+    if mocks.region is None:
+        mocks.region = str(merged.get("aws:region") or "us-east-1")
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+        mocks, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(mocks)
     )
     pulumi.runtime.set_all_config(config_strings(merged), list(secret_keys))
     return mocks
 
 
 def load_config(
-    config: Mapping[str, Any] | None = None, *, base: Mapping[str, Any] = BASE_CONFIG
+    config: Mapping[str, Any] | None = None,
+    *,
+    base: Mapping[str, Any] = BASE_CONFIG,
+    inject_defaults: bool = True,
 ) -> tuple[StackConfig, Reader]:
     """components.config.load() alone under mocks (no program, no resources): the stack
     config it reads from `base` overlaid by `config`, and the Reader it used."""
-    set_up(config, base=base)
+    set_up(config, base=base, inject_defaults=inject_defaults)
     reader = Reader()
     return load(reader), reader
 
@@ -310,11 +369,19 @@ def evaluate(
     base: Mapping[str, Any] = BASE_CONFIG,
     main: Path = REPO / "__main__.py",
     project: str = PROJECT,
+    preview: bool = False,
 ) -> Evaluation:
     """Run a Pulumi program (default: ours, __main__.py) under mocks with `base` overlaid
-    by `config` (None deletes a key)."""
+    by `config` (None deletes a key), set up as the CLI would (see set_up())."""
     mocks = set_up(
-        config, stack=stack, secret_keys=secret_keys, mocks=mocks, base=base, project=project
+        config,
+        stack=stack,
+        secret_keys=secret_keys,
+        mocks=mocks,
+        base=base,
+        project=project,
+        project_dir=main.parent,
+        preview=preview,
     )
     values: dict[str, Any] = {}
     secret: set[str] = set()

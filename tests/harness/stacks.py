@@ -1,15 +1,17 @@
 """The committed stacks (stacks/Pulumi.<stack>.yaml) evaluated under mocks, and their snapshots.
 
 `stack_config(stack)` reads a stack file the way the engine hands it to the program:
-Pulumi.yaml's defaults for keys the stack leaves out, `secure:` values replaced by a
-placeholder and marked secret. `snapshot(stack)` evaluates the program on it and renders
-the resource graph as sorted, deterministic JSON with secret values replaced by a marker
-and the checkout's absolute path replaced by `<repo>` (`make snapshot` writes them).
+`secure:` values replaced by a placeholder and marked secret (evaluate() injects
+Pulumi.yaml's defaults for the keys it leaves out). `snapshot(stack)` evaluates the
+program on it and renders the resource graph as sorted, deterministic JSON with secret
+values replaced by a marker and the checkout's absolute path replaced by `<repo>`
+(`make snapshot` writes them).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -25,7 +27,9 @@ from tests.harness.tools import REPO
 
 STACKS_DIR = REPO / "stacks"
 SNAPSHOTS_DIR = REPO / "snapshots"
-SECRET_MARKER = "[secret]"
+SECRET_MARKER = "[secret {digest}]"
+"""What stands in a snapshot for a secret value: a short digest of it, so a reviewer sees
+that a secret changed (never what it is: the mocks hold placeholders, not real secrets)."""
 SECRET_PLACEHOLDER = "placeholder-secret-value"
 REPO_MARKER = "<repo>"
 
@@ -44,22 +48,12 @@ class StackValues:
     secret_keys: tuple[str, ...]
 
 
-def project_defaults() -> dict[str, Any]:
-    """Pulumi.yaml's `config:` defaults, as namespaced keys."""
-    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
-    defaults: dict[str, Any] = {}
-    for key, schema in (project.get("config") or {}).items():
-        if isinstance(schema, dict) and "default" in schema:
-            full = key if ":" in key else f"{PROJECT}:{key}"
-            defaults[full] = schema["default"]
-    return defaults
-
-
 def stack_config(stack: str, path: Path | None = None) -> StackValues:
-    """Read a stack file: defaults first, the file's values over them, secure values secret."""
+    """Read a stack file: its values, secure values secret (evaluate() adds Pulumi.yaml's
+    defaults for the keys it leaves out, as the CLI does)."""
     path = path or STACKS_DIR / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text()) or {}
-    values = project_defaults()
+    values: dict[str, Any] = {}
     secret: list[str] = []
     for key, value in (document.get("config") or {}).items():
         if isinstance(value, dict) and set(value) == {"secure"}:
@@ -115,9 +109,15 @@ def evaluate_stack(stack: str, config: StackValues | None = None) -> Evaluation:
         )
 
 
+def secret_marker(value: Any) -> str:
+    """SECRET_MARKER for `value` (deterministic across checkouts)."""
+    text = json.dumps(_scrub(value, False), sort_keys=True, ensure_ascii=False)
+    return SECRET_MARKER.format(digest=hashlib.sha256(text.encode()).hexdigest()[:12])
+
+
 def _scrub(value: Any, secret: bool) -> Any:
     if secret:
-        return SECRET_MARKER
+        return secret_marker(value)
     if isinstance(value, dict):
         return {k: _scrub(v, False) for k, v in sorted(value.items())}
     if isinstance(value, list):
@@ -127,8 +127,10 @@ def _scrub(value: Any, secret: bool) -> Any:
     return value
 
 
-def render(evaluation: Evaluation) -> str:
-    """The graph as readable JSON: resources sorted by (type, name), secret inputs masked."""
+def document(evaluation: Evaluation, *, mask: bool = True) -> dict[str, Any]:
+    """The graph as plain data: resources sorted by (type, name) with their inputs and the
+    resource options set on them, and the stack outputs; secret values masked unless
+    `mask` is false (the day-2 tests compare real values)."""
     resources = []
     for r in sorted(evaluation.resources, key=lambda r: (r.typ, r.name)):
         # the parent's own type and name (its URN's last type segment and name)
@@ -136,19 +138,27 @@ def render(evaluation: Evaluation) -> str:
         if r.parent.count("::") >= 3:
             *_, qualified_type, parent_name = r.parent.split("::")
             parent = f"{qualified_type.rsplit('$', 1)[-1]}::{parent_name}"
-        resources.append(
-            {
-                "type": r.typ,
-                "name": r.name,
-                "parent": parent,
-                "inputs": {k: _scrub(v, k in r.secret_inputs) for k, v in sorted(r.inputs.items())},
-            }
-        )
+        resource = {
+            "type": r.typ,
+            "name": r.name,
+            "parent": parent,
+            "inputs": {
+                k: _scrub(v, mask and k in r.secret_inputs) for k, v in sorted(r.inputs.items())
+            },
+        }
+        if r.options:
+            resource["options"] = r.options
+        resources.append(resource)
     outputs = {
-        k: _scrub(v, k in evaluation.secret_outputs) for k, v in sorted(evaluation.outputs.items())
+        k: _scrub(v, mask and k in evaluation.secret_outputs)
+        for k, v in sorted(evaluation.outputs.items())
     }
-    document = {"resources": resources, "outputs": outputs}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return {"resources": resources, "outputs": outputs}
+
+
+def render(evaluation: Evaluation) -> str:
+    """snapshots/<stack>.json's text: document() as sorted, indented JSON."""
+    return json.dumps(document(evaluation), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def snapshot(stack: str) -> str:

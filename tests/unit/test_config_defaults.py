@@ -13,8 +13,13 @@ import pytest
 
 from components.config import ConfigError, Reader, StackConfig, load
 from dockyard import rails_ecs
-from tests.harness.pulumi_program import PROJECT, config_strings, load_config, set_up
-from tests.harness.stacks import project_defaults
+from tests.harness.pulumi_program import (
+    PROJECT,
+    config_strings,
+    load_config,
+    project_defaults,
+    set_up,
+)
 
 INJECTED = {
     key.removeprefix(f"{PROJECT}:"): text
@@ -45,9 +50,10 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
 
 
 def outcome(config: dict[str, Any], base: dict[str, Any]) -> StackConfig | str:
-    """The config load() reads, or the message it stops with."""
+    """The config load() reads, or the message it stops with (nothing injected: only what
+    `config` and `base` say)."""
     try:
-        return load_config(config, base=base)[0]
+        return load_config(config, base=base, inject_defaults=False)[0]
     except ConfigError as err:
         return str(err)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.harness import stacks
 from tests.harness.pulumi_program import BASE_CONFIG, evaluate
-from tests.harness.stacks import SECRET_MARKER, render, stack_config, stack_names
+from tests.harness.stacks import render, secret_marker, stack_config, stack_names
 from tests.harness.tools import REPO
 
 SCRIPT = REPO / "scripts" / "snapshot.py"
@@ -75,7 +76,11 @@ def test_secret_values_are_masked(tmp_path: Path) -> None:
     stack_file.write_text(json.dumps({"config": config}))
     parsed = stack_config("t", stack_file)
     assert parsed.secret_keys == ("dockyard:flockerAccessKeyId", "dockyard:flockerSecretAccessKey")
-    text = render(evaluate({}, base=parsed.values, secret_keys=parsed.secret_keys))
+    evaluation = evaluate({}, base=parsed.values, secret_keys=parsed.secret_keys)
+    text = render(evaluation)
     assert parsed.values["dockyard:flockerSecretAccessKey"] not in text
+    assert evaluation.outputs["agentYml"] not in text
     document = json.loads(text)
-    assert document["outputs"]["agentYml"] == SECRET_MARKER
+    marker = document["outputs"]["agentYml"]
+    assert marker == secret_marker(evaluation.outputs["agentYml"])
+    assert re.fullmatch(r"\[secret [0-9a-f]{12}\]", marker)
