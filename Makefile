@@ -62,7 +62,7 @@ test: venv system-deps
 
 ## unit: the unit tier alone (mocks and pure functions, no root, no system packages).
 unit: venv
-	$(BIN)/python -m pytest -n 2 tests/unit
+	$(BIN)/python -m pytest -n 2 tests/unit tests/day2
 
 ## lint: ruff, mypy --strict, and the import graph (no cycle; dockyard/ never imports pulumi).
 lint: venv

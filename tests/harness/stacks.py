@@ -90,22 +90,32 @@ def _home_with_private_key(values: dict[str, Any]) -> Iterator[None]:
                 os.environ["HOME"] = old
 
 
-def evaluate_stack(stack: str, config: StackValues | None = None) -> Evaluation:
+def evaluate_stack(
+    stack: str,
+    config: StackValues | None = None,
+    *,
+    mocks: RecordingMocks | None = None,
+    preview: bool = False,
+) -> Evaluation:
     """Run the program under mocks on a committed stack's configuration.
 
-    The mocked EC2 answers that the VPC holds exactly the subnets the stack lists.
+    Unless `mocks` is given, the mocked EC2 answers that the VPC holds exactly the subnets
+    the stack lists.
     """
     config = config or stack_config(stack)
-    subnets: list[str] = []
-    for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
-        subnets += [s for s in config.values.get(key) or [] if s not in subnets]
+    if mocks is None:
+        subnets: list[str] = []
+        for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
+            subnets += [s for s in config.values.get(key) or [] if s not in subnets]
+        mocks = RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"])
     with _home_with_private_key(config.values):
         return evaluate(
             {},
             stack=stack,
             base=config.values,
             secret_keys=config.secret_keys,
-            mocks=RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"]),
+            mocks=mocks,
+            preview=preview,
         )
 
 
