@@ -289,7 +289,7 @@ def _secret_name(name: str) -> bool:
 
 
 def _url_with_password(value: Any) -> bool:
-    """Whether a value is a URL with a password in it (mysql2://user:password@host/db)."""
+    """Whether a value is a URL with a password in its user information (user:password@)."""
     if not isinstance(value, str) or "://" not in value:
         return False
     try:
