@@ -12,10 +12,12 @@ import importlib
 import inspect
 import ipaddress
 import json
+import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -28,19 +30,61 @@ from pulumi_policy import (
 )
 
 ADMIN_PORTS = (22, 2376, 8000, 3306)
-"""SSH, the Docker TLS API, the Flocker control API and MySQL."""
+"""SSH, the Docker TLS API, the Flocker control API and MySQL (dockyard.netrules.ADMIN_PORTS)."""
+CLUSTER_PORTS = (
+    ("tcp", 2377, 2377),
+    ("tcp", 7946, 7946),
+    ("udp", 7946, 7946),
+    ("udp", 4789, 4789),
+    ("tcp", 8300, 8302),
+    ("udp", 8301, 8302),
+    ("tcp", 8500, 8500),
+    ("tcp", 4523, 4524),
+)
+"""Swarm, Consul and Flocker: only ever open between cluster members
+(dockyard.netrules.CLUSTER_RULES)."""
+DOCKER_PLAIN_PORT = 2375
+"""The Docker engine API without TLS: root on the host for anyone who reaches it."""
+PRIVATE_PORTS = (
+    *(("tcp", port, port) for port in (*ADMIN_PORTS, DOCKER_PLAIN_PORT)),
+    *CLUSTER_PORTS,
+)
+"""(protocol, first port, last port) never open to the world."""
+PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
+"""Security group protocol names and numbers, as the engine hands them over."""
+WIDE_PREFIX = {4: 16, 6: 32}
+"""A public CIDR with a prefix shorter than this (wider than a /16 of IPv4 or an ISP's /32
+of IPv6) counts as the world: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0 in two rules, and
+no admin source is that wide. Each rule is judged alone, so a /16 is the widest piece."""
+NON_PUBLIC = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+"""Private (RFC 1918, carrier-grade NAT, unique local) ranges: as wide as they like."""
+METADATA_HOP_LIMIT = 1
+"""The most network hops an IMDS answer may take. 1 keeps it on the instance: a container
+on a bridge network is one hop further and cannot read the instance role's credentials
+(ECS tasks get their own role from the ECS agent, not IMDS). The program sets 1 on the
+Docker hosts and the ECS launch template; an AMI's own default may be 2, so it must be set."""
 REQUIRED_TAGS = ("Project", "Stack", "ManagedBy")
 """The tags components.config.StackConfig.base_tags puts on every taggable resource."""
-SECRET_NAME = re.compile(r"password|secret|key|token", re.IGNORECASE)
+SECRET_NAME = re.compile(r"passw|passphrase|secret|key|token|credential", re.IGNORECASE)
+"""Words that mark a variable name as a secret anywhere in it (DBPASSWORD, APIKEY)."""
+SECRET_WORDS = frozenset({"pass", "pwd", "auth", "cred", "creds"})
+"""Short words that mark a secret only as a whole word of the name (DB_PASS, not BYPASS)."""
 
 SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG = "aws:ec2/securityGroup:SecurityGroup"
+SGS = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 INSTANCE = "aws:ec2/instance:Instance"
+SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+INSTANCES = (INSTANCE, SPOT_INSTANCE_REQUEST)
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 EBS_VOLUME = "aws:ebs/volume:Volume"
 EFS = "aws:efs/fileSystem:FileSystem"
+DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+LAMBDA = "aws:lambda/function:Function"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 VERSIONINGS = (
@@ -62,7 +106,8 @@ def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-def _world(cidrs: Iterable[Any]) -> list[str]:
+def _wide_open(cidrs: Iterable[Any]) -> list[str]:
+    """The CIDRs that count as the world (see WIDE_PREFIX)."""
     found = []
     for cidr in cidrs:
         if not isinstance(cidr, str):
@@ -71,39 +116,54 @@ def _world(cidrs: Iterable[Any]) -> list[str]:
             network = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             continue
-        if network.prefixlen == 0:
+        private = any(
+            network.version == block.version and network.subnet_of(block) for block in NON_PUBLIC
+        )
+        if network.prefixlen < WIDE_PREFIX[network.version] and not private:
             found.append(cidr)
     return found
 
 
-def _admin_ports(protocol: Any, from_port: Any, to_port: Any) -> list[int]:
-    """Admin ports a rule's protocol and port range admit."""
+def _private_ports(protocol: Any, from_port: Any, to_port: Any) -> list[str]:
+    """The private ports (PRIVATE_PORTS) a rule's protocol and port range admit."""
     if str(protocol).lower() in {"-1", "all"}:
-        return list(ADMIN_PORTS)
-    if str(protocol).lower() not in {"tcp", "6"}:
-        return []
+        return [_port_label(*p) for p in PRIVATE_PORTS]
+    name = PROTOCOLS.get(str(protocol).lower())
     # the engine hands numbers over as floats (22.0)
     ports = (from_port, to_port)
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in ports):
+    if name is None or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in ports
+    ):
         return []
-    return [p for p in ADMIN_PORTS if from_port <= p <= to_port]
+    return [
+        _port_label(proto, lo, hi)
+        for proto, lo, hi in PRIVATE_PORTS
+        if proto == name and from_port <= hi and lo <= to_port
+    ]
+
+
+def _port_label(protocol: str, lo: int, hi: int) -> str:
+    return f"{lo}{'' if lo == hi else f'-{hi}'}{'/udp' if protocol == 'udp' else ''}"
 
 
 def _check_open(
     report: ReportViolation, where: str, cidrs: list[Any], protocol: Any, lo: Any, hi: Any
 ) -> None:
-    world = _world(cidrs)
-    ports = _admin_ports(protocol, lo, hi)
+    world = _wide_open(cidrs)
+    ports = _private_ports(protocol, lo, hi)
     if world and ports:
         report(
-            f"{where} admits admin port(s) {', '.join(map(str, ports))} from "
-            f"{', '.join(world)}; list specific CIDRs (dockyard:adminCidrs) instead",
+            f"{where} admits admin or cluster port(s) {', '.join(ports)} from "
+            f"{', '.join(world)} (any public range wider than /{WIDE_PREFIX[4]} for IPv4 or "
+            f"/{WIDE_PREFIX[6]} for IPv6 counts as the world); list specific CIDRs "
+            "(dockyard:adminCidrs) or, for cluster ports, the cluster's own security group",
             None,
         )
 
 
 def no_admin_port_open_to_world(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """No ingress to 22, 2376, 8000 or 3306 from 0.0.0.0/0 or ::/0, in any rule form."""
+    """No ingress to an admin, Docker or cluster port (PRIVATE_PORTS) from the world
+    (0.0.0.0/0, ::/0 or a wide public range, see WIDE_PREFIX), in any rule form."""
     props = args.props
     if args.resource_type == SG_INGRESS_RULE:
         cidrs = [props.get("cidrIpv4"), props.get("cidrIpv6")]
@@ -125,7 +185,7 @@ def no_admin_port_open_to_world(args: ResourceValidationArgs, report: ReportViol
             props.get("fromPort"),
             props.get("toPort"),
         )
-    elif args.resource_type == SG:
+    elif args.resource_type in SGS:
         for index, rule in enumerate(props.get("ingress") or []):
             if not isinstance(rule, Mapping):
                 continue
@@ -140,11 +200,22 @@ def no_admin_port_open_to_world(args: ResourceValidationArgs, report: ReportViol
             )
 
 
+def _left_to_launch_template(props: Mapping[str, Any], key: str) -> bool:
+    """Whether an instance takes `key` from its launch template (it names one, sets none)."""
+    return bool(props.get("launchTemplate")) and not props.get(key)
+
+
 def imdsv2_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Instances and launch templates require IMDSv2 session tokens (httpTokens: required)."""
-    if args.resource_type not in (INSTANCE, LAUNCH_TEMPLATE):
+    """Instances, spot requests and launch templates require IMDSv2 session tokens
+    (httpTokens: required) with a hop limit of METADATA_HOP_LIMIT. An instance that leaves
+    its metadata options to a launch template is checked through the template
+    (launch_template_in_stack)."""
+    props = args.props
+    if args.resource_type not in (*INSTANCES, LAUNCH_TEMPLATE):
         return
-    options = args.props.get("metadataOptions") or {}
+    if args.resource_type in INSTANCES and _left_to_launch_template(props, "metadataOptions"):
+        return
+    options = props.get("metadataOptions") or {}
     if options.get("httpEndpoint") == "disabled":
         return
     if options.get("httpTokens") != "required":
@@ -153,21 +224,42 @@ def imdsv2_required(args: ResourceValidationArgs, report: ReportViolation) -> No
             "metadata_options={'http_tokens': 'required'}",
             None,
         )
+    hops = options.get("httpPutResponseHopLimit")
+    if (
+        not (isinstance(hops, int | float) and not isinstance(hops, bool))
+        or hops > METADATA_HOP_LIMIT
+    ):
+        report(
+            f"the metadata hop limit is {'the AMI default' if hops is None else hops}: "
+            "containers on the host could read the instance role's credentials; set "
+            f"metadata_options={{'http_put_response_hop_limit': {METADATA_HOP_LIMIT}}}",
+            None,
+        )
 
 
 def storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """EBS volumes (root, extra, launch template mappings, aws.ebs.Volume) and EFS are encrypted."""
+    """EBS volumes (root, extra, launch template mappings, aws.ebs.Volume), EFS and RDS are
+    encrypted. A launch template maps at least one EBS volume: without mappings its
+    instances get the AMI's root volume, unencrypted unless the AMI's snapshot is."""
     props = args.props
-    if args.resource_type == INSTANCE:
-        if not _truthy((props.get("rootBlockDevice") or {}).get("encrypted")):
+    if args.resource_type in INSTANCES:
+        if not _left_to_launch_template(props, "rootBlockDevice") and not _truthy(
+            (props.get("rootBlockDevice") or {}).get("encrypted")
+        ):
             report("the root volume is not encrypted; set root_block_device.encrypted", None)
         for device in props.get("ebsBlockDevices") or []:
             if not _truthy(device.get("encrypted")):
                 report(f"EBS volume {device.get('deviceName')} is not encrypted", None)
     elif args.resource_type == LAUNCH_TEMPLATE:
-        for mapping in props.get("blockDeviceMappings") or []:
-            ebs = mapping.get("ebs")
-            if ebs is not None and not _truthy(ebs.get("encrypted")):
+        mappings = [m for m in props.get("blockDeviceMappings") or [] if m.get("ebs") is not None]
+        if not mappings:
+            report(
+                "no EBS block device mapping: instances get the AMI's root volume as it is "
+                "(unencrypted unless the AMI's is); map the root device with ebs.encrypted 'true'",
+                None,
+            )
+        for mapping in mappings:
+            if not _truthy(mapping["ebs"].get("encrypted")):
                 report(
                     f"block device {mapping.get('deviceName')} is not encrypted; set "
                     "ebs.encrypted 'true'",
@@ -175,6 +267,8 @@ def storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> 
                 )
     elif args.resource_type in (EBS_VOLUME, EFS) and not _truthy(props.get("encrypted")):
         report("the volume is not encrypted; set encrypted=True", None)
+    elif args.resource_type in DATABASES and not _truthy(props.get("storageEncrypted")):
+        report("the database storage is not encrypted; set storage_encrypted=True", None)
 
 
 def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
@@ -186,21 +280,57 @@ def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
     return [c for c in value if isinstance(c, Mapping)] if isinstance(value, list) else []
 
 
-def no_secret_in_container_environment(
-    args: ResourceValidationArgs, report: ReportViolation
-) -> None:
-    """No container `environment` variable named like a secret; use `secrets` instead."""
-    if args.resource_type != TASK_DEFINITION:
-        return
-    for container in _container_definitions(args.props.get("containerDefinitions")):
-        for variable in container.get("environment") or []:
-            name = str(variable.get("name", ""))
-            if SECRET_NAME.search(name):
+def _secret_name(name: str) -> bool:
+    """Whether a variable's name says it holds a secret (a name ending in ARN refers to one)."""
+    words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w]
+    if words and words[-1] == "arn":
+        return False
+    return bool(SECRET_NAME.search(name)) or bool(SECRET_WORDS.intersection(words))
+
+
+def _url_with_password(value: Any) -> bool:
+    """Whether a value is a URL with a password in its user information (user:password@)."""
+    if not isinstance(value, str) or "://" not in value:
+        return False
+    try:
+        return bool(urlsplit(value.strip()).password)
+    except ValueError:
+        return False
+
+
+def _environment_problems(variables: Iterable[tuple[str, Any]]) -> list[str]:
+    """What is wrong with a set of environment variables; never repeats a value."""
+    problems = []
+    for name, value in variables:
+        if _secret_name(name):
+            problems.append(f"{name} is named like a secret")
+        elif _url_with_password(value):
+            problems.append(f"{name} holds a URL with a password (user:password@)")
+    return problems
+
+
+def no_secret_in_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """No ECS container or Lambda `environment` variable named like a secret or holding a
+    URL with a password: environments are plain text in the API and the console."""
+    if args.resource_type == TASK_DEFINITION:
+        for container in _container_definitions(args.props.get("containerDefinitions")):
+            env = [
+                (str(v.get("name", "")), v.get("value")) for v in container.get("environment") or []
+            ]
+            for problem in _environment_problems(env):
                 report(
-                    f"container {container.get('name')} has {name} in environment; pass it "
+                    f"container {container.get('name')}: {problem} in environment; pass it "
                     "through `secrets` (Secrets Manager / SSM) instead",
                     None,
                 )
+    elif args.resource_type == LAMBDA:
+        variables = (args.props.get("environment") or {}).get("variables") or {}
+        for problem in _environment_problems((str(k), v) for k, v in variables.items()):
+            report(
+                f"Lambda environment: {problem}; keep the secret in Secrets Manager or SSM "
+                "and pass its ARN (a variable ending in _ARN) for the function to read",
+                None,
+            )
 
 
 @cache
@@ -210,7 +340,10 @@ def _taggable(resource_type: str) -> bool:
     if parts is None:
         return False
     try:
-        module = importlib.import_module(f"pulumi_aws.{parts.group(1).lower()}")
+        module_name = parts.group(1).lower()
+        # Python keywords get a trailing underscore (pulumi_aws.lambda_)
+        module_name += "_" if keyword.iskeyword(module_name) else ""
+        module = importlib.import_module(f"pulumi_aws.{module_name}")
         cls = getattr(module, parts.group(2))
     except (ImportError, AttributeError):
         return False
@@ -238,12 +371,38 @@ def required_tags(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-def _refers_to(resource: PolicyResource, bucket: PolicyResource) -> bool:
-    """Whether `resource`'s `bucket` property is this bucket (by dependency or by name)."""
-    if bucket in resource.property_dependencies.get("bucket", []):
+def _refers_to(resource: PolicyResource, key: str, target: PolicyResource, name_key: str) -> bool:
+    """Whether `resource`'s `key` property is `target`: by dependency, or by name (`target`'s
+    `name_key` property or resource name; a launch template reference is {id, name, version})."""
+    if target in resource.property_dependencies.get(key, []):
         return True
-    name = resource.props.get("bucket")
-    return name is not None and name in (bucket.props.get("bucket"), bucket.name)
+    value = resource.props.get(key)
+    name = value.get("name") if isinstance(value, Mapping) else value
+    return name is not None and name in (target.props.get(name_key), target.name)
+
+
+def launch_template_in_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+    """An instance or spot request that leaves its metadata options or root volume to its
+    launch template uses one of this stack's templates, which the pack checks for IMDSv2
+    and encryption."""
+    templates = [r for r in args.resources if r.resource_type == LAUNCH_TEMPLATE]
+    for resource in args.resources:
+        if resource.resource_type not in INSTANCES:
+            continue
+        inherited = [
+            key
+            for key in ("metadataOptions", "rootBlockDevice")
+            if _left_to_launch_template(resource.props, key)
+        ]
+        if inherited and not any(
+            _refers_to(resource, "launchTemplate", t, "name") for t in templates
+        ):
+            report(
+                f"{resource.name} takes {' and '.join(inherited)} from a launch template "
+                "that is not in this stack, so whether it requires IMDSv2 and encrypts the "
+                "root volume is unchecked; set them on the instance",
+                resource.urn,
+            )
 
 
 def buckets_private_and_versioned(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -257,7 +416,7 @@ def buckets_private_and_versioned(args: StackValidationArgs, report: ReportViola
         blocks = [
             r
             for r in args.resources
-            if r.resource_type == PUBLIC_ACCESS_BLOCK and _refers_to(r, bucket)
+            if r.resource_type == PUBLIC_ACCESS_BLOCK and _refers_to(r, "bucket", bucket, "bucket")
         ]
         if not any(all(_truthy(b.props.get(f)) for f in PUBLIC_ACCESS_FLAGS) for b in blocks):
             report(
@@ -269,7 +428,7 @@ def buckets_private_and_versioned(args: StackValidationArgs, report: ReportViola
         versioned = inline or any(
             ((r.props.get("versioningConfiguration") or {}).get("status") == "Enabled")
             for r in args.resources
-            if r.resource_type in VERSIONINGS and _refers_to(r, bucket)
+            if r.resource_type in VERSIONINGS and _refers_to(r, "bucket", bucket, "bucket")
         )
         if not versioned:
             report(
@@ -280,22 +439,25 @@ def buckets_private_and_versioned(args: StackValidationArgs, report: ReportViola
 
 RESOURCE_VALIDATIONS: dict[str, tuple[str, Validation]] = {
     "no-admin-port-open-to-world": (
-        "SSH (22), Docker TLS (2376), Flocker (8000) and MySQL (3306) are never open to "
-        "0.0.0.0/0 or ::/0.",
+        f"Admin, Docker and cluster ports ({', '.join(_port_label(*p) for p in PRIVATE_PORTS)}) "
+        f"are never open to 0.0.0.0/0, ::/0 or a public range wider than /{WIDE_PREFIX[4]} "
+        f"(IPv4) or /{WIDE_PREFIX[6]} (IPv6).",
         no_admin_port_open_to_world,
     ),
     "imdsv2-required": (
-        "Instances and launch templates require IMDSv2.",
+        f"Instances, spot requests and launch templates require IMDSv2 with a hop limit of "
+        f"{METADATA_HOP_LIMIT}.",
         imdsv2_required,
     ),
     "storage-encrypted": (
-        "EBS volumes and EFS file systems are encrypted.",
+        "EBS volumes, launch template root volumes, EFS file systems and RDS storage are "
+        "encrypted.",
         storage_encrypted,
     ),
-    "no-secret-in-container-environment": (
-        "ECS containers get passwords, secrets, keys and tokens through `secrets`, never "
-        "`environment`.",
-        no_secret_in_container_environment,
+    "no-secret-in-environment": (
+        "ECS containers and Lambda functions get passwords, secrets, keys, tokens and URLs "
+        "with passwords through Secrets Manager or SSM, never `environment`.",
+        no_secret_in_environment,
     ),
     "required-tags": (
         f"Taggable AWS resources carry {', '.join(REQUIRED_TAGS)}.",
@@ -307,6 +469,11 @@ STACK_VALIDATIONS: dict[str, tuple[str, Callable[[StackValidationArgs, ReportVio
     "s3-buckets-private-and-versioned": (
         "S3 buckets block public access and keep versions.",
         buckets_private_and_versioned,
+    ),
+    "launch-template-in-stack": (
+        "Instances that take IMDS options or the root volume from a launch template use one "
+        "this stack defines (and the pack checks).",
+        launch_template_in_stack,
     ),
 }
 

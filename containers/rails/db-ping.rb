@@ -10,6 +10,37 @@
 # the same variables config/database.yml reads.
 require "uri"
 
+# checkov:skip=CKV_SECRET_4: the form a DATABASE_URL takes, placeholders, no credentials
+URL_FORM = "mysql2://USER:PASSWORD@HOST:PORT/DATABASE"
+# RFC 3986 userinfo: what may stand before the @ without percent-encoding.
+USERINFO = /\A(?:[\w\-.~!$&'()*+,;=:]|%\h\h)*\z/
+
+# What is wrong with DATABASE_URL, in words that repeat no part of it: in a URL that
+# does not parse, the password can be anywhere, and this message reaches the logs.
+def url_problem(url)
+  return "is not valid UTF-8" unless url.valid_encoding?
+  return "contains a space or a control character (a space is %20)" if url.match?(/[[:cntrl:][:space:]]/)
+  return "has no scheme (mysql2://)" unless url.match?(%r{\A[A-Za-z][A-Za-z0-9+.-]*://})
+
+  userinfo, at, host_part = url.split("://", 2).last.rpartition("@")
+  port = host_part[%r{\A[^/?#]*}][/:([^:\]]*)\z/, 1]
+  begin
+    uri = URI.parse(url)
+  rescue URI::Error
+    unless at.empty? || userinfo.match?(USERINFO)
+      return "has a character in the user name or password that must be percent-encoded " \
+             "(such as @ # / ? [ or a % not followed by two hex digits)"
+    end
+    return "has a port that is not a number" unless port.nil? || port.match?(/\A\d*\z/)
+
+    return "is not a valid URL"
+  end
+  return "has no host" if uri.host.to_s.empty?
+  return "has a port outside 1-65535" unless uri.port.nil? || (1..65_535).cover?(uri.port)
+
+  nil
+end
+
 def target
   url = ENV.fetch("DATABASE_URL", "")
   if url.empty?
@@ -20,10 +51,13 @@ def target
       password: ENV.fetch("APPDB_ENV_MYSQL_ROOT_PASSWORD", "")
     }
   end
+  problem = url_problem(url)
+  raise ArgumentError, "DATABASE_URL #{problem}; write it like #{URL_FORM}" if problem
+
   uri = URI.parse(url)
   unescape = ->(s) { s.nil? ? "" : URI::DEFAULT_PARSER.unescape(s) }
   {
-    host: uri.host || "localhost",
+    host: uri.host,
     port: uri.port || 3306,
     username: unescape.call(uri.user),
     password: unescape.call(uri.password)
@@ -32,7 +66,7 @@ end
 
 begin
   db = target
-rescue ArgumentError, URI::Error => e
+rescue ArgumentError => e
   warn("bad database settings: #{e.message}")
   exit 2
 end

@@ -45,6 +45,13 @@ starts_server() {
 	esac
 }
 
+# describe_db: db_where=host:port of the database, from db-ping, whose messages never
+# hold the password. It runs before anything boots Rails: Rails' own error for a
+# malformed DATABASE_URL prints the whole URL, password included.
+describe_db() {
+	db_where="$(db-ping --describe 2>&1)" || die "cannot tell where the database is: $db_where (check DATABASE_URL or APPDB_PORT_3306_TCP_ADDR/_PORT)"
+}
+
 # wait_for_db [PID]: poll until the database accepts connections; with PID, also
 # stop early when that process (the app booting ahead) has died.
 wait_for_db() {
@@ -53,8 +60,7 @@ wait_for_db() {
 	[[ "$timeout" =~ ^[0-9]+$ ]] || die "DB_WAIT_TIMEOUT='$timeout' is not a whole number of seconds"
 	is_number "$interval" || die "DB_WAIT_INTERVAL='$interval' is not a number of seconds"
 
-	local where
-	where="$(db-ping --describe 2>&1)" || die "cannot tell where the database is: $where (check DATABASE_URL or APPDB_PORT_3306_TCP_ADDR/_PORT)"
+	local where="$db_where"
 	info "waiting up to ${timeout}s for the database at $where"
 
 	local start=$SECONDS attempts=0 elapsed=0 next_log=5 err="" rc
@@ -106,6 +112,7 @@ if starts_server "$@"; then
 		die "SECRET_KEY_BASE is not set; set SECRET_KEY_BASE or SECRET_KEY_BASE_FILE" \
 			"(for example from \`openssl rand -hex 64\`)"
 	fi
+	describe_db
 	if [[ "${DB_PREPARE:-1}" != 0 ]]; then
 		# Boot the app for db:prepare now; it waits for "go" on its stdin.
 		exec {stdout_fd}>&1

@@ -44,12 +44,30 @@ def ingress_rule(cidr: str, port: float, protocol: str = "tcp") -> dict[str, Any
     return {key: cidr, "fromPort": port, "toPort": port, "ipProtocol": protocol, "tags": TAGS}
 
 
-def container_definitions(*env: str) -> str:
-    return json.dumps([{"name": "web", "environment": [{"name": n, "value": "x"} for n in env]}])
+def container_definitions(*names: str, **variables: str) -> str:
+    env = {**dict.fromkeys(names, "x"), **variables}
+    environment = [{"name": n, "value": v} for n, v in env.items()]
+    return json.dumps([{"name": "web", "environment": environment}])
+
+
+# checkov:skip=CKV_SECRET_4: a made-up password, the case the policy must report
+URL_WITH_PASSWORD = "mysql2://root:Hunter2Secret@appdb:3306/app"
 
 
 ROOT_OK = {"encrypted": True, "volumeSize": 30}
-IMDS_OK = {"httpTokens": "required", "httpEndpoint": "enabled"}
+IMDS_OK = {"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1.0}
+ENCRYPTED_ROOT = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]
+LAUNCH_TEMPLATE_REF = {"name": "ecs-template", "version": "$Latest"}
+
+
+def lambda_environment(**variables: str) -> dict[str, Any]:
+    return {"environment": {"variables": variables}, "tags": TAGS}
+
+
+def default_sg(port: float, cidr: str = "0.0.0.0/0") -> dict[str, Any]:
+    return {"ingress": [{"cidrBlocks": [cidr], "fromPort": port, "toPort": port,
+                         "protocol": "tcp"}], "tags": TAGS}  # fmt: skip
+
 
 # (policy, resource type, passing props, violating props, words in the violation)
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
@@ -66,17 +84,57 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
       "protocol": "tcp"},
      {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 7000, "toPort": 9000,
       "protocol": "tcp"}, "8000"),
-    ("no-admin-port-open-to-world", pol.SG,
+    ("no-admin-port-open-to-world", pol.SGS[0],
      {"ingress": [{"cidrBlocks": ["0.0.0.0/0"], "fromPort": 80, "toPort": 80,
                    "protocol": "tcp"}], "tags": TAGS},
      {"ingress": [{"ipv6CidrBlocks": ["::/0"], "fromPort": 3306, "toPort": 3306,
                    "protocol": "tcp"}], "tags": TAGS}, "ingress[0]"),
+    # the unauthenticated Docker API, swarm, Consul and Flocker (issue 12)
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("198.51.100.0/24", 2375), ingress_rule("0.0.0.0/0", 2375), "2375"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("0.0.0.0/0", 443), ingress_rule("0.0.0.0/0", 2377), "2377"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("10.0.0.0/8", 8500), ingress_rule("::/0", 8500), "8500"),
+    ("no-admin-port-open-to-world", pol.SG_RULE,
+     {"type": "ingress", "cidrBlocks": ["10.8.0.0/16"], "fromPort": 4523, "toPort": 4524,
+      "protocol": "tcp"},
+     {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 4523, "toPort": 4524,
+      "protocol": "tcp"}, "4523-4524"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("0.0.0.0/0", 4789, "tcp"), ingress_rule("0.0.0.0/0", 4789, "udp"),
+     "4789/udp"),
+    # the world in pieces: each half of 0.0.0.0/0 is wider than a public /16
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("203.0.113.0/24", 22), ingress_rule("0.0.0.0/1", 22), "0.0.0.0/1"),
+    ("no-admin-port-open-to-world", pol.SG_RULE,
+     {"type": "ingress", "cidrBlocks": ["10.0.0.0/8", "192.168.0.0/16"], "fromPort": 22,
+      "toPort": 22, "protocol": "tcp"},
+     {"type": "ingress", "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"], "fromPort": 22,
+      "toPort": 22, "protocol": "tcp"}, "0.0.0.0/1, 128.0.0.0/1"),
+    ("no-admin-port-open-to-world", pol.SG_INGRESS_RULE,
+     ingress_rule("2001:db8::/48", 2376), ingress_rule("2000::/3", 2376), "2000::/3"),
+    ("no-admin-port-open-to-world", pol.SGS[1],
+     default_sg(443), default_sg(2375), "ingress[0]"),
     ("imdsv2-required", pol.INSTANCE,
      {"metadataOptions": IMDS_OK, "rootBlockDevice": ROOT_OK, "tags": TAGS},
-     {"metadataOptions": {"httpTokens": "optional"}, "rootBlockDevice": ROOT_OK, "tags": TAGS},
+     {"metadataOptions": {**IMDS_OK, "httpTokens": "optional"}, "rootBlockDevice": ROOT_OK,
+      "tags": TAGS},
      "IMDSv1"),
     ("imdsv2-required", pol.LAUNCH_TEMPLATE,
      {"metadataOptions": IMDS_OK, "tags": TAGS}, {"tags": TAGS}, "IMDSv1"),
+    ("imdsv2-required", pol.SPOT_INSTANCE_REQUEST,
+     {"metadataOptions": IMDS_OK, "rootBlockDevice": ROOT_OK, "tags": TAGS},
+     {"rootBlockDevice": ROOT_OK, "tags": TAGS}, "IMDSv1"),
+    ("imdsv2-required", pol.INSTANCE,
+     {"metadataOptions": IMDS_OK},
+     {"metadataOptions": {**IMDS_OK, "httpPutResponseHopLimit": 64.0}}, "hop limit is 64"),
+    ("imdsv2-required", pol.LAUNCH_TEMPLATE,
+     {"metadataOptions": IMDS_OK},
+     {"metadataOptions": {"httpTokens": "required"}}, "hop limit is the AMI default"),
+    # an instance whose launch template sets the options is checked through the template
+    ("imdsv2-required", pol.INSTANCE,
+     {"launchTemplate": LAUNCH_TEMPLATE_REF}, {"launchTemplate": {}}, "IMDSv1"),
     ("storage-encrypted", pol.INSTANCE,
      {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdf",
                                                        "encrypted": True}]},
@@ -89,16 +147,43 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]},
      {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]},
      "/dev/xvda"),
+    ("storage-encrypted", pol.LAUNCH_TEMPLATE,
+     {"blockDeviceMappings": ENCRYPTED_ROOT}, {"metadataOptions": IMDS_OK},
+     "no EBS block device mapping"),
+    ("storage-encrypted", pol.SPOT_INSTANCE_REQUEST,
+     {"rootBlockDevice": ROOT_OK}, {"rootBlockDevice": {"volumeSize": 30}}, "root volume"),
+    ("storage-encrypted", pol.INSTANCE,
+     {"launchTemplate": LAUNCH_TEMPLATE_REF}, {"launchTemplate": {}}, "root volume"),
     ("storage-encrypted", pol.EBS_VOLUME, {"encrypted": True, "size": 10}, {"size": 10},
      "not encrypted"),
+    ("storage-encrypted", "aws:rds/instance:Instance",
+     {"storageEncrypted": True, "engine": "mysql"}, {"engine": "mysql"}, "database storage"),
+    ("storage-encrypted", "aws:rds/cluster:Cluster",
+     {"storageEncrypted": True}, {"storageEncrypted": False}, "database storage"),
     ("storage-encrypted", pol.EFS, {"encrypted": True}, {"encrypted": False}, "not encrypted"),
-    ("no-secret-in-container-environment", pol.TASK_DEFINITION,
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
      {"containerDefinitions": container_definitions("RAILS_ENV", "APPDB_PORT_3306_TCP_ADDR")},
      {"containerDefinitions": container_definitions("RAILS_ENV", "MYSQL_ROOT_PASSWORD")},
      "MYSQL_ROOT_PASSWORD"),
-    ("no-secret-in-container-environment", pol.TASK_DEFINITION,
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
      {"containerDefinitions": container_definitions("PORT")},
      {"containerDefinitions": container_definitions("GITHUB_TOKEN", "API_KEY")}, "API_KEY"),
+    *[("no-secret-in-environment", pol.TASK_DEFINITION,
+       {"containerDefinitions": container_definitions(good)},
+       {"containerDefinitions": container_definitions(bad)}, bad)
+      for good, bad in [("BYPASS_CACHE", "DB_PASS"), ("OLDPWD", "DB_PWD"),
+                        ("PASSENGER_MIN", "MYSQL_PASSWD"), ("AUTHOR", "AUTH"),
+                        ("DB_PASSWORD_SECRET_ARN", "AWS_CREDENTIALS")]],
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(DATABASE_URL="mysql2://appdb:3306/app")},
+     {"containerDefinitions": container_definitions(DATABASE_URL=URL_WITH_PASSWORD)},
+     "DATABASE_URL holds a URL with a password"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(TABLE="notes", DB_SECRET_ARN="arn:aws:secretsmanager:x"),
+     lambda_environment(TABLE="notes", DB_PASS="x"), "Lambda environment: DB_PASS"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(REDIS_URL="redis://cache:6379/0"),
+     lambda_environment(REDIS_URL="redis://:hunter2@cache:6379/0"), "REDIS_URL holds a URL"),
     ("required-tags", "aws:ec2/instance:Instance", {"tags": TAGS},
      {"tags": {"Project": "dockyard"}}, "Stack, ManagedBy"),
     ("required-tags", "aws:autoscaling/group:Group",
@@ -121,6 +206,37 @@ def test_resource_policy_passes_good_and_reports_bad(
     found = violations(validate, resource_args(typ, bad))
     assert found, f"{policy} let {bad} through"
     assert any(words in message for message in found), found
+
+
+@pytest.mark.parametrize(
+    ("cidr", "wide"),
+    [
+        ("0.0.0.0/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True),
+        ("198.0.0.0/15", True), ("198.51.0.0/16", False), ("203.0.113.7/32", False),
+        ("10.0.0.0/8", False), ("172.16.0.0/12", False), ("100.64.0.0/10", False),
+        ("10.0.0.0/7", True),  # 11.0.0.0/8 is public
+        ("::/0", True), ("2000::/3", True), ("2001:db8::/32", False), ("fd00::/8", False),
+    ],
+)  # fmt: skip
+def test_what_counts_as_the_world(cidr: str, wide: bool) -> None:
+    """A public CIDR wider than /16 (IPv4) or /32 (IPv6) is the world; private ranges never."""
+    assert (pol._wide_open([cidr]) == [cidr]) is wide
+
+
+def test_environment_messages_never_repeat_a_value() -> None:
+    """A URL's password is reported by the variable's name, never by its value."""
+    args = resource_args(
+        pol.TASK_DEFINITION,
+        {"containerDefinitions": container_definitions(DATABASE_URL=URL_WITH_PASSWORD)},
+    )
+    found = violations(pol.no_secret_in_environment, args)
+    assert found and not any("Hunter2Secret" in m for m in found), found
+
+
+def test_lambda_is_taggable() -> None:
+    """pulumi_aws.lambda_ (a Python keyword gets an underscore) is found: Lambda needs tags."""
+    found = violations(pol.required_tags, resource_args(pol.LAMBDA, {}))
+    assert found and "Project" in found[0]
 
 
 def test_required_tags_ignores_untaggable_types() -> None:
@@ -182,6 +298,36 @@ def test_bucket_policy_reports_public_or_unversioned(
 def test_bucket_policy_passes_private_versioned_bucket() -> None:
     """A bucket with all four public access flags and versioning Enabled passes."""
     assert violations(pol.buckets_private_and_versioned, bucket_stack(BLOCK_ALL, "Enabled")) == []
+
+
+TEMPLATE_OK = {"name": "ecs-template", "metadataOptions": IMDS_OK,
+               "blockDeviceMappings": ENCRYPTED_ROOT, "tags": TAGS}  # fmt: skip
+
+
+def instance_with_template(template: PolicyResource | None, by: str) -> PolicyResource:
+    """An instance that sets no IMDS options or root volume and names a launch template."""
+    props = {"launchTemplate": {"name": "elsewhere"}, "tags": TAGS}
+    deps = {}
+    if template is not None and by == "dependency":
+        deps = {"launchTemplate": [template]}
+    elif template is not None:
+        props["launchTemplate"] = LAUNCH_TEMPLATE_REF
+    return policy_resource(pol.INSTANCE, "host", props, deps)
+
+
+@pytest.mark.parametrize("by", ["dependency", "name"])
+def test_instance_on_a_checked_launch_template_passes_every_policy(by: str) -> None:
+    """The false positive of issue 12: an instance whose launch template (in this stack,
+    found by dependency or by name) requires IMDSv2 and encrypts the root is not reported."""
+    template = policy_resource(pol.LAUNCH_TEMPLATE, "ecs-template", TEMPLATE_OK)
+    assert policy_violations([template, instance_with_template(template, by)]) == []
+
+
+def test_instance_on_a_template_outside_the_stack_is_reported() -> None:
+    """A launch template the pack cannot see leaves IMDS and the root volume unchecked."""
+    found = policy_violations([instance_with_template(None, "")])
+    assert len(found) == 1 and found[0].startswith("launch-template-in-stack: "), found
+    assert "metadataOptions and rootBlockDevice" in found[0]
 
 
 def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
@@ -283,7 +429,9 @@ def test_pack_starts_and_serves() -> None:
 
 
 def test_policy_admin_ports_match_the_program() -> None:
-    """The pack runs in its own venv, so it keeps its own port list: it must equal the program's."""
-    from dockyard.netrules import ADMIN_PORTS
+    """The pack runs in its own venv, so it keeps its own port lists: they must equal the
+    program's admin ports and cluster rules."""
+    from dockyard.netrules import ADMIN_PORTS, CLUSTER_RULES
 
     assert set(pol.ADMIN_PORTS) == set(ADMIN_PORTS)
+    assert set(pol.CLUSTER_PORTS) == {(r.protocol, r.from_port, r.to_port) for r in CLUSTER_RULES}
