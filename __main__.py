@@ -11,17 +11,19 @@ from components.ansible_run import AnsibleRun
 from components.docker_hosts import DockerHosts
 from components.ecs_cluster import EcsCluster
 from components.fio_bench import FioBench
-from components.network import ClusterNetwork, resolve_network
+from components.network import ClusterNetwork, resolve_admin_cidrs, resolve_network
 from components.rails_app import RailsApp
 from dockyard.rails_ecs import Limits
 
 cfg = config.load()
 tags = cfg.base_tags
 
-# The VPC and subnets: from the config, or from another stack's outputs (networkStack).
+# The VPC and subnets: from the config, from another stack's outputs (networkStack), or
+# the account's default VPC. Admin CIDRs: `me` is this machine's address, looked up now.
 host_count = cfg.docker_hosts.count if cfg.docker_hosts is not None else 0
 net = resolve_network(cfg.network, host_count)
 vpc_id, subnet_ids, host_subnets = net.vpc_id, net.subnet_ids, net.host_subnets
+admin_cidrs = resolve_admin_cidrs(cfg.network.admin_cidrs)
 for cidr in cfg.network.world_open_admin_cidrs:
     pulumi.log.warn(
         f"adminCidrs lists {cidr}: SSH and the Docker API are open to the whole internet"
@@ -32,7 +34,7 @@ network = ClusterNetwork(
     {
         "vpc_id": vpc_id,
         "name_prefix": cfg.name_prefix,
-        "admin_cidrs": list(cfg.network.admin_cidrs),
+        "admin_cidrs": admin_cidrs,
         "tags": tags,
     },
 )
@@ -64,10 +66,22 @@ if cfg.docker_hosts is not None:
             "hosts": hosts.hosts,
             "ansible": cfg.ansible,
             "flocker": cfg.flocker,
+            "ssh_private_key": hosts.ssh_private_key or cfg.ansible.private_key,
             "depends_on": list(hosts.instances),
         },
     )
     pulumi.export("hosts", hosts.hosts)
+    if hosts.ssh_private_key is not None:
+        pulumi.export("sshPrivateKey", hosts.ssh_private_key)
+    # what `dockyard ssh` needs besides the key: the user, the address kind, known_hosts
+    pulumi.export(
+        "ssh",
+        {
+            "user": cfg.ansible.user,
+            "address": cfg.ansible.address,
+            "knownHostsFile": cfg.ansible.known_hosts_file,
+        },
+    )
     pulumi.export("dockerTls", hosts.docker_tls)
     pulumi.export("inventoryIni", ansible.inventory_ini)
     pulumi.export("inventoryYaml", ansible.inventory_yaml)
@@ -75,13 +89,16 @@ if cfg.docker_hosts is not None:
 
 if cfg.rails is not None:
     rails_cfg = cfg.rails
+    rails_subnets = list(rails_cfg.subnet_ids) or net.two_zones(
+        "railsSubnetIds", "the Rails load balancer"
+    )
     ecs = EcsCluster(
         "rails-ecs",
         {
             "name_prefix": cfg.name_prefix,
             "capacity": rails_cfg.capacity,
             "vpc_id": vpc_id,
-            "subnet_ids": list(rails_cfg.subnet_ids),
+            "subnet_ids": rails_subnets,
             "instance_type": rails_cfg.instance_type,
             "instance_count": rails_cfg.instance_count,
             "root_volume_size": rails_cfg.root_volume_size,
@@ -94,7 +111,7 @@ if cfg.rails is not None:
             "name_prefix": cfg.name_prefix,
             "region": cfg.flocker.region,
             "vpc_id": vpc_id,
-            "subnet_ids": list(rails_cfg.subnet_ids),
+            "subnet_ids": rails_subnets,
             "cluster_arn": ecs.cluster_arn,
             "namespace_arn": ecs.namespace_arn,
             "capacity_provider": ecs.capacity_provider,
@@ -124,13 +141,15 @@ if cfg.fio_bench is not None:
     from dockyard.fio.ecs import EbsVolume, HostPath
 
     fio_cfg = cfg.fio_bench
+    if net.default_vpc and not fio_cfg.per_host:
+        net.two_zones("subnetIds", "the fio plots' load balancer")
     fio = FioBench(
         "fio",
         {
             "name_prefix": cfg.name_prefix,
             "vpc_id": vpc_id,
             "subnet_ids": subnet_ids,
-            "admin_cidrs": list(cfg.network.admin_cidrs),
+            "admin_cidrs": admin_cidrs,
             "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
             "launch_type": fio_cfg.launch_type,
             "volume": (

@@ -4,7 +4,8 @@
 #   DOCKYARD_INVENTORY     inventory (INI) text
 #   DOCKYARD_AGENT_YML     Flocker agent.yml text (secret)
 #   DOCKYARD_PLAYBOOK      playbook path
-#   DOCKYARD_PRIVATE_KEY   SSH private key path
+#   DOCKYARD_PRIVATE_KEY   SSH private key path (sshPrivateKeyPath), or instead
+#   DOCKYARD_PRIVATE_KEY_TEXT  the key itself (secret: generated, or sshPrivateKey)
 #   DOCKYARD_KNOWN_HOSTS   per-stack known_hosts file (host keys accepted on first use)
 #   DOCKYARD_EXTRA_VARS    JSON object of extra variables (optional)
 # The files are written to a private temp directory (0700, files 0600) and removed
@@ -14,14 +15,19 @@ set -Eeuo pipefail
 log() { printf 'dockyard-ansible: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-for var in DOCKYARD_INVENTORY DOCKYARD_AGENT_YML DOCKYARD_PLAYBOOK DOCKYARD_PRIVATE_KEY DOCKYARD_KNOWN_HOSTS; do
+for var in DOCKYARD_INVENTORY DOCKYARD_AGENT_YML DOCKYARD_PLAYBOOK DOCKYARD_KNOWN_HOSTS; do
   [[ -n "${!var:-}" ]] || die "$var is not set (this script is run by dockyard's AnsibleRun component)"
 done
+[[ -n "${DOCKYARD_PRIVATE_KEY:-}${DOCKYARD_PRIVATE_KEY_TEXT:-}" ]] \
+  || die "DOCKYARD_PRIVATE_KEY or DOCKYARD_PRIVATE_KEY_TEXT must be set (this script is run by dockyard's AnsibleRun component)"
 
-key=${DOCKYARD_PRIVATE_KEY/#\~/$HOME}
+key=${DOCKYARD_PRIVATE_KEY:-}
+key=${key/#\~/$HOME}
 known_hosts=${DOCKYARD_KNOWN_HOSTS/#\~/$HOME}
 [[ -f "$DOCKYARD_PLAYBOOK" ]] || die "playbook $DOCKYARD_PLAYBOOK does not exist"
-[[ -r "$key" ]] || die "private key $key is not readable"
+if [[ -z "${DOCKYARD_PRIVATE_KEY_TEXT:-}" && ! ( -f "$key" && -r "$key" ) ]]; then
+  die "dockyard:sshPrivateKeyPath: $key does not exist or is not readable on this machine. Fix: copy the key here, or give it as secret config for runs from CI (pulumi config rm sshPrivateKeyPath; pulumi config set --secret sshPrivateKey < KEYFILE)"
+fi
 
 # Use the project's virtualenv when ansible-playbook is not on PATH already.
 if ! command -v ansible-playbook >/dev/null 2>&1 && [[ -x .venv/bin/ansible-playbook ]]; then
@@ -43,6 +49,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [[ -n "${DOCKYARD_PRIVATE_KEY_TEXT:-}" ]]; then
+  key="$workdir/id_ssh"
+  printf '%s\n' "$DOCKYARD_PRIVATE_KEY_TEXT" >"$key"
+  unset DOCKYARD_PRIVATE_KEY_TEXT  # ansible-playbook and ssh need only the file
+fi
 printf '%s' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
 printf '%s' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"
 printf '%s\n' "${DOCKYARD_EXTRA_VARS:-"{}"}" >"$workdir/extra-vars.json"

@@ -13,6 +13,7 @@ from components.config import AnsibleConfig, FlockerConfig
 from dockyard.ansible import (
     AGENT_YML_ENV,
     INVENTORY_ENV,
+    PRIVATE_KEY_TEXT_ENV,
     RUN_SCRIPT,
     Handoff,
     command_environment,
@@ -29,6 +30,9 @@ class AnsibleRunArgs(TypedDict):
     """Playbook, user, address kind, key, known_hosts, extra vars, whether to run."""
     flocker: FlockerConfig
     """Region, zone and optional credentials for agent.yml."""
+    ssh_private_key: NotRequired[pulumi.Input[str] | None]
+    """The private key Ansible logs in with, as text (secret: the generated key or
+    sshPrivateKey); None: the file at ansible.private_key_path."""
     depends_on: NotRequired[list[pulumi.Resource]]
     """Resources the playbook run waits for (the instances)."""
 
@@ -67,14 +71,14 @@ class AnsibleRun(pulumi.ComponentResource):
         self.agent_yml = pulumi.Output.secret(files.apply(lambda f: f.agent_yml))
 
         if cfg.run:
-            assert cfg.private_key_path is not None  # checked by components.config
+            key = args.get("ssh_private_key")
             playbook = Path(cfg.playbook)
             digest = playbook_digest(
                 playbook if playbook.is_absolute() else PROJECT_DIR / playbook, PROJECT_DIR
             )
             settings = command_environment(
                 playbook=cfg.playbook,
-                private_key_path=cfg.private_key_path,
+                private_key_path=None if key is not None else cfg.private_key_path,
                 known_hosts_file=cfg.known_hosts_file,
                 extra_vars=cfg.extra_vars,
             )
@@ -83,6 +87,9 @@ class AnsibleRun(pulumi.ComponentResource):
                 INVENTORY_ENV: self.inventory_ini,
                 AGENT_YML_ENV: self.agent_yml,
             }
+            if key is not None:
+                # a secret in the environment, written 0600 by run-playbook.sh, never argv
+                environment[PRIVATE_KEY_TEXT_ENV] = pulumi.Output.secret(key)
             command.local.Command(
                 f"{name}-playbook",
                 create=f"bash {RUN_SCRIPT}",

@@ -66,7 +66,8 @@ class DockerHostsArgs(TypedDict):
     key_name: NotRequired[str | None]
     """An existing EC2 key pair."""
     ssh_public_key: NotRequired[str | None]
-    """An OpenSSH public key: a key pair is created from it."""
+    """An OpenSSH public key: a key pair is created from it. With neither this nor key_name,
+    an ED25519 key is generated (see `ssh_private_key`)."""
     public_ip: NotRequired[bool]
     """Give each host an Elastic IP (default true)."""
     tags: NotRequired[dict[str, str]]
@@ -82,6 +83,9 @@ class DockerHosts(pulumi.ComponentResource):
     instances: list[aws.ec2.Instance]
     docker_tls: pulumi.Output[dict[str, str]]
     """Client TLS material (secret): caPem, certPem, keyPem."""
+    ssh_private_key: pulumi.Output[str] | None
+    """The generated SSH key's private half, OpenSSH format (secret); None when the key
+    pair is the user's (key_name or ssh_public_key)."""
 
     def __init__(
         self, name: str, args: DockerHostsArgs, opts: pulumi.ResourceOptions | None = None
@@ -107,11 +111,17 @@ class DockerHosts(pulumi.ComponentResource):
         )
 
         key_name: pulumi.Input[str] | None = args.get("key_name")
-        if args.get("ssh_public_key"):
+        public_key: pulumi.Input[str] | None = args.get("ssh_public_key")
+        self.ssh_private_key = None
+        if not key_name and not public_key:
+            ssh_key = tls.PrivateKey(f"{name}-ssh-key", algorithm="ED25519", opts=child)
+            public_key = ssh_key.public_key_openssh
+            self.ssh_private_key = pulumi.Output.secret(ssh_key.private_key_openssh)
+        if public_key:
             key_pair = aws.ec2.KeyPair(
                 f"{name}-key",
                 key_name_prefix=f"{prefix}-",
-                public_key=args["ssh_public_key"],
+                public_key=public_key,
                 tags=tags,
                 opts=child,
             )

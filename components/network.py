@@ -1,5 +1,7 @@
-"""Where the cluster lives: the VPC and subnets (looked up from EC2 or another stack), and
-the cluster security group (admin ports from admin CIDRs, cluster ports between members)."""
+"""Where the cluster lives: the VPC and subnets (the account's default VPC, or looked up
+from EC2 or another stack), who administers it (`me` resolved to this machine's address),
+and the cluster security group (admin ports from admin CIDRs, cluster ports between
+members)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import ConfigError, NetworkConfig
+from dockyard.checkip import ME, CheckIpError, public_ipv4_cidr
 from dockyard.netrules import CLUSTER_RULES, admin_ingress, cidr_slug, is_ipv6
 
 
@@ -62,10 +65,37 @@ class ResolvedNetwork:
     subnet_ids: pulumi.Input[list[str]]
     host_subnets: list[pulumi.Input[str]]
     """One subnet per Docker host, round robin."""
+    default_vpc: bool = False
+    """The account's default VPC (subnet_ids are its default subnets, one per zone)."""
+
+    def two_zones(self, key: str, purpose: str) -> list[str]:
+        """The default VPC's subnets for `purpose`, which needs two zones (a load balancer);
+        `key` is the setting that lists subnets instead."""
+        ids = self.subnet_ids
+        assert self.default_vpc and isinstance(ids, list)
+        if len(ids) < 2:
+            raise ConfigError(
+                key,
+                f"{purpose} needs subnets in two zones, and the default VPC has "
+                f"{len(ids)} default subnet",
+                f"pulumi config set --path '{key}[1]' subnet-... (a subnet in a second zone), "
+                "or create a default subnet in another zone (aws ec2 create-default-subnet "
+                "--availability-zone ZONE)",
+            )
+        return ids
 
 
 def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
-    """From networkStack's outputs, or from vpcId/subnetIds checked against EC2's list."""
+    """From networkStack's outputs, the account's default VPC, or vpcId/subnetIds checked
+    against EC2's list."""
+    if network.default_vpc:
+        vpc_id, ids = default_vpc()
+        return ResolvedNetwork(
+            vpc_id=vpc_id,
+            subnet_ids=ids,
+            host_subnets=[ids[i % len(ids)] for i in range(host_count)],
+            default_vpc=True,
+        )
     if network.network_stack is not None:
         referenced = referenced_network(network.network_stack)
         return ResolvedNetwork(
@@ -81,6 +111,59 @@ def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
         subnet_ids=ids,
         host_subnets=[ids[i % len(ids)] for i in range(host_count)],
     )
+
+
+NO_DEFAULT_VPC = "no matching EC2 VPC found"
+"""The AWS provider's error when the region has no default VPC."""
+
+
+def default_vpc() -> tuple[str, list[str]]:
+    """The account's default VPC in the stack's region and its default subnets (sorted, so
+    the hosts' round robin does not move when EC2 lists them in another order)."""
+    try:
+        vpc = aws.ec2.get_vpc(default=True)
+    except Exception as err:
+        if NO_DEFAULT_VPC not in str(err):
+            raise
+        raise ConfigError(
+            "vpcId",
+            "is not set and this region has no default VPC",
+            "choose the network one of three ways: pulumi config set vpcId vpc-... together "
+            "with --path 'subnetIds[0]' subnet-...; or pulumi config set networkStack "
+            "ORGANIZATION/PROJECT/STACK (a stack exporting vpcId and subnetIds); or create "
+            "the default VPC: aws ec2 create-default-vpc",
+        ) from None
+    subnets = aws.ec2.get_subnets(
+        filters=[
+            {"name": "vpc-id", "values": [vpc.id]},
+            {"name": "default-for-az", "values": ["true"]},
+        ]
+    )
+    if not subnets.ids:
+        raise ConfigError(
+            "subnetIds",
+            f"is not set and the default VPC {vpc.id} has no default subnets",
+            "pulumi config set vpcId and subnetIds, or create default subnets "
+            "(aws ec2 create-default-subnet --availability-zone ZONE)",
+        )
+    return vpc.id, sorted(subnets.ids)
+
+
+def resolve_admin_cidrs(cidrs: Sequence[str]) -> list[str]:
+    """adminCidrs as plain CIDRs: `me` becomes this machine's public IPv4 address (/32),
+    looked up now; a failed lookup stops the program (never a silently open port)."""
+    if ME not in cidrs:
+        return list(cidrs)
+    try:
+        mine = public_ipv4_cidr()
+    except CheckIpError as err:
+        raise ConfigError(
+            "adminCidrs",
+            f"lists `me`, but this machine's public address could not be looked up: {err}",
+            "retry when the check-ip endpoint answers, or list the address itself: pulumi "
+            "config set --path 'adminCidrs[0]' 203.0.113.7/32",
+        ) from None
+    return list(dict.fromkeys(mine if cidr == ME else cidr for cidr in cidrs))
 
 
 def check_subnets_in_vpc(network: NetworkConfig, vpc_subnet_ids: Sequence[str]) -> None:

@@ -114,24 +114,30 @@ def playbook_digest(playbook: Path, root: Path) -> str:
 
 INVENTORY_ENV = "DOCKYARD_INVENTORY"
 AGENT_YML_ENV = "DOCKYARD_AGENT_YML"
+PRIVATE_KEY_TEXT_ENV = "DOCKYARD_PRIVATE_KEY_TEXT"
+"""The SSH private key itself (secret), when the stack holds it: generated, or sshPrivateKey."""
 
 
 def command_environment(
     *,
     playbook: str,
-    private_key_path: str,
+    private_key_path: str | None,
     known_hosts_file: str,
     extra_vars: Mapping[str, Any],
 ) -> dict[str, str]:
     """The settings run-playbook.sh reads besides the two file contents.
 
     The inventory and agent.yml travel in INVENTORY_ENV and AGENT_YML_ENV (agent.yml
-    as a secret): file contents and secrets go in the environment, never on argv.
+    as a secret): file contents and secrets go in the environment, never on argv. Without
+    `private_key_path` the key itself travels in PRIVATE_KEY_TEXT_ENV (a secret the
+    component adds).
     """
-    return {
+    settings = {
         "DOCKYARD_PLAYBOOK": playbook,
-        "DOCKYARD_PRIVATE_KEY": private_key_path,
         "DOCKYARD_KNOWN_HOSTS": known_hosts_file,
         "DOCKYARD_EXTRA_VARS": json.dumps(dict(extra_vars), sort_keys=True),
         "ANSIBLE_CONFIG": ANSIBLE_CONFIG,
     }
+    if private_key_path is not None:
+        settings["DOCKYARD_PRIVATE_KEY"] = private_key_path
+    return settings

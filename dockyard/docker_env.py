@@ -1,7 +1,9 @@
 """What `docker-machine env` printed, from a stack's outputs: pure functions over the JSON.
 
-`dockyard docker-env` (dockyard/commands/docker_env.py) reads the outputs from stdin,
-writes the files `cert_files` names and prints `exports`.
+`dockyard docker-env` (dockyard/commands/docker_env.py) reads the outputs
+(dockyard/stack_outputs.py), writes the files `cert_files` names and prints `exports`.
+Its output is meant for `eval`, so every name is checked (dockyard.machines.ENV_NAME, the
+host name pattern) and every value shell-quoted.
 """
 
 from __future__ import annotations
@@ -13,33 +15,14 @@ from typing import Any
 
 from dockyard.errors import UsageError
 from dockyard.files import FileSpec
+from dockyard.machines import Machine
+from dockyard.stack_outputs import PIPE
 
-PIPE = "pulumi stack output --json --show-secrets | dockyard docker-env"
 CERT_FILES = (
     ("caPem", "ca.pem", 0o644),
     ("certPem", "cert.pem", 0o644),
     ("keyPem", "key.pem", 0o600),
 )
-
-
-def select_host(outputs: Mapping[str, Any], host: str | None) -> Mapping[str, Any]:
-    """The host named `host` (name or index), else the control host."""
-    hosts = outputs.get("hosts")
-    if not isinstance(hosts, list) or not hosts:
-        raise UsageError(
-            "the stack output has no hosts: pipe `pulumi stack output --json --show-secrets` "
-            "of a stack with dockerHosts on"
-        )
-    chosen: Mapping[str, Any] | None = None
-    if host is None:
-        chosen = next((h for h in hosts if h.get("role") == "control"), hosts[0])
-    for index, entry in enumerate(hosts):
-        if chosen is None and host in (entry.get("name"), str(index)):
-            chosen = entry
-    if chosen is not None:
-        return chosen
-    names = ", ".join(str(h.get("name")) for h in hosts)
-    raise UsageError(f"no host {host!r} in the stack: pick one of {names}")
 
 
 def cert_files(outputs: Mapping[str, Any], cert_dir: Path) -> list[FileSpec]:
@@ -51,11 +34,13 @@ def cert_files(outputs: Mapping[str, Any], cert_dir: Path) -> list[FileSpec]:
     return [FileSpec(cert_dir / name, tls[key], mode) for key, name, mode in CERT_FILES]
 
 
-def exports(host: Mapping[str, Any], cert_dir: Path) -> str:
-    env = dict(host.get("dockerEnv") or {})
+def exports(machine: Machine, cert_dir: Path) -> str:
+    """The `export` lines (names checked by dockyard.machines, values quoted) and a comment
+    naming the host (its name checked, and quoted too)."""
+    env = dict(machine.docker_env)
     if "DOCKER_HOST" not in env:
-        raise UsageError(f"host {host.get('name')} has no dockerEnv in the stack output")
+        raise UsageError(f"host {machine.name} has no dockerEnv in the stack output")
     env["DOCKER_CERT_PATH"] = str(cert_dir)
-    lines = [f"export {key}={shlex.quote(str(value))}" for key, value in sorted(env.items())]
-    lines.append(f'# {host.get("name")}: eval "$({PIPE})"')
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())]
+    lines.append(f'# {shlex.quote(machine.name)}: eval "$({PIPE} | dockyard docker-env)"')
     return "\n".join(lines) + "\n"

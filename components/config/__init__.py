@@ -3,7 +3,8 @@
 Split by concern: reader (typed getters, ConfigError, the known-keys check; Pulumi.yaml
 is the schema and the defaults), network, hosts (Docker hosts, Ansible, Flocker), rails
 and fio. Nothing here registers a resource or calls an invoke: the lookups the
-settings need (EC2's subnets, another stack's outputs) are in the components.
+settings need (the default VPC, EC2's subnets, another stack's outputs, the deployer's
+address for `me`) are in the components.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def load(reader: Reader | None = None) -> StackConfig:
         fio_bench is not None
         and not fio_bench.per_host
         and network.network_stack is None
+        and not network.default_vpc
         and len(network.subnet_ids) < 2
     ):
         raise ConfigError(

@@ -28,6 +28,11 @@ class DockerHostsConfig:
     root_volume_size: int
     public_ip: bool
 
+    @property
+    def generates_key(self) -> bool:
+        """Neither keyName nor sshPublicKey: the stack generates the SSH key."""
+        return not (self.key_name or self.ssh_public_key)
+
 
 @dataclass(frozen=True)
 class AnsibleConfig:
@@ -40,6 +45,10 @@ class AnsibleConfig:
     address: str
     """`public` or `private`: the address Ansible connects to."""
     private_key_path: str | None
+    """sshPrivateKeyPath, checked by run-playbook.sh when it runs (not here: a preview
+    must not need a file only the operator's machine has)."""
+    private_key: pulumi.Output[str] | None
+    """sshPrivateKey (secret config). With neither, the stack's generated key."""
     known_hosts_file: str
     extra_vars: Mapping[str, Any] = field(default_factory=dict)
 
@@ -60,12 +69,12 @@ def read_docker_hosts(reader: Reader) -> DockerHostsConfig | None:
         return None
     key_name = reader.optional("keyName")
     public_key = reader.optional("sshPublicKey")
-    if bool(key_name) == bool(public_key):
+    if key_name and public_key:
         raise ConfigError(
             "sshPublicKey",
-            "set exactly one of sshPublicKey (a key pair is created) or keyName (an existing "
-            "EC2 key pair)",
-            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"',
+            "is set together with keyName: set at most one of sshPublicKey (a key pair is "
+            "created) or keyName (an existing EC2 key pair); with neither a key is generated",
+            "pulumi config rm sshPublicKey, or pulumi config rm keyName",
         )
     if public_key and not OPENSSH_PUBLIC_KEY.match(public_key):
         raise ConfigError(
@@ -92,6 +101,14 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
     playbook = reader.string("playbook")
     address = reader.choice("ansibleAddress", ("public", "private"))
     key_path = reader.optional("sshPrivateKeyPath")
+    key = reader.secret("sshPrivateKey")
+    if key_path is not None and key is not None:
+        raise ConfigError(
+            "sshPrivateKey",
+            "is set together with sshPrivateKeyPath: give the key one way",
+            "pulumi config rm sshPrivateKeyPath (CI), or pulumi config rm sshPrivateKey",
+        )
+    given = "sshPrivateKeyPath" if key_path is not None else "sshPrivateKey"
     if run:
         playbook_path = Path(playbook) if Path(playbook).is_absolute() else PROJECT_DIR / playbook
         if not playbook_path.is_file():
@@ -101,17 +118,22 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
                 "point it at a playbook file (relative to the project directory), e.g. "
                 "ansible/site.yml",
             )
-        if key_path is None:
+        assert hosts is not None
+        if hosts.generates_key and (key_path is not None or key is not None):
             raise ConfigError(
-                "sshPrivateKeyPath",
-                "is required when runAnsible is true (Ansible logs in with it)",
-                "pulumi config set sshPrivateKeyPath ~/.ssh/id_ed25519, or runAnsible false",
+                given,
+                "is set, but neither sshPublicKey nor keyName is, so the stack generates its "
+                "own key and Ansible logs in with that",
+                f"pulumi config set sshPublicKey to the matching public key, or pulumi config "
+                f"rm {given}",
             )
-        if not Path(key_path).expanduser().is_file():
+        if not hosts.generates_key and key_path is None and key is None:
             raise ConfigError(
                 "sshPrivateKeyPath",
-                f"{key_path} does not exist",
-                "point it at the private key matching sshPublicKey / keyName",
+                "is required when runAnsible is true and the key pair is yours (sshPublicKey "
+                "or keyName): Ansible logs in with its private key",
+                "pulumi config set sshPrivateKeyPath ~/.ssh/id_ed25519, or pulumi config set "
+                "--secret sshPrivateKey < KEYFILE (CI), or runAnsible false",
             )
         if address == "public" and hosts is not None and not hosts.public_ip:
             raise ConfigError(
@@ -126,6 +148,7 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
         user=reader.string("ansibleUser"),
         address=address,
         private_key_path=key_path,
+        private_key=key,
         known_hosts_file=reader.optional("knownHostsFile")
         or f"~/.ssh/dockyard-{stack}.known_hosts",
         extra_vars=reader.mapping("ansibleExtraVars", "{flocker_agent_config_dir: /etc/flocker}"),

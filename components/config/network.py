@@ -1,7 +1,8 @@
-"""Where the cluster lives (vpcId + subnetIds, or networkStack) and who may administer it.
+"""Where the cluster lives (vpcId + subnetIds, networkStack, or the account's default VPC)
+and who may administer it.
 
-Only the configuration: the lookups (EC2's subnets, the StackReference) are in
-components/network.py.
+Only the configuration: the lookups (the default VPC, EC2's subnets, the StackReference,
+the deployer's address for `me`) are in components/network.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config.reader import ConfigError, Reader, check_ids
+from dockyard.checkip import ME
 from dockyard.netrules import open_to_world
 
 SUBNET_EXAMPLE = "subnet-0123456789abcdef0"
@@ -19,13 +21,20 @@ class NetworkConfig:
     """Where the cluster lives and who may administer it."""
 
     vpc_id: str
-    """Empty when `network_stack` is set (the VPC comes from that stack's outputs)."""
+    """Empty when `network_stack` is set (the VPC comes from that stack's outputs) and for
+    the default VPC."""
     subnet_ids: tuple[str, ...]
-    """Empty when `network_stack` is set."""
+    """Empty when `network_stack` is set and for the default VPC."""
     admin_cidrs: tuple[str, ...]
+    """CIDRs in canonical form, and `me` (components.network resolves it)."""
     network_stack: str | None = None
     """`dockyard:networkStack`: another project's stack whose outputs vpcId and subnetIds
     give the VPC and subnets (see components.network.referenced_network)."""
+
+    @property
+    def default_vpc(self) -> bool:
+        """Neither vpcId/subnetIds nor networkStack: the account's default VPC."""
+        return self.network_stack is None and not self.vpc_id
 
     @property
     def world_open_admin_cidrs(self) -> tuple[str, ...]:
@@ -59,12 +68,21 @@ def read_network(reader: Reader) -> NetworkConfig:
         return NetworkConfig(
             vpc_id="",
             subnet_ids=(),
-            admin_cidrs=tuple(reader.cidrs("adminCidrs")),
+            admin_cidrs=admin_cidrs(reader),
             network_stack=network_stack,
         )
-    vpc_id = reader.require("vpcId", "pulumi config set vpcId vpc-0123456789abcdef0")
-    check_ids("vpcId", "vpc-", [vpc_id])
+    vpc_id = reader.optional("vpcId")
     subnets = subnet_ids(reader, "subnetIds")
+    if vpc_id is None:
+        if subnets:
+            raise ConfigError(
+                "vpcId",
+                "is not set but subnetIds is (subnets belong to a VPC)",
+                "pulumi config set vpcId vpc-0123456789abcdef0 (the subnets' VPC), or "
+                "pulumi config rm subnetIds to use the default VPC",
+            )
+        return NetworkConfig(vpc_id="", subnet_ids=(), admin_cidrs=admin_cidrs(reader))
+    check_ids("vpcId", "vpc-", [vpc_id])
     if not subnets:
         raise ConfigError(
             "subnetIds",
@@ -77,5 +95,10 @@ def read_network(reader: Reader) -> NetworkConfig:
     return NetworkConfig(
         vpc_id=vpc_id,
         subnet_ids=tuple(subnets),
-        admin_cidrs=tuple(reader.cidrs("adminCidrs")),
+        admin_cidrs=admin_cidrs(reader),
     )
+
+
+def admin_cidrs(reader: Reader) -> tuple[str, ...]:
+    """adminCidrs: CIDRs, and `me` for the deployer's own address."""
+    return tuple(reader.cidrs("adminCidrs", tokens=(ME,)))

@@ -26,7 +26,8 @@ class RailsConfig:
     instance_count: int
     root_volume_size: int
     subnet_ids: tuple[str, ...]
-    """Subnets for the tasks, the EFS mount targets and the load balancer (2+ zones)."""
+    """Subnets for the tasks, the EFS mount targets and the load balancer (2+ zones); empty
+    means the default VPC's subnets."""
     assign_public_ip: bool
     ingress_cidrs: tuple[str, ...]
     """Who may reach the load balancer on port 80."""
@@ -51,7 +52,8 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         return None
     subnets = subnet_ids(reader, "railsSubnetIds") or list(network.subnet_ids)
     check_ids("railsSubnetIds", "subnet-", subnets)
-    if len(set(subnets)) < 2:
+    # With the default VPC and no railsSubnetIds, components.network checks its subnets.
+    if (subnets or not network.default_vpc) and len(set(subnets)) < 2:
         raise ConfigError(
             "railsSubnetIds",
             "needs at least two subnets (in two availability zones) for the load balancer",

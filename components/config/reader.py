@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,10 +253,14 @@ class Reader:
             )
         return list(value)
 
-    def cidrs(self, key: str) -> list[str]:
-        """An array key of CIDRs, each in canonical form."""
+    def cidrs(self, key: str, tokens: Collection[str] = ()) -> list[str]:
+        """An array key of CIDRs, each in canonical form; `tokens` (such as `me`) are kept
+        as they are, for the components to resolve."""
         cidrs: list[str] = []
         for value in self.string_list(key, "CIDR strings", "203.0.113.7/32"):
+            if value in tokens:
+                cidrs.append(value)
+                continue
             try:
                 cidrs.append(normalize_cidr(value))
             except ValueError as err:

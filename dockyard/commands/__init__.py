@@ -1,14 +1,41 @@
-"""The `dockyard` subcommands, one module each: inventory, bench, docker-env.
+"""The `dockyard` subcommands, one module each: inventory, bench, docker-env, ls, ssh, ip.
 
 Each module has `register(subparsers)`, which adds its parser and sets `func`
 (argparse.Namespace -> exit status) as its default, and that `run`. They turn
 arguments, stdin and files into calls to the pure code in dockyard/ and raise
-`dockyard.errors.UsageError` for bad input.
+`dockyard.errors.UsageError` for bad input. The machine commands (docker-env, ls, ssh,
+ip) read the stack outputs through `add_stack_option` and `stack_outputs`.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TypeAlias
+import sys
+from typing import Any, TypeAlias
+
+from dockyard import stack_outputs as outputs_document
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+FROM_OUTPUTS = (
+    "Reads the stack's outputs: `pulumi stack output --json --show-secrets` piped to stdin, or "
+    "runs that itself when stdin is a terminal or --stack is given (the Pulumi CLI on PATH)."
+)
+
+
+def add_stack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="run `pulumi stack output --json --show-secrets --stack NAME` (default: stdin)",
+    )
+
+
+def stack_outputs(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """The outputs document, from stdin or `pulumi stack output` (see add_stack_option)."""
+    return outputs_document.read(
+        sys.stdin.buffer,
+        stdin_is_terminal=sys.stdin.isatty(),
+        stack=args.stack,
+        command=command,
+    )

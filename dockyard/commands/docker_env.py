@@ -9,14 +9,14 @@ nothing) and prints the `export` lines of one host's `dockerEnv`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from dockyard.commands import Subparsers
-from dockyard.docker_env import PIPE, cert_files, exports, select_host
+from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
+from dockyard.docker_env import cert_files, exports
 from dockyard.errors import UsageError
 from dockyard.files import write_files
+from dockyard.machines import machines, select
 
 
 def register(subparsers: Subparsers) -> None:
@@ -24,8 +24,8 @@ def register(subparsers: Subparsers) -> None:
         "docker-env",
         help="docker-machine env for a host, from `pulumi stack output --json --show-secrets`",
         description=(
-            "Read the stack's outputs (JSON) on stdin, write the Docker client certificates "
-            "into a directory and print the export lines, as `docker-machine env` did."
+            "Write the Docker client certificates into a directory and print the export "
+            f"lines, as `docker-machine env` did. {FROM_OUTPUTS}"
         ),
     )
     parser.add_argument("--host", help="host name or index (default: the control host)")
@@ -33,23 +33,22 @@ def register(subparsers: Subparsers) -> None:
         "--cert-dir",
         help="where to write ca.pem, cert.pem, key.pem (default ~/.docker/dockyard/HOST)",
     )
+    add_stack_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if sys.stdin.isatty():
-        raise UsageError(f"pipe the stack outputs in: {PIPE}")
-    try:
-        outputs = json.load(sys.stdin)
-    except json.JSONDecodeError as err:
-        raise UsageError(f"stdin is not JSON (line {err.lineno}, column {err.colno})") from None
-    if not isinstance(outputs, dict):
-        raise UsageError("stdin is not a JSON object of stack outputs")
-    host = select_host(outputs, args.host)
-    cert_dir = Path(args.cert_dir or Path.home() / ".docker" / "dockyard" / str(host.get("name")))
-    text = exports(host, cert_dir.resolve())
+    outputs = stack_outputs(args, "docker-env")
+    machine = select(machines(outputs), args.host)
+    cert_dir = Path(args.cert_dir or Path.home() / ".docker" / "dockyard" / machine.name)
+    text = exports(machine, cert_dir.resolve())
     files = cert_files(outputs, cert_dir)
-    cert_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_files(files)
+    try:
+        cert_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_files(files)
+    except OSError as err:
+        raise UsageError(
+            f"cannot write the certificates into {cert_dir}: {err.strerror or err}"
+        ) from None
     sys.stdout.write(text)
     return 0

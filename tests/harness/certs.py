@@ -1,13 +1,15 @@
-"""Real X.509 material for tests: keys and certificates from `cryptography`."""
+"""Real key material for tests: X.509 keys and certificates, and SSH keys, from `cryptography`."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.types import (
     CertificateIssuerPrivateKeyTypes,
     CertificateIssuerPublicKeyTypes,
@@ -88,3 +90,38 @@ def issue(
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
+
+
+def ed25519_openssh(seed: str) -> tuple[str, str]:
+    """A real ED25519 key made from `seed` (the same seed, the same key): its private half in
+    OpenSSH format and its public half as an authorized_keys line, as pulumi-tls's
+    private_key_openssh and public_key_openssh give them."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(digest)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return _fixed_checkint(pem, digest[:4]), public.decode() + "\n"
+
+
+def _fixed_checkint(pem: str, checkint: bytes) -> str:
+    """The OpenSSH private key with its random "checkint" (twice, at the start of the private
+    section: PROTOCOL.key in OpenSSH's source) replaced by `checkint`, so that the same key
+    serializes the same way in every run (snapshots hash secret values)."""
+    lines = pem.strip().splitlines()
+    blob = bytearray(base64.b64decode("".join(lines[1:-1])))
+    offset = len(b"openssh-key-v1\0")
+    for _ in range(3):  # ciphername, kdfname, kdfoptions
+        offset += 4 + int.from_bytes(blob[offset : offset + 4], "big")
+    offset += 4  # number of keys
+    offset += 4 + int.from_bytes(blob[offset : offset + 4], "big")  # public key
+    offset += 4  # length of the private section
+    blob[offset : offset + 8] = checkint * 2
+    body = base64.b64encode(bytes(blob)).decode()
+    wrapped = [body[i : i + 70] for i in range(0, len(body), 70)]
+    return "\n".join([lines[0], *wrapped, lines[-1]]) + "\n"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import pytest
 import yaml
@@ -25,10 +26,35 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _ensure_event_loop
 
 from components.config import ConfigError, Reader, StackConfig, load
+from tests.harness.certs import ed25519_openssh
 from tests.harness.tools import REPO
 
 PROJECT = "dockyard"
 DEFAULT_VPC_SUBNETS = ("subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333")
+DEFAULT_VPC = "vpc-0defa0170000000001"
+"""The account's default VPC as the mocks answer it; its default subnets are
+`RecordingMocks.default_subnets` (DEFAULT_VPC_SUBNETS unless told otherwise)."""
+NO_DEFAULT_VPC = (
+    "invocation of aws:ec2/getVpc:getVpc returned an error: invoking aws:ec2/getVpc:getVpc: "
+    "1 error occurred:\n\t* no matching EC2 VPC found"
+)
+"""What the engine reports when the AWS provider finds no default VPC."""
+
+
+class ProviderError(grpc.RpcError):
+    """An invoke failing in the provider, as the engine reports it over gRPC (status UNKNOWN
+    with the provider's message): the SDK turns it into `Exception("invoke of TOKEN failed:
+    MESSAGE")`, as with a real provider."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -147,8 +173,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         region: str | None = None,
         newest_ami: str = "ami-0123456789abcdef0",
         cert_serial: int = 0,
+        default_subnets: Sequence[str] | None = DEFAULT_VPC_SUBNETS,
     ) -> None:
         self.vpc_subnets = list(vpc_subnets)
+        """What EC2 lists as the subnets of a configured vpcId."""
+        self.default_subnets = None if default_subnets is None else list(default_subnets)
+        """The default VPC's default subnets; None: the region has no default VPC (getVpc
+        fails as the provider does)."""
         self.region = region
         """The stack's aws:region (evaluate() fills it in): every answer is in that region,
         as the provider's would be."""
@@ -212,6 +243,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
         elif typ == "aws:ec2/keyPair:KeyPair":
             outputs["keyName"] = f"{args.name}-key"
+        elif typ == "tls:index/privateKey:PrivateKey" and outputs.get("algorithm") == "ED25519":
+            # a real key (the same for the same name), so ssh can log in with it
+            private, public = ed25519_openssh(args.name)
+            outputs["privateKeyOpenssh"] = private
+            outputs["publicKeyOpenssh"] = public
         elif typ == "tls:index/privateKey:PrivateKey":
             outputs["privateKeyPem"] = f"-----BEGIN PRIVATE KEY-----\n{args.name}\n"
             outputs["publicKeyPem"] = f"-----BEGIN PUBLIC KEY-----\n{args.name}\n"
@@ -237,8 +273,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.invokes.append((args.token, dict(args.args)))
         region = self.region or "us-east-1"
+        if args.token == "aws:ec2/getVpc:getVpc":
+            if self.default_subnets is None or not args.args.get("default"):
+                raise ProviderError(NO_DEFAULT_VPC)
+            return {
+                "id": DEFAULT_VPC,
+                "default": True,
+                "cidrBlock": "172.31.0.0/16",
+                "arn": f"arn:aws:ec2:{region}:123456789012:vpc/{DEFAULT_VPC}",
+            }
         if args.token == "aws:ec2/getSubnets:getSubnets":
-            return {"id": region, "ids": self.vpc_subnets, "filters": args.args.get("filters")}
+            filters = args.args.get("filters") or []
+            vpcs = [v for f in filters if f.get("name") == "vpc-id" for v in f.get("values", [])]
+            ids = self.default_subnets if vpcs == [DEFAULT_VPC] else self.vpc_subnets
+            return {"id": region, "ids": ids or [], "filters": filters}
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": self.newest_ami, "imageId": self.newest_ami}
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

@@ -67,6 +67,11 @@ class SshCluster:
     def addresses(self) -> list[str]:
         return [h.address for h in self.hosts]
 
+    def authorize(self, public_key: str) -> None:
+        """Let `public_key` log in too (as a key pair on the instances would)."""
+        with (self.workdir / "authorized_keys").open("a", encoding="utf-8") as keys:
+            keys.write(public_key.strip() + "\n")
+
 
 def _ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True, capture_output=True)

@@ -10,12 +10,8 @@ values replaced by a marker and the checkout's absolute path replaced by `<repo>
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,32 +60,6 @@ def stack_config(stack: str, path: Path | None = None) -> StackValues:
     return StackValues(values=values, secret_keys=tuple(sorted(secret)))
 
 
-@contextlib.contextmanager
-def _home_with_private_key(values: dict[str, Any]) -> Iterator[None]:
-    """A HOME holding an empty file where `sshPrivateKeyPath` (~/...) points.
-
-    The stack files name a key on the operator's machine; the program only checks
-    that it exists, and the snapshot keeps the configured path as written.
-    """
-    key_path = str(values.get(f"{PROJECT}:sshPrivateKeyPath") or "")
-    if not key_path.startswith("~/"):
-        yield
-        return
-    old = os.environ.get("HOME")
-    with tempfile.TemporaryDirectory(prefix="dockyard-home-") as home:
-        key = Path(home) / key_path.removeprefix("~/")
-        key.parent.mkdir(parents=True, exist_ok=True)
-        key.write_text("")
-        os.environ["HOME"] = home
-        try:
-            yield
-        finally:
-            if old is None:
-                del os.environ["HOME"]
-            else:
-                os.environ["HOME"] = old
-
-
 def evaluate_stack(
     stack: str,
     config: StackValues | None = None,
@@ -108,15 +78,14 @@ def evaluate_stack(
         for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
             subnets += [s for s in config.values.get(key) or [] if s not in subnets]
         mocks = RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"])
-    with _home_with_private_key(config.values):
-        return evaluate(
-            {},
-            stack=stack,
-            base=config.values,
-            secret_keys=config.secret_keys,
-            mocks=mocks,
-            preview=preview,
-        )
+    return evaluate(
+        {},
+        stack=stack,
+        base=config.values,
+        secret_keys=config.secret_keys,
+        mocks=mocks,
+        preview=preview,
+    )
 
 
 def secret_marker(value: Any) -> str:

@@ -57,7 +57,8 @@ def _docker(cluster: SshCluster, index: int, *args: str) -> str:
 
 
 def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
-    """agent.yml lands 0600 on each agent, the swarm forms, temp files go, reruns change nothing."""
+    """With the stack's generated key (no key file anywhere): agent.yml lands 0600 on each
+    agent, the swarm forms, temp files (the key among them) go, reruns change nothing."""
     require_tool("ansible-playbook")
     (tmp_path / "command-tmp").mkdir()
     with ssh_cluster(tmp_path / "c", count=3, tag="dyr", subnet=233, docker=True) as cluster:
@@ -66,7 +67,7 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         result = evaluate(
             {
                 "dockyard:runAnsible": "true",
-                "dockyard:sshPrivateKeyPath": str(cluster.private_key),
+                "dockyard:sshPublicKey": None,
                 "dockyard:knownHostsFile": str(known_hosts),
                 "dockyard:ansibleUser": cluster.user,
                 "dockyard:flockerAccessKeyId": "AKIAEXAMPLE",
@@ -89,6 +90,12 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         )
         [command] = result.of_type("command:local:Command")
         assert "example-secret" not in command.inputs["create"]
+        # the instances get the generated key's public half through the key pair
+        [key_pair] = result.of_type("aws:ec2/keyPair:KeyPair")
+        cluster.authorize(key_pair.inputs["publicKey"])
+        environment = command.inputs["environment"]
+        assert "DOCKYARD_PRIVATE_KEY" not in environment
+        assert environment["DOCKYARD_PRIVATE_KEY_TEXT"] == result.outputs["sshPrivateKey"]
 
         first = _run_command(command, tmp_path)
         assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:]
@@ -101,7 +108,7 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
             assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
-        # the inventory, agent.yml and extra vars were written to a temp dir and removed
+        # the key, inventory, agent.yml and extra vars were written to a temp dir and removed
         assert list((tmp_path / "command-tmp").iterdir()) == []
         # host keys were accepted on first use into the per-stack file, not ignored
         known = known_hosts.read_text(encoding="utf-8").splitlines()
@@ -126,7 +133,6 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
 
         # a failed run keeps ansible-playbook's exit status (2: a host failed; here it
         # never answered node_ready's wait for a connection)
-        environment = command.inputs["environment"]
         unreachable = f"{cluster.addresses[0]}0"
         extra_vars = {**json.loads(environment["DOCKYARD_EXTRA_VARS"]), "node_ready_timeout": 3}
         failed = _run_command(
@@ -141,6 +147,16 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         assert re.search(rf"^{re.escape(unreachable)}\s+: ok=0 .* failed=1", failed.stdout, re.M)
         assert list((tmp_path / "command-tmp").iterdir()) == []
         assert _mux_masters() == []
+
+        # a key path that does not exist on this machine stops the run before Ansible starts
+        missing = tmp_path / "no-such-key"
+        stopped = _run_command(
+            command, tmp_path, DOCKYARD_PRIVATE_KEY_TEXT="", DOCKYARD_PRIVATE_KEY=str(missing)
+        )
+        assert stopped.returncode == 2
+        assert f"dockyard:sshPrivateKeyPath: {missing} does not exist" in stopped.stderr
+        assert "PLAY" not in stopped.stdout
+        assert list((tmp_path / "command-tmp").iterdir()) == []
 
 
 def _mux_masters() -> list[str]:

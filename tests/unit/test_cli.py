@@ -18,7 +18,7 @@ from dockyard.errors import EXIT_BAD_INPUT
         (["inventory", "-o", "inv"], "", "stdin is empty"),
         (["inventory", "-o", "inv"], "{not json", "stdin is not valid JSON (line 1"),
         (["bench", "missing-dir", "--no-serve"], "", "missing-dir is not a directory"),
-        (["docker-env", "--cert-dir", "certs"], "not json", "stdin is not JSON (line 1"),
+        (["docker-env", "--cert-dir", "certs"], "not json", "outputs are not JSON (line 1"),
         (["docker-env", "--cert-dir", "certs"], "{}", "no hosts"),
     ],
     ids=["inventory-empty", "inventory-not-json", "bench-no-dir", "docker-env-not-json",

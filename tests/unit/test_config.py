@@ -18,9 +18,8 @@ from tests.harness.pulumi_program import config_error, evaluate
         ({"dockyard:hostCount": "three"}, "dockyard:hostCount", "whole number"),
         ({"dockyard:subnetIds": ["subnet-0fff9999"]}, "dockyard:subnetIds", "not a subnet of"),
         ({"dockyard:subnetIds": []}, "dockyard:subnetIds", "at least one subnet"),
-        ({"dockyard:vpcId": None}, "dockyard:vpcId", "required"),
-        ({"dockyard:sshPublicKey": None}, "dockyard:sshPublicKey", "exactly one"),
-        ({"dockyard:keyName": "ops"}, "dockyard:sshPublicKey", "exactly one"),
+        ({"dockyard:vpcId": None}, "dockyard:vpcId", "subnetIds is"),
+        ({"dockyard:keyName": "ops"}, "dockyard:sshPublicKey", "at most one"),
         ({"dockyard:sshPublicKey": "not a key"}, "dockyard:sshPublicKey", "OpenSSH"),
         (
             {"dockyard:runAnsible": "true", "dockyard:sshPrivateKeyPath": None},
@@ -28,9 +27,21 @@ from tests.harness.pulumi_program import config_error, evaluate
             "required when runAnsible",
         ),
         (
-            {"dockyard:runAnsible": "true", "dockyard:sshPrivateKeyPath": "/nonexistent/id"},
+            {
+                "dockyard:runAnsible": "true",
+                "dockyard:sshPublicKey": None,
+                "dockyard:sshPrivateKeyPath": "/home/me/.ssh/id",
+            },
             "dockyard:sshPrivateKeyPath",
-            "does not exist",
+            "generates its own key",
+        ),
+        (
+            {
+                "dockyard:sshPrivateKeyPath": "/home/me/.ssh/id",
+                "dockyard:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----",
+            },
+            "dockyard:sshPrivateKey",
+            "together with sshPrivateKeyPath",
         ),
         (
             {"dockyard:runAnsible": "true", "dockyard:playbook": "ansible/missing.yml"},

@@ -5,7 +5,6 @@ stack leaves out reads exactly like the key being absent (as under mocks)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -31,21 +30,22 @@ KEYS = sorted(INJECTED)
 
 
 @pytest.fixture(scope="module")
-def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The required keys alone (flows at their defaults), and the same with every flow on
-    (so every key is read)."""
-    key_file = Path(tmp_path_factory.mktemp("key")) / "id_ed25519"
-    key_file.write_text("")
-    required = {
-        "aws:region": "us-east-1",
+def bases() -> dict[str, dict[str, Any]]:
+    """The required keys alone (only aws:region: the default VPC, a generated key, flows at
+    their defaults), the same with every flow on (so every key is read), and a stack that
+    names its own network and key pair."""
+    required = {"aws:region": "us-east-1"}
+    own = {
+        **required,
         "dockyard:vpcId": "vpc-0123456789abcdef0",
         "dockyard:subnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
         "dockyard:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockKey test@dockyard",
-        "dockyard:sshPrivateKeyPath": str(key_file),
+        "dockyard:sshPrivateKeyPath": "~/.ssh/not-on-this-machine",
     }
     return {
         "required": required,
         "all flows": {**required, "dockyard:rails": "true", "dockyard:fioBench": "true"},
+        "own network and key": {**own, "dockyard:rails": "true", "dockyard:fioBench": "true"},
     }
 
 

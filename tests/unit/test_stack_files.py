@@ -92,8 +92,8 @@ def test_outputs_doc_lists_every_stack_output(stack: str) -> None:
         ({"dockyard:subnetIds": {"a": "subnet-1"}}, "dockyard:subnetIds", "list of subnet ids"),
         ({"dockyard:adminCidrs": ["office"]}, "dockyard:adminCidrs", "CIDR"),
         ({"dockyard:railsCapacity": "spot"}, "dockyard:railsCapacity", "one of ec2, fargate"),
-        ({"dockyard:vpcId": None}, "dockyard:vpcId", "required"),
-        ({"dockyard:sshPublicKey": None}, "dockyard:sshPublicKey", "exactly one"),
+        ({"dockyard:subnetIds": ["subnet-0aaa1111"]}, "dockyard:vpcId", "subnetIds is"),
+        ({"dockyard:keyName": "dev-ops"}, "dockyard:sshPrivateKeyPath", "required when"),
     ],
 )
 def test_bad_stack_config_names_the_key(change: dict[str, Any], key: str, words: str) -> None:

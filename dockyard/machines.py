@@ -1,0 +1,242 @@
+"""The Docker hosts of a stack, as `docker-machine ls/ssh/ip` knew them: pure functions over
+the stack-outputs document (dockyard/stack_outputs.py reads it).
+
+The `hosts` output lists each host (name, role, instanceId, publicIp, privateIp,
+dockerHost, dockerEnv); the `ssh` output says how to log in (user, which address,
+the per-stack known_hosts file); `sshPrivateKey` is the generated key (secret). Every
+value that reaches a file name, a shell or ssh's command line is checked here first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockyard.errors import UsageError
+
+HOST_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+"""Host names become directory names (docker-env's default cert dir): no slash, no
+leading dot."""
+INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]+$")
+USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+NO_HOSTS = (
+    "the stack output has no hosts: read `pulumi stack output --json --show-secrets` of a "
+    "stack with dockerHosts on"
+)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One entry of the `hosts` output, checked."""
+
+    index: int
+    name: str
+    role: str
+    instance_id: str
+    public_ip: str | None
+    private_ip: str | None
+    docker_host: str
+    docker_env: dict[str, str] = field(default_factory=dict)
+
+    def address(self, kind: str = "public") -> str:
+        """The address to reach it at: `public` (when it has one, else private) or
+        `private`."""
+        address = self.public_ip if kind == "public" else None
+        address = address or self.private_ip
+        if address is None:
+            raise UsageError(f"host {self.name} has no {kind} address in the stack output")
+        return address
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
+    value = entry.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{where} has no {key} string")
+    return value
+
+
+def _ip(entry: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = _text(entry, key, where, required=False)
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UsageError(f"{where}'s {key} {value[:60]!r} is not an IP address") from None
+
+
+def _env(entry: Mapping[str, Any], where: str) -> dict[str, str]:
+    env = entry.get("dockerEnv")
+    if env is None:
+        return {}
+    if not isinstance(env, dict):
+        raise UsageError(f"{where}'s dockerEnv is not an object")
+    checked: dict[str, str] = {}
+    for key, value in env.items():
+        if not ENV_NAME.match(key):
+            raise UsageError(
+                f"{where}'s dockerEnv has the name {key[:60]!r}: names are A-Z, 0-9 and _"
+            )
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise UsageError(f"{where}'s dockerEnv {key} is not a string")
+        checked[key] = str(value)
+    return checked
+
+
+def machines(outputs: Mapping[str, Any]) -> list[Machine]:
+    """The hosts of the `hosts` output, each checked; UsageError naming the first problem."""
+    hosts = outputs.get("hosts")
+    if not isinstance(hosts, list) or not hosts:
+        raise UsageError(NO_HOSTS)
+    found: list[Machine] = []
+    for index, entry in enumerate(hosts):
+        where = f"hosts[{index}]"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{where} is not an object")
+        name = _text(entry, "name", where, required=True)
+        assert name is not None
+        if not HOST_NAME.match(name):
+            raise UsageError(
+                f"{where}'s name {name[:60]!r} is not a host name (letters, digits, . _ -)"
+            )
+        instance_id = _text(entry, "instanceId", where, required=False) or ""
+        if instance_id and not INSTANCE_ID.match(instance_id):
+            raise UsageError(f"{where}'s instanceId {instance_id[:60]!r} is not an instance id")
+        found.append(
+            Machine(
+                index=index,
+                name=name,
+                role=_text(entry, "role", where, required=False) or "",
+                instance_id=instance_id,
+                public_ip=_ip(entry, "publicIp", where),
+                private_ip=_ip(entry, "privateIp", where),
+                docker_host=_text(entry, "dockerHost", where, required=False) or "",
+                docker_env=_env(entry, where),
+            )
+        )
+    return found
+
+
+def select(found: Sequence[Machine], host: str | None) -> Machine:
+    """The host named `host` (its name or index), else the control host (else the first)."""
+    if host is None:
+        return next((m for m in found if m.role == "control"), found[0])
+    for machine in found:
+        if host in (machine.name, str(machine.index)):
+            return machine
+    names = ", ".join(m.name for m in found)
+    raise UsageError(f"no host {host[:60]!r} in the stack: pick one of {names} (or an index)")
+
+
+def table(found: Sequence[Machine]) -> str:
+    """`dockyard ls`: one row per host, columns aligned."""
+    rows = [("NAME", "ROLE", "INSTANCE", "PUBLIC", "PRIVATE", "DOCKER")]
+    rows += [
+        (
+            m.name,
+            m.role or "-",
+            m.instance_id or "-",
+            m.public_ip or "-",
+            m.private_ip or "-",
+            m.docker_host or "-",
+        )
+        for m in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """How to log in to the hosts: the `ssh` output, overridden by flags."""
+
+    user: str
+    address: str
+    """`public` or `private`."""
+    known_hosts_file: Path
+
+
+def ssh_settings(
+    outputs: Mapping[str, Any],
+    *,
+    user: str | None,
+    address: str | None,
+    known_hosts: str | None,
+) -> SshSettings:
+    """The `ssh` output's user, address kind and known_hosts file; a flag wins over it."""
+    given = outputs.get("ssh")
+    settings: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    user = user or settings.get("user")
+    address = address or settings.get("address") or "public"
+    known_hosts = known_hosts or settings.get("knownHostsFile")
+    if not isinstance(user, str) or not USER.match(user):
+        raise UsageError(
+            "the stack output has no usable ssh.user: pass --user (the AMI's login, e.g. ubuntu)"
+        )
+    if address not in ("public", "private"):
+        raise UsageError(f"ssh.address is {str(address)[:20]!r}, not public or private")
+    if not isinstance(known_hosts, str) or not known_hosts:
+        raise UsageError(
+            "the stack output has no ssh.knownHostsFile: pass --known-hosts PATH (the stack's "
+            "known_hosts file, e.g. ~/.ssh/dockyard-STACK.known_hosts)"
+        )
+    path = Path(known_hosts).expanduser()
+    if any(c in str(path) for c in '"%'):
+        # ssh splits the option on whitespace (quoted here) and expands % tokens in it
+        raise UsageError(f"the known_hosts path {str(path)[:80]!r} holds a quote or a %")
+    return SshSettings(user, address, path)
+
+
+def private_key(outputs: Mapping[str, Any]) -> str:
+    """The stack's generated key (the `sshPrivateKey` output)."""
+    key = outputs.get("sshPrivateKey")
+    if key is None:
+        raise UsageError(
+            "the stack output has no sshPrivateKey (the stack logs in with your own key "
+            "pair): pass --identity PATH"
+        )
+    if not isinstance(key, str) or "PRIVATE KEY-----" not in key:
+        raise UsageError(
+            "sshPrivateKey is hidden or not a key: read the outputs with --show-secrets, or "
+            "pass --identity PATH"
+        )
+    return key if key.endswith("\n") else key + "\n"
+
+
+def ssh_argv(
+    machine: Machine, settings: SshSettings, identity: Path, command: Sequence[str]
+) -> list[str]:
+    """ssh's argv: the key alone, host keys checked against the per-stack file under the
+    instance id (a new instance is a new host; a changed key for the same instance is
+    refused), the address after `--` so it can never read as an option."""
+    if not machine.instance_id:
+        raise UsageError(f"host {machine.name} has no instanceId in the stack output")
+    return [
+        "ssh",
+        "-i",
+        str(identity),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        f"HostKeyAlias={machine.instance_id}",
+        "-o",
+        f'UserKnownHostsFile="{settings.known_hosts_file}"',
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-l",
+        settings.user,
+        "--",
+        machine.address(settings.address),
+        *command,
+    ]
