@@ -1,9 +1,11 @@
 """The Rails flow's two images, built from the repo and run for real with podman.
 
-The app container starts before its database, waits (bounded, logged), prepares
-the database and answers /health; the database container is replaced on the same
-volume and the data written through the app is still there; a database that never
-comes up makes the entrypoint exit non-zero within its bound.
+The app container starts before its database: the server boots at once and answers
+/health 503 while it waits (bounded, logged), prepares the database in the booted
+process, then answers 200; two app containers starting against one new database
+migrate it once; the database container is replaced on the same volume and the data
+written through the app is still there; a database that never comes up makes the
+server exit 1 within its bound.
 """
 
 from __future__ import annotations
@@ -87,6 +89,15 @@ def wait_for_200(url: str, timeout: float) -> float:
     raise AssertionError(f"{url} did not answer 200 within {timeout}s; last: {last}")
 
 
+def wait_for_answer(url: str, timeout: float) -> tuple[int, str]:
+    """The first HTTP answer (any status) from url: the server is up."""
+    deadline = time.monotonic() + timeout
+    while (answer := http(url))[0] == 0:
+        assert time.monotonic() < deadline, f"{url} did not answer within {timeout}s: {answer}"
+        time.sleep(0.2)
+    return answer
+
+
 def logs(podman: Podman, name: str) -> str:
     proc = podman.run("logs", name, check=False)
     return proc.stdout + proc.stderr
@@ -114,7 +125,7 @@ class Stack:
     url: str
     app_logs_before_db: str
     app_state_before_db: str
-    health_before_db: int
+    health_before_db: tuple[int, str]
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +152,9 @@ def stack(podman: Podman, images: Images, secret_files: dict[str, Path]) -> Iter
     while "waiting up to 120s" not in logs(podman, app):
         assert time.monotonic() < deadline, logs(podman, app)
         time.sleep(0.2)
-    time.sleep(1.5)
+    health_before = wait_for_answer(url + "/health", timeout=60)
     before = logs(podman, app)
     state = podman.run("inspect", "-f", "{{.State.Status}}", app).stdout.strip()
-    health_before, _ = http(url + "/health")
     db = start_db(podman, images, secret_files, name="i5-appdb-1", net=net, volume=volume)
     try:
         yield Stack(
@@ -171,10 +181,13 @@ def test_images_run_as_non_root(podman: Podman, images: Images) -> None:
 
 
 def test_app_waits_for_db_then_prepares_and_serves(podman: Podman, stack: Stack) -> None:
-    """Started before its database, the app waits, runs db:prepare and answers 200 on /health."""
+    """Started before its database, the server answers /health 503 while it waits, then
+    runs db:prepare in the same process and answers 200."""
     assert "accepts connections" not in stack.app_logs_before_db
     assert stack.app_state_before_db == "running"
-    assert stack.health_before_db == 0, "nothing may listen on 3000 before the database is up"
+    assert "Listening on" in stack.app_logs_before_db, "the server boots before the database"
+    status, body = stack.health_before_db
+    assert (status, json.loads(body)) == (503, {"status": "starting", "database": "preparing"})
     wait_for_200(stack.url + "/health", timeout=90)
     text = logs(podman, stack.app)
     assert "the database at appdb:3306 accepts connections" in text
@@ -255,6 +268,65 @@ def test_db_never_up_exits_within_bound(
     # The bound plus container start and stop, with room for a loaded CI machine; the
     # exact bound is in the message checked above.
     assert elapsed < bound + 15, f"took {elapsed:.1f}s for a {bound}s bound"
+
+
+def test_two_apps_migrate_a_new_database_once(
+    podman: Podman, images: Images, secret_files: dict[str, Path]
+) -> None:
+    """Two app containers started together against one new database: both answer 200,
+    and the migration ran once (db:prepare under the MySQL lock)."""
+    net = podman.network("i14-two")
+    volume = "i14-two-data"
+    apps = ["i14-two-app-a", "i14-two-app-b"]
+    podman.run("volume", "rm", "-f", volume, check=False)
+    try:
+        for app in apps:
+            podman.start(
+                "--network", net,
+                "-e", f"APPDB_ENV_MYSQL_ROOT_PASSWORD={PASSWORD}",
+                "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}", "-e", "DB_WAIT_TIMEOUT=120",
+                images.rails,
+                name=app,
+            )  # fmt: skip
+        for app in apps:
+            assert wait_for_answer(f"http://{ip_of(podman, app)}:3000/health", 60)[0] == 503
+        start_db(podman, images, secret_files, name="i14-two-db", net=net, volume=volume)
+        for app in apps:
+            wait_for_200(f"http://{ip_of(podman, app)}:3000/health", timeout=90)
+        texts = [logs(podman, app) for app in apps]
+        assert sum(text.count("Migrating to CreateNotes") for text in texts) == 1, texts
+        assert all("preparing the database (db:prepare" in text for text in texts)
+        status, body = http(f"http://{ip_of(podman, apps[1])}:3000/notes", {"body": "both"})
+        assert status == 201, body
+    finally:
+        podman.remove([*apps, "i14-two-db"])
+        podman.run("volume", "rm", "-f", volume, check=False)
+
+
+def test_db_never_up_server_answers_503_then_exits(podman: Podman, images: Images) -> None:
+    """While the bounded wait runs, the booted server answers /health 503; at the bound
+    it exits 1 with the message naming the database and the fix."""
+    net = podman.network("i14-never")
+    bound = 20
+    name = podman.start(
+        "--network", net,
+        "-e", "APPDB_PORT_3306_TCP_ADDR=i14-no-such-db", "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD=x",
+        "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}", "-e", f"DB_WAIT_TIMEOUT={bound}",
+        images.rails,
+        name="i14-never-app",
+    )  # fmt: skip
+    try:
+        status, _ = wait_for_answer(f"http://{ip_of(podman, name)}:3000/health", bound)
+        assert status == 503
+        exit_code = podman.run("wait", name, timeout=bound + 30).stdout.strip()
+        assert exit_code == "1"
+        text = logs(podman, name)
+        assert f"the database at i14-no-such-db:3306 did not accept connections within {bound}s" in (
+            text
+        )
+        assert "raise DB_WAIT_TIMEOUT" in text
+    finally:
+        podman.remove([name])
 
 
 @pytest.mark.parametrize(
