@@ -3,8 +3,10 @@
 Starts the database container and the app container together (app first, on a
 fresh volume each run), polls both from the host every 20 ms, and prints the
 median time from "database accepts connections" (its MySQL greeting arrives on
-3306) to "app answers 200 on /health", next to the seed's fixed `sleep 15`.
-Target: under 3 s.
+3306) to "app answers 200 on /health", next to the seed's fixed `sleep 15`, and
+their ratio. The app server has booted before the database is up; what remains is
+its gate's next poll, db:prepare (create + migrate a new database) and this poll.
+Target: at most 0.5 s.
 
     .venv/bin/python benchmarks/app_ready.py [--runs 5]
 
@@ -28,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from tests.harness.podman import Podman, session_podman  # noqa: E402
 
 SEED_SLEEP_SECONDS = 15.0
-TARGET_SECONDS = 3.0
+TARGET_SECONDS = 0.5
 POLL = 0.02
 RAILS_IMAGE = "localhost/i5-rails:bench"
 MYSQL_IMAGE = "localhost/i5-mysql:bench"
@@ -113,11 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':34}{'seconds':>9}")
     print(f"{'seed: fixed sleep before db:create':34}{SEED_SLEEP_SECONDS:9.2f}")
     print(f"{'dockyard: median db-up -> 200':34}{median:9.2f}")
+    met = median <= TARGET_SECONDS
     print(
         f"ratio seed / dockyard: {SEED_SLEEP_SECONDS / median:.1f}x;"
-        f" target < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'NOT met'}"
+        f" target <= {TARGET_SECONDS} s: {'met' if met else 'NOT met'}"
     )
-    return 0 if median < TARGET_SECONDS else 1
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
