@@ -227,15 +227,21 @@ def resolve(
             else [directory / name for directory in (data_dir, *search_dirs)]
         )
         path = next((c for c in candidates if c.is_file()), candidates[0])
+        if path.is_dir():
+            raise FioError(f"job file {name!r} is a directory ({path}); name a job file")
         if not path.is_file():
             raise FioError(
                 f"job file {name!r} not found: looked for {', '.join(map(str, candidates))}"
                 + (f" and among REMOTEFILES ({', '.join(remote)})" if remote else "")
             )
         try:
+            if path.stat().st_size > MAX_JOBFILE_BYTES:
+                raise FioError(f"{path}: larger than {MAX_JOBFILE_BYTES} bytes; not a job file")
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise FioError(f"cannot read job file {path}: {err}") from err
+        except UnicodeDecodeError as err:
+            raise FioError(f"{path}: not a UTF-8 text job file") from err
+        except OSError as err:
+            raise FioError(f"cannot read job file {path}: {err.strerror}") from err
         chosen.append(JobFile(name=path.name, content=text, source=str(path)))
     names = [job.name for job in chosen]
     duplicates = sorted({n for n in names if names.count(n) > 1})
