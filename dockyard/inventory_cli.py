@@ -63,9 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument(
         "--region",
         help=(
-            "AWS region (discovery and agent.yml); else $"
+            "AWS region (discovery and agent.yml); default: the first of $"
             + ", $".join(REGION_ENV)
-            + ", the AWS config file's, the control host's zone's"
+            + " set, else the AWS config file's region, else the control host's zone's"
         ),
     )
     source.add_argument("--profile", help="AWS profile for --discover")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from dockyard.region import REGION_ENV
 from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.tools import REPO, require_tool
@@ -330,9 +331,6 @@ def test_a_real_terminal_on_stdin_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "stdin is a terminal: pipe `aws ec2 describe-instances --output json`" in result.stderr
     assert list(tmp_path.iterdir()) == []
-
-
-REGION_ENV = ("DOCKYARD_REGION", "MY_AWS_DEFAULT_REGION", "AWS_DEFAULT_REGION", "AWS_REGION")
 
 
 def regionless_env(moto: MotoServer, tmp: Path, config: str | None) -> dict[str, str]:
