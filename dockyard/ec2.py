@@ -22,12 +22,18 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any
 
 import msgspec
 
-from dockyard.inventory import CONTROL_ROLE, Host, Inventory, InventoryError, build_inventory
+from dockyard.inventory import (
+    CONTROL_ROLE,
+    Host,
+    Inventory,
+    InventoryError,
+    build_inventory,
+    sorted_hosts,
+)
 from dockyard.region import unknown_profile
 
 RUNNING = 16
@@ -205,7 +211,7 @@ class _FleetBuilder:
         keys = self.control_keys
         control = hosts[min(range(len(keys)), key=keys.__getitem__)]
         return Fleet(
-            hosts=tuple(sorted(hosts, key=attrgetter("instance_id", "address"))),
+            hosts=sorted_hosts(hosts),
             control=control,
             skipped=tuple(skipped),
             not_running=self.not_running,
@@ -398,7 +404,7 @@ def fleet_from_json(
     except (msgspec.DecodeError, RecursionError):
         return None
     builder = _FleetBuilder(address, group_by_tag, name_prefix)
-    add, excluded = builder.add, builder.excluded
+    add, excluded = builder.add, builder.excluded if name_prefix is not None else None
     not_running = 0
     for reservation in document.Reservations:
         for instance in reservation.Instances:
@@ -409,7 +415,7 @@ def fleet_from_json(
             if not instance_id:
                 return None
             tags = {tag.Key: tag.Value for tag in instance.Tags} if instance.Tags else {}
-            if excluded(tags):
+            if excluded is not None and excluded(tags):
                 continue
             launched = instance.LaunchTime
             try:

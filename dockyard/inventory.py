@@ -73,6 +73,19 @@ def _sort_key(host: Host) -> tuple[str, str]:
     return (host.instance_id or "", host.address)
 
 
+_INSTANCE_ID = attrgetter("instance_id")
+
+
+def sorted_hosts(hosts: Iterable[Host]) -> tuple[Host, ...]:
+    """Hosts by instance id, then address; hosts without an id first."""
+    hosts = tuple(hosts)
+    ids = list(map(_INSTANCE_ID, hosts))
+    if None not in ids and len(set(ids)) == len(ids):
+        # Unique ids (as EC2 gives) alone decide: no key tuple per host, no Python call.
+        return tuple(sorted(hosts, key=_INSTANCE_ID))
+    return tuple(sorted(hosts, key=_sort_key))
+
+
 def _usable_group(group: str) -> bool:
     return bool(_GROUP_NAME.match(group)) and group not in (*SEED_GROUPS, NODES_GROUP, "all")
 
@@ -114,7 +127,7 @@ def build_inventory(
     `control_address` if given, else the first host whose role is `control`, else
     the first host in that order.
     """
-    ordered = tuple(sorted(hosts, key=_sort_key))
+    ordered = sorted_hosts(hosts)
     if not ordered:
         raise InventoryError(
             "no hosts to put in the inventory: check the name prefix and that the "
@@ -130,12 +143,13 @@ def build_inventory(
     ):
         _check_hosts(ordered)
     if control_address is not None:
-        if control_address not in addresses:
+        try:
+            control = ordered[addresses.index(control_address)]
+        except ValueError:
             raise InventoryError(
                 f"control host {control_address} is not among the hosts: pick one of "
                 + ", ".join(addresses)
-            )
-        control = ordered[addresses.index(control_address)]
+            ) from None
     else:
         tagged = [h for h in ordered if h.role == CONTROL_ROLE]
         control = tagged[0] if tagged else ordered[0]

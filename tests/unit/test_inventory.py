@@ -23,6 +23,7 @@ from dockyard.inventory import (
     render,
     render_agent_yml,
     render_ini,
+    sorted_hosts,
 )
 
 HOSTS = [
@@ -222,3 +223,19 @@ def test_ini_fleet_with_every_variable() -> None:
         "54.0.0.3 ansible_user=ubuntu ec2_name=my-prefix-3 instance_id=i-03 private_ip=10.0.0.3 "
         "public_ip=54.0.0.3 availability_zone=us-east-1a dockyard_role=agent",
     ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["i-b", "i-a", "i-c"], ["1.1.1.1", "2.2.2.2", "3.3.3.3"]),
+        (["i-a", "i-a", None], ["3.3.3.3", "1.1.1.1", "2.2.2.2"]),
+        ([None, None, "i-0"], ["1.1.1.1", "2.2.2.2", "3.3.3.3"]),
+    ],
+    ids=["unique", "shared-id", "no-ids"],
+)
+def test_sorted_hosts_by_id_then_address(ids: list[str | None], expected: list[str]) -> None:
+    """By instance id, then address (hosts without an id first), whatever the input order."""
+    hosts = [Host(f"{n}.{n}.{n}.{n}", instance_id=i) for n, i in zip((2, 1, 3), ids, strict=True)]
+    for order in (hosts, hosts[::-1]):
+        assert [h.address for h in sorted_hosts(order)] == expected
