@@ -22,7 +22,6 @@ from operator import attrgetter
 from typing import Any
 
 import msgspec
-import yaml
 
 CONTROL_GROUP = "flocker_control_service"
 AGENT_GROUP = "flocker_agents"
@@ -254,9 +253,16 @@ def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
     }
 
 
+def _yaml_text(data: dict[str, Any]) -> str:
+    # PyYAML costs ~10 ms to import: only YAML output (inventory, agent.yml) pays for it.
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
 def render_yaml(inventory: Inventory) -> str:
     """YAML inventory with the same groups, hosts and vars as the INI."""
-    return yaml.safe_dump(to_yaml_dict(inventory), sort_keys=False, default_flow_style=False)
+    return _yaml_text(to_yaml_dict(inventory))
 
 
 def dynamic_list(inventory: Inventory) -> dict[str, Any]:
@@ -315,7 +321,7 @@ def render_agent_yml(control_address: str, dataset: FlockerDataset) -> str:
         "control-service": {"hostname": control_address, "port": FLOCKER_CONTROL_PORT},
         "dataset": data,
     }
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return _yaml_text(document)
 
 
 def agent_yml_for(inventory: Inventory, dataset: FlockerDataset) -> str:
