@@ -37,6 +37,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dockyard.cli import main as dockyard_main
+
 TARGET_RATIO = 1.0
 TARGET_SIZE = 100_000
 SHAPES = ("compact", "full")
@@ -193,8 +195,6 @@ def time_cli(path: Path, out: Path) -> float:
 
 
 def time_in_process(path: Path, out: Path) -> float:
-    from dockyard.cli import main
-
     begin = time.perf_counter()
     with (
         path.open("rb") as raw,
@@ -203,7 +203,7 @@ def time_in_process(path: Path, out: Path) -> float:
     ):
         saved, sys.stdin = sys.stdin, stdin
         try:
-            status = main(["inventory", "-o", str(out)])
+            status = dockyard_main(["inventory", "-o", str(out)])
         finally:
             sys.stdin = saved
     elapsed = time.perf_counter() - begin
