@@ -15,11 +15,13 @@ import pulumi_aws as aws
 
 from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
-from components.network import open_egress
+from components.network import ingress_from_cidrs, open_egress
 from dockyard.fio import ecs as fio_ecs
 from dockyard.iam import assume_role_policy
+from dockyard.netrules import PortRule
 
 DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
+PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "fio plots")
 
 
 class FioBenchArgs(TypedDict):
@@ -208,18 +210,15 @@ class FioBench(pulumi.ComponentResource):
             # One task per container host; the plots are on each host's port 8000.
             host_sg = args.get("host_security_group_id")
             if host_sg is not None:
-                for index, cidr in enumerate(admin_cidrs):
-                    aws.vpc.SecurityGroupIngressRule(
-                        f"{name}-host-plots-{index}",
-                        security_group_id=host_sg,
-                        ip_protocol="tcp",
-                        from_port=fio_ecs.PLOTS_PORT,
-                        to_port=fio_ecs.PLOTS_PORT,
-                        cidr_ipv4=cidr,
-                        description=f"fio plots from {cidr}",
-                        tags=tags,
-                        opts=child,
-                    )
+                ingress_from_cidrs(
+                    f"{name}-host",
+                    host_sg,
+                    [PLOTS_RULE],
+                    admin_cidrs,
+                    tags=tags,
+                    opts=child,
+                    legacy_prefix=f"{name}-host-plots",
+                )
             service_args["scheduling_strategy"] = "DAEMON"
             self.plot_url = pulumi.Output.from_input(
                 f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
@@ -233,18 +232,15 @@ class FioBench(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-            for index, cidr in enumerate(admin_cidrs):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-plots-admin-{index}",
-                    security_group_id=lb_sg.id,
-                    ip_protocol="tcp",
-                    from_port=fio_ecs.PLOTS_PORT,
-                    to_port=fio_ecs.PLOTS_PORT,
-                    cidr_ipv4=cidr,
-                    description=f"fio plots from {cidr}",
-                    tags=tags,
-                    opts=child,
-                )
+            ingress_from_cidrs(
+                f"{name}-lb",
+                lb_sg.id,
+                [PLOTS_RULE],
+                admin_cidrs,
+                tags=tags,
+                opts=child,
+                legacy_prefix=f"{name}-plots-admin",
+            )
             task_sg = aws.ec2.SecurityGroup(
                 f"{name}-task-sg",
                 name_prefix=f"{prefix}-fio-task-",

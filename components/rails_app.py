@@ -27,11 +27,13 @@ import pulumi_random as random
 
 from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
-from components.network import open_egress
+from components.network import ingress_from_cidrs, open_egress
 from dockyard import rails_ecs as r
+from dockyard.netrules import PortRule
 
 CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
+HTTP_RULE = PortRule("http", "tcp", r.PUBLIC_PORT, r.PUBLIC_PORT, "HTTP to the Rails app")
 
 
 class RailsAppArgs(TypedDict):
@@ -160,20 +162,15 @@ class RailsApp(pulumi.ComponentResource):
         web_sg = self._group("web", args["vpc_id"], "Rails web tasks: 3000 from the ALB", tags)
         db_sg = self._group("db", args["vpc_id"], "Rails database: 3306 from web tasks", tags)
         efs_sg = self._group("efs", args["vpc_id"], "Database EFS: NFS from the db tasks", tags)
-        for i, cidr in enumerate(args.get("ingress_cidrs", ["0.0.0.0/0"])):
-            v6 = ":" in cidr
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-http-{i}",
-                security_group_id=alb_sg.id,
-                ip_protocol="tcp",
-                from_port=r.PUBLIC_PORT,
-                to_port=r.PUBLIC_PORT,
-                description="HTTP to the Rails app",
-                cidr_ipv4=None if v6 else cidr,
-                cidr_ipv6=cidr if v6 else None,
-                tags=tags,
-                opts=child,
-            )
+        ingress_from_cidrs(
+            f"{name}-alb",
+            alb_sg.id,
+            [HTTP_RULE],
+            list(args.get("ingress_cidrs", ["0.0.0.0/0"])),
+            tags=tags,
+            opts=child,
+            legacy_prefix=f"{name}-alb-http",
+        )
         self._link(
             "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
         )
