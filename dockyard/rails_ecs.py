@@ -116,7 +116,9 @@ def _environment(values: Mapping[str, str]) -> list[dict[str, str]]:
                 f"{name} looks like a secret and may not go into a task's environment; "
                 "store it in Secrets Manager and pass it through `secrets`"
             )
-    return [{"name": k, "value": str(v)} for k, v in sorted(values.items())]
+    # AWS drops entries with empty values from the stored definition: one left in would
+    # replace the task definition on every `pulumi up`. A missing variable reads as empty.
+    return [{"name": k, "value": str(v)} for k, v in sorted(values.items()) if str(v)]
 
 
 def _secrets(values: Mapping[str, str]) -> list[dict[str, str]]:
