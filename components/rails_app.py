@@ -391,6 +391,11 @@ class RailsApp(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
             capacity_provider_strategies=strategy,
+            # Switching railsCapacity changes the strategy, which ECS applies only with a new
+            # deployment (the provider refuses to plan the change without it).
+            force_new_deployment=True,
+            # A crash-looping task fails the deployment and rolls back.
+            deployment_circuit_breaker={"enable": True, "rollback": True},
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=subnets, security_groups=[db_sg.id], assign_public_ip=public_ip
             ),
@@ -421,6 +426,7 @@ class RailsApp(pulumi.ComponentResource):
             task_definition=web_task.arn,
             desired_count=args.get("desired_count", 1),
             capacity_provider_strategies=strategy,
+            force_new_deployment=True,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=subnets, security_groups=[web_sg.id], assign_public_ip=public_ip
             ),

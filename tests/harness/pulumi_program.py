@@ -248,6 +248,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         region = self.region or "us-east-1"
         if args.token == "aws:ec2/getSubnets:getSubnets":
             return {"id": region, "ids": self.vpc_subnets, "filters": args.args.get("filters")}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": "123456789012",
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/dockyard-tests",
+                "userId": "AIDAEXAMPLEDOCKYARD",
+            }
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": self.newest_ami, "imageId": self.newest_ami}
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

@@ -253,3 +253,26 @@ def test_preview_builds_but_does_not_push() -> None:
     program()
     (image,) = [r for r in mocks.resources if r.typ == "docker:index/image:Image"]
     assert image.inputs["skipPush"] is True
+
+
+def test_results_survive_destroy_and_need_tls(fargate: Evaluation) -> None:
+    """`pulumi destroy` leaves the bucket and its settings (retainOnDelete); its policy
+    denies every request without TLS."""
+    bucket_types = [r for r in fargate.resources if r.typ.startswith("aws:s3/")]
+    assert len(bucket_types) == 6
+    for resource in bucket_types:
+        assert resource.options.get("retainOnDelete") is True, resource.name
+    (policy,) = fargate.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statement["Resource"][1] == statement["Resource"][0] + "/*"
+
+
+def test_balancer_drops_invalid_headers_and_service_rolls_back(fargate: Evaluation) -> None:
+    """The plots balancer drops invalid header fields; a crash-looping benchmark fails its
+    deployment (circuit breaker with rollback) instead of restarting forever."""
+    (balancer,) = fargate.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert balancer.inputs["dropInvalidHeaderFields"] is True
+    (service,) = fargate.of_type(SERVICE)
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}

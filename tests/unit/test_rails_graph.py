@@ -391,3 +391,17 @@ def test_preview_pushes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     images = evaluation.of_type("docker:index/image:Image")
     assert len(images) == 2
     assert all(i.inputs["skipPush"] is True for i in images)
+
+
+def test_services_redeploy_on_a_strategy_change_and_roll_back(
+    graph: tuple[Evaluation, RailsMocks],
+) -> None:
+    """Both services carry a capacity provider strategy, so forceNewDeployment (ECS applies
+    a strategy change only with a new deployment), and the circuit breaker with rollback."""
+    evaluation, _ = graph
+    services = evaluation.of_type(SERVICE)
+    assert len(services) == 2
+    for service in services:
+        assert service.inputs["capacityProviderStrategies"], service.name
+        assert service.inputs["forceNewDeployment"] is True, service.name
+        assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
