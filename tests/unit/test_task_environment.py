@@ -146,7 +146,7 @@ def test_rails_leaves_out_empty_values() -> None:
     """An extra web variable set to "" is left out of the definition."""
     web = rails_ecs.web_container(
         image="img",
-        password_secret_arn="arn:aws:secretsmanager:us-east-1:1:secret:p",
+        app_password_secret_arn="arn:aws:secretsmanager:us-east-1:1:secret:p",
         secret_key_base_arn="arn:aws:secretsmanager:us-east-1:1:secret:k",
         logs=rails_ecs.Logs("g", "us-east-1", "web"),
         environment={"EXTRA": "", "OTHER": "1"},
