@@ -76,7 +76,8 @@ module Dockyard
           end
           if status == :refused
             die("the database at #{@where} refused the connection: #{err} " \
-                "(check APPDB_ENV_MYSQL_ROOT_PASSWORD[_FILE] / DATABASE_URL credentials)")
+                "(check APPDB_ENV_MYSQL_USER and APPDB_ENV_MYSQL_PASSWORD[_FILE], " \
+                "APPDB_ENV_MYSQL_ROOT_PASSWORD[_FILE] or DATABASE_URL credentials)")
           end
           give_up(timeout, err) if elapsed >= timeout
           if elapsed >= next_log

@@ -2,7 +2,9 @@
 # Entrypoint for the dockyard Rails image. It replaces the seed's init script
 # (`sleep 15; rake db:create; rails server`) with:
 #   - secrets from the environment or from files: VAR or VAR_FILE for
-#     APPDB_ENV_MYSQL_ROOT_PASSWORD, DATABASE_URL and SECRET_KEY_BASE;
+#     APPDB_ENV_MYSQL_PASSWORD (the app user's), APPDB_ENV_MYSQL_ROOT_PASSWORD
+#     (the seed's, used when APPDB_ENV_MYSQL_USER is not set), DATABASE_URL and
+#     SECRET_KEY_BASE;
 #   - when (and only when) starting the server: checks of the settings and of
 #     DATABASE_URL (before anything boots Rails, whose own error for a malformed URL
 #     prints it), then DOCKYARD_DB_GATE=1 for the server's readiness gate
@@ -68,6 +70,7 @@ if [[ "${1:-}" == -* ]]; then
 	set -- puma "$@"
 fi
 
+file_env APPDB_ENV_MYSQL_PASSWORD
 file_env APPDB_ENV_MYSQL_ROOT_PASSWORD
 file_env DATABASE_URL
 file_env SECRET_KEY_BASE

@@ -5,8 +5,9 @@
 # as /usr/local/lib/dockyard/db.rb.
 #
 # The target comes from DATABASE_URL when set, else from the docker-link style
-# APPDB_PORT_3306_TCP_ADDR / APPDB_PORT_3306_TCP_PORT / APPDB_ENV_MYSQL_ROOT_PASSWORD,
-# the same variables config/database.yml reads. No message here repeats the password.
+# APPDB_PORT_3306_TCP_ADDR / APPDB_PORT_3306_TCP_PORT and the app's account
+# (APPDB_ENV_MYSQL_USER / APPDB_ENV_MYSQL_PASSWORD; without them root with
+# APPDB_ENV_MYSQL_ROOT_PASSWORD), the same variables config/database.yml reads. No message here repeats the password.
 require "uri"
 
 module Dockyard
@@ -51,11 +52,14 @@ module Dockyard
     def target(env = ENV)
       url = env.fetch("DATABASE_URL", "")
       if url.empty?
+        app_user = env.fetch("APPDB_ENV_MYSQL_USER", "")
         return {
           host: env.fetch("APPDB_PORT_3306_TCP_ADDR", "appdb"),
           port: Integer(env.fetch("APPDB_PORT_3306_TCP_PORT", "3306")),
-          username: env.fetch("APPDB_USER", "root"),
-          password: env.fetch("APPDB_ENV_MYSQL_ROOT_PASSWORD", "")
+          username: app_user.empty? ? env.fetch("APPDB_USER", "root") : app_user,
+          password: env.fetch(
+            app_user.empty? ? "APPDB_ENV_MYSQL_ROOT_PASSWORD" : "APPDB_ENV_MYSQL_PASSWORD", ""
+          )
         }
       end
       problem = url_problem(url)
