@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.harness.podman import Podman
 from tests.harness.tools import REPO, require_tool
@@ -84,8 +85,18 @@ def test_walkthrough_waits_for_health_then_stops(
     shutil.copytree(
         REPO / "containers", tmp_path / "containers", ignore=shutil.ignore_patterns("secrets")
     )
+    # `up` builds only missing images: a cached store could hold an older build.
+    compose = yaml.safe_load((REPO / "containers" / "compose.yaml").read_text(encoding="utf-8"))
+    podman.run("rmi", "-f", *(svc["image"] for svc in compose["services"].values()), check=False)
     start, stop = walkthrough_blocks()
-    out = bash(start, tmp_path, shell_env)
+    try:
+        out = bash(start, tmp_path, shell_env)
+    except AssertionError as err:
+        states = podman.run("ps", "-a", "--format", "{{.Names}} {{.Status}}", check=False)
+        app = podman.run("logs", "dockyard-rails_app_1", check=False)
+        raise AssertionError(
+            f"{err}\n{states.stdout}\napp logs:\n{app.stdout}{app.stderr}"
+        ) from None
     assert '"status":"ok"' in out, out
     assert '"body":"hello"' in out, out
 
