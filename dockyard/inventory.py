@@ -121,10 +121,19 @@ def build_inventory(
     return Inventory(hosts=ordered, control=control, ansible_user=ansible_user)
 
 
+def host_key_alias(host: Host) -> str | None:
+    """ssh's HostKeyAlias for a host: its instance id, so known_hosts entries are keyed by
+    instance. A replaced instance at the same address is a new host (accepted on first
+    use under StrictHostKeyChecking=accept-new); a changed key for the same instance is
+    still refused."""
+    return f"-oHostKeyAlias={host.instance_id}" if host.instance_id else None
+
+
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
     pairs = (
         ("ansible_user", inventory.ansible_user),
+        ("ansible_ssh_extra_args", host_key_alias(host)),
         ("ec2_name", host.name),
         ("instance_id", host.instance_id),
         ("private_ip", host.private_ip),
