@@ -55,6 +55,7 @@ if cfg.docker_hosts is not None:
             "key_name": hosts_cfg.key_name,
             "ssh_public_key": hosts_cfg.ssh_public_key,
             "public_ip": hosts_cfg.public_ip,
+            "region": cfg.flocker.region,
             "tags": tags,
         },
     )
@@ -64,6 +65,7 @@ if cfg.docker_hosts is not None:
             "hosts": hosts.hosts,
             "ansible": cfg.ansible,
             "flocker": cfg.flocker,
+            "server_tls": hosts.server_tls,
             "depends_on": list(hosts.instances),
         },
     )

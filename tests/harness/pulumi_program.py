@@ -46,7 +46,8 @@ class Resource:
     """Input name -> URNs of the resources its value came from (propertyDependencies)."""
     options: dict[str, Any] = field(default_factory=dict)
     """The resource options the engine acts on in an update (ignoreChanges,
-    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect), only those set."""
+    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect, additionalSecretOutputs),
+    only those set."""
 
 
 @dataclass
@@ -106,6 +107,7 @@ def _options(request: Any) -> dict[str, Any]:
         "deleteBeforeReplace": request.deleteBeforeReplaceDefined and request.deleteBeforeReplace,
         "retainOnDelete": request.retainOnDelete,
         "protect": request.protect,
+        "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
     }
     return {key: value for key, value in options.items() if value}
 
@@ -210,6 +212,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{self._index(args.name):08x}"
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            outputs.setdefault("name", f"{args.name}-0123abc")  # autonamed by the provider
         elif typ == "aws:ec2/keyPair:KeyPair":
             outputs["keyName"] = f"{args.name}-key"
         elif typ == "tls:index/privateKey:PrivateKey":
