@@ -67,6 +67,10 @@ def test_inventories_parse_with_ansible(program: Evaluation, fmt: str, tmp_path:
     assert sorted(hostvars) == addresses
     assert {v["ansible_user"] for v in hostvars.values()} == {"ubuntu"}
     assert hostvars[control]["dockyard_role"] == "control"
+    # known_hosts keyed by instance: ssh gets HostKeyAlias=<instance id> per host
+    assert {v["ansible_ssh_extra_args"] for v in hostvars.values()} == {
+        f"-oHostKeyAlias={h['instanceId']}" for h in program.outputs["hosts"]
+    }
 
 
 def test_ini_and_yaml_agree(program: Evaluation, tmp_path: Path) -> None:
