@@ -1,9 +1,10 @@
 """Serve the data directory's report on PLOTS_PORT: GET and HEAD only, nothing outside it.
 
 `/` is the report page and `/runs.json` the listing, both made fresh per request (new
-runs get their graphs then). Any other path is a file below the data directory; a path
-with `..`, an encoded form of it, a hidden name, or a symlink that resolves outside
-the directory gets 404. Other methods get 405.
+runs get their graphs then). `/?runs=a,b` compares the named runs with a chart drawn per
+request (`/compare.png?runs=a,b`); an unknown run name gets 404. Any other path is a
+file below the data directory; a path with `..`, an encoded form of it, a hidden name,
+or a symlink that resolves outside the directory gets 404. Other methods get 405.
 """
 
 from __future__ import annotations
@@ -18,8 +19,20 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from dockyard.fio import PLOTS_PORT
-from dockyard.fio.report import INDEX, RUNS_JSON, ensure_plots, listing, render_page
+from dockyard.fio import PLOTS_PORT, plots
+from dockyard.fio.jobs import FioError
+from dockyard.fio.report import (
+    INDEX,
+    RUNS_JSON,
+    compare_href,
+    default_selection,
+    ensure_plots,
+    listing,
+    parse_selection,
+    render_page,
+    select_runs,
+)
+from dockyard.fio.results import RunInfo
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -51,8 +64,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "dockyard-fio"
     sys_version = ""
 
-    def __init__(self, *args: object, root: Path, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, root: Path, notices: list[str] | None = None, **kwargs: object
+    ) -> None:
         self.root = root
+        self.notices = notices if notices is not None else []
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def log_message(self, format: str, *args: object) -> None:
@@ -71,14 +87,38 @@ class Handler(BaseHTTPRequestHandler):
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
 
+    def _selection(self, query: str) -> tuple[list[RunInfo], list[RunInfo]] | None:
+        """(all runs, the compared ones) or None after a 404 for an unknown run name."""
+        runs = ensure_plots(self.root)
+        names = parse_selection(urllib.parse.parse_qs(query).get("runs", []))
+        if not names:
+            return runs, default_selection(runs)
+        try:
+            return runs, select_runs(runs, names)
+        except FioError as err:
+            self._send(HTTPStatus.NOT_FOUND, f"{err}\n".encode(), "text/plain; charset=utf-8")
+            return None
+
     def do_GET(self) -> None:
-        raw = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        raw = split.path
         if raw == "/healthz":
             self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
             return
-        if raw in {"/", f"/{INDEX}"}:
-            runs = ensure_plots(self.root)
-            page = render_page(self.root, runs).encode("utf-8")
+        if raw in {"/", f"/{INDEX}", f"/{plots.COMPARE_PNG}"}:
+            chosen = self._selection(split.query)
+            if chosen is None:
+                return
+            runs, compared = chosen
+            if raw == f"/{plots.COMPARE_PNG}":
+                if not compared:
+                    self._not_found()
+                    return
+                self._send(HTTPStatus.OK, plots.comparison_png(compared), "image/png")
+                return
+            names = [run.name for run in compared]
+            href = compare_href(names) if len(compared) >= 2 or split.query else None
+            page = render_page(self.root, runs, names, href, self.notices).encode("utf-8")
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
             return
         if raw == f"/{RUNS_JSON}":
@@ -120,9 +160,15 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse
 
 
-def make_server(root: Path, host: str = "0.0.0.0", port: int = PLOTS_PORT) -> ThreadingHTTPServer:  # noqa: S104
-    """A threading server over `root` (not yet serving)."""
-    handler = partial(Handler, root=root.resolve())
+def make_server(
+    root: Path,
+    host: str = "0.0.0.0",  # noqa: S104
+    port: int = PLOTS_PORT,
+    *,
+    notices: list[str] | None = None,
+) -> ThreadingHTTPServer:
+    """A threading server over `root` (not yet serving); `notices` are shown on the page."""
+    handler = partial(Handler, root=root.resolve(), notices=notices)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
