@@ -28,13 +28,15 @@ SCRATCH_DIR = ".dockyard-fio"
 ACTIONS = ("compare", "pull", "serve")
 
 # Direct I/O with an async engine measures the device, not the page cache: 4k random
-# reads, then writes, 32 in flight, over a 1 GiB file (bigger than any drive cache).
+# reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
+# drive's cache; laid out once and reused by later runs).
 DEFAULT_JOB = """\
 ; dockyard bench default: the device's 4k random read and write IOPS (direct I/O)
 [global]
 ioengine=libaio
 direct=1
 iodepth=32
+filename=dockyard-bench.dat
 size={size}
 runtime={runtime}
 time_based
