@@ -2,13 +2,16 @@
 
 Also `dockyard bench compare RUN...`, `dockyard bench pull s3://BUCKET[/PREFIX] [DIR]`
 and `dockyard bench serve DIR`. The same run, report and server code as the fio-tools
-images (dockyard/fio/).
+images (dockyard/fio/). Every input is checked, and the report's port bound, before fio
+runs or anything is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +21,11 @@ from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
 from dockyard.fio.cli import serve_until_stopped
 from dockyard.fio.jobs import FioError, JobFile
-from dockyard.fio.run import RunOptions, check_plotname
+from dockyard.fio.run import MAX_LOG_MSEC, RunOptions, check_number, check_plotname
 from dockyard.fio.run import run as run_fio
 
 if TYPE_CHECKING:
-    from http.server import ThreadingHTTPServer
+    from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
 ACTIONS = ("compare", "pull", "serve")
@@ -83,10 +86,12 @@ dockyard bench serve DIR   serve the results in DIR without running fio""",
     parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
     parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
     parser.add_argument("-d", "--data-dir", help="where results are (default TARGET/fio-data)")
-    parser.add_argument("--port", type=int, default=PLOTS_PORT, help=f"port (default {PLOTS_PORT})")
+    parser.add_argument(
+        "--port", default=str(PLOTS_PORT), help=f"port (default {PLOTS_PORT}; 0 picks a free one)"
+    )
     parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
     parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
-    parser.add_argument("--log-msec", type=int, default=1000, help="log interval (ms)")
+    parser.add_argument("--log-msec", default="1000", help="log interval (ms, default 1000)")
     parser.add_argument(
         "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
     )
@@ -104,21 +109,40 @@ def _progress(line: str) -> None:
     sys.stderr.flush()
 
 
-def _bind(data_dir: Path, args: argparse.Namespace) -> ThreadingHTTPServer:
-    """Bind the report server now, so a port in use is found before fio runs."""
+def _check_path(text: str, what: str) -> Path:
+    """Paths end up in fio's output and ours, which are UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise UsageError(f"{what} {text!r} is not a UTF-8 path; rename it or use another") from err
+    return Path(text)
+
+
+def _check_writable(directory: Path, what: str, fix: str) -> None:
+    """`directory`, or the nearest existing directory above it, takes new files (a file
+    made and removed at once: nothing is left behind)."""
+    existing = next((p for p in (directory, *directory.parents) if p.exists()), Path.cwd())
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(f"{existing} is not a directory")
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise UsageError(f"{what} {directory} is not writable ({reason}); {fix}") from err
+
+
+def _bind(data_dir: Path, host: str, port: int) -> ReportServer:
     from dockyard.fio.serve import make_server
 
     try:
-        return make_server(data_dir, host=args.bind, port=args.port)
-    except OSError as err:
+        return make_server(data_dir, host=host, port=port)
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
         raise UsageError(
-            f"cannot serve on {args.bind}:{args.port}: {err.strerror or err}; "
-            "pick another port with --port, or --no-serve"
+            f"cannot serve the report on {host}:{port} ({reason}); choose another --port or "
+            "--bind, or use --no-serve"
         ) from err
-
-
-def _serve(server: ThreadingHTTPServer, data_dir: Path) -> None:
-    serve_until_stopped(data_dir, server, announce=lambda url: print(f"report: {url}", flush=True))
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -179,7 +203,14 @@ def serve(args: argparse.Namespace) -> int:
     data_dir = Path(args.names[0])
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir} is not a directory; give a data dir holding runs/")
-    _serve(_bind(data_dir, args), data_dir)
+    try:
+        port = check_number(args.port, "--port", 0, 65535)
+    except FioError as err:
+        raise UsageError(str(err)) from err
+    with _bind(data_dir, args.bind, port) as server:
+        serve_until_stopped(
+            server, data_dir, announce=lambda url: print(f"report: {url}", flush=True)
+        )
     return 0
 
 
@@ -188,43 +219,52 @@ def run(args: argparse.Namespace) -> int:
         return {"compare": compare, "pull": pull, "serve": serve}[args.target](args)
     if args.names:
         raise UsageError(f"unexpected arguments {' '.join(args.names)}; one DIR to benchmark")
-    target = Path(args.target)
-    if not target.is_dir():
-        raise UsageError(f"{target} is not a directory; give the directory to benchmark")
     if args.job and (args.runtime or args.size):
         raise UsageError("--runtime and --size set the default job; edit your job file instead")
-    data_dir = Path(args.data_dir) if args.data_dir else target / "fio-data"
-    server = None
-    try:
-        check_plotname(args.name)
-        if args.job:
-            job_files = jobs_mod.resolve(args.job, [], Path.cwd())
-        else:
-            job_files = [default_job(args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE)]
-        if not args.no_serve:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            server = _bind(data_dir, args)
-        # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
-        # and are reused by later runs, as plain fio reuses its files.
-        options = RunOptions(
-            data_dir=data_dir,
-            plotname=args.name,
-            target_dir=target / SCRATCH_DIR,
-            log_msec=args.log_msec,
-            create_target=True,
-        )
-        result = run_fio(job_files, options, progress=_progress)
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")
-        from dockyard.fio.report import write_report
+    target = _check_path(args.target, "target")
+    if not target.is_dir():
+        raise UsageError(f"{target} is not a directory; give the directory to benchmark")
+    data_dir = _check_path(args.data_dir, "-d") if args.data_dir else target / "fio-data"
+    job_paths = [str(_check_path(job, "job file")) for job in args.job]
+    with contextlib.ExitStack() as stack:
+        try:
+            check_plotname(args.name)
+            port = check_number(args.port, "--port", 0, 65535)
+            log_msec = check_number(args.log_msec, "--log-msec", 1, MAX_LOG_MSEC)
+            if job_paths:
+                job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
+            else:
+                runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
+                job_files = [default_job(runtime, size)]
+            jobs_mod.parse_only(job_files)
+        except FioError as err:
+            raise UsageError(str(err)) from err
+        # The port is bound before fio runs: one in use is found now, not after the run.
+        server = None if args.no_serve else stack.enter_context(_bind(data_dir, args.bind, port))
+        _check_writable(target, "target", "give a directory you can write to")
+        _check_writable(data_dir, "data directory", "give a writable directory with -d")
+        try:
+            # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
+            # and are reused by later runs, as plain fio reuses its files.
+            options = RunOptions(
+                data_dir=data_dir,
+                plotname=args.name,
+                target_dir=target / SCRATCH_DIR,
+                log_msec=log_msec,
+                create_target=True,
+            )
+            result = run_fio(job_files, options, progress=_progress)
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+            from dockyard.fio.report import write_report
 
-        write_report(data_dir)
-    except FioError as err:
-        if server is not None:
-            server.server_close()
-        raise UsageError(str(err)) from err
-    print(f"results: {result.run_dir}", flush=True)
-    if server is None:
-        return result.returncode
-    _serve(server, data_dir)
+            write_report(data_dir)
+        except FioError as err:
+            raise UsageError(str(err)) from err
+        print(f"results: {result.run_dir}", flush=True)
+        if server is None:
+            return result.returncode
+        serve_until_stopped(
+            server, data_dir, announce=lambda url: print(f"report: {url}", flush=True)
+        )
     return result.returncode

@@ -30,8 +30,10 @@ from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
 from dockyard.fio.jobs import FioError, JobFile
 from dockyard.fio.run import (
+    MAX_LOG_MSEC,
     RunOptions,
     RunResult,
+    check_number,
     check_plotname,
     env_flag,
     run,
@@ -39,7 +41,7 @@ from dockyard.fio.run import (
 )
 
 if TYPE_CHECKING:
-    from http.server import ThreadingHTTPServer
+    from dockyard.fio.serve import ReportServer
 
 # The report (matplotlib) and server modules are imported where used, so the fio-tool
 # image needs neither matplotlib nor the server.
@@ -53,10 +55,7 @@ def _log(message: str) -> None:
 def options_from_env(env: Mapping[str, str]) -> RunOptions:
     data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
     target = env.get("FIO_TARGET_DIR")
-    try:
-        log_msec = int(env.get("FIO_LOG_MSEC") or "1000")
-    except ValueError as err:
-        raise FioError("FIO_LOG_MSEC must be a whole number of milliseconds") from err
+    log_msec = check_number(env.get("FIO_LOG_MSEC") or "1000", "FIO_LOG_MSEC", 1, MAX_LOG_MSEC)
     return RunOptions(
         data_dir=data_dir,
         plotname=check_plotname(env.get("PLOTNAME") or "fio"),
@@ -64,6 +63,10 @@ def options_from_env(env: Mapping[str, str]) -> RunOptions:
         log_msec=log_msec,
         volume=volume_from_env(env),
     )
+
+
+def port_from_env(env: Mapping[str, str]) -> int:
+    return check_number(env.get("PORT") or str(PLOTS_PORT), "PORT", 1, 65535)
 
 
 def jobs_from_env(env: Mapping[str, str], data_dir: Path) -> list[JobFile]:
@@ -165,10 +168,7 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def serve_until_stopped(
-    data_dir: Path,
-    server: ThreadingHTTPServer,
-    *,
-    announce: Callable[[str], None] | None = None,
+    server: ReportServer, data_dir: Path, *, announce: Callable[[str], None] | None = None
 ) -> None:
     """Announce the bound server's URL, serve until SIGTERM or Ctrl-C."""
     host, port = server.server_address[:2]
@@ -190,7 +190,7 @@ def plotserve(data_dir: Path, port: int) -> int:
     from dockyard.fio.serve import make_server
 
     write_report(data_dir)
-    serve_until_stopped(data_dir, make_server(data_dir, "0.0.0.0", port))  # noqa: S104
+    serve_until_stopped(make_server(data_dir, port=port), data_dir)
     return 0
 
 
@@ -224,7 +224,7 @@ def aio(env: Mapping[str, str]) -> int:
         _upload(result, env)
         return result.returncode
     notices: list[str] = []
-    port = int(env.get("PORT") or PLOTS_PORT)
+    port = port_from_env(env)
     options.data_dir.mkdir(parents=True, exist_ok=True)
     server = make_server(options.data_dir, port=port, notices=notices)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -276,14 +276,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     try:
         if command == "health":
-            return health(int(env.get("PORT") or PLOTS_PORT))
+            return health(port_from_env(env))
         if command == "tool":
             return tool(env)
         if command == "genplots":
             return genplots(rest, env)
         if command == "plotserve":
             data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
-            return plotserve(data_dir, int(env.get("PORT") or PLOTS_PORT))
+            return plotserve(data_dir, port_from_env(env))
         return aio(env)
     except FioError as err:
         _log(f"error: {err}")
