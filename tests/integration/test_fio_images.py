@@ -99,8 +99,13 @@ def test_other_commands_run_as_given(images: Podman, target: str) -> None:
 def test_seed_tool_genplots_and_plotserve_lines(images: Podman, data_dir: Path) -> None:
     """fio-tool twice (results kept), fio-genplots -t -b -g -p, fio-plotserve on 8000."""
     volume = f"{data_dir}:/tmp/fio-data"
+    # FIO_LOG_MSEC=250: the 1 s tiny job logs no sample at the default 1000 ms, and a
+    # pattern graph with no samples is an error (exit 2), not an empty PNG.
     for _ in range(2):
-        images.run("run", "--rm", "-v", volume, "-e", "JOBFILES=job.fio", image("fio-tool"))
+        images.run(
+            "run", "--rm", "-v", volume, "-e", "JOBFILES=job.fio", "-e", "FIO_LOG_MSEC=250",
+            image("fio-tool"),
+        )  # fmt: skip
     runs = sorted((data_dir / "runs").iterdir())
     assert len(runs) == 2, "the second run kept the first"
     for run in runs:
