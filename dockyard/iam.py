@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
 def assume_role_policy(service: str) -> str:
@@ -15,3 +16,20 @@ def assume_role_policy(service: str) -> str:
             ],
         }
     )
+
+
+def tls_only_policy(bucket_arn: str) -> dict[str, Any]:
+    """A bucket policy refusing every request not made over TLS (aws:SecureTransport)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
