@@ -8,9 +8,8 @@ DNS), an HTTPS listener on 443 with TLS_POLICY, port 80 answering only a redirec
 HTTPS, and an alias record for the domain when the zone is given. Without it: a plain
 HTTP listener on `port`.
 
-Children that used to be made by the component using this one keep their identity
-through `former_parent` + `former_names` (an alias each: moved and renamed, not
-replaced).
+Children that the component using this one made itself before keep their names
+(`former_names`) and identity (an alias to `former_parent`: moved, not replaced).
 """
 
 from __future__ import annotations
@@ -63,10 +62,14 @@ class LoadBalancerArgs(TypedDict):
     """name_prefix of the ALB and the target group (at most 6 characters)."""
     deregistration_delay: NotRequired[int | None]
     """Seconds a draining target keeps its connections (default: AWS's 300)."""
+    internal: NotRequired[bool | None]
+    """Set `internal` explicitly (the ALB is internet-facing either way; an ALB made with
+    the input keeps it: ForceNew)."""
     former_parent: NotRequired[pulumi.Resource]
-    """The component the children were made under before (with former_names)."""
+    """The component the children named in former_names were made under before."""
     former_names: NotRequired[Mapping[str, str]]
-    """Child suffix (sg, alb, tg, http, ingress-<i>) -> its name under former_parent."""
+    """Child suffix (sg, alb, tg, http, ingress-<i>) -> the name it keeps (default
+    `<name>-<suffix>`)."""
     tags: NotRequired[dict[str, str]]
     """Tags for every taggable resource."""
 
@@ -95,11 +98,11 @@ class LoadBalancer(pulumi.ComponentResource):
         prefix = args.get("balancer_name_prefix")
 
         self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+            self._child_name("sg"),
             name_prefix=args.get("name_prefix"),
             description=args["description"],
             vpc_id=args["vpc_id"],
-            tags={**tags, "Name": f"{name}-alb"},
+            tags={**tags, "Name": self._child_name("sg")},
             opts=self._opts("sg"),
         )
         ports = [port] if https is None else [port, HTTPS_PORT]
@@ -109,10 +112,10 @@ class LoadBalancer(pulumi.ComponentResource):
         ]
         self._ingress(rules, args["ingress_cidrs"], tags)
         balancer = aws.lb.LoadBalancer(
-            f"{name}-alb",
+            self._child_name("alb"),
             name_prefix=prefix,
             load_balancer_type="application",
-            internal=False,
+            internal=args.get("internal"),
             security_groups=[self.security_group.id],
             subnets=args["subnet_ids"],
             drop_invalid_header_fields=True,
@@ -120,7 +123,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._opts("alb"),
         )
         self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
+            self._child_name("tg"),
             name_prefix=prefix,
             port=args["target_port"],
             protocol="HTTP",
@@ -139,7 +142,7 @@ class LoadBalancer(pulumi.ComponentResource):
         if https is None:
             self.listeners = [
                 aws.lb.Listener(
-                    f"{name}-http",
+                    self._child_name("http"),
                     load_balancer_arn=balancer.arn,
                     port=port,
                     protocol="HTTP",
@@ -156,7 +159,7 @@ class LoadBalancer(pulumi.ComponentResource):
             self.listeners = [
                 # Port 80 answers only a permanent redirect to the same URL over HTTPS.
                 aws.lb.Listener(
-                    f"{name}-http",
+                    self._child_name("http"),
                     load_balancer_arn=balancer.arn,
                     port=port,
                     protocol="HTTP",
@@ -205,12 +208,14 @@ class LoadBalancer(pulumi.ComponentResource):
             {"url": self.url, "dnsName": self.dns_name, "securityGroupId": self.security_group.id}
         )
 
+    def _child_name(self, suffix: str) -> str:
+        return self._former.get(suffix, f"{self._name}-{suffix}")
+
     def _opts(self, suffix: str) -> pulumi.ResourceOptions:
-        former = self._former.get(suffix)
-        if former is None or self._former_parent is None:
+        if suffix not in self._former or self._former_parent is None:
             return pulumi.ResourceOptions(parent=self)
         return pulumi.ResourceOptions(
-            parent=self, aliases=[pulumi.Alias(name=former, parent=self._former_parent)]
+            parent=self, aliases=[pulumi.Alias(parent=self._former_parent)]
         )
 
     def _ingress(
@@ -222,7 +227,7 @@ class LoadBalancer(pulumi.ComponentResource):
             for cidr in cidrs:
                 v6 = ":" in cidr
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{self._name}-ingress-{index}",
+                    self._child_name(f"ingress-{index}"),
                     security_group_id=self.security_group.id,
                     ip_protocol=rule.protocol,
                     from_port=rule.from_port,

@@ -193,6 +193,7 @@ class RailsApp(pulumi.ComponentResource):
                 "description": "Rails load balancer: HTTP in",
                 "https": https,
                 "deregistration_delay": 30,
+                "internal": False,
                 "former_parent": self,
                 "former_names": {
                     "sg": f"{name}-alb",

@@ -139,7 +139,7 @@ def test_ebs_volume_from_stack_config(fargate: Evaluation) -> None:
 
 def test_outputs_and_image_push(fargate: Evaluation) -> None:
     """Stack outputs name the plot URL and bucket; the image is linux/amd64, pushed on up."""
-    assert fargate.outputs["fioPlotUrl"] == "http://fio-alb-123.us-east-1.elb.amazonaws.com:8000/"
+    assert fargate.outputs["fioPlotUrl"] == "http://fio-lb-123.us-east-1.elb.amazonaws.com:8000/"
     assert fargate.outputs["fioResultsBucket"] == "my-prefix-fio-results"
     (image,) = fargate.of_type("docker:index/image:Image")
     assert image.inputs["build"]["platform"] == "linux/amd64"

@@ -148,8 +148,8 @@ def test_passwords_stored_as_secrets(ec2: tuple[Evaluation, RailsMocks]) -> None
 
 
 def _group_id(mocks: RailsMocks, group: str) -> str:
-    """A Rails security group's id; the ALB's is the load balancer component's `rails-sg`."""
-    return mocks.ids[f"sg:rails-{'sg' if group == 'alb' else group}"]
+    """A Rails security group's id; the ALB's is the load balancer component keeps `rails-alb`."""
+    return mocks.ids[f"sg:rails-{group}"]
 
 
 def _ingress_to(evaluation: Evaluation, mocks: RailsMocks, group: str) -> list[dict[str, Any]]:
@@ -179,7 +179,7 @@ def test_alb_open_on_80_only_and_sends_only_to_web(ec2: tuple[Evaluation, RailsM
     evaluation, mocks = ec2
     rules = _ingress_to(evaluation, mocks, "alb")
     assert {(r["fromPort"], r.get("cidrIpv4")) for r in rules} == {(80, "0.0.0.0/0")}
-    alb_id = mocks.ids["sg:rails-sg"]
+    alb_id = mocks.ids["sg:rails-alb"]
     out = [r.inputs for r in evaluation.of_type(EGRESS) if r.inputs["securityGroupId"] == alb_id]
     assert all(o.pop("tags")["ManagedBy"] == "pulumi" for o in out)  # required-tags policy
     assert out == [
