@@ -489,6 +489,7 @@ class RailsApp(pulumi.ComponentResource):
                 "subnets": subnets,
                 "securityGroups": [web_sg.id],
                 "assignPublicIp": public_ip,
+                "capacityProvider": args["capacity_provider"],
             }
         )
         self.register_outputs(
