@@ -83,6 +83,14 @@ class DumpImports(pulumi.ComponentResource):
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=child,
         )
+        # versioned like every bucket here; the CLI deletes the dump's version itself, and
+        # anything left expires
+        aws.s3.BucketVersioning(
+            f"{name}-imports-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-imports-encryption",
             bucket=bucket.id,
@@ -98,6 +106,7 @@ class DumpImports(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {},
                     "expiration": {"days": EXPIRE_DAYS},
+                    "noncurrent_version_expiration": {"noncurrent_days": EXPIRE_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
                 }
             ],

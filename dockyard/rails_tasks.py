@@ -287,6 +287,7 @@ def import_dump(
     database_address = private_address(running_task(ecs, where, "dbService"))
     echo(f"uploading {path} ({path.stat().st_size} bytes) to s3://{bucket}/{key}")
     s3.upload_file(str(path), bucket, key, ExtraArgs={"ServerSideEncryption": "AES256"})
+    version = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
     try:
         url = s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
@@ -303,5 +304,6 @@ def import_dump(
             ecs, logs, where, params, where.get("logGroups")["db"], "import", echo, poll=poll
         )
     finally:
-        s3.delete_object(Bucket=bucket, Key=key)
+        # the version itself, not a delete marker over it (the bucket is versioned)
+        s3.delete_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
         echo(f"removed s3://{bucket}/{key}")

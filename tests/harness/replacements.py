@@ -321,6 +321,16 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         TF_AWS + "s3/bucket_server_side_encryption_configuration.go @01606926",
     ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        (
+            "bucket",
+            "expectedBucketOwner",
+            "region",
+        ),
+        # RequiresReplace on bucket and expected_bucket_owner (read from the provider's
+        # schema for this branch, not pinned to a commit)
+        TF_AWS + "s3/bucket_lifecycle_configuration.go",
+    ),
     "aws:s3/bucketPolicy:BucketPolicy": (
         (
             "bucket",

@@ -76,6 +76,7 @@ def stack(moto: MotoServer) -> tuple[rt.Target, dict[str, Any]]:
         startedBy="ecs-svc/appdb",
     )
     s3.create_bucket(Bucket="demo-imports")
+    s3.put_bucket_versioning(Bucket="demo-imports", VersioningConfiguration={"Status": "Enabled"})
     moto.client("logs").create_log_group(logGroupName=LOGS["web"])
     moto.client("logs").create_log_group(logGroupName=LOGS["db"])
     outputs = {
@@ -204,7 +205,8 @@ def test_import_uploads_loads_and_removes(moto_server: MotoServer, tmp_path: Pat
     assert env["DB_HOST"].count(".") == 3
     (put,) = [p for op, p in clients.calls if op in ("PutObject", "CreateMultipartUpload")]
     assert put["ServerSideEncryption"] == "AES256"
-    assert moto_server.client("s3").list_objects_v2(Bucket="demo-imports")["KeyCount"] == 0
+    versions = moto_server.client("s3").list_object_versions(Bucket="demo-imports")
+    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
     assert "  | loaded 1 table" in printed and printed[-1].startswith("removed s3://")
 
 
