@@ -1,9 +1,15 @@
 """EC2 instances -> inventory `Host` values: describe-instances parsing and boto3 discovery.
 
-The same parser serves both ways in: a `aws ec2 describe-instances --output json`
+The same rules serve both ways in: a `aws ec2 describe-instances --output json`
 document read from a pipe, and the pages boto3 returns from EC2 (or moto server).
 Only running instances (State.Code 16, high byte ignored as EC2 documents) become
 hosts; a running instance without the address asked for is reported and skipped.
+
+Piped JSON is first decoded against a schema of the fields read here
+(`fleet_from_json`, msgspec): the thousands of other bytes EC2 writes per instance
+are skipped, not built into dicts. Anything that schema does not fit (bad JSON, a
+field of another type, a running instance without an id) goes to the standard
+library and `fleet_from_document`, the reference, whose errors name the problem.
 
 The control host is chosen here, not by output order: the running instance tagged
 `role=control` if there is one, else the earliest LaunchTime, ties broken by
@@ -13,12 +19,22 @@ InstanceId. Rendering stays in dockyard/inventory.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from dockyard.inventory import CONTROL_ROLE, Host, Inventory, InventoryError, build_inventory
+import msgspec
+
+from dockyard.inventory import (
+    CONTROL_ROLE,
+    Host,
+    Inventory,
+    InventoryError,
+    build_inventory,
+    sorted_hosts,
+)
+from dockyard.region import unknown_profile
 
 RUNNING = 16
 """EC2's state code for `running` (the seed's `instance-state-code=16`)."""
@@ -46,26 +62,22 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        label = f"{self.instance_id} ({self.name})" if self.name else self.instance_id
-        return f"skipped {label}: {self.reason}"
+        return f"skipped {_label(self.instance_id, self.name)}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A running instance that made it into the inventory, with what ordering needs."""
-
-    host: Host
-    launch_time: datetime | None
-    tagged_control: bool
+def _label(instance_id: str | None, name: str | None) -> str:
+    return f"{instance_id} ({name})" if name else str(instance_id)
 
 
 @dataclass(frozen=True)
 class Fleet:
-    """What a describe-instances document yields: the hosts, the control host, the skipped."""
+    """What a describe-instances document yields: the hosts, the control host, the left out."""
 
     hosts: tuple[Host, ...]
     control: Host
     skipped: tuple[Skipped, ...]
+    not_running: int = 0
+    """Instances in the document that were not running (stopped, pending, terminated...)."""
 
     def inventory(self, *, ansible_user: str | None = None) -> Inventory:
         return build_inventory(
@@ -73,9 +85,140 @@ class Fleet:
         )
 
 
+def summary(fleet: Fleet, *, address: str, written: Sequence[str]) -> str:
+    """The one line that says the inventory was written: hosts, where, what was left out.
+
+    `written` names the destinations (the inventory's first). With `--address auto`,
+    each host Ansible will reach at its private address (it has no public one) is named.
+    """
+    count = len(fleet.hosts)
+    line = (
+        f"wrote {count} host{'' if count == 1 else 's'} to {', '.join(written)}; "
+        f"{len(fleet.skipped)} skipped, {fleet.not_running} not running"
+    )
+    private = [h for h in fleet.hosts if h.public_ip is None] if address == "auto" else []
+    if private:
+        line += (
+            f"; --address auto gave {len(private)} host{'' if len(private) == 1 else 's'} "
+            "a private address (no public IP): "
+            + ", ".join(f"{_label(h.instance_id, h.name)} {h.address}" for h in private)
+        )
+    return line
+
+
 def keyed_group(key: str, value: str) -> str:
     """`tag_<key>_<value>` with every character Ansible rejects in a group name as `_`."""
     return _GROUP_UNSAFE.sub("_", f"tag_{key}_{value}")
+
+
+def _address(kind: str, public: str | None, private: str | None) -> str | None:
+    if kind == "public":
+        return public
+    if kind == "private":
+        return private
+    return public or private
+
+
+def _missing_address_reason(kind: str) -> str:
+    if kind == "public":
+        return "no public IP address (use --address private or auto)"
+    if kind == "private":
+        return "no private IP address (use --address public or auto)"
+    return "neither a public nor a private IP address"
+
+
+def _parse_time(value: str) -> datetime:
+    """An ISO 8601 time; without an offset it is UTC. ValueError/OverflowError if not one."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+class _FleetBuilder:
+    """Running instances in, hosts and the control host out: the rules both parsers share.
+
+    The control host is the `role=control` host if any, else the earliest LaunchTime;
+    ties by InstanceId, then address (a host without a LaunchTime sorts after every host
+    that has one). Among several `role=control` hosts the same order decides.
+    """
+
+    def __init__(self, address: str, group_by_tag: Sequence[str], name_prefix: str | None):
+        if address not in ADDRESS_KINDS:
+            raise InventoryError(
+                f"unknown address kind {address!r}: use one of auto, public, private"
+            )
+        self.address = address
+        self.group_by_tag = tuple(group_by_tag)
+        self.name_prefix = name_prefix
+        self.hosts: list[Host] = []
+        self.control_keys: list[tuple[bool, datetime, str, str]] = []
+        self.skipped: list[Skipped] = []
+        self.not_running = 0
+
+    def excluded(self, tags: Mapping[str, str]) -> bool:
+        """Whether the name prefix leaves this instance out."""
+        prefix = self.name_prefix
+        return prefix is not None and not (tags.get("Name") or "").startswith(prefix)
+
+    def add(
+        self,
+        instance_id: str,
+        tags: Mapping[str, str],
+        public: str | None,
+        private: str | None,
+        launch_time: datetime | None,
+        zone: str | None,
+    ) -> None:
+        """One running instance: a host, or a skipped one if it lacks the address asked for."""
+        name = tags.get("Name") or None
+        role = None
+        for key, value in tags.items():
+            if key.lower() == ROLE_TAG:
+                role = value.strip().lower() or None
+                break
+        chosen = _address(self.address, public, private)
+        if chosen is None:
+            reason = _missing_address_reason(self.address)
+            if role == CONTROL_ROLE:
+                reason += (
+                    "; it is tagged role=control, so the control host is chosen among the rest"
+                )
+            self.skipped.append(Skipped(instance_id, name, reason))
+            return
+        groups = (
+            tuple(sorted({keyed_group(key, tags[key]) for key in self.group_by_tag if key in tags}))
+            if self.group_by_tag
+            else ()
+        )
+        self.hosts.append(Host(chosen, name, instance_id, private, public, zone, role, groups))
+        self.control_keys.append(
+            (role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen)
+        )
+
+    def fleet(self) -> Fleet:
+        """Hosts sorted by InstanceId (then address), the control host, the left out."""
+        hosts, skipped = self.hosts, self.skipped
+        if not hosts:
+            prefix = self.name_prefix
+            scope = f" named {prefix}*" if prefix is not None else ""
+            why = f" ({len(skipped)} running but skipped: {skipped[0].reason})" if skipped else ""
+            raise InventoryError(
+                f"no running instances{scope} to put in the inventory{why}: check the name "
+                "prefix, the region and that the instances are running"
+            )
+        keys = self.control_keys
+        control = hosts[min(range(len(keys)), key=keys.__getitem__)]
+        return Fleet(
+            hosts=sorted_hosts(hosts),
+            control=control,
+            skipped=tuple(skipped),
+            not_running=self.not_running,
+        )
+
+
+# --- the reference: any JSON value, or boto3's pages ----------------------------------------
 
 
 def _where(r_index: int, i_index: int | None = None) -> str:
@@ -148,17 +291,13 @@ def _launch_time(instance: Mapping[str, Any], where: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except (ValueError, OverflowError):
-            raise DocumentError(
-                f"{where}.LaunchTime {value!r:.40} is not an ISO 8601 time"
-            ) from None
-    else:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
         raise DocumentError(f"{where}.LaunchTime is not a time: {value!r:.40}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return _parse_time(value)
+    except (ValueError, OverflowError):
+        raise DocumentError(f"{where}.LaunchTime {value!r:.40} is not an ISO 8601 time") from None
 
 
 def _zone(instance: Mapping[str, Any], where: str) -> str | None:
@@ -170,94 +309,6 @@ def _zone(instance: Mapping[str, Any], where: str) -> str | None:
     return _text(placement, "AvailabilityZone", f"{where}.Placement")
 
 
-def _address(kind: str, public: str | None, private: str | None) -> str | None:
-    if kind == "public":
-        return public
-    if kind == "private":
-        return private
-    return public or private
-
-
-def _missing_address_reason(kind: str) -> str:
-    if kind == "public":
-        return "no public IP address (use --address private or auto)"
-    if kind == "private":
-        return "no private IP address (use --address public or auto)"
-    return "neither a public nor a private IP address"
-
-
-def candidates(
-    document: object,
-    *,
-    address: str = "auto",
-    group_by_tag: Sequence[str] = (),
-    name_prefix: str | None = None,
-) -> tuple[list[Candidate], list[Skipped]]:
-    """The running instances that can be hosts, and the running ones that cannot."""
-    if address not in ADDRESS_KINDS:
-        raise InventoryError(f"unknown address kind {address!r}: use one of auto, public, private")
-    kept: list[Candidate] = []
-    skipped: list[Skipped] = []
-    for where, instance in _instances(document):
-        if _state_code(instance, where) != RUNNING:
-            continue
-        instance_id = _text(instance, "InstanceId", where)
-        if instance_id is None:
-            raise DocumentError(f"{where} has no InstanceId: is this describe-instances output?")
-        tags = _tags(instance, where)
-        name = tags.get("Name") or None
-        if name_prefix is not None and not (name or "").startswith(name_prefix):
-            continue
-        public = _text(instance, "PublicIpAddress", where)
-        private = _text(instance, "PrivateIpAddress", where)
-        chosen = _address(address, public, private)
-        launch_time = _launch_time(instance, where)
-        role = next(
-            (v.strip().lower() for k, v in tags.items() if k.lower() == ROLE_TAG),
-            None,
-        )
-        if chosen is None:
-            reason = _missing_address_reason(address)
-            if role == CONTROL_ROLE:
-                reason += (
-                    "; it is tagged role=control, so the control host is chosen among the rest"
-                )
-            skipped.append(Skipped(instance_id, name, reason))
-            continue
-        host = Host(
-            address=chosen,
-            name=name,
-            instance_id=instance_id,
-            private_ip=private,
-            public_ip=public,
-            availability_zone=_zone(instance, where),
-            role=role or None,
-            groups=tuple(
-                sorted({keyed_group(key, tags[key]) for key in group_by_tag if key in tags})
-            ),
-        )
-        kept.append(Candidate(host, launch_time, role == CONTROL_ROLE))
-    return kept, skipped
-
-
-_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
-
-
-def choose_control(kept: Iterable[Candidate]) -> Host:
-    """The `role=control` host if any, else the earliest LaunchTime; ties by InstanceId.
-
-    Among several `role=control` hosts the same order decides. A host without a
-    LaunchTime sorts after every host that has one.
-    """
-    pool = list(kept)
-    tagged = [c for c in pool if c.tagged_control]
-    best = min(
-        tagged or pool,
-        key=lambda c: (c.launch_time or _FAR_FUTURE, c.host.instance_id or "", c.host.address),
-    )
-    return best.host
-
-
 def fleet_from_document(
     document: object,
     *,
@@ -265,25 +316,129 @@ def fleet_from_document(
     group_by_tag: Sequence[str] = (),
     name_prefix: str | None = None,
 ) -> Fleet:
-    """Parse a describe-instances document into hosts sorted by InstanceId and a control host."""
-    kept, skipped = candidates(
-        document, address=address, group_by_tag=group_by_tag, name_prefix=name_prefix
-    )
-    if not kept:
-        scope = f" named {name_prefix}*" if name_prefix is not None else ""
-        why = f" ({len(skipped)} running but skipped: {skipped[0].reason})" if skipped else ""
-        raise InventoryError(
-            f"no running instances{scope} to put in the inventory{why}: check the name "
-            "prefix, the region and that the instances are running"
-        )
-    hosts = tuple(sorted((c.host for c in kept), key=lambda h: (h.instance_id or "", h.address)))
-    return Fleet(hosts=hosts, control=choose_control(kept), skipped=tuple(skipped))
+    """A describe-instances document (parsed JSON, or boto3's) -> hosts, control host, left out.
+
+    Each field is checked when it is used: a stopped instance or one outside the name
+    prefix may carry anything in the fields only running, named hosts need.
+    """
+    builder = _FleetBuilder(address, group_by_tag, name_prefix)
+    for where, instance in _instances(document):
+        if _state_code(instance, where) != RUNNING:
+            builder.not_running += 1
+            continue
+        instance_id = _text(instance, "InstanceId", where)
+        if instance_id is None:
+            raise DocumentError(f"{where} has no InstanceId: is this describe-instances output?")
+        tags = _tags(instance, where)
+        if builder.excluded(tags):
+            continue
+        public = _text(instance, "PublicIpAddress", where)
+        private = _text(instance, "PrivateIpAddress", where)
+        launch_time = _launch_time(instance, where)
+        # The zone is read only for a host that is kept, as its address decides.
+        zone = _zone(instance, where) if _address(address, public, private) else None
+        builder.add(instance_id, tags, public, private, launch_time, zone)
+    return builder.fleet()
+
+
+# --- the fast way in: piped JSON decoded against the fields read above ----------------------
+
+
+class _Tag(msgspec.Struct, gc=False):
+    Key: str
+    Value: str = ""
+
+
+class _State(msgspec.Struct, gc=False):
+    Code: int
+
+
+class _Placement(msgspec.Struct, gc=False):
+    AvailabilityZone: str | None = None
+
+
+class _Instance(msgspec.Struct, gc=False):
+    State: _State
+    InstanceId: str | None = None
+    Tags: list[_Tag] | None = None
+    PublicIpAddress: str | None = None
+    PrivateIpAddress: str | None = None
+    Placement: _Placement | None = None
+    LaunchTime: str | None = None
+
+
+class _Reservation(msgspec.Struct, gc=False):
+    Instances: list[_Instance]
+
+
+class _Document(msgspec.Struct, gc=False):
+    Reservations: list[_Reservation]
+
+
+_DECODER = msgspec.json.Decoder(_Document)
+
+
+def fleet_from_json(
+    data: bytes,
+    *,
+    address: str = "auto",
+    group_by_tag: Sequence[str] = (),
+    name_prefix: str | None = None,
+) -> Fleet | None:
+    """describe-instances JSON -> the fleet `fleet_from_document` makes of it, or None.
+
+    None when the schema does not fit (invalid JSON or UTF-8, a field of another type,
+    a running instance without an id or with an unreadable LaunchTime): the caller then
+    parses the text with the standard library and hands it to `fleet_from_document`,
+    whose error (or answer: it checks less of instances it leaves out) is the one given.
+    """
+    # msgspec does not look inside the strings it skips; json.loads rejects bad UTF-8
+    # anywhere. Checking costs nothing when the text is ASCII, as EC2 writes it.
+    if not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            return None
+    try:
+        document = _DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    builder = _FleetBuilder(address, group_by_tag, name_prefix)
+    add, excluded = builder.add, builder.excluded if name_prefix is not None else None
+    not_running = 0
+    for reservation in document.Reservations:
+        for instance in reservation.Instances:
+            if instance.State.Code & 0xFF != RUNNING:
+                not_running += 1
+                continue
+            instance_id = instance.InstanceId
+            if not instance_id:
+                return None
+            tags = {tag.Key: tag.Value for tag in instance.Tags} if instance.Tags else {}
+            if excluded is not None and excluded(tags):
+                continue
+            launched = instance.LaunchTime
+            try:
+                launch_time = _parse_time(launched) if launched is not None else None
+            except (ValueError, OverflowError):
+                return None
+            placement = instance.Placement
+            add(
+                instance_id,
+                tags,
+                instance.PublicIpAddress or None,
+                instance.PrivateIpAddress or None,
+                launch_time,
+                placement.AvailabilityZone or None if placement is not None else None,
+            )
+    builder.not_running = not_running
+    return builder.fleet()
 
 
 def discover(
     *,
+    region: str,
     name_prefix: str = DEFAULT_NAME_PREFIX,
-    region: str | None = None,
     profile: str | None = None,
     endpoint_url: str | None = None,
 ) -> dict[str, Any]:
@@ -291,7 +446,7 @@ def discover(
 
     Filters by tag and by state *name* on the server (moto server lacks the
     `instance-state-code` filter); the parser checks State.Code itself. Every page
-    is read.
+    is read. The region comes from dockyard.region, as on every other path.
     """
     # boto3 costs ~0.3 s to import: only the --discover path pays for it.
     import boto3
@@ -310,11 +465,7 @@ def discover(
         ):
             reservations.extend(page.get("Reservations", []))
     except botocore.exceptions.ProfileNotFound as err:
-        raise DiscoveryError(
-            f"{err}: pick a profile from ~/.aws/config or drop --profile"
-        ) from None
-    except botocore.exceptions.NoRegionError:
-        raise DiscoveryError("no AWS region: pass --region or set AWS_DEFAULT_REGION") from None
+        raise DiscoveryError(unknown_profile(err)) from None
     except botocore.exceptions.NoCredentialsError:
         raise DiscoveryError(
             "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile"

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
-import yaml
+import msgspec
 
 CONTROL_GROUP = "flocker_control_service"
 AGENT_GROUP = "flocker_agents"
@@ -37,9 +38,12 @@ class InventoryError(ValueError):
     """Input that cannot make an inventory; the message names the problem and the fix."""
 
 
-@dataclass(frozen=True)
-class Host:
-    """One Docker host as Ansible sees it."""
+class Host(msgspec.Struct, frozen=True, gc=False):
+    """One Docker host as Ansible sees it.
+
+    A frozen msgspec Struct rather than a dataclass: a fleet of 100,000 is made in a
+    tenth of the time, with the same constructor, equality and hash.
+    """
 
     address: str
     """What Ansible connects to; also the host's inventory name, as in the seed."""
@@ -51,7 +55,7 @@ class Host:
     availability_zone: str | None = None
     role: str | None = None
     """`control` for the Flocker control host; anything else is an agent."""
-    groups: tuple[str, ...] = field(default=())
+    groups: tuple[str, ...] = ()
     """Extra groups the host belongs to (e.g. keyed groups from tags)."""
 
 
@@ -68,24 +72,25 @@ def _sort_key(host: Host) -> tuple[str, str]:
     return (host.instance_id or "", host.address)
 
 
-def build_inventory(
-    hosts: Iterable[Host],
-    *,
-    ansible_user: str | None = None,
-    control_address: str | None = None,
-) -> Inventory:
-    """Validate hosts and choose the control host.
+_INSTANCE_ID = attrgetter("instance_id")
 
-    Hosts are sorted by instance id, then address. The control host is
-    `control_address` if given, else the first host whose role is `control`, else
-    the first host in that order.
-    """
-    ordered = tuple(sorted(hosts, key=_sort_key))
-    if not ordered:
-        raise InventoryError(
-            "no hosts to put in the inventory: check the name prefix and that the "
-            "instances are running"
-        )
+
+def sorted_hosts(hosts: Iterable[Host]) -> tuple[Host, ...]:
+    """Hosts by instance id, then address; hosts without an id first."""
+    hosts = tuple(hosts)
+    ids = list(map(_INSTANCE_ID, hosts))
+    if None not in ids and len(set(ids)) == len(ids):
+        # Unique ids (as EC2 gives) alone decide: no key tuple per host, no Python call.
+        return tuple(sorted(hosts, key=_INSTANCE_ID))
+    return tuple(sorted(hosts, key=_sort_key))
+
+
+def _usable_group(group: str) -> bool:
+    return bool(_GROUP_NAME.match(group)) and group not in (*SEED_GROUPS, NODES_GROUP, "all")
+
+
+def _check_hosts(ordered: Sequence[Host]) -> None:
+    """Raise InventoryError for the first host without a usable, unique address or groups."""
     seen: set[str] = set()
     for host in ordered:
         label = host.name or host.instance_id or "a host"
@@ -102,37 +107,73 @@ def build_inventory(
             )
         seen.add(host.address)
         for group in host.groups:
-            if not _GROUP_NAME.match(group) or group in (*SEED_GROUPS, NODES_GROUP, "all"):
+            if not _usable_group(group):
                 raise InventoryError(
                     f"{label}: {group!r} is not a usable extra group name (letters, digits "
                     "and underscores, not a seed group)"
                 )
+
+
+def build_inventory(
+    hosts: Iterable[Host],
+    *,
+    ansible_user: str | None = None,
+    control_address: str | None = None,
+) -> Inventory:
+    """Validate hosts and choose the control host.
+
+    Hosts are sorted by instance id, then address. The control host is
+    `control_address` if given, else the first host whose role is `control`, else
+    the first host in that order.
+    """
+    ordered = sorted_hosts(hosts)
+    if not ordered:
+        raise InventoryError(
+            "no hosts to put in the inventory: check the name prefix and that the "
+            "instances are running"
+        )
+    addresses = [h.address for h in ordered]
+    # Whole-list checks in C first (100,000 hosts in milliseconds); only when one fails
+    # does _check_hosts walk the hosts to name the first one at fault.
+    if (
+        " ".join(addresses).split() != addresses
+        or len(set(addresses)) != len(addresses)
+        or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
+    ):
+        _check_hosts(ordered)
     if control_address is not None:
-        matches = [h for h in ordered if h.address == control_address]
-        if not matches:
+        try:
+            control = ordered[addresses.index(control_address)]
+        except ValueError:
             raise InventoryError(
                 f"control host {control_address} is not among the hosts: pick one of "
-                + ", ".join(h.address for h in ordered)
-            )
-        control = matches[0]
+                + ", ".join(addresses)
+            ) from None
     else:
         tagged = [h for h in ordered if h.role == CONTROL_ROLE]
         control = tagged[0] if tagged else ordered[0]
     return Inventory(hosts=ordered, control=control, ansible_user=ansible_user)
 
 
+_HOST_FIELDS = {
+    "ec2_name": "name",
+    "instance_id": "instance_id",
+    "private_ip": "private_ip",
+    "public_ip": "public_ip",
+    "availability_zone": "availability_zone",
+}
+"""Host variable -> the `Host` field it shows, in the order written (after ansible_user)."""
+
+
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
-    pairs = (
-        ("ansible_user", inventory.ansible_user),
-        ("ec2_name", host.name),
-        ("instance_id", host.instance_id),
-        ("private_ip", host.private_ip),
-        ("public_ip", host.public_ip),
-        ("availability_zone", host.availability_zone),
-        ("dockyard_role", CONTROL_ROLE if host == inventory.control else "agent"),
-    )
-    return {key: value for key, value in pairs if value}
+    hvars = {"ansible_user": inventory.ansible_user} if inventory.ansible_user else {}
+    for key, field in _HOST_FIELDS.items():
+        value = getattr(host, field)
+        if value:
+            hvars[key] = value
+    hvars["dockyard_role"] = CONTROL_ROLE if host == inventory.control else "agent"
+    return hvars
 
 
 def groups(inventory: Inventory) -> dict[str, list[str]]:
@@ -159,21 +200,39 @@ def _ini_value(value: str) -> str:
     return value if _INI_PLAIN.fullmatch(value) else shlex.quote(value)
 
 
+def _ini_agent_line(inventory: Inventory, host: Host) -> str:
+    return " ".join(
+        [host.address, *(f"{k}={_ini_value(v)}" for k, v in host_vars(inventory, host).items())]
+    )
+
+
+def _ini_agents(inventory: Inventory) -> str:
+    """The `flocker_agents` lines: `ADDRESS key=value ...`, values shell-quoted if need be."""
+    hosts, control, user = inventory.hosts, inventory.control, inventory.ansible_user
+    columns = [list(map(attrgetter(f), hosts)) for f in ("address", *_HOST_FIELDS.values())]
+    # The usual fleet, where every agent has every variable and no value needs quoting,
+    # is written column-wise from one format (a third of the cost at 100,000 hosts); any
+    # other is written host by host.
+    if (
+        all(map(all, columns))
+        and all(_INI_PLAIN.fullmatch("".join(column)) for column in [[user or "_"], *columns])
+        and hosts.count(control) == 1
+    ):
+        head = f"%s ansible_user={user}" if user else "%s"
+        line = head + "".join(f" {key}=%s" for key in _HOST_FIELDS) + " dockyard_role=agent"
+        lines = list(map(line.__mod__, zip(*columns, strict=True)))
+        lines[hosts.index(control)] = _ini_agent_line(inventory, control)
+    else:
+        lines = [_ini_agent_line(inventory, h) for h in hosts]
+    return "\n".join(lines)
+
+
 def render_ini(inventory: Inventory) -> str:
     """INI as the seed wrote it, with each host's vars on its `flocker_agents` line."""
-    sections: list[str] = []
-    by_address = {h.address: h for h in inventory.hosts}
-    for group, members in groups(inventory).items():
-        lines = [f"[{group}]"]
-        for address in members:
-            if group == AGENT_GROUP:
-                hvars = host_vars(inventory, by_address[address])
-                lines.append(
-                    " ".join([address, *(f"{k}={_ini_value(v)}" for k, v in hvars.items())])
-                )
-            else:
-                lines.append(address)
-        sections.append("\n".join(lines))
+    sections = [
+        f"[{group}]\n" + (_ini_agents(inventory) if group == AGENT_GROUP else "\n".join(members))
+        for group, members in groups(inventory).items()
+    ]
     sections.append("\n".join([f"[{NODES_GROUP}:children]", *SEED_GROUPS]))
     return "\n\n".join(sections) + "\n"
 
@@ -194,9 +253,16 @@ def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
     }
 
 
+def _yaml_text(data: dict[str, Any]) -> str:
+    # PyYAML costs ~10 ms to import: only YAML output (inventory, agent.yml) pays for it.
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
 def render_yaml(inventory: Inventory) -> str:
     """YAML inventory with the same groups, hosts and vars as the INI."""
-    return yaml.safe_dump(to_yaml_dict(inventory), sort_keys=False, default_flow_style=False)
+    return _yaml_text(to_yaml_dict(inventory))
 
 
 def dynamic_list(inventory: Inventory) -> dict[str, Any]:
@@ -255,7 +321,7 @@ def render_agent_yml(control_address: str, dataset: FlockerDataset) -> str:
         "control-service": {"hostname": control_address, "port": FLOCKER_CONTROL_PORT},
         "dataset": data,
     }
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return _yaml_text(document)
 
 
 def agent_yml_for(inventory: Inventory, dataset: FlockerDataset) -> str:

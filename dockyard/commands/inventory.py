@@ -7,7 +7,9 @@ Three ways to use it:
     ansible-playbook -i inventory/dockyard-inventory site.yml               # dynamic
 
 Files are written all or nothing (temp file + rename); on any error nothing is
-created or changed and the command exits 2 with one line on stderr.
+created or changed and the command exits 2 with one line on stderr. On success one
+summary line goes to stderr (not with --list/--host: Ansible shows a dynamic
+inventory's stderr as an error).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from dockyard import ec2
 from dockyard.commands import Subparsers
@@ -35,9 +37,9 @@ from dockyard.inventory import (
     render,
     render_json,
 )
+from dockyard.region import REGION_ENV, Region, resolve_region
 
 DEFAULT_OUTPUT = "./ansible_inventory"
-REGION_ENV = ("MY_AWS_DEFAULT_REGION", "AWS_DEFAULT_REGION", "AWS_REGION")
 ZONE_ENV = "MY_AWS_ZONE"
 AGENT_YML_MODE = 0o600
 
@@ -59,7 +61,14 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="ask EC2 (boto3) instead of reading describe-instances JSON from stdin",
     )
-    source.add_argument("--region", help="AWS region (discovery and agent.yml)")
+    source.add_argument(
+        "--region",
+        help=(
+            "AWS region (discovery and agent.yml); default: the first of $"
+            + ", $".join(REGION_ENV)
+            + " set, else the AWS config file's region, else the control host's zone's"
+        ),
+    )
     source.add_argument("--profile", help="AWS profile for --discover")
     source.add_argument("--endpoint-url", help="EC2 endpoint for --discover (e.g. moto server)")
     source.add_argument(
@@ -116,9 +125,8 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def read_document(stream: BinaryIO) -> object:
+def read_document(data: bytes) -> object:
     """Parse describe-instances JSON; errors name line and column."""
-    data = stream.read()
     if not data.strip():
         raise UsageError(
             "stdin is empty: pipe `aws ec2 describe-instances --output json` into "
@@ -143,21 +151,18 @@ def read_document(stream: BinaryIO) -> object:
     return document
 
 
-def _stdin() -> BinaryIO:
+def _stdin() -> bytes:
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError(
             "stdin is a terminal: pipe `aws ec2 describe-instances --output json` into "
             "`dockyard inventory`, or use --discover"
         )
-    return sys.stdin.buffer
+    return sys.stdin.buffer.read()
 
 
 def _dataset(
-    args: argparse.Namespace, inventory: Inventory, env: Mapping[str, str]
+    args: argparse.Namespace, inventory: Inventory, region: Region, env: Mapping[str, str]
 ) -> FlockerDataset:
-    region = args.region or next((env[k] for k in REGION_ENV if env.get(k)), None)
-    if not region:
-        raise UsageError("agent.yml needs a region: pass --region or set MY_AWS_DEFAULT_REGION")
     zone = args.zone or env.get(ZONE_ENV) or inventory.control.availability_zone
     if not zone:
         raise UsageError(f"agent.yml needs a zone: pass --zone or set {ZONE_ENV}")
@@ -170,7 +175,9 @@ def _dataset(
                 "--embed-credentials needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
                 "environment"
             )
-    return FlockerDataset(region=region, zone=zone, access_key_id=key_id, secret_access_key=secret)
+    return FlockerDataset(
+        region=region.name, zone=zone, access_key_id=key_id, secret_access_key=secret
+    )
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -189,29 +196,30 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--agent-yml and -o name the same file: give them different paths")
 
 
-def build(args: argparse.Namespace) -> Inventory:
-    """The inventory, from stdin or EC2, with skipped instances reported on stderr."""
+def build(args: argparse.Namespace, env: Mapping[str, str]) -> ec2.Fleet:
+    """The fleet, from stdin or EC2, with skipped instances reported on stderr."""
+    # The document is millions of acyclic objects: with the cyclic collector on, every
+    # collection while it is parsed and hosts are built and rendered walks them all
+    # again (about half of the cost, at 100,000 instances). `run` turns it back on.
+    gc.disable()
+    options: dict[str, Any] = {"address": args.address, "group_by_tag": args.group_by_tag}
     if args.discover:
         prefix = args.name_prefix if args.name_prefix is not None else ec2.DEFAULT_NAME_PREFIX
         document: object = ec2.discover(
             name_prefix=prefix,
-            region=args.region,
+            region=resolve_region(args.region, env, profile=args.profile).name,
             profile=args.profile,
             endpoint_url=args.endpoint_url,
         )
+        fleet = ec2.fleet_from_document(document, name_prefix=prefix, **options)
     else:
-        prefix = args.name_prefix
-        document = read_document(_stdin())
-    # The document is millions of acyclic objects: with the cyclic collector on, every
-    # collection while hosts are built and rendered walks them all again (about half of
-    # the cost after parsing, at 100,000 instances). `run` turns it back on.
-    gc.disable()
-    fleet = ec2.fleet_from_document(
-        document, address=args.address, group_by_tag=args.group_by_tag, name_prefix=prefix
-    )
+        data = _stdin()
+        fleet = ec2.fleet_from_json(
+            data, name_prefix=args.name_prefix, **options
+        ) or ec2.fleet_from_document(read_document(data), name_prefix=args.name_prefix, **options)
     for skipped in fleet.skipped:
         print(f"dockyard: {skipped}", file=sys.stderr)
-    return fleet.inventory(ansible_user=args.ansible_user)
+    return fleet
 
 
 def _host_answer(inventory: Inventory, name: str) -> dict[str, Any]:
@@ -246,18 +254,29 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     _check_args(args)
     try:
-        inventory = build(args)
+        fleet = build(args, env)
+        inventory = fleet.inventory(ansible_user=args.ansible_user)
         if args.list:
             return _emit(render_json(inventory))
         if args.host is not None:
             return _emit(json.dumps(_host_answer(inventory, args.host), indent=2) + "\n")
         text = render(inventory, args.format)
         specs = []
+        written = ["stdout" if args.output == "-" else args.output]
         if args.output != "-":
             specs.append(FileSpec(Path(args.output), text))
         if args.agent_yml is not None:
-            agent = agent_yml_for(inventory, _dataset(args, inventory, env))
+            region = resolve_region(
+                args.region,
+                env,
+                profile=args.profile,
+                control_zone=inventory.control.availability_zone,
+            )
+            agent = agent_yml_for(inventory, _dataset(args, inventory, region, env))
             specs.append(FileSpec(args.agent_yml, agent, AGENT_YML_MODE))
+            written.append(
+                f"agent.yml to {args.agent_yml} (region {region.name} from {region.source})"
+            )
     except InventoryError as err:
         raise UsageError(str(err)) from None
     try:
@@ -267,4 +286,6 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         raise UsageError(
             f"cannot write {targets}: {err.strerror or err}; nothing was written"
         ) from None
-    return _emit(text) if args.output == "-" else 0
+    status = _emit(text) if args.output == "-" else 0
+    print(f"dockyard: {ec2.summary(fleet, address=args.address, written=written)}", file=sys.stderr)
+    return status

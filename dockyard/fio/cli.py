@@ -21,12 +21,24 @@ import threading
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockyard.errors import EXIT_BAD_INPUT
 from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
 from dockyard.fio.jobs import FioError, JobFile
-from dockyard.fio.run import RunOptions, RunResult, check_plotname, env_flag, run
+from dockyard.fio.run import (
+    MAX_LOG_MSEC,
+    RunOptions,
+    RunResult,
+    check_number,
+    check_plotname,
+    env_flag,
+    run,
+)
+
+if TYPE_CHECKING:
+    from dockyard.fio.serve import ReportServer
 
 # The report (matplotlib) and server modules are imported where used, so the fio-tool
 # image needs neither matplotlib nor the server.
@@ -40,16 +52,17 @@ def _log(message: str) -> None:
 def options_from_env(env: Mapping[str, str]) -> RunOptions:
     data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
     target = env.get("FIO_TARGET_DIR")
-    try:
-        log_msec = int(env.get("FIO_LOG_MSEC") or "1000")
-    except ValueError as err:
-        raise FioError("FIO_LOG_MSEC must be a whole number of milliseconds") from err
+    log_msec = check_number(env.get("FIO_LOG_MSEC") or "1000", "FIO_LOG_MSEC", 1, MAX_LOG_MSEC)
     return RunOptions(
         data_dir=data_dir,
         plotname=check_plotname(env.get("PLOTNAME") or "fio"),
         target_dir=Path(target) if target else None,
         log_msec=log_msec,
     )
+
+
+def port_from_env(env: Mapping[str, str]) -> int:
+    return check_number(env.get("PORT") or str(PLOTS_PORT), "PORT", 1, 65535)
 
 
 def jobs_from_env(env: Mapping[str, str], data_dir: Path) -> list[JobFile]:
@@ -134,13 +147,11 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def serve_until_stopped(
-    data_dir: Path, host: str, port: int, *, announce: Callable[[str], None] | None = None
+    server: ReportServer, data_dir: Path, *, announce: Callable[[str], None] | None = None
 ) -> None:
-    """Bind, announce the URL (only once it answers), serve until SIGTERM or Ctrl-C."""
-    from dockyard.fio.serve import make_server
-
-    server = make_server(data_dir, host=host, port=port)
-    url = f"http://{host}:{server.server_address[1]}/"
+    """Announce the bound server's URL, serve until SIGTERM or Ctrl-C."""
+    host, port = server.server_address[:2]
+    url = f"http://{host!s}:{port}/"
     _log(f"serving {data_dir} on {url}")
     if announce is not None:
         announce(url)
@@ -155,9 +166,10 @@ def serve_until_stopped(
 
 def plotserve(data_dir: Path, port: int) -> int:
     from dockyard.fio.report import write_report
+    from dockyard.fio.serve import make_server
 
     write_report(data_dir)
-    serve_until_stopped(data_dir, "0.0.0.0", port)  # noqa: S104 - a container's server
+    serve_until_stopped(make_server(data_dir, port=port), data_dir)
     return 0
 
 
@@ -182,7 +194,7 @@ def aio(env: Mapping[str, str]) -> int:
     serve = not env_flag("FIO_NO_SERVE", dict(env))
     server = None
     if serve:
-        port = int(env.get("PORT") or PLOTS_PORT)
+        port = port_from_env(env)
         server = make_server(options.data_dir, port=port)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         _log(f"serving {options.data_dir} on port {port}")
@@ -213,14 +225,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     try:
         if command == "health":
-            return health(int(env.get("PORT") or PLOTS_PORT))
+            return health(port_from_env(env))
         if command == "tool":
             return tool(env)
         if command == "genplots":
             return genplots(rest, env)
         if command == "plotserve":
             data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
-            return plotserve(data_dir, int(env.get("PORT") or PLOTS_PORT))
+            return plotserve(data_dir, port_from_env(env))
         return aio(env)
     except FioError as err:
         _log(f"error: {err}")

@@ -4,6 +4,11 @@ Everything here happens before a run directory exists: remote files are fetched 
 only unless allowed), checked against an optional `URL#sha256=HEX` pin, and every job
 file is checked with `fio --parse-only`. Any failure raises `FioError` and nothing is
 written.
+
+A remote file that is not pinned may not make fio run a program or load code (see
+`unpinned_refusals`): the container running it holds the task role. The check reads
+the file as fio does and happens before `fio --parse-only`, which already loads I/O
+engines.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +30,24 @@ MAX_JOBFILE_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT = 30.0
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# fio reads a job file line by line with fgets into a buffer of this size (parse.h
+# OPT_LEN_MAX): a longer line reaches fio's parser as several lines.
+_FIO_LINE_BYTES = 8192 - 1
+# Options whose value fio hands to system(3) (backend.c exec_string).
+# What fio strips around an option name: isspace() and iscntrl() characters (and, to
+# err on the side of refusing, any other whitespace).
+_BLANK = re.compile(r"^[\s\x00-\x20\x7f]+|[\s\x00-\x20\x7f]+$")
+_EXEC_OPTIONS = frozenset({"exec_prerun", "exec_postrun"})
+# I/O engines that only do local I/O. Any other ioengine value may run a program
+# (`exec`), load a shared object (`external:PATH`, a path, or any name fio does not know,
+# which it passes to dlopen(3)), or send data over the network (net, rdma, rbd, nbd...).
+LOCAL_ENGINES = frozenset(
+    {
+        "sync", "psync", "vsync", "pvsync", "pvsync2", "libaio", "io_uring", "posixaio",
+        "mmap", "splice", "null", "falloc", "ftruncate", "filecreate", "filestat",
+        "filedelete", "cpuio",
+    }
+)  # fmt: skip
 
 
 class FioError(Exception):
@@ -115,7 +138,57 @@ def fetch(spec: RemoteSpec, *, cafile: str | None = None) -> JobFile:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise FioError(f"{spec.url}: not a UTF-8 text job file") from err
+    if spec.sha256 is None:
+        refusals = unpinned_refusals(text)
+        if refusals:
+            raise FioError(
+                f"{spec.url}: refused, {'; '.join(refusals)}. A remote job file that is not "
+                "pinned may not run programs, load code or use network I/O engines (the container "
+                "holds the task role). If you trust this file, pin it as "
+                f"{spec.url}#sha256={actual} or put it in the data dir and name it in "
+                "JOBFILES (no job was run)"
+            )
     return JobFile(name=spec.name, content=text, source=spec.url)
+
+
+def _fio_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The lines fio's job file parser sees, with their line numbers.
+
+    fio reads at most `_FIO_LINE_BYTES` per fgets call (the rest of a longer line is
+    read as the next line), stops a line at a NUL byte (C strings), and cuts it at the
+    first `;` or `#` (parse.c strip_blank_end).
+    """
+    for number, line in enumerate(text.encode("utf-8").split(b"\n"), start=1):
+        for start in range(0, max(len(line), 1), _FIO_LINE_BYTES):
+            chunk = line[start : start + _FIO_LINE_BYTES].split(b"\0", 1)[0]
+            chunk = re.split(rb"[;#]", chunk, maxsplit=1)[0]
+            yield number, _BLANK.sub("", chunk.decode("utf-8", errors="replace"))
+
+
+def unpinned_refusals(text: str) -> list[str]:
+    """What in a job file fio would use to run a program, load code or reach the network.
+
+    Each entry names the option and its line: `exec_prerun` / `exec_postrun` (run by
+    the shell), an `ioengine` outside `LOCAL_ENGINES`, an `include` (it pulls in a file
+    this check does not read), and an option name built from a `$` variable (fio
+    expands those before it looks the name up).
+    """
+    found = []
+    for number, line in _fio_lines(text):
+        if not line or line.startswith("["):
+            continue
+        if line.startswith("include"):
+            found.append(f"line {number}: include pulls in another file")
+            continue
+        name, sep, value = line.partition("=")
+        name, value = _BLANK.sub("", name), _BLANK.sub("", value)
+        if name in _EXEC_OPTIONS:
+            found.append(f"line {number}: {name} runs a command")
+        elif "$" in name:
+            found.append(f"line {number}: option name {name!r} uses a variable")
+        elif name == "ioengine" and (not sep or value not in LOCAL_ENGINES):
+            found.append(f"line {number}: ioengine={value} is not a local I/O engine")
+    return found
 
 
 def resolve(
@@ -154,15 +227,21 @@ def resolve(
             else [directory / name for directory in (data_dir, *search_dirs)]
         )
         path = next((c for c in candidates if c.is_file()), candidates[0])
+        if path.is_dir():
+            raise FioError(f"job file {name!r} is a directory ({path}); name a job file")
         if not path.is_file():
             raise FioError(
                 f"job file {name!r} not found: looked for {', '.join(map(str, candidates))}"
                 + (f" and among REMOTEFILES ({', '.join(remote)})" if remote else "")
             )
         try:
+            if path.stat().st_size > MAX_JOBFILE_BYTES:
+                raise FioError(f"{path}: larger than {MAX_JOBFILE_BYTES} bytes; not a job file")
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise FioError(f"cannot read job file {path}: {err}") from err
+        except UnicodeDecodeError as err:
+            raise FioError(f"{path}: not a UTF-8 text job file") from err
+        except OSError as err:
+            raise FioError(f"cannot read job file {path}: {err.strerror}") from err
         chosen.append(JobFile(name=path.name, content=text, source=str(path)))
     names = [job.name for job in chosen]
     duplicates = sorted({n for n in names if names.count(n) > 1})

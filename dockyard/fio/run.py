@@ -31,6 +31,8 @@ METADATA = "metadata.json"
 LOG_PREFIX = "fio"
 SCRATCH = "scratch"
 _PLOTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]{1,18}$")
+MAX_LOG_MSEC = 3_600_000
 _ETA = re.compile(r"\[eta\s+([^\]]+)\]")
 
 
@@ -63,6 +65,16 @@ def check_plotname(name: str) -> str:
     return name
 
 
+def check_number(text: str, what: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` given as text (an argument or an environment
+    value); anything else is a FioError naming `what` and the range."""
+    value = text.strip()
+    if _WHOLE_NUMBER.match(value) and low <= int(value) <= high:
+        return int(value)
+    shown = text if len(text) <= 20 else text[:20] + "..."
+    raise FioError(f"{what} must be a whole number from {low} to {high}, not {shown!r}")
+
+
 def fio_version(fio: str = "fio") -> str:
     try:
         proc = subprocess.run([fio, "--version"], capture_output=True, text=True, check=False)
@@ -79,15 +91,21 @@ def utc_stamp(now: dt.datetime | None = None) -> str:
 def make_run_dir(data_dir: Path, plotname: str, now: dt.datetime | None = None) -> Path:
     """Create a fresh run directory; concurrent runs get distinct ones (mkdir is atomic)."""
     runs = data_dir / RUNS
-    runs.mkdir(parents=True, exist_ok=True)
     base = f"{utc_stamp(now)}-{plotname}"
-    for attempt in range(1, 1000):
-        candidate = runs / (base if attempt == 1 else f"{base}.{attempt}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            candidate = runs / (base if attempt == 1 else f"{base}.{attempt}")
+            try:
+                candidate.mkdir()
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as err:
+        raise FioError(
+            f"cannot create a run directory under {runs}: {err.strerror}; "
+            "the data directory must be a writable directory"
+        ) from err
     raise FioError(f"could not create a run directory under {runs}")
 
 

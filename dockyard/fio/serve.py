@@ -2,24 +2,46 @@
 
 `/` is the report page and `/runs.json` the listing, both made fresh per request (new
 runs get their graphs then). Any other path is a file below the data directory; a path
-with `..`, an encoded form of it, a hidden name, or a symlink that resolves outside
-the directory gets 404. Other methods get 405.
+with `..`, an encoded form of it, a hidden name, a symlink that resolves outside
+the directory, or a path the file system cannot resolve (a symlink loop, a name too
+long) gets 404. Other methods get 405.
+
+Every connection has a socket timeout, and at most `max_connections` are open at once
+(fewer when the process may open few files). When the cap is reached, a new connection
+takes the slot of the oldest one still sending its request (a half-open request); if
+none is, it gets 503. So clients that open connections and never finish a request
+cannot keep `/healthz` from answering.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import posixpath
+import resource
 import shutil
+import socket
+import sys
+import threading
 import urllib.parse
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from dockyard.fio import PLOTS_PORT
 from dockyard.fio.report import INDEX, RUNS_JSON, ensure_plots, listing, render_page
+
+REQUEST_TIMEOUT = 10.0
+"""Seconds a connection may wait for the client (its request, or reading our answer)."""
+MAX_CONNECTIONS = 128
+"""Connections open at once, at most (see `connection_cap`)."""
+# File descriptors kept free for everything else: stdio, the listening socket, files
+# being served, matplotlib drawing plots for the page.
+_RESERVED_FDS = 32
+_BUSY = b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -38,11 +60,82 @@ def resolve_request_path(root: Path, raw_path: str) -> Path | None:
         return None
     if not parts:
         return None
-    real_root = root.resolve()
-    candidate = (real_root / posixpath.join(*parts)).resolve()
-    if not candidate.is_relative_to(real_root) or not candidate.is_file():
+    try:
+        real_root = root.resolve()
+        candidate = (real_root / posixpath.join(*parts)).resolve()
+        if not candidate.is_relative_to(real_root) or not candidate.is_file():
+            return None
+    except (OSError, RuntimeError):
+        # A symlink loop (RuntimeError before Python 3.13), a name too long, no permission.
         return None
     return candidate
+
+
+def connection_cap(limit: int = MAX_CONNECTIONS) -> int:
+    """`limit`, or fewer when the open-files limit leaves less: each connection may hold
+    two descriptors (its socket and the file it sends)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return limit
+    return max(1, min(limit, (soft - _RESERVED_FDS) // 2))
+
+
+class ReportServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` of them (see the module doc)."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(
+        self, address: tuple[str, int], handler: Any, *, max_connections: int, timeout: float
+    ) -> None:
+        self.max_connections = max_connections
+        self.request_timeout = timeout
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        # Connections still sending their request, oldest first (dicts keep order).
+        self._reading: dict[socket.socket, None] = {}
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            if len(self._open) >= self.max_connections:
+                if not self._reading:
+                    self._refuse(request)
+                    return
+                oldest = next(iter(self._reading))
+                self._forget(oldest)
+                # Its thread wakes up with end-of-file, ends and closes the socket.
+                with contextlib.suppress(OSError):
+                    oldest.shutdown(socket.SHUT_RDWR)
+            self._open.add(request)
+            self._reading[request] = None
+        super().process_request(request, client_address)
+
+    def request_read(self, request: socket.socket) -> None:
+        """The request line and headers are in: this connection is no longer half-open."""
+        with self._lock:
+            self._reading.pop(request, None)
+
+    def _forget(self, request: socket.socket) -> None:
+        self._open.discard(request)
+        self._reading.pop(request, None)
+
+    def _refuse(self, request: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            request.send(_BUSY)
+        super().shutdown_request(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._forget(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, not a traceback: a client going away mid-answer is not our error."""
+        error = sys.exc_info()[1]
+        print(f"dockyard-fio: {client_address[0]}: {error!r}", file=sys.stderr, flush=True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,13 +143,23 @@ class Handler(BaseHTTPRequestHandler):
 
     server_version = "dockyard-fio"
     sys_version = ""
+    server: ReportServer
 
     def __init__(self, *args: object, root: Path, **kwargs: object) -> None:
         self.root = root
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.request_timeout)
+
     def log_message(self, format: str, *args: object) -> None:
         return
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.server.request_read(self.connection)
+        return parsed
 
     def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -120,9 +223,15 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse
 
 
-def make_server(root: Path, host: str = "0.0.0.0", port: int = PLOTS_PORT) -> ThreadingHTTPServer:  # noqa: S104
-    """A threading server over `root` (not yet serving)."""
+def make_server(
+    root: Path,
+    host: str = "0.0.0.0",  # noqa: S104 - a container's server
+    port: int = PLOTS_PORT,
+    *,
+    timeout: float = REQUEST_TIMEOUT,
+    max_connections: int | None = None,
+) -> ReportServer:
+    """A server over `root`, bound but not yet serving (`connection_cap()` by default)."""
     handler = partial(Handler, root=root.resolve())
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    cap = connection_cap() if max_connections is None else max_connections
+    return ReportServer((host, port), handler, max_connections=cap, timeout=timeout)

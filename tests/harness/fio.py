@@ -5,8 +5,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import os
+import resource
+import socket
 import ssl
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -55,11 +61,14 @@ def png_info(path: Path) -> PngInfo:
 
 
 @contextlib.contextmanager
-def served(data_dir: Path) -> Iterator[int]:
-    """dockyard's report server on a free port in a thread; yields the port."""
+def served(data_dir: Path, **options: float) -> Iterator[int]:
+    """dockyard's report server on a free port in a thread; yields the port.
+
+    `options` go to make_server (timeout, max_connections).
+    """
     from dockyard.fio.serve import make_server
 
-    server = make_server(data_dir, host="127.0.0.1", port=0)
+    server = make_server(data_dir, host="127.0.0.1", port=0, **options)  # type: ignore[arg-type]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -68,6 +77,70 @@ def served(data_dir: Path) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+_SERVE_SCRIPT = """
+import sys
+from pathlib import Path
+from dockyard.fio.serve import make_server
+server = make_server(Path(sys.argv[1]), host="127.0.0.1", port=0)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def served_process(data_dir: Path, open_files: int) -> Iterator[int]:
+    """The report server in its own process, allowed `open_files` file descriptors
+    (RLIMIT_NOFILE); yields the port and stops the process at the end."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE_SCRIPT, str(data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=limit,  # only setrlimit, before exec
+    )
+    try:
+        assert proc.stdout is not None
+        yield int(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+@contextlib.contextmanager
+def half_open_connections(port: int, count: int) -> Iterator[list[socket.socket]]:
+    """`count` connections to 127.0.0.1:port, each with a request that never ends (no
+    blank line after the headers); all closed at the end."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /runs.json HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            socks.append(sock)
+        yield socks
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def timed_get(port: int, path: str, timeout: float) -> tuple[int, float]:
+    """GET path: the status and the seconds it took (raises if over `timeout`)."""
+    start = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.monotonic() - start
+    finally:
+        conn.close()
 
 
 def raw_request(port: int, method: str, path: str) -> tuple[int, bytes]:

@@ -6,8 +6,10 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -298,6 +300,80 @@ def test_bench_rejects_missing_target(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("dockyard: ") and "nope" in proc.stderr
+
+
+def bench(cwd: Path, *args: str | bytes) -> subprocess.CompletedProcess[str]:
+    """`dockyard bench ARGS` run in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", "bench", *args],
+        cwd=cwd,
+        env=fio_env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["t", "--port", "99999"], "--port must be a whole number from 0 to 65535"),
+        (["t", "--port", "-1"], "--port must be"),
+        (["t", "--port", "1" * 5000], "--port must be"),
+        (["t", "--log-msec", "-5"], "--log-msec must be a whole number from 1"),
+        (["t", "--log-msec", "9" * 30], "--log-msec must be"),
+        (["t", "-d", "/proc/dockyard-results"], "data directory /proc/dockyard-results is not"),
+        (["t", "-d", "afile/results"], "data directory afile/results is not writable"),
+        (["/proc", "--no-serve"], "target /proc is not writable"),
+        (["t", "-j", "latin1.fio"], "not a UTF-8 text job file"),
+        (["t", "-j", "jobs"], "is a directory"),
+        (["t", "-j", "huge.fio"], "larger than"),
+        ([b"t\xff"], "is not a UTF-8 path"),
+        (["t", "-d", b"results\xff"], "is not a UTF-8 path"),
+    ],
+)
+def test_bench_bad_input_is_one_line(tmp_path: Path, args: list[str | bytes], needle: str) -> None:
+    """Each bad input: exit 2, one line naming it (no traceback), before fio runs, and no
+    file left behind."""
+    require_tool("fio")
+    (tmp_path / "t").mkdir()
+    (tmp_path / b"t\xff".decode(errors="surrogateescape")).mkdir()
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "latin1.fio").write_bytes("[caf\u00e9]\nrw=read\n".encode("latin-1"))
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "huge.fio").write_bytes(b";" * (2 * 1024 * 1024))
+    before = tree(tmp_path)
+    proc = bench(tmp_path, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dockyard: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr
+    assert tree(tmp_path) == before
+
+
+def test_bench_port_in_use_is_found_before_fio_runs(tmp_path: Path) -> None:
+    """A --port something already listens on: exit 2 naming it at once, no run made."""
+    require_tool("fio")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "long.fio").write_text(TINY_JOB.replace("runtime=1", "runtime=20"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        start = time.monotonic()
+        proc = bench(tmp_path, "t", "-j", "long.fio", "--port", str(port))
+        seconds = time.monotonic() - start
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (
+        f"dockyard: cannot serve the report on 127.0.0.1:{port} (Address already in use); "
+        "choose another --port or --bind, or use --no-serve\n"
+    )
+    assert seconds < 15, "fio ran before the port was checked"
+    assert tree(tmp_path / "t") == []
 
 
 def test_bench_serves_the_report_and_stops_on_sigterm(tmp_path: Path) -> None:

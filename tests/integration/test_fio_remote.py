@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.fio.jobs import unpinned_refusals
 from tests.harness.fio import TINY_JOB, LocalCA, file_server, make_test_ca
 from tests.harness.tools import REPO, free_port, require_tool
 
 pytestmark = pytest.mark.integration
 
 DIGEST = hashlib.sha256(TINY_JOB.encode()).hexdigest()
+# A job that runs a command before it starts: fio runs it in the run directory.
+EXEC_JOB = TINY_JOB.replace("[global]\n", "[global]\nexec_prerun=touch exec-prerun-ran\n")
+EXEC_DIGEST = hashlib.sha256(EXEC_JOB.encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +32,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
 def https_url(ca: LocalCA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("www")
     (root / "job.fio").write_text(TINY_JOB, encoding="utf-8")
+    (root / "exec.fio").write_text(EXEC_JOB, encoding="utf-8")
     with file_server(root, ca) as url:
         yield url
 
@@ -111,3 +116,64 @@ def test_unreachable_or_missing_url_fails_clearly(
     assert proc.returncode == 2
     assert f"could not download {url}" in proc.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_unpinned_exec_job_is_refused(tmp_path: Path, ca: LocalCA, https_url: str) -> None:
+    """An unpinned remote job with exec_prerun: exit 2 naming the option and the pin that
+    would allow it; nothing ran, no run dir."""
+    url = f"{https_url}/exec.fio"
+    proc = run_tool(tmp_path, ca, REMOTEFILES=url)
+    assert proc.returncode == 2, proc.stderr
+    assert "exec_prerun runs a command" in proc.stderr
+    assert f"{url}#sha256={EXEC_DIGEST}" in proc.stderr and "JOBFILES" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("source", ["pinned", "local"])
+def test_pinned_or_local_exec_job_runs(
+    tmp_path: Path, ca: LocalCA, https_url: str, source: str
+) -> None:
+    """The same job pinned by sha256, or as a file in the data dir, runs, command and all."""
+    if source == "pinned":
+        env = {"REMOTEFILES": f"{https_url}/exec.fio#sha256={EXEC_DIGEST}"}
+    else:
+        (tmp_path / "exec.fio").write_text(EXEC_JOB, encoding="utf-8")
+        env = {"JOBFILES": "exec.fio"}
+    proc = run_tool(tmp_path, ca, PLOTNAME=source, **env)
+    assert proc.returncode == 0, proc.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert (run_dir / "exec-prerun-ran").is_file(), "fio ran the job's command"
+
+
+LONG = "description=" + "x" * (8191 - len("description="))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "exec_prerun=touch ran",
+        "  exec_prerun = touch ran",
+        "\texec_prerun\t=touch ran",
+        "exec_prerun\x01=touch ran",
+        "exec_prerun=touch ran\r",
+        LONG + "exec_prerun=touch ran",
+        "exec_postrun=touch ran",
+    ],
+)
+def test_every_spelling_fio_runs_is_refused(tmp_path: Path, line: str) -> None:
+    """Real fio runs each of these commands (spacing, a control character it strips, the
+    tail of a line longer than its line buffer); the check refuses each one."""
+    require_tool("fio")
+    job = f"[a]\nrw=read\nsize=64k\n{line}\n"
+    (tmp_path / "j.fio").write_text(job, encoding="utf-8")
+    proc = subprocess.run(
+        ["fio", f"--directory={tmp_path}", "j.fio"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (tmp_path / "ran").is_file(), f"fio did not run it: {proc.stderr}"
+    assert any("runs a command" in found for found in unpinned_refusals(job))

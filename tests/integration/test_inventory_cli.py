@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from dockyard.region import REGION_ENV
 from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.tools import REPO, require_tool
@@ -330,3 +331,77 @@ def test_a_real_terminal_on_stdin_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "stdin is a terminal: pipe `aws ec2 describe-instances --output json`" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def regionless_env(moto: MotoServer, tmp: Path, config: str | None) -> dict[str, str]:
+    """moto's environment with no region in it, HOME empty, AWS_CONFIG_FILE holding `config`."""
+    env = {k: v for k, v in moto.env.items() if k not in (*REGION_ENV, "AWS_PROFILE")}
+    home = tmp / "home"
+    home.mkdir()
+    env["HOME"] = str(home)
+    env["AWS_CONFIG_FILE"] = str(tmp / "aws-config")
+    if config is not None:
+        (tmp / "aws-config").write_text(config)
+    env["DOCKYARD_PYTHON"] = sys.executable
+    env["DOCKYARD_ENDPOINT_URL"] = moto.endpoint
+    return env
+
+
+def run(
+    argv: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, env=env, input=stdin, capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def test_discover_and_wrapper_take_the_region_from_the_aws_config_file(
+    moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """No --region, no region in the environment: both read `region` from AWS_CONFIG_FILE."""
+    fleet = make_fleet(moto_server)
+    env = regionless_env(moto_server, tmp_path, f"[default]\nregion = {REGION}\n")
+    out = tmp_path / "inv"
+    found = run(
+        [
+            *(sys.executable, "-m", "dockyard", "inventory", "--discover"),
+            *("--endpoint-url", moto_server.endpoint, "-o", str(out)),
+        ],
+        env,
+    )
+    assert found.returncode == 0, found.stderr
+    assert f"wrote 5 hosts to {out}; 0 skipped, 0 not running" in found.stderr
+    listed = run([str(WRAPPER), "--list"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(json.loads(listed.stdout)["flocker_agents"]["hosts"]) == sorted(
+        fleet.addresses("auto")
+    )
+
+
+def test_no_region_is_one_message_on_every_path(moto_server: MotoServer, tmp_path: Path) -> None:
+    """Pipe (for agent.yml, no zone in the input), --discover and the wrapper: the same line."""
+    env = regionless_env(moto_server, tmp_path, None)
+    document = {
+        "Reservations": [
+            {
+                "Instances": [
+                    {"InstanceId": "i-a", "State": {"Code": 16}, "PublicIpAddress": "1.1.1.1"}
+                ]
+            }
+        ]
+    }
+    dockyard_argv = [sys.executable, "-m", "dockyard", "inventory", "-o", str(tmp_path / "inv")]
+    answers = [
+        run([*dockyard_argv, "--agent-yml", str(tmp_path / "a.yml")], env, json.dumps(document)),
+        run([*dockyard_argv, "--discover", "--endpoint-url", moto_server.endpoint], env),
+        run([str(WRAPPER), "--list"], env),
+    ]
+    assert [a.returncode for a in answers] == [2, 2, 2]
+    lines = {a.stderr for a in answers}
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("dockyard: no AWS region: pass --region, ")
+    assert all(name in line for name in REGION_ENV)
+    assert f"AWS config file (`region` for profile default in {tmp_path / 'aws-config'})" in line
+    assert "the control host's availability zone" in line
+    assert not (tmp_path / "inv").exists()

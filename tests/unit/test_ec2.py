@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from dockyard import ec2
 from dockyard.inventory import CONTROL_GROUP, InventoryError, groups
@@ -222,3 +225,122 @@ def test_a_skipped_control_tagged_host_is_reported_as_such() -> None:
     fleet = ec2.fleet_from_document(doc, address="public")
     assert fleet.control.instance_id == "i-a"
     assert "tagged role=control" in str(fleet.skipped[0])
+
+
+# --- the schema-driven decode agrees with the reference ------------------------------------
+
+maybe_odd = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.lists(st.none(), max_size=1),
+    st.sampled_from(["", "yesterday", "2020-01-01t00:00:00z", "2020-01-01T00:00:00.1234567Z"]),
+)
+texts = st.sampled_from(["", " ", "1.1.1.1", "10.0.0.1", "10.0.0.1", "a b", "é"])
+times = st.sampled_from(
+    [
+        *("2020-01-01T00:00:00.000Z", "2020-01-02T00:00:00Z", "2020-01-01T01:00:00+01:00"),
+        *("2020-01-01T00:00:00", "2020-01-01 00:00:00Z", "2020-01-01", "2019-12-31T23:00:00Z"),
+    ]
+)
+
+
+def near_documents(odd: st.SearchStrategy[Any] | None) -> st.SearchStrategy[Any]:
+    """describe-instances documents whose fields hold sampled values or, now and then, `odd`."""
+
+    def sometimes(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return values if odd is None else st.one_of(values, values, values, odd)
+
+    tag_lists = st.lists(
+        sometimes(
+            st.fixed_dictionaries(
+                {"Key": sometimes(st.sampled_from(["Name", "role", "Role", "env"]))},
+                optional={
+                    "Value": sometimes(
+                        st.sampled_from(["my-prefix-1", "x", " Control ", "", "a/b"])
+                    )
+                },
+            )
+        ),
+        max_size=4,
+    )
+    instances = st.fixed_dictionaries(
+        {
+            "State": sometimes(
+                st.fixed_dictionaries({"Code": sometimes(st.sampled_from([16, 80, 272]))})
+            ),
+            "InstanceId": sometimes(st.sampled_from(["i-a", "i-b", "i-c", "i-d", "i-a"])),
+        },
+        optional={
+            "PublicIpAddress": sometimes(texts),
+            "PrivateIpAddress": sometimes(texts),
+            "LaunchTime": sometimes(times),
+            "Placement": sometimes(
+                st.fixed_dictionaries({}, optional={"AvailabilityZone": sometimes(texts)})
+            ),
+            "Tags": sometimes(tag_lists),
+            "KeyName": sometimes(texts),
+        },
+    )
+    reservations = st.lists(sometimes(st.fixed_dictionaries({"Instances": st.lists(instances)})))
+    return st.fixed_dictionaries({"Reservations": reservations})
+
+
+# Without odd values every document fits the schema; with them (another JSON type, an empty
+# id, a time only msgspec or neither parser reads) most do not.
+documents = st.one_of(near_documents(None), near_documents(maybe_odd))
+
+
+def outcome(make: Any) -> object:
+    try:
+        return make()
+    except InventoryError as err:
+        return f"{type(err).__name__}: {err}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    documents,
+    st.sampled_from(ec2.ADDRESS_KINDS),
+    st.sampled_from([None, "my-prefix"]),
+    st.sampled_from([(), ("env", "role")]),
+)
+def test_fleet_from_json_is_fleet_from_document_or_defers(
+    doc: dict[str, Any], address: str, prefix: str | None, group_by_tag: tuple[str, ...]
+) -> None:
+    """On any near-describe-instances document the fast decode gives the reference's fleet or
+    error, or None (the caller then asks the reference), never a different answer."""
+    options: dict[str, Any] = {
+        "address": address,
+        "name_prefix": prefix,
+        "group_by_tag": group_by_tag,
+    }
+    fast = outcome(lambda: ec2.fleet_from_json(json.dumps(doc).encode(), **options))
+    event("schema fits" if fast is not None else "deferred to the reference")
+    if fast is not None:
+        assert fast == outcome(lambda: ec2.fleet_from_document(doc, **options))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"Reservations": [], "x": "\xff"}',
+        b'{"Reservations": [], "x": "\\ud800"}',
+        b'{"Reservations": []} trailing',
+        b'{"Reservations": [{"Instances": [{"State": {"Code": 16.0}}]}]}',
+        b'{"Reservations": [{"Instances": [{"State": {"Code": 16}, "InstanceId": ""}]}]}',
+        b'{"Reservations": [{"Instances": [{"State": {"Code": 16}, "InstanceId": "i-a", '
+        b'"PublicIpAddress": "1.1.1.1", "LaunchTime": "2020-01-01t00:00:00z"}]}]}',
+        b"\xef\xbb\xbf{}",
+        b"",
+    ],
+    ids=[
+        *("bad-utf8-unread", "lone-surrogate", "trailing", "float-code", "empty-id"),
+        *("lowercase-time", "bom", "empty"),
+    ],
+)
+def test_fleet_from_json_defers_what_the_standard_library_decides(data: bytes) -> None:
+    """What the reference decides is left to it: bad UTF-8 even in a field never read, lone
+    surrogates, trailing text, a float State.Code, a running instance with an empty id or a
+    time msgspec reads and datetime.fromisoformat does not, a BOM, nothing at all."""
+    assert ec2.fleet_from_json(data) is None

@@ -155,10 +155,9 @@ def test_credentials_only_with_embed_credentials(embed: bool) -> None:
             {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
             "needs AWS",
         ),
-        ([], {"MY_AWS_DEFAULT_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_REGION": ""}, "region"),
         (["--region", "eu-west-1", "--zone", "us-east-1a"], {}, "not in region"),
     ],
-    ids=["no-credentials", "no-region", "zone-elsewhere"],
+    ids=["no-credentials", "zone-elsewhere"],
 )
 def test_agent_yml_problems_write_nothing(
     argv: list[str], env: dict[str, str], message: str
@@ -351,3 +350,158 @@ def test_discover_configuration_errors_exit_2(argv: list[str], message: str) -> 
         assert message in result.stderr
         assert result.stderr.count("\n") == 1
         assert list(tmp.iterdir()) == []
+
+
+# --- the region: flag, environment, AWS config file, control host's zone -------------------
+
+REGION_ENV = ("DOCKYARD_REGION", "MY_AWS_DEFAULT_REGION", "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+@pytest.fixture
+def no_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No region anywhere: HOME an empty directory, AWS_CONFIG_FILE absent, no region env.
+
+    Returns the AWS_CONFIG_FILE path, for a test to write.
+    """
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    for name in (*REGION_ENV, "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "aws-config"
+
+
+CONFIG = "[default]\nregion = eu-west-3\n\n[profile other]\nregion = ap-south-1\n"
+
+
+def agent_region(argv: Sequence[str], stdin: bytes = FLEET_JSON) -> tuple[str, str]:
+    """Run with --agent-yml: agent.yml's region, and the summary line."""
+    with workdir() as tmp:
+        result = run_cli(["-o", str(tmp / "inv"), "--agent-yml", str(tmp / "a.yml"), *argv], stdin)
+        assert result.status == 0, result.stderr
+        region: str = yaml.safe_load((tmp / "a.yml").read_text())["dataset"]["region"]
+        return region, result.stderr.splitlines()[-1]
+
+
+def test_region_flag_comes_first(no_region: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--region wins over the environment, the AWS config file and the control host's zone."""
+    no_region.write_text(CONFIG)
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    region, summary = agent_region(["--region", "ca-central-1", "--zone", "a"])
+    assert region == "ca-central-1"
+    assert "(region ca-central-1 from --region)" in summary
+
+
+@pytest.mark.parametrize("first", range(len(REGION_ENV)), ids=REGION_ENV)
+def test_region_from_the_environment_in_order(
+    first: int, no_region: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first of DOCKYARD_REGION, MY_AWS_DEFAULT_REGION, AWS_DEFAULT_REGION, AWS_REGION set
+    wins, over the AWS config file; an empty one counts as unset."""
+    no_region.write_text(CONFIG)
+    monkeypatch.setenv(REGION_ENV[0], "")
+    for index, name in enumerate(REGION_ENV[first:], start=first):
+        monkeypatch.setenv(name, f"us-west-{index + 1}")
+    region, summary = agent_region(["--zone", "a"])
+    assert region == f"us-west-{first + 1}"
+    assert f"from {REGION_ENV[first]})" in summary
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [(None, "eu-west-3"), ("other", "ap-south-1")],
+    ids=["default", "other"],
+)
+def test_region_from_the_aws_config_file(
+    profile: str | None, expected: str, no_region: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No flag or environment: `region` of the profile (AWS_PROFILE, else default) in
+    AWS_CONFIG_FILE, as boto3 reads it; it wins over the control host's zone."""
+    no_region.write_text(CONFIG)
+    if profile:
+        monkeypatch.setenv("AWS_PROFILE", profile)
+    region, summary = agent_region(["--zone", "a"])
+    assert region == expected
+    assert f"from the AWS config file (profile {profile or 'default'} in {no_region})" in summary
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [("eu-west-1b", "eu-west-1"), ("us-east-1-bos-1a", "us-east-1")],
+    ids=["zone", "local-zone"],
+)
+def test_region_from_the_control_hosts_zone(zone: str, expected: str, no_region: Path) -> None:
+    """Nothing else set: the control host's availability zone names the region."""
+    doc = document([instance("i-a", public="1.1.1.1", zone=zone)])
+    region, summary = agent_region([], json.dumps(doc).encode())
+    assert region == expected
+    assert f"(region {expected} from the control host's zone {zone})" in summary
+
+
+def test_no_region_anywhere_names_all_four_sources(no_region: Path) -> None:
+    """No flag, environment, config file or zone: exit 2, one line naming every source."""
+    doc = document([instance("i-a", public="1.1.1.1") | {"Placement": {}}])
+    with workdir() as tmp:
+        result = run_cli(
+            ["-o", str(tmp / "inv"), "--agent-yml", str(tmp / "a.yml")], json.dumps(doc).encode()
+        )
+        assert result.status == 2
+        assert list(tmp.iterdir()) == []
+    assert result.stderr.startswith("dockyard: no AWS region: pass --region, ")
+    assert result.stderr.count("\n") == 1
+    for source in (*REGION_ENV, f"AWS config file (`region` for profile default in {no_region})"):
+        assert source in result.stderr
+    assert "the control host's availability zone" in result.stderr
+
+
+# --- the summary line ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["-o", "INV"],
+            "wrote 3 hosts to INV; 0 skipped, 1 not running; --address auto gave 1 host a "
+            "private address (no public IP): i-0c (my-prefix-1) 10.0.0.2",
+        ),
+        (
+            ["-o", "INV", "--address", "public"],
+            "wrote 2 hosts to INV; 1 skipped, 1 not running",
+        ),
+        (
+            ["-o", "-", "--address", "private"],
+            "wrote 3 hosts to stdout; 0 skipped, 1 not running",
+        ),
+    ],
+    ids=["auto", "public", "stdout"],
+)
+def test_one_summary_line_on_success(argv: list[str], expected: str) -> None:
+    """Success prints one line after any `skipped` ones: hosts written and where, skipped and
+    not-running counts and, with --address auto, every host given a private address."""
+    with workdir() as tmp:
+        argv = [str(tmp / "inv") if a == "INV" else a for a in argv]
+        result = run_cli(argv, FLEET_JSON)
+    assert result.status == 0, result.stderr
+    *before, summary = result.stderr.splitlines()
+    assert summary == "dockyard: " + expected.replace("INV", str(tmp / "inv"))
+    assert all(line.startswith("dockyard: skipped ") for line in before)
+
+
+def test_summary_names_agent_yml_and_dynamic_inventory_prints_none() -> None:
+    """agent.yml and its region's source are in the line; --list/--host print no summary
+    (Ansible shows a dynamic inventory's stderr as an error)."""
+    with workdir() as tmp:
+        result = run_cli(
+            ["-o", str(tmp / "inv"), "--agent-yml", str(tmp / "a.yml"), "--region", "us-east-1"],
+            FLEET_JSON,
+        )
+    assert result.status == 0, result.stderr
+    assert result.stderr.startswith(
+        f"dockyard: wrote 3 hosts to {tmp / 'inv'}, agent.yml to {tmp / 'a.yml'} "
+        "(region us-east-1 from --region); 0 skipped, 1 not running; "
+    )
+    assert run_cli(["--list"], FLEET_JSON).stderr == ""
+    assert run_cli(["--host", "1.1.1.1"], FLEET_JSON).stderr == ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.fio.jobs import FioError, parse_remote, split_names
+from dockyard.fio.jobs import FioError, parse_remote, split_names, unpinned_refusals
 from dockyard.fio.results import bucket_value, histogram_percentiles
 from dockyard.fio.run import check_plotname, eta_of
 from dockyard.fio.serve import resolve_request_path
@@ -54,6 +54,50 @@ def test_names_split_like_the_seed() -> None:
     """JOBFILES / REMOTEFILES are space separated (quotes allowed)."""
     assert split_names(" a.fio  b.fio ") == ["a.fio", "b.fio"]
     assert split_names(None) == []
+
+
+LONG = "description=" + "x" * (8191 - len("description="))
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[a]\nexec_prerun=touch /tmp/x\n", "line 2: exec_prerun runs a command"),
+        ("[global]\n  exec_postrun = id\n[a]\nrw=read\n", "line 2: exec_postrun runs"),
+        ("[a]\nexec_prerun\x01=id\n", "exec_prerun runs"),
+        ("[a]\n\texec_prerun\t=id ; trailing comment\n", "exec_prerun runs"),
+        ("[a]\nexec_prerun;=id\n", "exec_prerun runs"),
+        (f"[a]\n{LONG}exec_prerun=id\n", "line 2: exec_prerun runs"),
+        ("[a]\nioengine=exec\nprogram=/bin/sh\n", "ioengine=exec is not a local"),
+        ("[a]\nioengine=external:/tmp/e.so\n", "ioengine=external:/tmp/e.so"),
+        ("[a]\nioengine=/tmp/e.so\n", "ioengine=/tmp/e.so"),
+        ("[a]\nioengine=libc.so.6\n", "ioengine=libc.so.6"),
+        ("[a]\nioengine=net\nhostname=example.com\n", "ioengine=net"),
+        ("[a]\nioengine=${ENGINE}\n", "ioengine=${ENGINE}"),
+        ("[a]\ninclude /tmp/fio-data/other.fio\n", "line 2: include pulls in"),
+        ("[a]\nexec_${X}=id\n", "uses a variable"),
+    ],
+)
+def test_unpinned_refusals_name_the_option(text: str, needle: str) -> None:
+    """Options that run a command, load code or reach the network are found as fio reads
+    them: any spacing, control characters fio strips, a `;` cut, a line longer than
+    fio's line buffer."""
+    assert any(needle in found for found in unpinned_refusals(text)), unpinned_refusals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[a]\nioengine=psync\nrw=randread\n",
+        "[a]\nioengine = libaio ; async\niodepth=8\n",
+        "; exec_prerun=id\n# exec_postrun=id\n[a]\nrw=read\n",
+        "[a]\ndescription=calls exec_prerun=id in a description\n",
+        "[a]\nrw=read\nfilename=/tmp/fio-data/x\n",
+    ],
+)
+def test_plain_jobs_are_not_refused(text: str) -> None:
+    """Local engines, comments and option values that merely mention exec_* pass."""
+    assert unpinned_refusals(text) == []
 
 
 @pytest.mark.parametrize(("index", "value"), [(0, 0.0), (127, 127.0), (128, 129.0), (192, 258.0)])

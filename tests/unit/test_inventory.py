@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import stat
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from dockyard.files import FileSpec, write_files
 from dockyard.inventory import (
@@ -15,9 +19,11 @@ from dockyard.inventory import (
     InventoryError,
     build_inventory,
     dynamic_list,
+    host_vars,
     render,
     render_agent_yml,
     render_ini,
+    sorted_hosts,
 )
 
 HOSTS = [
@@ -137,3 +143,99 @@ def test_write_files_modes(tmp_path: Path) -> None:
     write_files([FileSpec(tmp_path / "agent.yml", "x", 0o600), FileSpec(tmp_path / "inv", "y")])
     assert stat.S_IMODE((tmp_path / "agent.yml").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "inv").stat().st_mode) == 0o644
+
+
+# --- the fast paths agree with the plain rules -----------------------------------------------
+
+plain = ["my-prefix-1", "i-0a", "10.0.0.1", "us-east-1a", "54.0.0.9"]
+
+
+def host_lists(values: st.SearchStrategy[str | None]) -> st.SearchStrategy[list[Host]]:
+    return st.lists(
+        st.builds(
+            Host,
+            address=st.sampled_from(
+                [*("1.1.1.1", "2.2.2.2", "10.0.0.3", "host-4", "h5", "h6", "", "a b")]
+            ),
+            name=values,
+            instance_id=values,
+            private_ip=values,
+            public_ip=values,
+            availability_zone=values,
+            role=st.sampled_from([None, None, "control"]),
+            groups=st.sampled_from([*[()] * 6, ("tag_env_prod",), ("bad group",), ("all",)]),
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda h: h.address,
+    )
+
+
+# Hosts with every variable set, now and then to a value that needs quoting; and hosts
+# with any variables, blank ones among them.
+hosts_strategy = st.one_of(
+    host_lists(st.sampled_from([*plain, *plain, "a b", "it's"])),
+    host_lists(st.one_of(st.none(), st.sampled_from(["", *plain, "a b", "it's", "x=y"]))),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hosts_strategy, st.sampled_from([None, "", "ubuntu", "ubuntu", "it's me"]))
+def test_ini_agents_line_by_line(hosts: list[Host], user: str | None) -> None:
+    """Any hosts build_inventory accepts are unique, non-blank, whitespace-free with usable
+    groups, and their `flocker_agents` lines are `ADDRESS key=value...`, each value quoted
+    exactly when it holds a character outside [A-Za-z0-9_.:/@+-]."""
+    try:
+        inventory = build_inventory(hosts, ansible_user=user)
+    except InventoryError:
+        event("refused")
+        return
+    addresses = [h.address for h in inventory.hosts]
+    assert len(set(addresses)) == len(addresses)
+    assert all(a and a.split() == [a] for a in addresses)
+    assert all(g == "tag_env_prod" for h in inventory.hosts for g in h.groups)
+
+    def shown(value: str) -> str:
+        return value if re.fullmatch(r"[A-Za-z0-9_.:/@+-]+", value) else shlex.quote(value)
+
+    expected = [
+        " ".join([h.address, *(f"{k}={shown(v)}" for k, v in host_vars(inventory, h).items())])
+        for h in inventory.hosts
+    ]
+    agents = render_ini(inventory).split("[flocker_agents]\n")[1].split("\n\n")[0]
+    assert agents.split("\n") == expected
+    event("written")
+
+
+def test_ini_fleet_with_every_variable() -> None:
+    """Hosts with every variable set (the format-string way): same lines as host by host."""
+    full = [
+        Host(f"54.0.0.{n}", f"my-prefix-{n}", f"i-0{n}", f"10.0.0.{n}", f"54.0.0.{n}", "us-east-1a")
+        for n in range(1, 4)
+    ]
+    text = render_ini(build_inventory(full, ansible_user="ubuntu", control_address="54.0.0.2"))
+    assert text.split("\n\n")[1].split("\n") == [
+        "[flocker_agents]",
+        "54.0.0.1 ansible_user=ubuntu ec2_name=my-prefix-1 instance_id=i-01 private_ip=10.0.0.1 "
+        "public_ip=54.0.0.1 availability_zone=us-east-1a dockyard_role=agent",
+        "54.0.0.2 ansible_user=ubuntu ec2_name=my-prefix-2 instance_id=i-02 private_ip=10.0.0.2 "
+        "public_ip=54.0.0.2 availability_zone=us-east-1a dockyard_role=control",
+        "54.0.0.3 ansible_user=ubuntu ec2_name=my-prefix-3 instance_id=i-03 private_ip=10.0.0.3 "
+        "public_ip=54.0.0.3 availability_zone=us-east-1a dockyard_role=agent",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["i-b", "i-a", "i-c"], ["1.1.1.1", "2.2.2.2", "3.3.3.3"]),
+        (["i-a", "i-a", None], ["3.3.3.3", "1.1.1.1", "2.2.2.2"]),
+        ([None, None, "i-0"], ["1.1.1.1", "2.2.2.2", "3.3.3.3"]),
+    ],
+    ids=["unique", "shared-id", "no-ids"],
+)
+def test_sorted_hosts_by_id_then_address(ids: list[str | None], expected: list[str]) -> None:
+    """By instance id, then address (hosts without an id first), whatever the input order."""
+    hosts = [Host(f"{n}.{n}.{n}.{n}", instance_id=i) for n, i in zip((2, 1, 3), ids, strict=True)]
+    for order in (hosts, hosts[::-1]):
+        assert [h.address for h in sorted_hosts(order)] == expected
