@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
+
+from dockyard.images import build_tag
 
 
 class EcrImageArgs(TypedDict):
@@ -25,9 +28,11 @@ class EcrImageArgs(TypedDict):
 
 
 class EcrImage(pulumi.ComponentResource):
-    """ECR repository (scanned, encrypted) and a linux/amd64 image pushed to it.
+    """ECR repository (scanned, encrypted, immutable tags) and a linux/amd64 image pushed
+    to it, tagged by a digest of its build inputs (a tag is never pushed twice).
 
-    A preview builds and pushes nothing (`skip_push` during a dry run).
+    A preview builds and pushes nothing (`skip_push` during a dry run). `pulumi destroy`
+    deletes the repository with its images (they are rebuilt from the repository).
     """
 
     image_ref: pulumi.Output[str]
@@ -41,7 +46,10 @@ class EcrImage(pulumi.ComponentResource):
         repo = aws.ecr.Repository(
             f"{name}-repo",
             name=args["repository_name"],
-            image_tag_mutability="MUTABLE",
+            # A tag names one build for good; tags are unique per build (build_tag).
+            image_tag_mutability="IMMUTABLE",
+            # Images are rebuilt from the repository: `pulumi destroy` deletes them too.
+            force_delete=True,
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "AES256"}],
             tags=args.get("tags", {}),
@@ -50,9 +58,15 @@ class EcrImage(pulumi.ComponentResource):
         token = aws.ecr.get_authorization_token_output(
             registry_id=repo.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
+        tag = build_tag(
+            Path(args["context"]),
+            Path(args["dockerfile"]),
+            target=args.get("target"),
+            build_args=args.get("build_args"),
+        )
         image = docker.Image(
             f"{name}-image",
-            image_name=repo.repository_url.apply(lambda url: f"{url}:latest"),
+            image_name=repo.repository_url.apply(lambda url: f"{url}:{tag}"),
             build=docker.DockerBuildArgs(
                 context=args["context"],
                 dockerfile=args["dockerfile"],

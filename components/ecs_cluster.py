@@ -8,7 +8,6 @@ Replaces the seed's `ecs-cli up --size 1 --instance-type t2.micro`.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -16,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import open_egress
+from dockyard.iam import assume_role_policy
 from dockyard.rails_ecs import ecs_instance_user_data
 
 # The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch from AWS's
@@ -135,18 +135,8 @@ class EcsCluster(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-instance-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ec2.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            # No aws:SourceAccount: EC2 assumes instance roles without one (dockyard.iam).
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
             tags=tags,
             opts=child,
         )

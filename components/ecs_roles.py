@@ -11,11 +11,18 @@ ECS_TASKS = "ecs-tasks.amazonaws.com"
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 
+def service_trust(service: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """A trust policy for an AWS service acting for this account only (aws:SourceAccount,
+    the account of the credentials the program runs with)."""
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    return identity.account_id.apply(lambda account: assume_role_policy(service, account))
+
+
 def task_role(name: str, tags: dict[str, str], parent: pulumi.Resource) -> aws.iam.Role:
     """A role the task's containers run as (no permissions until a policy is attached)."""
     return aws.iam.Role(
         name,
-        assume_role_policy=assume_role_policy(ECS_TASKS),
+        assume_role_policy=service_trust(ECS_TASKS, parent),
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -16,11 +16,13 @@ import pulumi_aws as aws
 from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
 from components.load_balancer import LoadBalancer
-from components.network import open_egress
+from components.network import ingress_from_cidrs, open_egress
 from dockyard.fio import ecs as fio_ecs
-from dockyard.iam import assume_role_policy
+from dockyard.iam import tls_only_policy
+from dockyard.netrules import PortRule
 
 DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
+PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "fio plots")
 
 
 class FioBenchArgs(TypedDict):
@@ -102,35 +104,44 @@ class FioBench(pulumi.ComponentResource):
             opts=child,
         )
 
+        # The results outlive the stack: `pulumi destroy` leaves the bucket and its settings
+        # (docs/fio.md says how to delete it on purpose).
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         bucket = aws.s3.Bucket(
-            f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=child
+            f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=kept
         )
-        aws.s3.BucketPublicAccessBlock(
+        private = aws.s3.BucketPublicAccessBlock(
             f"{name}-results-private",
             bucket=bucket.id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
-            opts=child,
+            opts=kept,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-results-tls-only",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(bucket.arn.apply(tls_only_policy)),
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[private])),
         )
         aws.s3.BucketVersioning(
             f"{name}-results-versioning",
             bucket=bucket.id,
             versioning_configuration={"status": "Enabled"},
-            opts=child,
+            opts=kept,
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-results-encryption",
             bucket=bucket.id,
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
+            opts=kept,
         )
         aws.s3.BucketOwnershipControls(
             f"{name}-results-ownership",
             bucket=bucket.id,
             rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
+            opts=kept,
         )
 
         logs = aws.cloudwatch.LogGroup(
@@ -209,18 +220,15 @@ class FioBench(pulumi.ComponentResource):
             # One task per container host; the plots are on each host's port 8000.
             host_sg = args.get("host_security_group_id")
             if host_sg is not None:
-                for index, cidr in enumerate(admin_cidrs):
-                    aws.vpc.SecurityGroupIngressRule(
-                        f"{name}-host-plots-{index}",
-                        security_group_id=host_sg,
-                        ip_protocol="tcp",
-                        from_port=fio_ecs.PLOTS_PORT,
-                        to_port=fio_ecs.PLOTS_PORT,
-                        cidr_ipv4=cidr,
-                        description=f"fio plots from {cidr}",
-                        tags=tags,
-                        opts=child,
-                    )
+                ingress_from_cidrs(
+                    f"{name}-host",
+                    host_sg,
+                    [PLOTS_RULE],
+                    admin_cidrs,
+                    tags=tags,
+                    opts=child,
+                    legacy_prefix=f"{name}-host-plots",
+                )
             service_args["scheduling_strategy"] = "DAEMON"
             self.plot_url = pulumi.Output.from_input(
                 f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
@@ -232,7 +240,7 @@ class FioBench(pulumi.ComponentResource):
                 {
                     "vpc_id": args["vpc_id"],
                     "subnet_ids": args["subnet_ids"],
-                    "port": fio_ecs.PLOTS_PORT,
+                    "ingress_rule": PLOTS_RULE,
                     "target_port": fio_ecs.PLOTS_PORT,
                     "target_type": target_type,
                     "health_check": {"path": "/healthz", "matcher": "200"},
@@ -246,11 +254,9 @@ class FioBench(pulumi.ComponentResource):
                         "alb": f"{name}-lb",
                         "tg": f"{name}-tg",
                         "http": f"{name}-listener",
-                        **{
-                            f"ingress-{i}": f"{name}-plots-admin-{i}"
-                            for i in range(len(admin_cidrs))
-                        },
+                        "ingress": f"{name}-lb",
                     },
+                    "legacy_ingress_prefix": f"{name}-plots-admin",
                     "tags": tags,
                 },
                 opts=child,
@@ -311,7 +317,7 @@ class FioBench(pulumi.ComponentResource):
         if isinstance(volume, fio_ecs.EbsVolume):
             infra_role = aws.iam.Role(
                 f"{name}-volumes",
-                assume_role_policy=assume_role_policy("ecs.amazonaws.com"),
+                assume_role_policy=ecs_roles.service_trust("ecs.amazonaws.com", self),
                 tags=tags,
                 opts=child,
             )
@@ -346,6 +352,9 @@ class FioBench(pulumi.ComponentResource):
             launch_type=launch_type,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
+            # A crash-looping benchmark (bad job file, no volume) fails the deployment and
+            # rolls back instead of restarting forever, a new EBS volume each time.
+            deployment_circuit_breaker={"enable": True, "rollback": True},
             wait_for_steady_state=False,
             tags=tags,
             **service_args,

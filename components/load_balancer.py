@@ -21,11 +21,13 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.network import ingress_from_cidrs
 from dockyard.netrules import PortRule
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only, forward-secret ciphers: AWS's recommended policy for new ALBs."""
 HTTPS_PORT = 443
+HTTPS_RULE = PortRule("https", "tcp", HTTPS_PORT, HTTPS_PORT, "HTTPS (TLS ends at the ALB)")
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class LoadBalancerArgs(TypedDict):
     """The VPC of the balancer and its targets."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets of the balancer (two zones or more)."""
-    port: int
-    """The listener port without HTTPS (80 for the Rails app, 8000 for the fio plots)."""
+    ingress_rule: PortRule
+    """The listener port (80 for the Rails app, 8000 for the fio plots; with HTTPS it only
+    redirects): its rule from `ingress_cidrs` names the rules and describes them."""
     target_port: int
     """The port the targets listen on."""
     target_type: str
@@ -68,8 +71,11 @@ class LoadBalancerArgs(TypedDict):
     former_parent: NotRequired[pulumi.Resource]
     """The component the children named in former_names were made under before."""
     former_names: NotRequired[Mapping[str, str]]
-    """Child suffix (sg, alb, tg, http, ingress-<i>) -> the name it keeps (default
-    `<name>-<suffix>`)."""
+    """Child suffix (sg, alb, tg, http, ingress) -> the name it keeps (default
+    `<name>-<suffix>`; for `ingress` the prefix of the rules' names)."""
+    legacy_ingress_prefix: NotRequired[str]
+    """The ingress rules were named `<prefix>-<list index>` under former_parent before
+    names came from the CIDR: aliases keep them."""
     tags: NotRequired[dict[str, str]]
     """Tags for every taggable resource."""
 
@@ -94,7 +100,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self._former = dict(args.get("former_names", {}))
         tags = dict(args.get("tags", {}))
         https = args.get("https")
-        port = args["port"]
+        port = args["ingress_rule"].from_port
         prefix = args.get("balancer_name_prefix")
 
         self.security_group = aws.ec2.SecurityGroup(
@@ -105,12 +111,7 @@ class LoadBalancer(pulumi.ComponentResource):
             tags={**tags, "Name": self._child_name("sg")},
             opts=self._opts("sg"),
         )
-        ports = [port] if https is None else [port, HTTPS_PORT]
-        rules = [
-            PortRule("http" if p != HTTPS_PORT else "https", "tcp", p, p, args["description"])
-            for p in ports
-        ]
-        self._ingress(rules, args["ingress_cidrs"], tags)
+        self._ingress(args, tags)
         balancer = aws.lb.LoadBalancer(
             self._child_name("alb"),
             name_prefix=prefix,
@@ -218,27 +219,27 @@ class LoadBalancer(pulumi.ComponentResource):
             parent=self, aliases=[pulumi.Alias(parent=self._former_parent)]
         )
 
-    def _ingress(
-        self, rules: Sequence[PortRule], cidrs: Sequence[str], tags: dict[str, str]
-    ) -> None:
-        """Each listener port from each CIDR."""
-        index = 0
-        for rule in rules:
-            for cidr in cidrs:
-                v6 = ":" in cidr
-                aws.vpc.SecurityGroupIngressRule(
-                    self._child_name(f"ingress-{index}"),
-                    security_group_id=self.security_group.id,
-                    ip_protocol=rule.protocol,
-                    from_port=rule.from_port,
-                    to_port=rule.to_port,
-                    description=f"{rule.description} from {cidr}",
-                    cidr_ipv4=None if v6 else cidr,
-                    cidr_ipv6=cidr if v6 else None,
-                    tags=tags,
-                    opts=self._opts(f"ingress-{index}"),
-                )
-                index += 1
+    def _ingress(self, args: LoadBalancerArgs, tags: dict[str, str]) -> None:
+        """Each listener port from each CIDR. The plain port's rules may have been made
+        before (under former_parent, perhaps with legacy names); the HTTPS port's are new."""
+        name = self._child_name("ingress")
+        moved = self._former_parent if "ingress" in self._former else None
+        child = pulumi.ResourceOptions(parent=self)
+        cidrs = args["ingress_cidrs"]
+        ingress_from_cidrs(
+            name,
+            self.security_group.id,
+            [args["ingress_rule"]],
+            cidrs,
+            tags=tags,
+            opts=child,
+            legacy_prefix=args.get("legacy_ingress_prefix"),
+            former_parent=moved,
+        )
+        if args.get("https") is not None:
+            ingress_from_cidrs(
+                name, self.security_group.id, [HTTPS_RULE], cidrs, tags=tags, opts=child
+            )
 
     def _certificate(self, https: Https, tags: dict[str, str]) -> pulumi.Output[str]:
         """An ACM certificate for the domain, validated by DNS; its ARN once issued."""

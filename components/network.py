@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from components.config import ConfigError, NetworkConfig
 from dockyard.checkip import ME, CheckIpError, public_ipv4_cidr
-from dockyard.netrules import CLUSTER_RULES, admin_ingress, cidr_slug, is_ipv6
+from dockyard.netrules import ADMIN_RULES, CLUSTER_RULES, PortRule, cidr_ingress
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,56 @@ def open_egress(
         )
 
 
+def ingress_from_cidrs(
+    name: str,
+    group_id: pulumi.Input[str],
+    rules: Sequence[PortRule],
+    cidrs: Sequence[str],
+    *,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    legacy_prefix: str | None = None,
+    former_parent: pulumi.Resource | None = None,
+) -> list[aws.vpc.SecurityGroupIngressRule]:
+    """Each rule from each CIDR into `group_id`: rules `name-<rule>-<cidr slug>`, the
+    address family's field set (cidr_ipv4 or cidr_ipv6), so reordering `cidrs` changes
+    nothing. `legacy_prefix`: the rules were named `<legacy_prefix>-<list index>` before;
+    `former_parent`: they were children of that resource before (same names, or the
+    legacy ones). An alias keeps each rule (AWS refuses a second, identical rule, so a
+    rename or a move without one would fail the update)."""
+    created = []
+    for ingress in cidr_ingress(rules, cidrs):
+        rule = ingress.rule
+        aliases = [] if former_parent is None else [pulumi.Alias(parent=former_parent)]
+        if legacy_prefix is not None:
+            legacy = f"{legacy_prefix}-{ingress.legacy_index}"
+            aliases.append(
+                pulumi.Alias(name=legacy)
+                if former_parent is None
+                else pulumi.Alias(name=legacy, parent=former_parent)
+            )
+        rule_opts = (
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
+            if aliases
+            else opts
+        )
+        created.append(
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{ingress.suffix}",
+                security_group_id=group_id,
+                ip_protocol=rule.protocol,
+                from_port=rule.from_port,
+                to_port=rule.to_port,
+                cidr_ipv4=ingress.cidr_ipv4,
+                cidr_ipv6=ingress.cidr_ipv6,
+                description=f"{rule.description} from {ingress.cidr}",
+                tags=tags,
+                opts=rule_opts,
+            )
+        )
+    return created
+
+
 class ClusterNetworkArgs(TypedDict):
     vpc_id: pulumi.Input[str]
     """The existing VPC the cluster lives in."""
@@ -234,19 +284,9 @@ class ClusterNetwork(pulumi.ComponentResource):
             tags={**tags, "Name": f"{args['name_prefix']}-cluster"},
             opts=child,
         )
-        for rule, cidr in admin_ingress(args.get("admin_cidrs", [])):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{rule.name}-{cidr_slug(cidr)}",
-                security_group_id=group.id,
-                ip_protocol=rule.protocol,
-                from_port=rule.from_port,
-                to_port=rule.to_port,
-                cidr_ipv6=cidr if is_ipv6(cidr) else None,
-                cidr_ipv4=None if is_ipv6(cidr) else cidr,
-                description=f"{rule.description} from {cidr}",
-                tags=tags,
-                opts=child,
-            )
+        ingress_from_cidrs(
+            name, group.id, ADMIN_RULES, args.get("admin_cidrs", []), tags=tags, opts=child
+        )
         for rule in CLUSTER_RULES:
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-{rule.name}",

@@ -7,8 +7,10 @@ secrets in Secrets Manager, data that survives a task replacement.
 - web service: containers/rails built and pushed to ECR (or an existing image),
   the seed's APPDB_* link variables pointing at `appdb:3306`, behind an ALB on 80
   forwarding to 3000 with a health check on /health;
-- the root password (pulumi-random) and Rails' SECRET_KEY_BASE in Secrets Manager,
-  injected through `secrets`, never `environment`;
+- the root password, the app user's password (pulumi-random) and Rails'
+  SECRET_KEY_BASE in Secrets Manager, injected through `secrets`, never `environment`;
+  root's password reaches the database container only, the web container uses the app's
+  own user (rights on its database only);
 - security groups chained ALB -> web -> database (and database -> EFS) only;
 - CloudWatch log groups with a retention.
 
@@ -32,9 +34,11 @@ from components.ecr_image import EcrImage
 from components.load_balancer import Https, LoadBalancer
 from components.network import open_egress
 from dockyard import rails_ecs as r
+from dockyard.netrules import PortRule
 
 CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
+HTTP_RULE = PortRule("http", "tcp", r.PUBLIC_PORT, r.PUBLIC_PORT, "HTTP to the Rails app")
 
 
 class RailsAppArgs(TypedDict):
@@ -132,6 +136,26 @@ class RailsApp(pulumi.ComponentResource):
             secret_string=password.result,
             opts=child,
         )
+        app_password = random.RandomPassword(
+            f"{name}-db-app-password", length=32, special=False, opts=child
+        )
+        app_password_secret = aws.secretsmanager.Secret(
+            f"{name}-db-app-password",
+            name_prefix=f"{prefix}/{stack}/appdb-app-password-",
+            description=(
+                f"Password of the Rails app's database user {r.APP_DB_USER} (rights on "
+                f"{r.APP_DATABASE} only)"
+            ),
+            recovery_window_in_days=7,
+            tags=tags,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-db-app-password",
+            secret_id=app_password_secret.id,
+            secret_string=app_password.result,
+            opts=child,
+        )
         key_base_secret = aws.secretsmanager.Secret(
             f"{name}-secret-key-base",
             name_prefix=f"{prefix}/{stack}/rails-secret-key-base-",
@@ -175,7 +199,7 @@ class RailsApp(pulumi.ComponentResource):
             {
                 "vpc_id": args["vpc_id"],
                 "subnet_ids": subnets,
-                "port": r.PUBLIC_PORT,
+                "ingress_rule": HTTP_RULE,
                 "target_port": r.APP_PORT,
                 "target_type": "ip",
                 "health_check": {
@@ -200,8 +224,9 @@ class RailsApp(pulumi.ComponentResource):
                     "alb": f"{name}-alb",
                     "tg": f"{name}-web",
                     "http": f"{name}-http",
-                    **{f"ingress-{i}": f"{name}-alb-http-{i}" for i in range(len(ingress_cidrs))},
+                    "ingress": f"{name}-alb",
                 },
+                "legacy_ingress_prefix": f"{name}-alb-http",
                 "tags": tags,
             },
             opts=child,
@@ -268,7 +293,11 @@ class RailsApp(pulumi.ComponentResource):
                         {
                             "Effect": "Allow",
                             "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [self.db_password_secret.arn, key_base_secret.arn],
+                            "Resource": [
+                                self.db_password_secret.arn,
+                                app_password_secret.arn,
+                                key_base_secret.arn,
+                            ],
                         }
                     ],
                 }
@@ -324,25 +353,26 @@ class RailsApp(pulumi.ComponentResource):
         # --- task definitions (plain data from dockyard.rails_ecs) ---------------------
         region = args["region"]
         db_containers = pulumi.Output.all(
-            db_image, self.db_password_secret.arn, db_logs.name
+            db_image, self.db_password_secret.arn, app_password_secret.arn, db_logs.name
         ).apply(
             lambda v: [
                 r.db_container(
                     image=v[0],
                     password_secret_arn=v[1],
-                    logs=r.Logs(group=v[2], region=region, stream_prefix="appdb"),
+                    app_password_secret_arn=v[2],
+                    logs=r.Logs(group=v[3], region=region, stream_prefix="appdb"),
                     limits=db_limits,
                     health_command=db_health,
                 )
             ]
         )
         web_containers = pulumi.Output.all(
-            web_image, self.db_password_secret.arn, key_base_secret.arn, web_logs.name
+            web_image, app_password_secret.arn, key_base_secret.arn, web_logs.name
         ).apply(
             lambda v: [
                 r.web_container(
                     image=v[0],
-                    password_secret_arn=v[1],
+                    app_password_secret_arn=v[1],
                     secret_key_base_arn=v[2],
                     logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
                     limits=web_limits,
@@ -414,6 +444,11 @@ class RailsApp(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
             capacity_provider_strategies=strategy,
+            # Switching railsCapacity changes the strategy, which ECS applies only with a new
+            # deployment (the provider refuses to plan the change without it).
+            force_new_deployment=True,
+            # A crash-looping task fails the deployment and rolls back.
+            deployment_circuit_breaker={"enable": True, "rollback": True},
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=subnets, security_groups=[db_sg.id], assign_public_ip=public_ip
             ),
@@ -444,6 +479,7 @@ class RailsApp(pulumi.ComponentResource):
             task_definition=web_task.arn,
             desired_count=args.get("desired_count", 1),
             capacity_provider_strategies=strategy,
+            force_new_deployment=True,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=subnets, security_groups=[web_sg.id], assign_public_ip=public_ip
             ),

@@ -89,10 +89,33 @@ def _usable_group(group: str) -> bool:
     return bool(_GROUP_NAME.match(group)) and group not in (*SEED_GROUPS, NODES_GROUP, "all")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters (a newline in an EC2 Name tag, say): they would split or corrupt an
+INI line and Ansible's view of the host."""
+_TEXT_FIELDS = ("name", "instance_id", "private_ip", "public_ip", "availability_zone", "role")
+
+
+def _control_character(host: Host) -> str | None:
+    """The first field of `host` that holds a control character, if any."""
+    values = [getattr(host, field) or "" for field in _TEXT_FIELDS]
+    if not _CONTROL.search("".join(values)):
+        return None
+    return next(f for f, v in zip(_TEXT_FIELDS, values, strict=True) if _CONTROL.search(v))
+
+
 def _check_hosts(ordered: Sequence[Host]) -> None:
-    """Raise InventoryError for the first host without a usable, unique address or groups."""
+    """Raise InventoryError for the first host without a usable, unique address or groups,
+    or with a control character in any of its values."""
     seen: set[str] = set()
     for host in ordered:
+        bad = _control_character(host)
+        if bad is not None:
+            raise InventoryError(
+                f"instance {host.instance_id or host.address!r} has a control character in "
+                f"its {bad.replace('_', ' ')} ({getattr(host, bad)!r}): fix the EC2 tag "
+                "(aws ec2 create-tags --resources ID --tags Key=Name,Value=...) or leave the "
+                "instance out with --name-prefix"
+            )
         label = host.name or host.instance_id or "a host"
         if not host.address or not host.address.strip():
             raise InventoryError(
@@ -139,6 +162,10 @@ def build_inventory(
         " ".join(addresses).split() != addresses
         or len(set(addresses)) != len(addresses)
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
+        or any(
+            _CONTROL.search("".join(filter(None, map(attrgetter(f), ordered))))
+            for f in _TEXT_FIELDS
+        )
     ):
         _check_hosts(ordered)
     if control_address is not None:

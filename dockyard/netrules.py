@@ -7,7 +7,7 @@ between members (a self-referencing rule on the cluster's own security group).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
@@ -62,9 +62,46 @@ def is_ipv6(cidr: str) -> bool:
     return ipaddress.ip_network(cidr).version == 6
 
 
-def admin_ingress(cidrs: Iterable[str]) -> list[tuple[PortRule, str]]:
-    """Every (admin rule, CIDR) pair, in a stable order."""
-    return [(rule, cidr) for rule in ADMIN_RULES for cidr in sorted(set(cidrs))]
+@dataclass(frozen=True)
+class CidrIngress:
+    """One ingress rule: a port rule from one CIDR, named after the rule and the CIDR."""
+
+    rule: PortRule
+    cidr: str
+    """Canonical form (normalize_cidr)."""
+    suffix: str
+    """`<rule>-<cidr slug>`: the resource name's tail, the same wherever the CIDR is listed."""
+    legacy_index: int
+    """The CIDR's position in the list as given (names before 0.5 used it)."""
+
+    @property
+    def ipv6(self) -> bool:
+        return is_ipv6(self.cidr)
+
+    @property
+    def cidr_ipv4(self) -> str | None:
+        """The rule's cidr_ipv4 input (None for an IPv6 block)."""
+        return None if self.ipv6 else self.cidr
+
+    @property
+    def cidr_ipv6(self) -> str | None:
+        """The rule's cidr_ipv6 input (None for an IPv4 block)."""
+        return self.cidr if self.ipv6 else None
+
+
+def cidr_ingress(rules: Iterable[PortRule], cidrs: Sequence[str]) -> list[CidrIngress]:
+    """Every (rule, CIDR) pair, sorted by rule then CIDR; a CIDR listed twice (or in two
+    spellings of one block) gives one rule. Reordering `cidrs` changes nothing but
+    `legacy_index`."""
+    first: dict[str, int] = {}
+    for index, cidr in enumerate(cidrs):
+        first.setdefault(normalize_cidr(cidr), index)
+    ordered = sorted(first, key=lambda c: (ipaddress.ip_network(c).version, c))
+    return [
+        CidrIngress(rule, cidr, f"{rule.name}-{cidr_slug(cidr)}", first[cidr])
+        for rule in rules
+        for cidr in ordered
+    ]
 
 
 def open_to_world(cidr: str) -> bool:

@@ -22,6 +22,10 @@ SEED_MEMORY_MIB = 112
 SEED_MEMORY_BYTES = 117_964_800
 
 APPDB_ALIAS = "appdb"
+APP_DB_USER = "rails"
+"""The app's own database account: all rights on APP_DATABASE, nothing else."""
+APP_DATABASE = "appdb_production"
+"""The app's database (the name the sample's database.yml uses in production)."""
 DB_PORT = 3306
 APP_PORT = 3000
 PUBLIC_PORT = 80
@@ -116,7 +120,9 @@ def _environment(values: Mapping[str, str]) -> list[dict[str, str]]:
                 f"{name} looks like a secret and may not go into a task's environment; "
                 "store it in Secrets Manager and pass it through `secrets`"
             )
-    return [{"name": k, "value": str(v)} for k, v in sorted(values.items())]
+    # AWS drops entries with empty values from the stored definition: one left in would
+    # replace the task definition on every `pulumi up`. A missing variable reads as empty.
+    return [{"name": k, "value": str(v)} for k, v in sorted(values.items()) if str(v)]
 
 
 def _secrets(values: Mapping[str, str]) -> list[dict[str, str]]:
@@ -146,13 +152,15 @@ def db_container(
     *,
     image: str,
     password_secret_arn: str,
+    app_password_secret_arn: str,
     logs: Logs,
     limits: Limits = Limits(),
     health_command: Sequence[str] = BUILT_DB_HEALTH_COMMAND,
-    database: str | None = None,
+    database: str = APP_DATABASE,
+    app_user: str = APP_DB_USER,
 ) -> dict[str, Any]:
-    """The database container: root password from Secrets Manager, data on the EFS volume."""
-    env = {"MYSQL_DATABASE": database} if database else {}
+    """The database container: root's password and the app user's (MYSQL_USER with all
+    rights on MYSQL_DATABASE only) from Secrets Manager, data on the EFS volume."""
     return {
         "name": DB_CONTAINER,
         "image": image,
@@ -162,8 +170,10 @@ def db_container(
         "portMappings": [
             {"name": DB_PORT_NAME, "containerPort": DB_PORT, "protocol": "tcp"},
         ],
-        "environment": _environment(env),
-        "secrets": _secrets({"MYSQL_ROOT_PASSWORD": password_secret_arn}),
+        "environment": _environment({"MYSQL_DATABASE": database, "MYSQL_USER": app_user}),
+        "secrets": _secrets(
+            {"MYSQL_ROOT_PASSWORD": password_secret_arn, "MYSQL_PASSWORD": app_password_secret_arn}
+        ),
         "mountPoints": [
             {"sourceVolume": DB_DATA_VOLUME, "containerPath": DB_DATA_PATH, "readOnly": False}
         ],
@@ -176,21 +186,27 @@ def db_container(
 def web_container(
     *,
     image: str,
-    password_secret_arn: str,
+    app_password_secret_arn: str,
     secret_key_base_arn: str,
     logs: Logs,
     limits: Limits = Limits(),
     db_host: str = APPDB_ALIAS,
     db_port: int = DB_PORT,
     db_wait_timeout: int = 120,
+    database: str = APP_DATABASE,
+    app_user: str = APP_DB_USER,
     environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Rails container: the seed's APPDB_* link variables, passwords through `secrets`."""
+    """The Rails container: the seed's APPDB_* link variables and the app user's account
+    as a docker link names the database container's (APPDB_ENV_MYSQL_USER, _PASSWORD,
+    _DATABASE), passwords through `secrets`. Root's password is not given to it."""
     if db_wait_timeout < 1:
         raise RailsEcsError(f"db_wait_timeout {db_wait_timeout} must be at least 1 second")
     env = {
         "APPDB_PORT_3306_TCP_ADDR": db_host,
         "APPDB_PORT_3306_TCP_PORT": str(db_port),
+        "APPDB_ENV_MYSQL_USER": app_user,
+        "APPDB_ENV_MYSQL_DATABASE": database,
         "RAILS_ENV": "production",
         "RAILS_LOG_TO_STDOUT": "1",
         "PORT": str(APP_PORT),
@@ -214,7 +230,7 @@ def web_container(
         "environment": _environment(env),
         "secrets": _secrets(
             {
-                "APPDB_ENV_MYSQL_ROOT_PASSWORD": password_secret_arn,
+                "APPDB_ENV_MYSQL_PASSWORD": app_password_secret_arn,
                 "SECRET_KEY_BASE": secret_key_base_arn,
             }
         ),

@@ -6,8 +6,9 @@
 #                       2: reachable but refuses these credentials (waiting won't help)
 #   db-ping --describe  print host:port of the target (never the password)
 # The target comes from DATABASE_URL when set, else from the docker-link style
-# APPDB_PORT_3306_TCP_ADDR / APPDB_PORT_3306_TCP_PORT / APPDB_ENV_MYSQL_ROOT_PASSWORD,
-# the same variables config/database.yml reads.
+# APPDB_PORT_3306_TCP_ADDR / APPDB_PORT_3306_TCP_PORT and the app's account
+# (APPDB_ENV_MYSQL_USER / APPDB_ENV_MYSQL_PASSWORD; without them root with
+# APPDB_ENV_MYSQL_ROOT_PASSWORD), the same variables config/database.yml reads.
 require "uri"
 
 # checkov:skip=CKV_SECRET_4: the form a DATABASE_URL takes, placeholders, no credentials
@@ -44,11 +45,14 @@ end
 def target
   url = ENV.fetch("DATABASE_URL", "")
   if url.empty?
+    app_user = ENV.fetch("APPDB_ENV_MYSQL_USER", "")
     return {
       host: ENV.fetch("APPDB_PORT_3306_TCP_ADDR", "appdb"),
       port: Integer(ENV.fetch("APPDB_PORT_3306_TCP_PORT", "3306")),
-      username: ENV.fetch("APPDB_USER", "root"),
-      password: ENV.fetch("APPDB_ENV_MYSQL_ROOT_PASSWORD", "")
+      username: app_user.empty? ? ENV.fetch("APPDB_USER", "root") : app_user,
+      password: ENV.fetch(
+        app_user.empty? ? "APPDB_ENV_MYSQL_ROOT_PASSWORD" : "APPDB_ENV_MYSQL_PASSWORD", ""
+      )
     }
   end
   problem = url_problem(url)

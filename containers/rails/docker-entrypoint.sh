@@ -2,7 +2,9 @@
 # Entrypoint for the dockyard Rails image. It replaces the seed's init script
 # (`sleep 15; rake db:create; rails server`) with:
 #   - secrets from the environment or from files: VAR or VAR_FILE for
-#     APPDB_ENV_MYSQL_ROOT_PASSWORD, DATABASE_URL and SECRET_KEY_BASE;
+#     APPDB_ENV_MYSQL_PASSWORD (the app user's), APPDB_ENV_MYSQL_ROOT_PASSWORD
+#     (the seed's, used when APPDB_ENV_MYSQL_USER is not set), DATABASE_URL and
+#     SECRET_KEY_BASE;
 #   - when (and only when) starting the server: a bounded, logged wait until the
 #     database accepts connections (DB_WAIT_TIMEOUT seconds, default 60, polled
 #     every DB_WAIT_INTERVAL seconds, default 0.25), then the idempotent
@@ -80,7 +82,8 @@ wait_for_db() {
 			err="no answer within ${per_try}s"
 		elif ((rc == 2)); then
 			die "the database at $where refused the connection: $err" \
-				"(check APPDB_ENV_MYSQL_ROOT_PASSWORD[_FILE] / DATABASE_URL credentials)"
+				"(check APPDB_ENV_MYSQL_USER and APPDB_ENV_MYSQL_PASSWORD[_FILE]," \
+				"APPDB_ENV_MYSQL_ROOT_PASSWORD[_FILE] or DATABASE_URL credentials)"
 		fi
 		if [[ -n "$helper" ]] && ! kill -0 "$helper" 2>/dev/null; then
 			die "the app failed to boot while waiting for the database; see the messages above"
@@ -103,6 +106,7 @@ if [[ "${1:-}" == -* ]]; then
 	set -- puma "$@"
 fi
 
+file_env APPDB_ENV_MYSQL_PASSWORD
 file_env APPDB_ENV_MYSQL_ROOT_PASSWORD
 file_env DATABASE_URL
 file_env SECRET_KEY_BASE

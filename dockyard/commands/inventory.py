@@ -148,6 +148,11 @@ def read_document(data: bytes) -> object:
         raise UsageError(
             "stdin is JSON nested too deeply to be describe-instances output"
         ) from None
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise UsageError(
+            "stdin holds a number too long to be describe-instances output: pipe "
+            "`aws ec2 describe-instances --output json`"
+        ) from None
     return document
 
 

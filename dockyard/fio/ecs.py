@@ -79,7 +79,13 @@ def check_ebs(volume: EbsVolume) -> list[str]:
 
 
 def _env(values: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"name": k, "value": v} for k, v in sorted(values.items())]
+    """ECS `environment` entries, leaving out empty values: AWS drops them from the stored
+    task definition, so a definition holding one never matches and is replaced by every
+    `pulumi up`. The container reads a missing variable as empty."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise TypeError(f"environment value of {name} is {value!r}, not a string")
+    return [{"name": k, "value": v} for k, v in sorted(values.items()) if v]
 
 
 def container_definitions(

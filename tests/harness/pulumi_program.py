@@ -72,7 +72,8 @@ class Resource:
     """Input name -> URNs of the resources its value came from (propertyDependencies)."""
     options: dict[str, Any] = field(default_factory=dict)
     """The resource options the engine acts on in an update (ignoreChanges,
-    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect), only those set."""
+    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect, aliases' names), only
+    those set."""
 
 
 @dataclass
@@ -132,6 +133,10 @@ def _options(request: Any) -> dict[str, Any]:
         "deleteBeforeReplace": request.deleteBeforeReplaceDefined and request.deleteBeforeReplace,
         "retainOnDelete": request.retainOnDelete,
         "protect": request.protect,
+        # the names an alias gives (a rename that keeps the resource)
+        "aliases": sorted(
+            a.spec.name for a in request.aliases if a.HasField("spec") and a.spec.name
+        ),
     }
     return {key: value for key, value in options.items() if value}
 
@@ -265,6 +270,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "docker:index/image:Image":
             repo = str(outputs["imageName"]).rsplit(":", 1)[0]
             outputs["repoDigest"] = f"{repo}@sha256:{'ab' * 32}"
+        elif typ == "aws:s3/bucket:Bucket" and "bucket" not in outputs:
+            # S3's name for a bucket_prefix: the prefix and a unique suffix (a computed
+            # output: left unanswered, the program would read None where AWS gives a name)
+            outputs["bucket"] = f"{outputs.get('bucketPrefix', 'terraform-')}20260101000000000001"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             outputs["dnsName"] = f"{args.name}-123.{region}.elb.amazonaws.com"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"  # ELB's hosted zone (us-east-1)
@@ -303,6 +312,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             vpcs = [v for f in filters if f.get("name") == "vpc-id" for v in f.get("values", [])]
             ids = self.default_subnets if vpcs == [DEFAULT_VPC] else self.vpc_subnets
             return {"id": region, "ids": ids or [], "filters": filters}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": "123456789012",
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/dockyard-tests",
+                "userId": "AIDAEXAMPLEDOCKYARD",
+            }
         if args.token == "aws:ec2/getAmi:getAmi":
             return {"id": self.newest_ami, "imageId": self.newest_ami}
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

@@ -2,12 +2,13 @@
 
 `plan(before, after)` compares two graphs (stacks.document(): the committed snapshot
 and a fresh evaluation, or two evaluations in a day-2 test) the way the engine diffs a
-stack: a resource is matched by (type, name); an input named in its `ignoreChanges`
-option is not a change; a changed input that the provider marks as forcing a new
-resource (tests/harness/replacements.py) or that `replaceOnChanges` names makes it a
-replacement. Only inputs are compared: like a preview, this cannot see a value that the
-provider computes, so a resource whose input depends on a replaced resource's computed
-output shows as changed only when the mocks answer that output differently.
+stack: a resource is matched by (type, name), or through an alias by its old name; an
+input named in its `ignoreChanges` option is not a change; a changed input that the
+provider marks as forcing a new resource (tests/harness/replacements.py) or that
+`replaceOnChanges` names makes it a replacement. Only inputs are compared: like a
+preview, this cannot see a value that the provider computes, so a resource whose input
+depends on a replaced resource's computed output shows as changed only when the mocks
+answer that output differently.
 """
 
 from __future__ import annotations
@@ -111,25 +112,45 @@ def _by_key(document: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, A
     return {(r["type"], r["name"]): r for r in document["resources"]}
 
 
+def _aliased(
+    old: Mapping[tuple[str, str], Any], new: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """New key -> the old key an alias of it names (the engine renames, nothing else)."""
+    renamed = {}
+    for key, resource in new.items():
+        if key in old:
+            continue
+        for alias in resource.get("options", {}).get("aliases", []):
+            former = (key[0], alias)
+            if former in old and former not in new:
+                renamed[key] = former
+                break
+    return renamed
+
+
 def plan(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
     """The steps from graph `before` to graph `after`, sorted by (type, name); resources
-    without a change are left out."""
+    without a change are left out. A new resource whose `aliases` option names an old one
+    of its type is that resource renamed (compared with it, no add or delete)."""
     old, new = _by_key(before), _by_key(after)
+    renamed = _aliased(old, new)
     changes: list[Change] = []
     for key in sorted(old.keys() | new.keys()):
         typ, name = key
-        if key not in old:
+        former = renamed.get(key, key)
+        if key not in old and key not in renamed:
             changes.append(Change(ADD, typ, name))
         elif key not in new:
-            changes.append(Change(DELETE, typ, name))
+            if key not in renamed.values():
+                changes.append(Change(DELETE, typ, name))
         else:
             options = new[key].get("options", {})
             paths = changed_inputs(
-                old[key]["inputs"], new[key]["inputs"], options.get("ignoreChanges", [])
+                old[former]["inputs"], new[key]["inputs"], options.get("ignoreChanges", [])
             )
             if paths:
                 forcing = forcing_inputs(
-                    typ, paths, old[key]["inputs"], new[key]["inputs"], options
+                    typ, paths, old[former]["inputs"], new[key]["inputs"], options
                 )
                 changes.append(Change(REPLACE if forcing else UPDATE, typ, name, paths, forcing))
     return changes

@@ -55,6 +55,22 @@ def test_port_80_to_3000_and_link_variables(config: dict[str, Any]) -> None:
     assert str(env["APPDB_PORT_3306_TCP_PORT"]) == "3306"
 
 
+def test_app_uses_its_own_database_user(config: dict[str, Any]) -> None:
+    """The database creates the app's user (rights on its database only) from secrets; the
+    app gets that user's account and password, never root's."""
+    services = config["services"]
+    db_env, app_env = services["appdb"]["environment"], services["app"]["environment"]
+    assert (db_env["MYSQL_USER"], db_env["MYSQL_DATABASE"]) == ("rails", "appdb_production")
+    assert (app_env["APPDB_ENV_MYSQL_USER"], app_env["APPDB_ENV_MYSQL_DATABASE"]) == (
+        db_env["MYSQL_USER"],
+        db_env["MYSQL_DATABASE"],
+    )
+    assert app_env["APPDB_ENV_MYSQL_PASSWORD_FILE"] == db_env["MYSQL_PASSWORD_FILE"]
+    assert "db_root_password" not in services["app"]["secrets"]
+    assert not [key for key in app_env if "ROOT" in key]
+    assert set(services["appdb"]["secrets"]) == {"db_root_password", "db_app_password"}
+
+
 def test_no_plaintext_secrets(config: dict[str, Any]) -> None:
     """Passwords come only as *_FILE paths to compose secrets that exist at the top level."""
     top = set(config["secrets"])
@@ -72,12 +88,11 @@ def test_no_plaintext_secrets(config: dict[str, Any]) -> None:
 
 def test_secret_files_are_git_ignored() -> None:
     """The secret files compose.yaml reads can never be committed."""
-    proc = subprocess.run(
-        ["git", "check-ignore", "-q", "containers/secrets/db_root_password"],
-        cwd=REPO,
-        check=False,
-    )
-    assert proc.returncode == 0
+    for name in ("db_root_password", "db_app_password", "secret_key_base"):
+        proc = subprocess.run(
+            ["git", "check-ignore", "-q", f"containers/secrets/{name}"], cwd=REPO, check=False
+        )
+        assert proc.returncode == 0, name
 
 
 def test_db_data_on_a_named_volume(config: dict[str, Any]) -> None:

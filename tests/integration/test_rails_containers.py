@@ -1,9 +1,11 @@
 """The Rails flow's two images, built from the repo and run for real with podman.
 
 The app container starts before its database, waits (bounded, logged), prepares
-the database and answers /health; the database container is replaced on the same
-volume and the data written through the app is still there; a database that never
-comes up makes the entrypoint exit non-zero within its bound.
+the database and answers /health, as the app's own database user (rights on its
+database only; root's password stays with the database container); the database
+container is replaced on the same volume and the data written through the app is
+still there; a database that never comes up makes the entrypoint exit non-zero
+within its bound.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.root]
 RAILS_IMAGE = "localhost/i5-rails:test"
 MYSQL_IMAGE = "localhost/i5-mysql:test"
 PASSWORD = "s3cret 'quoted' \\ pass"
+APP_PASSWORD = "app 'pw' \\ with $ and `"
+APP_USER = "rails"
+APP_DATABASE = "appdb_production"
 SECRET_KEY_BASE = "0123456789abcdef" * 8
 
 
@@ -48,7 +53,11 @@ def images(podman: Podman) -> Images:
 def secret_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The secrets as files for the *_FILE variables (readable by the images' users)."""
     root = tmp_path_factory.mktemp("i5-secrets")
-    files = {"db_root_password": PASSWORD, "secret_key_base": SECRET_KEY_BASE}
+    files = {
+        "db_root_password": PASSWORD,
+        "db_app_password": APP_PASSWORD,
+        "secret_key_base": SECRET_KEY_BASE,
+    }
     paths = {}
     for name, value in files.items():
         path = root / name
@@ -93,16 +102,40 @@ def logs(podman: Podman, name: str) -> str:
 
 
 def start_db(
-    podman: Podman, images: Images, secrets: dict[str, Path], *, name: str, net: str, volume: str
+    podman: Podman,
+    images: Images,
+    secrets: dict[str, Path],
+    *,
+    name: str,
+    net: str,
+    volume: str,
+    app_user: bool = True,
 ) -> str:
+    """The database on `volume`; with `app_user`, it makes the app's user (MYSQL_USER)."""
+    user = [
+        "-v", f"{secrets['db_app_password']}:/run/secrets/db_app_password:ro",
+        "-e", f"MYSQL_USER={APP_USER}", "-e", f"MYSQL_DATABASE={APP_DATABASE}",
+        "-e", "MYSQL_PASSWORD_FILE=/run/secrets/db_app_password",
+    ] if app_user else []  # fmt: skip
     return podman.start(
         "--network", net, "--network-alias", "appdb",
         "-v", f"{volume}:/var/lib/mysql",
         "-v", f"{secrets['db_root_password']}:/run/secrets/db_root_password:ro",
         "-e", "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+        *user,
         images.mysql,
         name=name,
     )  # fmt: skip
+
+
+def sql_as(podman: Podman, db: str, user: str, password: str, sql: str) -> tuple[int, str]:
+    """Run `sql` in the database container over TCP as `user`: (exit status, output)."""
+    proc = podman.run(
+        "exec", "-e", f"MYSQL_PWD={password}", db,
+        "mariadb", "--protocol=tcp", "-h", "127.0.0.1", "-u", user, "-N", "--batch", "-e", sql,
+        check=False, timeout=30,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 @dataclass
@@ -125,11 +158,13 @@ def stack(podman: Podman, images: Images, secret_files: dict[str, Path]) -> Iter
     podman.run("volume", "rm", "-f", volume, check=False)
     app = podman.start(
         "--network", net,
-        "-v", f"{secret_files['db_root_password']}:/run/secrets/db_root_password:ro",
+        "-v", f"{secret_files['db_app_password']}:/run/secrets/db_app_password:ro",
         "-v", f"{secret_files['secret_key_base']}:/run/secrets/secret_key_base:ro",
         "-e", "APPDB_PORT_3306_TCP_ADDR=appdb",
         "-e", "APPDB_PORT_3306_TCP_PORT=3306",
-        "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+        "-e", f"APPDB_ENV_MYSQL_USER={APP_USER}",
+        "-e", f"APPDB_ENV_MYSQL_DATABASE={APP_DATABASE}",
+        "-e", "APPDB_ENV_MYSQL_PASSWORD_FILE=/run/secrets/db_app_password",
         "-e", "SECRET_KEY_BASE_FILE=/run/secrets/secret_key_base",
         "-e", "DB_WAIT_TIMEOUT=120",
         images.rails,
@@ -180,9 +215,88 @@ def test_app_waits_for_db_then_prepares_and_serves(podman: Podman, stack: Stack)
     assert "the database at appdb:3306 accepts connections" in text
     assert "preparing the database (db:prepare" in text
     assert "Migrating to CreateNotes" in text
-    assert PASSWORD not in text
+    assert PASSWORD not in text and APP_PASSWORD not in text
     status, body = http(stack.url + "/health")
     assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+    env = podman.run("exec", stack.app, "env").stdout
+    assert "ROOT_PASSWORD" not in env and PASSWORD not in env, "the app never sees root's password"
+
+
+def test_app_user_has_its_database_only(podman: Podman, stack: Stack) -> None:
+    """The app's user reads and writes its own database (the notes table the app made),
+    and sees no other: a database root made is out of its reach, as are the grant tables
+    and creating databases."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    setup = (
+        "CREATE DATABASE IF NOT EXISTS otherdb; CREATE TABLE IF NOT EXISTS otherdb.t (x INT); "
+        "INSERT INTO otherdb.t VALUES (7)"
+    )
+    status, out = sql_as(podman, stack.db, "root", PASSWORD, setup)
+    assert status == 0, out
+    status, out = sql_as(podman, stack.db, APP_USER, APP_PASSWORD, "SHOW DATABASES")
+    assert (status, set(out.split())) == (0, {"information_schema", APP_DATABASE})
+    status, out = sql_as(
+        podman, stack.db, APP_USER, APP_PASSWORD, "SELECT COUNT(*) >= 0 FROM appdb_production.notes"
+    )
+    assert (status, out.strip()) == (0, "1")
+    for sql in (
+        "SELECT x FROM otherdb.t",
+        "SELECT User FROM mysql.user",
+        "CREATE DATABASE app_made_this",
+        f"GRANT SELECT ON {APP_DATABASE}.* TO 'healthcheck'@'127.0.0.1'",
+    ):
+        status, out = sql_as(podman, stack.db, APP_USER, APP_PASSWORD, sql)
+        assert status != 0 and "denied" in out, (sql, out)
+
+
+def test_root_password_alone_still_works(
+    podman: Podman, images: Images, stack: Stack, secret_files: dict[str, Path]
+) -> None:
+    """The seed's variables alone (APPDB_ENV_MYSQL_ROOT_PASSWORD, no app user variables)
+    are still honoured by database.yml: the app connects as root, as the seed's did."""
+    wait_for_200(stack.url + "/health", timeout=90)
+    name = podman.start(
+        "--network", stack.net,
+        "-v", f"{secret_files['db_root_password']}:/run/secrets/db_root_password:ro",
+        "-e", "APPDB_PORT_3306_TCP_ADDR=appdb", "-e", "APPDB_PORT_3306_TCP_PORT=3306",
+        "-e", "APPDB_ENV_MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+        "-e", "APPDB_DATABASE=appdb_seed_style",
+        "-e", f"SECRET_KEY_BASE={SECRET_KEY_BASE}", "-e", "DB_WAIT_TIMEOUT=60",
+        images.rails,
+        name="i5-app-seed",
+    )  # fmt: skip
+    try:
+        wait_for_200(f"http://{ip_of(podman, name)}:3000/health", timeout=90)
+        assert "Created database 'appdb_seed_style'" in logs(podman, name)
+    finally:
+        podman.remove([name])
+
+
+def test_app_user_added_to_an_existing_database(
+    podman: Podman, images: Images, secret_files: dict[str, Path]
+) -> None:
+    """Day 2: data initialized before the app user existed (root only) gets the user when
+    the database restarts with MYSQL_USER; its password follows the secret."""
+    net = podman.network("i5-net-upgrade")
+    volume = "i5-upgrade-data"
+    podman.run("volume", "rm", "-f", volume, check=False)
+    try:
+        old = start_db(podman, images, secret_files, name="i5-db-old", net=net, volume=volume,
+                       app_user=False)  # fmt: skip
+        podman.wait_healthy(old, timeout=60)
+        assert sql_as(podman, old, APP_USER, APP_PASSWORD, "SELECT 1")[0] != 0
+        podman.remove([old])
+        new = start_db(podman, images, secret_files, name="i5-db-new", net=net, volume=volume)
+        podman.wait_healthy(new, timeout=60)
+        text = logs(podman, new)
+        assert "using the existing database" in text
+        assert f"making sure user {APP_USER} has its password" in text
+        assert PASSWORD not in text and APP_PASSWORD not in text
+        status, out = sql_as(podman, new, APP_USER, APP_PASSWORD, "SHOW DATABASES")
+        assert (status, set(out.split())) == (0, {"information_schema", APP_DATABASE})
+    finally:
+        podman.remove(["i5-db-old", "i5-db-new"])
+        podman.run("volume", "rm", "-f", volume, check=False)
 
 
 def test_data_survives_db_replacement(

@@ -15,6 +15,7 @@ from tests.harness.moto import MotoServer
 pytestmark = pytest.mark.integration
 
 PASSWORD = "moto-root-pw-Qx7"
+APP_PASSWORD = "moto-app-pw-Rt4"
 KEY_BASE = "moto-key-base-" + "f" * 50
 
 
@@ -24,6 +25,7 @@ def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
     sm = moto_server.client("secretsmanager")
     suffix = "fargate" if fargate else "ec2"
     pw_arn = sm.create_secret(Name=f"appdb-root-{suffix}", SecretString=PASSWORD)["ARN"]
+    app_arn = sm.create_secret(Name=f"appdb-app-{suffix}", SecretString=APP_PASSWORD)["ARN"]
     kb_arn = sm.create_secret(Name=f"key-base-{suffix}", SecretString=KEY_BASE)["ARN"]
     logs = r.Logs(group="/dockyard/test", region="us-east-1", stream_prefix="x")
     role = "arn:aws:iam::123456789012:role/exec"
@@ -31,7 +33,12 @@ def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
         r.task_definition(
             family=f"appdb-{suffix}",
             containers=[
-                r.db_container(image="mariadb:10.11", password_secret_arn=pw_arn, logs=logs)
+                r.db_container(
+                    image="mariadb:10.11",
+                    password_secret_arn=pw_arn,
+                    app_password_secret_arn=app_arn,
+                    logs=logs,
+                )
             ],
             execution_role_arn=role,
             fargate=fargate,
@@ -41,7 +48,10 @@ def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
             family=f"web-{suffix}",
             containers=[
                 r.web_container(
-                    image="web:1", password_secret_arn=pw_arn, secret_key_base_arn=kb_arn, logs=logs
+                    image="web:1",
+                    app_password_secret_arn=app_arn,
+                    secret_key_base_arn=kb_arn,
+                    logs=logs,
                 )
             ],
             execution_role_arn=role,
@@ -56,8 +66,8 @@ def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
         assert definition["networkMode"] == "awsvpc"
         for container in definition["containerDefinitions"]:
             values = [e["value"] for e in container.get("environment", [])]
-            assert PASSWORD not in values and KEY_BASE not in values
-            assert {s["valueFrom"] for s in container["secrets"]} <= {pw_arn, kb_arn}
+            assert not {PASSWORD, APP_PASSWORD, KEY_BASE} & set(values)
+            assert {s["valueFrom"] for s in container["secrets"]} <= {pw_arn, app_arn, kb_arn}
             assert (container["cpu"], container["memory"]) == (100, 112)
         if fargate:
             assert (definition["cpu"], definition["memory"]) == ("256", "512")

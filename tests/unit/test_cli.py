@@ -11,6 +11,13 @@ import pytest
 
 from dockyard.errors import EXIT_BAD_INPUT
 
+NAMED = (
+    '{"Reservations": [{"Instances": [{"InstanceId": "i-0a", "State": {"Code": 16}, '
+    '"PublicIpAddress": "203.0.113.5", "Placement": {"AvailabilityZone": "us-east-1a"}, '
+    '"Tags": [{"Key": "Name", "Value": "NAME"}]}]}]}'
+)
+"""A describe-instances document of one running host whose Name tag is NAME (JSON text)."""
+
 
 @pytest.mark.parametrize(
     ("argv", "stdin", "words"),
@@ -20,9 +27,16 @@ from dockyard.errors import EXIT_BAD_INPUT
         (["bench", "missing-dir", "--no-serve"], "", "missing-dir is not a directory"),
         (["docker-env", "--cert-dir", "certs"], "not json", "outputs are not JSON (line 1"),
         (["docker-env", "--cert-dir", "certs"], "{}", "no hosts"),
+        (["inventory", "-o", "inv"], '{"Reservations": [{"Instances": [{"State": {"Code": '
+         + "1" * 5000 + "}}]}]}", "a number too long"),
+        (["inventory", "-o", "inv"], NAMED.replace("NAME", "my-prefix-1\\nevil=1"),
+         "control character in its name ('my-prefix-1\\nevil=1')"),
+        (["inventory", "-o", "inv"], NAMED.replace("NAME", "my-prefix-\\u0001"),
+         "control character in its name ('my-prefix-\\x01')"),
     ],
     ids=["inventory-empty", "inventory-not-json", "bench-no-dir", "docker-env-not-json",
-         "docker-env-no-hosts"],
+         "docker-env-no-hosts", "inventory-huge-int", "inventory-newline-in-name",
+         "inventory-control-char-in-name"],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(
     argv: list[str], stdin: str, words: str, tmp_path: Path

@@ -17,6 +17,14 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
 ADMIN = "198.51.100.0/24"
 FIO_ON = {"dockyard:fioBench": "true", "dockyard:dockerHosts": "false"}
+PER_HOST = {
+    "dockyard:fioPerHost": "true",
+    "dockyard:fioLaunchType": "EC2",
+    "dockyard:fioVolume": "host",
+    "dockyard:fioHostPath": "/mnt/under-test",
+    "dockyard:fioClusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+    "dockyard:dockerHosts": "true",
+}
 
 
 class FioMocks(RecordingMocks):
@@ -94,6 +102,26 @@ def test_plots_port_only_from_admin_cidrs(fargate: Evaluation) -> None:
         assert rule.inputs.get("cidrIpv4") != "0.0.0.0/0" and rule.inputs.get("cidrIpv6") != "::/0"
 
 
+@pytest.mark.parametrize("per_host", [False, True])
+def test_ipv6_admin_cidr_goes_to_cidr_ipv6(per_host: bool) -> None:
+    """An IPv6 admin CIDR opens the plots (balancer or hosts) through cidrIpv6 only, the
+    IPv4 one through cidrIpv4, each rule named after its CIDR."""
+    config: dict[str, Any] = {"dockyard:adminCidrs": [ADMIN, "2001:db8::/32"]}
+    if per_host:
+        config.update(PER_HOST)
+    graph = run(config)
+    plots = {
+        r.name: (r.inputs.get("cidrIpv4"), r.inputs.get("cidrIpv6"))
+        for r in graph.of_type(INGRESS)
+        if r.inputs.get("fromPort") == 8000 and not r.inputs.get("referencedSecurityGroupId")
+    }
+    prefix = "fio-host-plots" if per_host else "fio-lb-plots"
+    assert plots == {
+        f"{prefix}-198-51-100-0-24": (ADMIN, None),
+        f"{prefix}-2001-db8---32": (None, "2001:db8::/32"),
+    }
+
+
 def test_no_plots_access_without_admin_cidrs() -> None:
     """No admin CIDRs: no ingress rule with a CIDR on port 8000 at all."""
     graph = run({"dockyard:adminCidrs": []})
@@ -160,12 +188,7 @@ def test_per_host_runs_one_task_on_every_host() -> None:
     graph = run(
         {
             "dockyard:adminCidrs": [ADMIN],
-            "dockyard:fioPerHost": "true",
-            "dockyard:fioLaunchType": "EC2",
-            "dockyard:fioVolume": "host",
-            "dockyard:fioHostPath": "/mnt/under-test",
-            "dockyard:fioClusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
-            "dockyard:dockerHosts": "true",
+            **PER_HOST,
         }
     )
     (service,) = graph.of_type(SERVICE)
@@ -230,3 +253,26 @@ def test_preview_builds_but_does_not_push() -> None:
     program()
     (image,) = [r for r in mocks.resources if r.typ == "docker:index/image:Image"]
     assert image.inputs["skipPush"] is True
+
+
+def test_results_survive_destroy_and_need_tls(fargate: Evaluation) -> None:
+    """`pulumi destroy` leaves the bucket and its settings (retainOnDelete); its policy
+    denies every request without TLS."""
+    bucket_types = [r for r in fargate.resources if r.typ.startswith("aws:s3/")]
+    assert len(bucket_types) == 6
+    for resource in bucket_types:
+        assert resource.options.get("retainOnDelete") is True, resource.name
+    (policy,) = fargate.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statement["Resource"][1] == statement["Resource"][0] + "/*"
+
+
+def test_balancer_drops_invalid_headers_and_service_rolls_back(fargate: Evaluation) -> None:
+    """The plots balancer drops invalid header fields; a crash-looping benchmark fails its
+    deployment (circuit breaker with rollback) instead of restarting forever."""
+    (balancer,) = fargate.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert balancer.inputs["dropInvalidHeaderFields"] is True
+    (service,) = fargate.of_type(SERVICE)
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}

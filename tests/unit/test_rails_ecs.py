@@ -10,6 +10,7 @@ from dockyard import rails_ecs as r
 from tests.harness.botocore_model import ecs_input_errors
 
 PW_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appdb-root-AbCdEf"
+APP_PW_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appdb-app-MnOpQr"
 SKB_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:secret-key-base-GhIjKl"
 EXEC_ROLE = "arn:aws:iam::123456789012:role/exec"
 TASK_ROLE = "arn:aws:iam::123456789012:role/task"
@@ -19,7 +20,14 @@ LOGS = r.Logs(group="/dockyard/dev/rails", region="us-east-1", stream_prefix="ap
 def db_task(fargate: bool) -> dict[str, Any]:
     return r.task_definition(
         family="dockyard-appdb",
-        containers=[r.db_container(image="mariadb:10.11", password_secret_arn=PW_ARN, logs=LOGS)],
+        containers=[
+            r.db_container(
+                image="mariadb:10.11",
+                password_secret_arn=PW_ARN,
+                app_password_secret_arn=APP_PW_ARN,
+                logs=LOGS,
+            )
+        ],
         execution_role_arn=EXEC_ROLE,
         task_role_arn=TASK_ROLE,
         fargate=fargate,
@@ -33,7 +41,7 @@ def web_task(fargate: bool) -> dict[str, Any]:
         containers=[
             r.web_container(
                 image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:latest",
-                password_secret_arn=PW_ARN,
+                app_password_secret_arn=APP_PW_ARN,
                 secret_key_base_arn=SKB_ARN,
                 logs=LOGS,
             )
@@ -77,12 +85,13 @@ def test_seed_cpu_and_memory_defaults(build: Any) -> None:
 
 @pytest.mark.parametrize("build", [db_task, web_task], ids=["db", "web"])
 def test_passwords_only_through_secrets(build: Any) -> None:
-    """No ARN or password-like name in `environment`; the password comes via `secrets`."""
+    """No ARN or password-like name in `environment`; the app user's password comes via
+    `secrets` to both containers."""
     (container,) = build(False)["containerDefinitions"]
     names = {e["name"] for e in container["environment"]}
     assert not any(r.looks_secret(n) for n in names)
-    assert PW_ARN not in r.environment_values(build(False))
-    assert PW_ARN in {s["valueFrom"] for s in container["secrets"]}
+    assert not {PW_ARN, APP_PW_ARN} & set(r.environment_values(build(False)))
+    assert APP_PW_ARN in {s["valueFrom"] for s in container["secrets"]}
 
 
 def test_web_gets_link_variables_for_service_connect_alias() -> None:
@@ -91,8 +100,13 @@ def test_web_gets_link_variables_for_service_connect_alias() -> None:
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["APPDB_PORT_3306_TCP_ADDR"] == "appdb"
     assert env["APPDB_PORT_3306_TCP_PORT"] == "3306"
-    secrets = {s["name"] for s in container["secrets"]}
-    assert secrets == {"APPDB_ENV_MYSQL_ROOT_PASSWORD", "SECRET_KEY_BASE"}
+    assert (env["APPDB_ENV_MYSQL_USER"], env["APPDB_ENV_MYSQL_DATABASE"]) == (
+        "rails",
+        "appdb_production",
+    )
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert secrets == {"APPDB_ENV_MYSQL_PASSWORD": APP_PW_ARN, "SECRET_KEY_BASE": SKB_ARN}
+    assert PW_ARN not in str(container), "root's password stays with the database container"
     assert container["portMappings"][0]["containerPort"] == 3000
 
 
@@ -108,6 +122,10 @@ def test_db_has_named_port_health_check_and_efs_data() -> None:
     efs = task["volumes"][0]["efsVolumeConfiguration"]
     assert efs["transitEncryption"] == "ENABLED"
     assert efs["authorizationConfig"]["iam"] == "ENABLED"
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env == {"MYSQL_DATABASE": "appdb_production", "MYSQL_USER": "rails"}
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert secrets == {"MYSQL_ROOT_PASSWORD": PW_ARN, "MYSQL_PASSWORD": APP_PW_ARN}
 
 
 @pytest.mark.parametrize(
@@ -118,7 +136,7 @@ def test_secret_looking_environment_is_refused(name: str) -> None:
     with pytest.raises(r.RailsEcsError, match="Secrets Manager"):
         r.web_container(
             image="x",
-            password_secret_arn=PW_ARN,
+            app_password_secret_arn=APP_PW_ARN,
             secret_key_base_arn=SKB_ARN,
             logs=LOGS,
             environment={name: "v"},
@@ -128,7 +146,9 @@ def test_secret_looking_environment_is_refused(name: str) -> None:
 def test_secret_must_be_an_arn() -> None:
     """A plain value where an ARN belongs is refused (it would be a plaintext password)."""
     with pytest.raises(r.RailsEcsError, match="ARN"):
-        r.db_container(image="x", password_secret_arn="hunter2", logs=LOGS)
+        r.db_container(
+            image="x", password_secret_arn="hunter2", app_password_secret_arn=APP_PW_ARN, logs=LOGS
+        )
 
 
 @pytest.mark.parametrize(
@@ -173,7 +193,7 @@ def test_web_health_start_period_covers_wait_within_ecs_limit(wait: int, start_p
     """The web health check's grace covers the db wait plus boot, capped at ECS's 300 s."""
     container = r.web_container(
         image="x",
-        password_secret_arn=PW_ARN,
+        app_password_secret_arn=APP_PW_ARN,
         secret_key_base_arn=SKB_ARN,
         logs=LOGS,
         db_wait_timeout=wait,

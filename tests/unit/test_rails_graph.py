@@ -117,7 +117,7 @@ def test_botocore_check_can_fail(ec2: tuple[Evaluation, RailsMocks]) -> None:
 def test_no_secret_value_in_any_task_definition(graph: tuple[Evaluation, RailsMocks]) -> None:
     """No generated password appears anywhere in a task definition; environment holds none."""
     evaluation, mocks = graph
-    assert len(mocks.passwords) == 2
+    assert len(mocks.passwords) == 3
     for task in evaluation.of_type(TASK_DEF):
         text = json.dumps(task.inputs)
         for password in mocks.passwords:
@@ -131,17 +131,18 @@ def test_no_secret_value_in_any_task_definition(graph: tuple[Evaluation, RailsMo
 
 
 def test_passwords_stored_as_secrets(ec2: tuple[Evaluation, RailsMocks]) -> None:
-    """Each generated value goes into Secrets Manager as a Pulumi secret; exec role reads both."""
+    """Each generated value (root's and the app user's password, SECRET_KEY_BASE) goes into
+    Secrets Manager as a Pulumi secret; the execution role reads those three."""
     evaluation, _ = ec2
     versions = evaluation.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-    assert len(versions) == 2
+    assert len(versions) == 3
     for version in versions:
         assert "secretString" in version.secret_inputs
     policy = json.loads(evaluation.named("rails-execution-secrets").inputs["policy"])
     (statement,) = policy["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue"]
     secret_arns = {v.inputs["secretId"] for v in versions}
-    assert len(statement["Resource"]) == 2
+    assert len(statement["Resource"]) == 3
     assert {a.rsplit(":", 1)[-1] for a in statement["Resource"]} == {
         s.removesuffix("-id") for s in secret_arns
     }
@@ -402,3 +403,17 @@ def test_preview_pushes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     images = evaluation.of_type("docker:index/image:Image")
     assert len(images) == 2
     assert all(i.inputs["skipPush"] is True for i in images)
+
+
+def test_services_redeploy_on_a_strategy_change_and_roll_back(
+    graph: tuple[Evaluation, RailsMocks],
+) -> None:
+    """Both services carry a capacity provider strategy, so forceNewDeployment (ECS applies
+    a strategy change only with a new deployment), and the circuit breaker with rollback."""
+    evaluation, _ = graph
+    services = evaluation.of_type(SERVICE)
+    assert len(services) == 2
+    for service in services:
+        assert service.inputs["capacityProviderStrategies"], service.name
+        assert service.inputs["forceNewDeployment"] is True, service.name
+        assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}

@@ -90,7 +90,7 @@ def test_load_balancer_ingress_is_the_listener_ports(
     rules = [
         r.inputs
         for r in evaluation.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-        if r.name.startswith("rails-alb-http-") or r.name.startswith("rails-ingress-")
+        if r.parent.endswith("dockyard:load_balancer:LoadBalancer::rails")
     ]
     assert sorted((r["fromPort"], r["cidrIpv4"]) for r in rules) == [
         (p, c) for p in ports for c in cidrs

@@ -104,6 +104,24 @@ def test_rule_source_kind(after: dict[str, Any], op: str) -> None:
     assert change.op == op
 
 
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ({"securityGroupId": "sg-1", "cidrIpv4": "198.51.100.0/24"}, []),
+        ({"securityGroupId": "sg-1", "cidrIpv4": "192.0.2.0/24"}, [UPDATE]),
+    ],
+)
+def test_an_alias_renames(after: dict[str, Any], expected: list[str]) -> None:
+    """A new resource whose aliases option names an old one is that resource renamed:
+    compared with it (no add, no delete)."""
+    before = {"securityGroupId": "sg-1", "cidrIpv4": "198.51.100.0/24"}
+    changes = plan(
+        _graph((RULE, "plots-0", before, {})),
+        _graph((RULE, "plots-198-51-100-0-24", after, {"aliases": ["plots-0"]})),
+    )
+    assert [(c.op, c.name) for c in changes] == [(op, "plots-198-51-100-0-24") for op in expected]
+
+
 @pytest.mark.parametrize("stack", stacks.stack_names())
 def test_every_resource_type_the_program_makes_is_in_the_table(stack: str) -> None:
     """The replacement table covers every resource type a committed stack creates (a new
