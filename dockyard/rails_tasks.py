@@ -29,6 +29,7 @@ SQL_STARTS = (
     "-- mysql dump",
     "-- mariadb dump",
     "/*!",
+    "/*m!",  # mariadb-dump 10.11.8+ opens with /*M!999999\- enable the sandbox mode */
     "set ",
     "create ",
     "drop ",
@@ -57,6 +58,18 @@ class Target:
                 "version of dockyard, then try again"
             )
         return self.tasks[key]
+
+    def require(self, *keys: str) -> None:
+        """UsageError for the first of `keys` the outputs lack: checked before any AWS call,
+        so a stale stack fails at once, not after a dump is uploaded or a task started."""
+        for key in keys:
+            self.get(key)
+
+
+ONE_OFF_KEYS = ("dbService", "logGroups", "capacityProvider", "subnets", "securityGroups")
+"""What every one-off task needs from railsTasks (the database's address, logs, network)."""
+RUN_KEYS = ("webTaskDefinition", "webContainer", *ONE_OFF_KEYS)
+IMPORT_KEYS = ("importBucket", "importTaskDefinition", "importContainer", *ONE_OFF_KEYS)
 
 
 def target(outputs: dict[str, Any]) -> Target:
@@ -268,6 +281,14 @@ def check_dump(path: Path) -> None:
         )
 
 
+def import_override(
+    url: str, database_address: str, *, replace: bool
+) -> tuple[list[str], dict[str, str]]:
+    """The loader's command and environment on top of its task definition's container
+    (dockyard.rails_ecs.import_container): where the dump and the database are."""
+    return (["--replace"] if replace else []), {"DUMP_URL": url, "DB_HOST": database_address}
+
+
 def import_dump(
     s3: Any,
     ecs: Any,
@@ -281,6 +302,7 @@ def import_dump(
 ) -> int:
     """Upload the dump, load it with the loader task, remove it; the loader's exit code."""
     check_dump(path)
+    where.require(*IMPORT_KEYS)
     bucket = str(where.get("importBucket"))
     suffix = ".sql.gz" if path.name.endswith(".gz") else ".sql"
     key = f"imports/{uuid.uuid4().hex}{suffix}"
@@ -296,8 +318,7 @@ def import_dump(
             where,
             "importTaskDefinition",
             "importContainer",
-            ["--replace"] if replace else [],
-            {"DUMP_URL": url, "DB_HOST": database_address},
+            *import_override(url, database_address, replace=replace),
         )
         echo(f"loading into appdb at {database_address} (a one-off task)")
         return run_one_off(

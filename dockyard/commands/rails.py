@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         command = _command(args.cmd)
         if not command:
             raise UsageError("say what to run: dockyard rails run -- bin/rails db:migrate")
+        where.require(*rails_tasks.RUN_KEYS)
         database = rails_tasks.private_address(rails_tasks.running_task(ecs, where, "dbService"))
         params = rails_tasks.run_task_params(
             where,
