@@ -58,6 +58,7 @@ if cfg.docker_hosts is not None:
             "key_name": hosts_cfg.key_name,
             "ssh_public_key": hosts_cfg.ssh_public_key,
             "public_ip": hosts_cfg.public_ip,
+            "region": cfg.flocker.region,
             "tags": tags,
         },
     )
@@ -68,6 +69,7 @@ if cfg.docker_hosts is not None:
             "ansible": cfg.ansible,
             "flocker": cfg.flocker,
             "ssh_private_key": hosts.ssh_private_key or cfg.ansible.private_key,
+            "server_tls": hosts.server_tls,
             "depends_on": list(hosts.instances),
         },
     )

@@ -2,20 +2,25 @@
 # Run by the AnsibleRun component's Command (pulumi-command, local), from the project
 # directory. Everything comes from the environment, never argv:
 #   DOCKYARD_INVENTORY     inventory (INI) text
-#   DOCKYARD_AGENT_YML     Flocker agent.yml text (secret)
+#   DOCKYARD_HOST_<n>      for n = 1, 2, ...: a host's inventory name, with its files
+#     DOCKYARD_HOST_<n>_AGENT_YML  its Flocker agent.yml (secret)
+#     DOCKYARD_HOST_<n>_TLS_CA     the engine's CA certificate
+#     DOCKYARD_HOST_<n>_TLS_CERT   its engine's server certificate
+#     DOCKYARD_HOST_<n>_TLS_KEY    its engine's server key (secret)
 #   DOCKYARD_PLAYBOOK      playbook path
 #   DOCKYARD_PRIVATE_KEY   SSH private key path (sshPrivateKeyPath), or instead
 #   DOCKYARD_PRIVATE_KEY_TEXT  the key itself (secret: generated, or sshPrivateKey)
 #   DOCKYARD_KNOWN_HOSTS   per-stack known_hosts file (host keys accepted on first use)
 #   DOCKYARD_EXTRA_VARS    JSON object of extra variables (optional)
 # The files are written to a private temp directory (0700, files 0600) and removed
-# when the run ends, however it ends.
+# when the run ends, however it ends; SIGTERM and SIGINT are passed on to
+# ansible-playbook (and its workers), and the files are still removed.
 set -Eeuo pipefail
 
 log() { printf 'dockyard-ansible: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-for var in DOCKYARD_INVENTORY DOCKYARD_AGENT_YML DOCKYARD_PLAYBOOK DOCKYARD_KNOWN_HOSTS; do
+for var in DOCKYARD_INVENTORY DOCKYARD_HOST_1 DOCKYARD_PLAYBOOK DOCKYARD_KNOWN_HOSTS; do
   [[ -n "${!var:-}" ]] || die "$var is not set (this script is run by dockyard's AnsibleRun component)"
 done
 [[ -n "${DOCKYARD_PRIVATE_KEY:-}${DOCKYARD_PRIVATE_KEY_TEXT:-}" ]] \
@@ -39,6 +44,7 @@ umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")
 # ssh's ControlPath must stay under ~100 bytes, which a long TMPDIR (macOS) breaks.
 controldir=$(mktemp -d /tmp/dyssh.XXXXXX)
+# shellcheck disable=SC2329  # run by the EXIT trap (shellcheck 0.11 misses it before `exit`)
 cleanup() {
   # Stop the ssh ControlPersist masters now rather than leave them idling after the run.
   local socket
@@ -55,8 +61,20 @@ if [[ -n "${DOCKYARD_PRIVATE_KEY_TEXT:-}" ]]; then
   unset DOCKYARD_PRIVATE_KEY_TEXT  # ansible-playbook and ssh need only the file
 fi
 printf '%s' "$DOCKYARD_INVENTORY" >"$workdir/inventory"
-printf '%s' "$DOCKYARD_AGENT_YML" >"$workdir/agent.yml"
 printf '%s\n' "${DOCKYARD_EXTRA_VARS:-"{}"}" >"$workdir/extra-vars.json"
+# Each host's files in hosts/<inventory name>/, which the roles read per host.
+for ((n = 1; ; n++)); do
+  var=DOCKYARD_HOST_$n
+  [[ -n "${!var:-}" ]] || break
+  name=${!var}
+  [[ "$name" =~ ^[A-Za-z0-9._:-]+$ && "$name" != *..* ]] || die "$var is not a host name: $name"
+  mkdir -p -- "$workdir/hosts/$name"
+  for item in AGENT_YML:agent.yml TLS_CA:ca.pem TLS_CERT:server-cert.pem TLS_KEY:server-key.pem; do
+    var=DOCKYARD_HOST_${n}_${item%%:*}
+    [[ -n "${!var:-}" ]] || die "$var is not set"
+    printf '%s' "${!var}" >"$workdir/hosts/$name/${item#*:}"
+  done
+done
 mkdir -p -- "$(dirname -- "$known_hosts")"
 
 export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-ansible/ansible.cfg}
@@ -65,10 +83,37 @@ export ANSIBLE_SSH_COMMON_ARGS="-o StrictHostKeyChecking=accept-new -o UserKnown
 export ANSIBLE_SSH_CONTROL_PATH_DIR="$controldir"
 export ANSIBLE_LOCAL_TEMP="$workdir/tmp"
 
+# ansible-playbook runs in its own process group (job control on while it starts), so
+# a signal passed on reaches it and the workers and ssh clients it forks; this shell
+# waits for them to end, then removes the files (EXIT trap).
+playbook=""
+# shellcheck disable=SC2329  # run by the TERM and INT traps
+forward() {
+  log "stopping ansible-playbook (SIG$1)"
+  [[ -n "$playbook" ]] || exit "$2"
+  kill -s "$1" -- "-$playbook" 2>/dev/null || true
+}
+trap 'forward TERM 143' TERM
+trap 'forward INT 130' INT
+
+files="$workdir/hosts/{{inventory_hostname}}"
 log "running $DOCKYARD_PLAYBOOK"
+set -m
 ansible-playbook \
   --key-file "$key" \
   -i "$workdir/inventory" \
   "$DOCKYARD_PLAYBOOK" \
-  --extra-vars "flocker_agent_yml_path=$workdir/agent.yml" \
-  --extra-vars "@$workdir/extra-vars.json"
+  --extra-vars "flocker_agent_yml_path=$files/agent.yml" \
+  --extra-vars "docker_tls_ca_cert_src=$files/ca.pem" \
+  --extra-vars "docker_tls_cert_src=$files/server-cert.pem" \
+  --extra-vars "docker_tls_key_src=$files/server-key.pem" \
+  --extra-vars "@$workdir/extra-vars.json" &
+playbook=$!
+set +m
+# `wait` returns early when a trapped signal arrives: wait again until the playbook ends.
+while :; do
+  status=0
+  wait "$playbook" || status=$?
+  kill -0 "$playbook" 2>/dev/null || break
+done
+exit "$status"

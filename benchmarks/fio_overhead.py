@@ -1,11 +1,14 @@
-"""Overhead of `dockyard bench` over plain fio: the same job, alternated, side by side.
+"""Overhead of `dockyard bench` over plain fio: the default job, alternated, side by side.
 
-Runs N pairs (default 5) of: fio directly on a job file, then `dockyard bench` on the
-same job and target (which adds the bw/iops/lat/histogram logs, the run directory,
-metadata, graphs and the page). Within each pair the order alternates. Prints each
-pair's IOPS and the median ratio bench/direct. Target: at least 0.97.
+Runs N pairs (default 5) of: fio directly on `dockyard bench`'s default job (libaio,
+direct=1, 4k random reads then writes at queue depth 32), then `dockyard bench` with
+that default job on the same target and test file (which adds the bw/iops/lat/histogram
+logs, the run directory, metadata, graphs and the page). Within each pair the order
+alternates. Prints each pair's IOPS and the median ratio bench/direct. Target: at least
+0.97. The directory must be on a disk file system (direct I/O); the default temp dir is
+made under /var/tmp.
 
-    .venv/bin/python benchmarks/fio_overhead.py [--pairs 5] [--runtime 3] [--dir DIR]
+    .venv/bin/python benchmarks/fio_overhead.py [--pairs 5] [--runtime 3] [--size 1G] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -18,20 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dockyard.commands.bench import SCRATCH_DIR, default_job
+
 TARGET_RATIO = 0.97
-
-JOB = """\
-[global]
-ioengine=psync
-size=64M
-runtime={runtime}
-time_based
-ramp_time=1
-
-[randread-4k]
-rw=randread
-bs=4k
-"""
 
 
 def total_iops(result: dict[str, object]) -> float:
@@ -41,19 +33,22 @@ def total_iops(result: dict[str, object]) -> float:
 
 
 def run_direct(job: Path, target: Path, out: Path) -> float:
+    # The same test file bench uses (its default job names it; bench puts it in SCRATCH_DIR).
+    scratch = target / SCRATCH_DIR
+    scratch.mkdir(exist_ok=True)
     subprocess.run(
-        ["fio", "--output-format=json", f"--output={out}", f"--directory={target}", str(job)],
+        ["fio", "--output-format=json", f"--output={out}", f"--directory={scratch}", str(job)],
         check=True,
         capture_output=True,
     )
     return total_iops(json.loads(out.read_text(encoding="utf-8")))
 
 
-def run_bench(job: Path, target: Path, data: Path) -> float:
+def run_bench(target: Path, data: Path, runtime: int, size: str) -> float:
     before = set((data / "runs").iterdir()) if (data / "runs").exists() else set()
     subprocess.run(
-        [sys.executable, "-m", "dockyard", "bench", str(target), "-j", str(job),
-         "-d", str(data), "-n", "overhead", "--no-serve"],
+        [sys.executable, "-m", "dockyard", "bench", str(target), "--runtime", str(runtime),
+         "--size", size, "-d", str(data), "-n", "overhead", "--no-serve"],
         check=True,
         capture_output=True,
     )  # fmt: skip
@@ -65,25 +60,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--runtime", type=int, default=3, help="seconds per fio run")
-    parser.add_argument("--dir", help="directory to test (default: a temp dir)")
+    parser.add_argument("--size", default="1G", help="test file size")
+    parser.add_argument("--dir", help="directory to test (default: a temp dir in /var/tmp)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="fio-overhead-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fio-overhead-", dir="/var/tmp") as tmp:
         work = Path(tmp)
         target = Path(args.dir) if args.dir else work / "target"
         target.mkdir(exist_ok=True)
-        job = work / "overhead.fio"
-        job.write_text(JOB.format(runtime=args.runtime), encoding="utf-8")
+        job = work / "default.fio"
+        job.write_text(default_job(args.runtime, args.size).content, encoding="utf-8")
         data = work / "data"
         # Untimed warm-ups so both lay out their test files before the first pair.
         run_direct(job, target, work / "warmup.json")
-        run_bench(job, target, data)
+        run_bench(target, data, args.runtime, args.size)
         ratios = []
         for pair in range(args.pairs):
             if pair % 2 == 0:
                 direct = run_direct(job, target, work / f"direct-{pair}.json")
-                bench = run_bench(job, target, data)
+                bench = run_bench(target, data, args.runtime, args.size)
             else:
-                bench = run_bench(job, target, data)
+                bench = run_bench(target, data, args.runtime, args.size)
                 direct = run_direct(job, target, work / f"direct-{pair}.json")
             ratios.append(bench / direct)
             order = "direct, bench" if pair % 2 == 0 else "bench, direct"

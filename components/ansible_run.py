@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
@@ -10,17 +12,26 @@ import pulumi_command as command
 
 from components import PROJECT_DIR
 from components.config import AnsibleConfig, FlockerConfig
+from components.docker_hosts import ServerTls
 from dockyard.ansible import (
-    AGENT_YML_ENV,
     INVENTORY_ENV,
     PRIVATE_KEY_TEXT_ENV,
     RUN_SCRIPT,
     Handoff,
     command_environment,
     handoff,
+    host_env,
     playbook_digest,
     sha256,
 )
+
+
+def _host_name(position: int, files: Handoff) -> str:
+    return files.host_names[position]
+
+
+def _host_agent_yml(position: int, files: Handoff) -> str:
+    return files.host_agent_ymls[position]
 
 
 class AnsibleRunArgs(TypedDict):
@@ -33,6 +44,8 @@ class AnsibleRunArgs(TypedDict):
     ssh_private_key: NotRequired[pulumi.Input[str] | None]
     """The private key Ansible logs in with, as text (secret: the generated key or
     sshPrivateKey); None: the file at ansible.private_key_path."""
+    server_tls: Sequence[ServerTls]
+    """Per host, in the order of `hosts`: the engine's TLS material the playbook installs."""
     depends_on: NotRequired[list[pulumi.Resource]]
     """Resources the playbook run waits for (the instances)."""
 
@@ -85,22 +98,43 @@ class AnsibleRun(pulumi.ComponentResource):
             environment: dict[str, pulumi.Input[str]] = {
                 **settings,
                 INVENTORY_ENV: self.inventory_ini,
-                AGENT_YML_ENV: self.agent_yml,
             }
             if key is not None:
                 # a secret in the environment, written 0600 by run-playbook.sh, never argv
                 environment[PRIVATE_KEY_TEXT_ENV] = pulumi.Output.secret(key)
+            certificates: list[pulumi.Output[str]] = []
+            for index, tls in enumerate(args["server_tls"], start=1):
+                environment[host_env(index)] = pulumi.Output.unsecret(
+                    files.apply(partial(_host_name, index - 1))
+                )
+                environment[host_env(index, "AGENT_YML")] = pulumi.Output.secret(
+                    files.apply(partial(_host_agent_yml, index - 1))
+                )
+                environment[host_env(index, "TLS_CA")] = tls.ca_cert_pem
+                environment[host_env(index, "TLS_CERT")] = tls.cert_pem
+                environment[host_env(index, "TLS_KEY")] = pulumi.Output.secret(tls.key_pem)
+                certificates += [tls.ca_cert_pem, tls.cert_pem]
             command.local.Command(
                 f"{name}-playbook",
                 create=f"bash {RUN_SCRIPT}",
                 environment=environment,
+                # A new value of any of these re-runs the playbook (the Command is replaced):
+                # a renewed certificate is rotated in place by the next `up`.
                 triggers=[
                     self.inventory_ini.apply(sha256),
-                    self.agent_yml.apply(sha256),
+                    files.apply(lambda f: sha256("".join(f.host_agent_ymls))),
                     digest,
                     sha256(settings["DOCKYARD_EXTRA_VARS"]),
+                    pulumi.Output.all(*certificates).apply(lambda pems: sha256("".join(pems))),
                 ],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=args.get("depends_on", [])),
+                # Ansible's output can hold secrets (more so with -v): keep it out of the
+                # update log and store it encrypted in the state.
+                logging=command.local.Logging.NONE,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=args.get("depends_on", []),
+                    additional_secret_outputs=["stdout", "stderr"],
+                ),
             )
         self.register_outputs(
             {

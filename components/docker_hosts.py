@@ -3,11 +3,17 @@
 Each host gets its own network interface (and Elastic IP when public) before the
 instance exists, so its addresses are known in advance: the engine's TLS server
 certificate names them, and they survive an instance replacement.
+
+Nothing here replaces a host as a side effect of time passing: a looked-up AMI is used
+when an instance is created and ignored afterwards, and the TLS material reaches the
+hosts through the Ansible run (ansible/roles/docker_tls), not the user data, which
+holds no secret and is updated in place when it changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, NotRequired, TypedDict
 
@@ -15,7 +21,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
-from dockyard.cloudinit import DOCKER_TLS_PORT, DockerTls, render_user_data
+from dockyard.cloudinit import DOCKER_TLS_PORT, render_user_data
+from dockyard.iam import assume_role_policy, flocker_ebs_policy
 from dockyard.inventory import CONTROL_ROLE
 
 UBUNTU_OWNER = "099720109477"  # Canonical
@@ -24,8 +31,14 @@ CERT_VALIDITY_HOURS = 3 * 365 * 24
 CERT_EARLY_RENEWAL_HOURS = 30 * 24
 
 
-def _user_data(host_name: str, pems: list[str]) -> str:
-    return render_user_data(host_name, DockerTls(pems[0], pems[1], pems[2]))
+@dataclass(frozen=True)
+class ServerTls:
+    """One host's engine TLS material, which the Ansible run installs (docker_tls role)."""
+
+    ca_cert_pem: pulumi.Output[str]
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]
+    """Secret."""
 
 
 def _host_record(host_name: str, role: str, values: list[Any]) -> dict[str, Any]:
@@ -62,7 +75,8 @@ class DockerHostsArgs(TypedDict):
     root_volume_size: int
     """Root volume size in GiB (gp3, encrypted)."""
     ami_id: NotRequired[str | None]
-    """AMI to use; default: the newest Ubuntu LTS amd64 image from Canonical."""
+    """AMI to use, followed by every `up` (a new id replaces the hosts); default: the newest
+    Ubuntu LTS amd64 image from Canonical when a host is created, kept afterwards."""
     key_name: NotRequired[str | None]
     """An existing EC2 key pair."""
     ssh_public_key: NotRequired[str | None]
@@ -70,6 +84,8 @@ class DockerHostsArgs(TypedDict):
     an ED25519 key is generated (see `ssh_private_key`)."""
     public_ip: NotRequired[bool]
     """Give each host an Elastic IP (default true)."""
+    region: str
+    """The region whose EBS volumes Flocker manages through the hosts' instance role."""
     tags: NotRequired[dict[str, str]]
     """Tags for every resource."""
 
@@ -86,6 +102,8 @@ class DockerHosts(pulumi.ComponentResource):
     ssh_private_key: pulumi.Output[str] | None
     """The generated SSH key's private half, OpenSSH format (secret); None when the key
     pair is the user's (key_name or ssh_public_key)."""
+    server_tls: list[ServerTls]
+    """Per host, in the order of `hosts`: the engine's CA, certificate and key."""
 
     def __init__(
         self, name: str, args: DockerHostsArgs, opts: pulumi.ResourceOptions | None = None
@@ -96,6 +114,10 @@ class DockerHosts(pulumi.ComponentResource):
         prefix = args["name_prefix"]
         public = args.get("public_ip", True)
 
+        # A looked-up AMI only chooses the image of a new host: `ami` forces a new instance
+        # (docs/hosts-and-ansible.md), so a newer image must not replace the hosts. An
+        # explicit amiId is followed: setting it is how hosts move to a new image.
+        ignore_ami = [] if args.get("ami_id") else ["ami"]
         ami = (
             args.get("ami_id")
             or aws.ec2.get_ami_output(
@@ -127,6 +149,26 @@ class DockerHosts(pulumi.ComponentResource):
             )
             key_name = key_pair.key_name
 
+        # The hosts' instance role: the EBS calls Flocker's AWS backend makes (agent.yml
+        # without credentials "uses the instance role"). Attaching a profile to a running
+        # instance is an update in place.
+        instance_role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
+            description=f"{prefix} Docker hosts: Flocker's EBS volumes",
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flocker-ebs",
+            role=instance_role.id,
+            policy=flocker_ebs_policy(args["region"], tags),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-profile", role=instance_role.name, tags=tags, opts=child
+        )
+
         ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
         ca_cert = tls.SelfSignedCert(
             f"{name}-ca-cert",
@@ -151,6 +193,7 @@ class DockerHosts(pulumi.ComponentResource):
         )
 
         self.instances = []
+        self.server_tls = []
         hosts: list[pulumi.Output[dict[str, Any]]] = []
         for index in range(1, args["count"] + 1):
             host_name = f"{prefix}-{index}"
@@ -189,22 +232,23 @@ class DockerHosts(pulumi.ComponentResource):
                 ip_addresses=addresses,
                 dns_names=[host_name, "localhost"],
             )
-            user_data: pulumi.Output[str] = pulumi.Output.secret(
-                pulumi.Output.all(
-                    ca_cert.cert_pem, server_cert.cert_pem, server_key.private_key_pem
-                ).apply(partial(_user_data, host_name))
+            self.server_tls.append(
+                ServerTls(ca_cert.cert_pem, server_cert.cert_pem, server_key.private_key_pem)
             )
             instance = aws.ec2.Instance(
                 f"{name}-host-{index}",
                 ami=ami,
                 instance_type=args["instance_type"],
                 key_name=key_name,
+                iam_instance_profile=profile.name,
                 primary_network_interface={
                     "network_interface_id": eni.id,
                     "delete_on_termination": False,
                 },
-                user_data=user_data,
-                user_data_replace_on_change=True,
+                # No secret in it; a change is applied in place (stop, start), never by
+                # replacing the host.
+                user_data=render_user_data(host_name),
+                user_data_replace_on_change=False,
                 metadata_options={
                     "http_endpoint": "enabled",
                     "http_tokens": "required",
@@ -219,7 +263,9 @@ class DockerHosts(pulumi.ComponentResource):
                 },
                 tags={**tags, "Name": host_name, "Role": role},
                 # The interface can be attached to one instance at a time.
-                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                opts=pulumi.ResourceOptions(
+                    parent=self, delete_before_replace=True, ignore_changes=ignore_ami
+                ),
             )
             self.instances.append(instance)
             address = public_ip if public_ip is not None else eni.private_ip

@@ -66,7 +66,8 @@ def _bucket_policy(arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": f"{arn}/*"},
+            # GetObject: the task pulls the bucket's earlier runs at start to compare them.
+            {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": f"{arn}/*"},
             {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn},
         ],
     }
@@ -182,6 +183,8 @@ class FioBench(pulumi.ComponentResource):
                 memory=memory - 64,
                 host_port=host_port,
                 results_prefix=None if per_host else args.get("plotname", "ecs"),
+                volume=volume,
+                launch_type=launch_type,
             )
         )
         settings = fio_ecs.task_settings(

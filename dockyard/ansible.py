@@ -54,6 +54,11 @@ class Handoff:
     inventory_ini: str
     inventory_yaml: str
     agent_yml: str
+    """The control host's agent.yml (the `agentYml` stack output)."""
+    host_names: tuple[str, ...]
+    """Each record's inventory name (the address Ansible connects to), in record order."""
+    host_agent_ymls: tuple[str, ...]
+    """Each record's own agent.yml, in record order: the zone is the host's own."""
 
 
 def handoff(
@@ -66,18 +71,29 @@ def handoff(
     access_key_id: str | None = None,
     secret_access_key: str | None = None,
 ) -> Handoff:
-    """Render the inventories and agent.yml; the zone defaults to the control host's."""
-    inventory = build_inventory([host_from_output(r, address) for r in records], ansible_user=user)
-    dataset = FlockerDataset(
-        region=region,
-        zone=zone or inventory.control.availability_zone or "",
-        access_key_id=access_key_id,
-        secret_access_key=secret_access_key,
-    )
+    """Render the inventories and agent.yml, one per host and the control host's.
+
+    An EBS volume attaches only to an instance in its own zone, so each host's agent.yml
+    names the host's zone; `zone`, when given, is used for every host instead.
+    """
+    hosts = [host_from_output(r, address) for r in records]
+    inventory = build_inventory(hosts, ansible_user=user)
+
+    def agent_yml(host: Host) -> str:
+        dataset = FlockerDataset(
+            region=region,
+            zone=zone or host.availability_zone or inventory.control.availability_zone or "",
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+        )
+        return render_agent_yml(inventory.control.address, dataset)
+
     return Handoff(
         inventory_ini=render_ini(inventory),
         inventory_yaml=render_yaml(inventory),
-        agent_yml=render_agent_yml(inventory.control.address, dataset),
+        agent_yml=agent_yml(inventory.control),
+        host_names=tuple(h.address for h in hosts),
+        host_agent_ymls=tuple(agent_yml(h) for h in hosts),
     )
 
 
@@ -113,9 +129,15 @@ def playbook_digest(playbook: Path, root: Path) -> str:
 
 
 INVENTORY_ENV = "DOCKYARD_INVENTORY"
-AGENT_YML_ENV = "DOCKYARD_AGENT_YML"
 PRIVATE_KEY_TEXT_ENV = "DOCKYARD_PRIVATE_KEY_TEXT"
 """The SSH private key itself (secret), when the stack holds it: generated, or sshPrivateKey."""
+
+
+def host_env(index: int, item: str = "") -> str:
+    """The environment variable run-playbook.sh reads for host `index` (1-based):
+    DOCKYARD_HOST_<n> is its inventory name, DOCKYARD_HOST_<n>_<ITEM> one of its files
+    (AGENT_YML, TLS_CA, TLS_CERT, TLS_KEY)."""
+    return f"DOCKYARD_HOST_{index}" + (f"_{item}" if item else "")
 
 
 def command_environment(
@@ -125,12 +147,12 @@ def command_environment(
     known_hosts_file: str,
     extra_vars: Mapping[str, Any],
 ) -> dict[str, str]:
-    """The settings run-playbook.sh reads besides the two file contents.
+    """The settings run-playbook.sh reads besides the file contents.
 
-    The inventory and agent.yml travel in INVENTORY_ENV and AGENT_YML_ENV (agent.yml
-    as a secret): file contents and secrets go in the environment, never on argv. Without
-    `private_key_path` the key itself travels in PRIVATE_KEY_TEXT_ENV (a secret the
-    component adds).
+    The inventory travels in INVENTORY_ENV and each host's files (agent.yml, the
+    engine's TLS material) in host_env() variables, as secrets: file contents and
+    secrets go in the environment, never on argv. Without `private_key_path` the key
+    itself travels in PRIVATE_KEY_TEXT_ENV (a secret the component adds).
     """
     settings = {
         "DOCKYARD_PLAYBOOK": playbook,

@@ -189,12 +189,25 @@ _HOST_FIELDS = {
     "public_ip": "public_ip",
     "availability_zone": "availability_zone",
 }
-"""Host variable -> the `Host` field it shows, in the order written (after ansible_user)."""
+"""Host variable -> the `Host` field it shows, in the order written (after ansible_user
+and ansible_ssh_extra_args)."""
+HOST_KEY_ALIAS = "-oHostKeyAlias={}"
+
+
+def host_key_alias(host: Host) -> str | None:
+    """ssh's HostKeyAlias for a host: its instance id, so known_hosts entries are keyed by
+    instance. A replaced instance at the same address is a new host (accepted on first
+    use under StrictHostKeyChecking=accept-new); a changed key for the same instance is
+    still refused."""
+    return HOST_KEY_ALIAS.format(host.instance_id) if host.instance_id else None
 
 
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
     hvars = {"ansible_user": inventory.ansible_user} if inventory.ansible_user else {}
+    alias = host_key_alias(host)
+    if alias:
+        hvars["ansible_ssh_extra_args"] = alias
     for key, field in _HOST_FIELDS.items():
         value = getattr(host, field)
         if value:
@@ -246,8 +259,11 @@ def _ini_agents(inventory: Inventory) -> str:
         and hosts.count(control) == 1
     ):
         head = f"%s ansible_user={user}" if user else "%s"
-        line = head + "".join(f" {key}=%s" for key in _HOST_FIELDS) + " dockyard_role=agent"
-        lines = list(map(line.__mod__, zip(*columns, strict=True)))
+        alias = " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s")
+        line = head + alias + "".join(f" {key}=%s" for key in _HOST_FIELDS) + " dockyard_role=agent"
+        address, *fields = columns
+        ids = fields[list(_HOST_FIELDS).index("instance_id")]
+        lines = list(map(line.__mod__, zip(address, ids, *fields, strict=True)))
         lines[hosts.index(control)] = _ini_agent_line(inventory, control)
     else:
         lines = [_ini_agent_line(inventory, h) for h in hosts]

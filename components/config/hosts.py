@@ -59,7 +59,7 @@ class FlockerConfig:
 
     region: str
     zone: str | None
-    """None: the control host's availability zone."""
+    """None: each host's own availability zone."""
     access_key_id: pulumi.Output[str] | None
     secret_access_key: pulumi.Output[str] | None
 

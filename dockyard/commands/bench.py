@@ -1,7 +1,9 @@
 """`dockyard bench`: run fio against a directory, draw the graphs and serve the report.
 
-The same run, report and server code as the fio-tools images (dockyard/fio/). Every
-input is checked, and the report's port bound, before fio runs or anything is written.
+Also `dockyard bench compare RUN...`, `dockyard bench pull s3://BUCKET[/PREFIX] [DIR]`
+and `dockyard bench serve DIR`. The same run, report and server code as the fio-tools
+images (dockyard/fio/). Every input is checked, and the report's port bound, before fio
+runs or anything is written.
 """
 
 from __future__ import annotations
@@ -26,46 +28,76 @@ if TYPE_CHECKING:
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
+ACTIONS = ("compare", "pull", "serve")
 
+# Direct I/O with an async engine measures the device, not the page cache: 4k random
+# reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
+# drive's cache; laid out once and reused by later runs).
 DEFAULT_JOB = """\
-; dockyard bench default: 4k random reads and writes, a few seconds each
+; dockyard bench default: the device's 4k random read and write IOPS (direct I/O)
 [global]
-ioengine=psync
-size=32M
-runtime=5
+ioengine=libaio
+direct=1
+iodepth=32
+filename=dockyard-bench.dat
+size={size}
+runtime={runtime}
 time_based
+ramp_time=1
 group_reporting=0
 
-[randread-4k]
+[randread-4k-qd32]
 rw=randread
 bs=4k
 
-[randwrite-4k]
+[randwrite-4k-qd32]
 stonewall
 rw=randwrite
 bs=4k
 """
+DEFAULT_RUNTIME = 10
+DEFAULT_SIZE = "1G"
+
+
+def default_job(runtime: int = DEFAULT_RUNTIME, size: str = DEFAULT_SIZE) -> JobFile:
+    return JobFile(
+        "default.fio", DEFAULT_JOB.format(runtime=runtime, size=size), "dockyard default"
+    )
 
 
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="run fio jobs against a directory, draw graphs and serve them",
-        description="Run fio (a default 4k random read/write job, or the given job files) "
-        "against DIR, keep the results in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs "
-        "and serve the report page. fio's test files go to DIR/.dockyard-fio/ and are "
-        "reused by later runs (delete that directory to reclaim the space).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+dockyard bench [DIR] [-j JOB.fio ...]   run fio against DIR (default .), keep the results
+    in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs and serve the report. Without -j a
+    default job measures the device: 4k random reads then writes, libaio, direct=1,
+    queue depth 32, a 1 GiB file (--size, --runtime). fio's test files go to
+    DIR/.dockyard-fio/ and are reused by later runs (delete it to reclaim the space).
+dockyard bench compare RUN... [-d DATA_DIR]   compare runs (a table; --png FILE a chart)
+dockyard bench pull s3://BUCKET[/PREFIX] [DIR]   fetch the runs kept in S3 that DIR
+    (default ./fio-data) lacks, each file checked against its sha256
+dockyard bench serve DIR   serve the results in DIR without running fio""",
     )
-    parser.add_argument("target", nargs="?", default=".", help="directory to test (default .)")
+    parser.add_argument("target", nargs="?", default=".", help="directory, or an action above")
+    parser.add_argument("names", nargs="*", metavar="ARG", help="the action's arguments")
     parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
     parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
-    parser.add_argument("-d", "--data-dir", help="where results go (default TARGET/fio-data)")
+    parser.add_argument("-d", "--data-dir", help="where results are (default TARGET/fio-data)")
     parser.add_argument(
         "--port", default=str(PLOTS_PORT), help=f"port (default {PLOTS_PORT}; 0 picks a free one)"
     )
     parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
     parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
     parser.add_argument("--log-msec", default="1000", help="log interval (ms, default 1000)")
+    parser.add_argument(
+        "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
+    )
+    parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    parser.add_argument("--png", help="compare: also write the comparison chart here")
+    parser.add_argument("--endpoint-url", help="pull: an S3-compatible endpoint")
     parser.set_defaults(func=run)
 
 
@@ -113,7 +145,82 @@ def _bind(data_dir: Path, host: str, port: int) -> ReportServer:
         ) from err
 
 
+def compare(args: argparse.Namespace) -> int:
+    from dockyard.fio.report import ensure_plots, parse_selection, select_runs
+
+    data_dir = Path(args.data_dir or "fio-data")
+    names = parse_selection(args.names)
+    if not names:
+        raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
+    try:
+        chosen = select_runs(ensure_plots(data_dir), names)
+    except FioError as err:
+        raise UsageError(f"{err} in {data_dir}/runs") from err
+    header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
+    print(header)
+    for run in chosen:
+        print(f"{run.name:40} ({run.label})")
+        for row in run.rows:
+            print(
+                f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
+                f"{row.bw_mib_s:9.2f} {row.p99_us:9.1f}"
+            )
+    if args.png:
+        from dockyard.fio.plots import comparison_chart
+
+        print(f"chart: {comparison_chart(chosen, Path(args.png))}")
+    return 0
+
+
+def pull(args: argparse.Namespace) -> int:
+    import boto3
+
+    from dockyard.fio.pull import parse_s3_url
+    from dockyard.fio.pull import pull as pull_runs
+
+    if not args.names or len(args.names) > 2:
+        raise UsageError("usage: dockyard bench pull s3://BUCKET[/PREFIX] [DIR]")
+    data_dir = Path(args.names[1] if len(args.names) > 1 else args.data_dir or "fio-data")
+    try:
+        bucket, prefix = parse_s3_url(args.names[0])
+        client = boto3.client("s3", endpoint_url=args.endpoint_url)
+        result = pull_runs(bucket, prefix, data_dir, client=client)
+    except FioError as err:
+        raise UsageError(str(err)) from err
+    for name in result.pulled:
+        print(f"pulled {name}")
+    print(
+        f"{len(result.pulled)} run(s) pulled into {data_dir}/runs, "
+        f"{len(result.present)} already there"
+        + (f", {len(result.unverified)} file(s) had no checksum" if result.unverified else "")
+    )
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    if len(args.names) != 1:
+        raise UsageError("usage: dockyard bench serve DIR [--port PORT] [--bind ADDR]")
+    data_dir = Path(args.names[0])
+    if not data_dir.is_dir():
+        raise UsageError(f"{data_dir} is not a directory; give a data dir holding runs/")
+    try:
+        port = check_number(args.port, "--port", 0, 65535)
+    except FioError as err:
+        raise UsageError(str(err)) from err
+    with _bind(data_dir, args.bind, port) as server:
+        serve_until_stopped(
+            server, data_dir, announce=lambda url: print(f"report: {url}", flush=True)
+        )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.target in ACTIONS:
+        return {"compare": compare, "pull": pull, "serve": serve}[args.target](args)
+    if args.names:
+        raise UsageError(f"unexpected arguments {' '.join(args.names)}; one DIR to benchmark")
+    if args.job and (args.runtime or args.size):
+        raise UsageError("--runtime and --size set the default job; edit your job file instead")
     target = _check_path(args.target, "target")
     if not target.is_dir():
         raise UsageError(f"{target} is not a directory; give the directory to benchmark")
@@ -127,7 +234,8 @@ def run(args: argparse.Namespace) -> int:
             if job_paths:
                 job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
             else:
-                job_files = [JobFile("default.fio", DEFAULT_JOB, "dockyard default")]
+                runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
+                job_files = [default_job(runtime, size)]
             jobs_mod.parse_only(job_files)
         except FioError as err:
             raise UsageError(str(err)) from err
@@ -136,12 +244,14 @@ def run(args: argparse.Namespace) -> int:
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
         try:
-            # fio's test files live in TARGET/.dockyard-fio and are reused by later runs, as
-            # plain fio reuses its files; results go to the run directory.
-            scratch = target / SCRATCH_DIR
-            scratch.mkdir(exist_ok=True)
+            # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
+            # and are reused by later runs, as plain fio reuses its files.
             options = RunOptions(
-                data_dir=data_dir, plotname=args.name, target_dir=scratch, log_msec=log_msec
+                data_dir=data_dir,
+                plotname=args.name,
+                target_dir=target / SCRATCH_DIR,
+                log_msec=log_msec,
+                create_target=True,
             )
             result = run_fio(job_files, options, progress=_progress)
             if sys.stderr.isatty():

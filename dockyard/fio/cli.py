@@ -8,7 +8,9 @@ directory /tmp/fio-data (DATA_DIR overrides it). Also: FIO_ALLOW_HTTP=1 allows p
 http REMOTEFILES, FIO_CA_FILE adds a CA bundle, FIO_TARGET_DIR is where fio's test
 files go when a job does not set `directory=`, FIO_LOG_MSEC is the log interval,
 RESULTS_BUCKET / RESULTS_PREFIX copy each run directory to S3 (RESULTS_ENDPOINT_URL
-for an S3-compatible store).
+for an S3-compatible store); the aio image first pulls the bucket's earlier runs
+(FIO_PULL=0 turns that off). FIO_VOLUME_* / FIO_COMPUTE / FIO_INSTANCE_TYPE /
+AWS_REGION describe the volume under test in each run's metadata (run.VOLUME_ENV).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockyard.errors import EXIT_BAD_INPUT
 from dockyard.fio import PLOTS_PORT
@@ -35,6 +37,7 @@ from dockyard.fio.run import (
     check_plotname,
     env_flag,
     run,
+    volume_from_env,
 )
 
 if TYPE_CHECKING:
@@ -58,6 +61,7 @@ def options_from_env(env: Mapping[str, str]) -> RunOptions:
         plotname=check_plotname(env.get("PLOTNAME") or "fio"),
         target_dir=Path(target) if target else None,
         log_msec=log_msec,
+        volume=volume_from_env(env),
     )
 
 
@@ -76,18 +80,35 @@ def jobs_from_env(env: Mapping[str, str], data_dir: Path) -> list[JobFile]:
     )
 
 
+def _s3_client(env: Mapping[str, str]) -> Any:
+    import boto3
+
+    # RESULTS_ENDPOINT_URL: an S3-compatible store instead of AWS S3 (MinIO, a test server).
+    return boto3.client("s3", endpoint_url=env.get("RESULTS_ENDPOINT_URL") or None)
+
+
+def _pull_earlier(data_dir: Path, env: Mapping[str, str]) -> None:
+    """aio at start: the bucket's earlier runs (other volumes, earlier tasks) for the page."""
+    bucket = env.get("RESULTS_BUCKET")
+    if not bucket or (env.get("FIO_PULL") or "1").strip().lower() in {"0", "false", "no", "off"}:
+        return
+    from dockyard.fio.pull import pull
+
+    result = pull(bucket, "", data_dir, client=_s3_client(env))
+    _log(
+        f"pulled {len(result.pulled)} earlier run(s) from s3://{bucket}/ "
+        f"({len(result.present)} already here)"
+    )
+
+
 def _upload(result: RunResult, env: Mapping[str, str]) -> None:
     bucket = env.get("RESULTS_BUCKET")
     if not bucket:
         return
-    import boto3
-
     from dockyard.fio.upload import upload_run
 
     prefix = env.get("RESULTS_PREFIX") or os.uname().nodename
-    # RESULTS_ENDPOINT_URL: an S3-compatible store instead of AWS S3 (MinIO, a test server).
-    client = boto3.client("s3", endpoint_url=env.get("RESULTS_ENDPOINT_URL") or None)
-    keys = upload_run(result.run_dir, bucket, prefix, client=client)
+    keys = upload_run(result.run_dir, bucket, prefix, client=_s3_client(env))
     _log(f"copied {len(keys)} files to s3://{bucket}/{prefix}/{result.run_dir.name}/")
 
 
@@ -185,25 +206,55 @@ def health(port: int) -> int:
 
 
 def aio(env: Mapping[str, str]) -> int:
-    """fiotools-aio: serve on 8000 at once (the run shows as running), run, draw, copy to S3."""
+    """fiotools-aio: serve on 8000 at once, pull earlier runs, run, draw, copy to S3.
+
+    With the page served, a failure (a bad job file, fio failing, S3 unreachable) is
+    logged and shown on the page, and the container keeps serving: on ECS an exit
+    would only restart the task and run the failing job again, unseen.
+    """
     from dockyard.fio.report import write_report
     from dockyard.fio.serve import make_server
 
     options = options_from_env(env)
-    job_files = jobs_from_env(env, options.data_dir)
-    serve = not env_flag("FIO_NO_SERVE", dict(env))
-    server = None
-    if serve:
-        port = port_from_env(env)
-        server = make_server(options.data_dir, port=port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        _log(f"serving {options.data_dir} on port {port}")
-    result = run(job_files, options)
-    _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
-    write_report(options.data_dir)
-    _upload(result, env)
-    if server is None:
+    if env_flag("FIO_NO_SERVE", dict(env)):
+        _pull_earlier(options.data_dir, env)
+        result = run(jobs_from_env(env, options.data_dir), options)
+        _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
+        write_report(options.data_dir)
+        _upload(result, env)
         return result.returncode
+    notices: list[str] = []
+    port = port_from_env(env)
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    server = make_server(options.data_dir, port=port, notices=notices)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _log(f"serving {options.data_dir} on port {port}")
+    status = 0
+    outcome: dict[str, RunResult] = {}
+
+    def bench() -> None:
+        result = run(jobs_from_env(env, options.data_dir), options)
+        outcome["run"] = result
+        _log(f"results in {result.run_dir} (fio exit status {result.returncode})")
+        if result.returncode != 0:
+            notices.append(
+                f"fio failed (exit status {result.returncode}) in {result.run_dir.name}: "
+                "see its fio.log below; this container keeps serving and does not run again"
+            )
+
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("pulling earlier runs", lambda: _pull_earlier(options.data_dir, env)),
+        ("running the benchmark", bench),
+        ("drawing the report", lambda: write_report(options.data_dir)),
+        ("copying the run to S3", lambda: _upload(outcome["run"], env) if outcome else None),
+    ]
+    for what, step in steps:
+        try:
+            step()
+        except FioError as err:
+            _log(f"error {what}: {err}")
+            notices.append(f"error {what}: {err}")
+            status = EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         threading.Event().wait()
@@ -212,7 +263,7 @@ def aio(env: Mapping[str, str]) -> int:
     finally:
         server.shutdown()
         server.server_close()
-    return result.returncode
+    return outcome["run"].returncode if "run" in outcome and not status else status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,6 +78,22 @@ def check_ebs(volume: EbsVolume) -> list[str]:
     return problems
 
 
+def volume_environment(volume: TargetVolume, launch_type: str) -> dict[str, str]:
+    """What the task measures, for each run's metadata (dockyard.fio.run.VOLUME_ENV), so
+    runs of different volumes kept in the results bucket compare with labels."""
+    env = {"FIO_COMPUTE": "Fargate" if launch_type == "FARGATE" else launch_type}
+    if isinstance(volume, HostPath):
+        env["FIO_VOLUME_TYPE"] = f"host path {volume.path}"
+        return env
+    env["FIO_VOLUME_TYPE"] = volume.volume_type
+    env["FIO_VOLUME_SIZE_GIB"] = str(volume.size_gib)
+    if volume.iops is not None:
+        env["FIO_VOLUME_IOPS"] = str(volume.iops)
+    if volume.throughput is not None:
+        env["FIO_VOLUME_THROUGHPUT"] = str(volume.throughput)
+    return env
+
+
 def _env(values: Mapping[str, str]) -> list[dict[str, str]]:
     """ECS `environment` entries, leaving out empty values: AWS drops them from the stored
     task definition, so a definition holding one never matches and is replaced by every
@@ -101,6 +117,8 @@ def container_definitions(
     memory: int = 512,
     host_port: int | None = None,
     results_prefix: str | None = None,
+    volume: TargetVolume | None = None,
+    launch_type: str = "FARGATE",
 ) -> list[dict[str, Any]]:
     """The benchmark container plus a short root container that hands the volume to uid 10001.
 
@@ -126,6 +144,8 @@ def container_definitions(
     }
     if results_prefix:
         environment["RESULTS_PREFIX"] = results_prefix
+    if volume is not None:
+        environment.update(volume_environment(volume, launch_type))
     port: dict[str, Any] = {"containerPort": PLOTS_PORT, "protocol": "tcp"}
     if host_port is not None:
         port["hostPort"] = host_port

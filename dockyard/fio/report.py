@@ -1,4 +1,9 @@
-"""The report page: every run, newest first, with graphs, summary table and raw files."""
+"""The report page: every run, newest first, with graphs, summary table and raw files.
+
+A comparison of runs is chosen in the page's URL (`/?runs=a,b`, or ticked boxes): the
+served page draws it per request from those runs' results (`/compare.png?runs=a,b`), so
+the selection is kept by the URL, never by a file. Unknown run names are an error.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import jinja2
 
 from dockyard.files import write_file
 from dockyard.fio import plots
+from dockyard.fio.jobs import FioError
 from dockyard.fio.results import RunInfo, list_runs
 from dockyard.fio.run import RESULT, RUNS
 
@@ -37,13 +43,25 @@ section.run { border-top: 2px solid #444; margin-top: 1.5em; }
 </head>
 <body>
 <h1>fio runs</h1>
-<p>{{ runs | length }} run(s), newest first.
+{% for note in notices %}<p class="notice"><strong>{{ note }}</strong></p>
+{% endfor %}<p>{{ runs | length }} run(s), newest first.
 Listing as JSON: <a href="{{ runs_json }}">{{ runs_json }}</a></p>
-{% if compare %}<h2>Comparison</h2>
-<img class="graph" src="{{ compare }}" alt="comparison of runs">{% endif %}
+<form method="get" action="" id="compare-form">
+<h2>Comparison</h2>
+{% if compare %}<p class="compared">{% for run in compared %}<span class="compared-run"
+data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.last %};
+{% endif %}{% endfor %}</p>
+<img class="graph" id="compare" src="{{ compare }}" alt="comparison of the selected runs">
+{% else %}<p>Tick two runs or more and press Compare (the selection is kept in the URL,
+<code>?runs=a,b</code>).</p>{% endif %}
+<input type="hidden" name="runs" id="runs-field" value="{{ selected | join(',') }}">
+<button type="submit">Compare</button>
+</form>
 {% for run in runs %}
 <section class="run" id="{{ run.name }}" data-run="{{ run.name }}">
-<h2>{{ run.name }}</h2>
+<h2><label><input type="checkbox" class="pick" value="{{ run.name }}"
+{%- if run.name in selected %} checked{% endif %}> {{ run.name }}</label></h2>
+<p class="volume">{{ run.label }}</p>
 <p>host {{ run.metadata.get("host", "?") }}, {{ run.metadata.get("fio_version", "?") }},
 kernel {{ run.metadata.get("kernel", "?") }};
 {% if run.finished %}fio exit status {{ run.metadata.get("exit_status") }}
@@ -66,6 +84,12 @@ kernel {{ run.metadata.get("kernel", "?") }};
 </section>
 {% endfor %}
 <script>
+// The ticked runs go into ?runs=a,b (one parameter, comma-separated).
+document.getElementById("compare-form").addEventListener("submit", function () {
+  var picked = Array.prototype.map.call(
+    document.querySelectorAll("input.pick:checked"), function (box) { return box.value; });
+  document.getElementById("runs-field").value = picked.join(",");
+});
 // Marks each graph data-loaded="yes" or "error" once the browser has tried to load it.
 document.querySelectorAll("img.graph").forEach(function (img) {
   function mark() { img.dataset.loaded = img.naturalWidth > 0 ? "yes" : "error"; }
@@ -85,7 +109,7 @@ def _href(*parts: str) -> str:
     return "/".join(urllib.parse.quote(part) for part in parts)
 
 
-def ensure_plots(data_dir: Path, compare: Sequence[str] | None = None) -> list[RunInfo]:
+def ensure_plots(data_dir: Path) -> list[RunInfo]:
     """Draw graphs for finished runs that lack them (or are older than their result)."""
     with _LOCK:
         runs = list_runs(data_dir)
@@ -97,11 +121,36 @@ def ensure_plots(data_dir: Path, compare: Sequence[str] | None = None) -> list[R
             pngs = [run.path / name for name in plots.RUN_PNGS]
             if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
                 continue
-            plots.run_plots(run.path, str(run.metadata.get("plotname", run.name)))
-        chosen = [r for r in runs if r.rows and (not compare or r.name in compare)]
-        if len(chosen) >= 2:
-            plots.comparison_chart(list(reversed(chosen)), data_dir / plots.COMPARE_PNG)
+            plots.run_plots(
+                run.path,
+                str(run.metadata.get("plotname", run.name)),
+                run.metadata.get("log_msec", "?"),
+            )
         return list_runs(data_dir)
+
+
+def default_selection(runs: Sequence[RunInfo]) -> list[RunInfo]:
+    """Without a selection: every run with results, oldest first."""
+    return list(reversed([run for run in runs if run.rows]))
+
+
+def parse_selection(values: Sequence[str]) -> list[str]:
+    """Run names from `runs=a,b` (and repeated `runs=` parameters), in order, once each."""
+    names = [name.strip() for value in values for name in value.split(",")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def select_runs(runs: Sequence[RunInfo], names: Sequence[str]) -> list[RunInfo]:
+    """The named runs, in the order given; FioError naming any unknown or unfinished one."""
+    by_name = {run.name: run for run in runs}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        known = ", ".join(by_name) or "none"
+        raise FioError(f"no run named {', '.join(unknown)} (runs: {known})")
+    empty = [name for name in names if not by_name[name].rows]
+    if empty:
+        raise FioError(f"run {', '.join(empty)} has no results to compare (failed or running)")
+    return [by_name[name] for name in names]
 
 
 def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
@@ -113,6 +162,8 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
             "exit_status": run.metadata.get("exit_status"),
             "plotname": run.metadata.get("plotname"),
             "host": run.metadata.get("host"),
+            "label": run.label,
+            "volume": run.metadata.get("volume") or {},
             "started": run.metadata.get("started"),
             "fio_version": run.metadata.get("fio_version"),
             "summary": [row.__dict__ for row in run.rows],
@@ -122,7 +173,14 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
     ]
 
 
-def render_page(data_dir: Path, runs: Sequence[RunInfo]) -> str:
+def render_page(
+    data_dir: Path,
+    runs: Sequence[RunInfo],
+    selected: Sequence[str] = (),
+    compare: str | None = None,
+    notices: Sequence[str] = (),
+) -> str:
+    """The page; `compare` is the comparison chart's URL for the `selected` runs."""
     view = []
     for run in runs:
         pngs = [name for name in plots.RUN_PNGS if name in run.files]
@@ -130,6 +188,7 @@ def render_page(data_dir: Path, runs: Sequence[RunInfo]) -> str:
         view.append(
             {
                 "name": run.name,
+                "label": run.label,
                 "metadata": run.metadata,
                 "finished": run.finished,
                 "rows": run.rows,
@@ -137,14 +196,36 @@ def render_page(data_dir: Path, runs: Sequence[RunInfo]) -> str:
                 "links": [{"name": f, "href": _href(RUNS, run.name, f)} for f in run.files],
             }
         )
-    compare = plots.COMPARE_PNG if (data_dir / plots.COMPARE_PNG).is_file() else None
-    return _TEMPLATE.render(data_dir=str(data_dir), runs=view, compare=compare, runs_json=RUNS_JSON)
+    compared = [item for item in view if item["name"] in selected]
+    return _TEMPLATE.render(
+        data_dir=str(data_dir),
+        runs=view,
+        compare=compare,
+        compared=compared,
+        selected=list(selected),
+        runs_json=RUNS_JSON,
+        notices=list(notices),
+    )
+
+
+def compare_href(names: Sequence[str]) -> str:
+    return f"{plots.COMPARE_PNG}?runs={urllib.parse.quote(','.join(names), safe=',')}"
 
 
 def write_report(data_dir: Path, compare: Sequence[str] | None = None) -> Path:
-    """Graphs, index.html and runs.json in the data dir (static copy of what serve shows)."""
-    runs = ensure_plots(data_dir, compare)
+    """Graphs, index.html and runs.json in the data dir (a static copy of what serve shows).
+
+    `compare` names the runs of the static page's comparison chart (compare.png; default:
+    every run with results); unknown names raise FioError before anything is written.
+    """
+    runs = ensure_plots(data_dir)
+    chosen = select_runs(runs, compare) if compare else default_selection(runs)
+    href = None
+    if len(chosen) >= 2:
+        plots.comparison_chart(chosen, data_dir / plots.COMPARE_PNG)
+        href = plots.COMPARE_PNG
     write_file(data_dir / RUNS_JSON, json.dumps(listing(runs), indent=2) + "\n")
     index = data_dir / INDEX
-    write_file(index, render_page(data_dir, runs))
+    selected = [run.name for run in chosen]
+    write_file(index, render_page(data_dir, runs, selected, href))
     return index

@@ -53,6 +53,10 @@ class RunInfo:
     rows: list[SummaryRow]
     files: list[str]
 
+    @property
+    def label(self) -> str:
+        return run_label(self.metadata)
+
 
 def load_result(run_dir: Path) -> dict[str, Any] | None:
     path = run_dir / RESULT
@@ -71,11 +75,45 @@ def load_result(run_dir: Path) -> dict[str, Any] | None:
     return data
 
 
+def job_labels(result: dict[str, Any]) -> list[str]:
+    """One label per job of fio's result; clones of a `numjobs>1` job get `#1`, `#2`..."""
+    names = [str(job.get("jobname", f"job{i}")) for i, job in enumerate(result.get("jobs", []))]
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(f"{name} #{seen[name]}" if names.count(name) > 1 else name)
+    return labels
+
+
 def job_names(run_dir: Path) -> list[str]:
     result = load_result(run_dir)
-    if not result:
-        return []
-    return [str(job.get("jobname", f"job{i}")) for i, job in enumerate(result.get("jobs", []))]
+    return job_labels(result) if result else []
+
+
+def run_label(meta: dict[str, Any]) -> str:
+    """What was measured, for comparisons: the volume (ECS) or the target's file system."""
+    volume = meta.get("volume") or {}
+    parts = []
+    if volume.get("type"):
+        spec = [str(volume["type"])]
+        if volume.get("size_gib"):
+            spec.append(f"{volume['size_gib']} GiB")
+        if volume.get("iops"):
+            spec.append(f"{volume['iops']} IOPS")
+        if volume.get("throughput_mib_s"):
+            spec.append(f"{volume['throughput_mib_s']} MiB/s")
+        parts.append(" ".join(spec))
+    else:
+        fs = meta.get("target_fs") or {}
+        if fs.get("fstype"):
+            parts.append(f"{fs['fstype']} on {fs.get('source', '?')}")
+    for key in ("compute", "instance_type", "region"):
+        if volume.get(key):
+            parts.append(str(volume[key]))
+    if meta.get("direct") is False:
+        parts.append("buffered (page cache)")
+    return ", ".join(parts) or str(meta.get("host") or "?")
 
 
 def _percentile(clat: dict[str, Any], pct: float) -> float:
@@ -89,7 +127,7 @@ def _percentile(clat: dict[str, Any], pct: float) -> float:
 def summary(result: dict[str, Any]) -> list[SummaryRow]:
     """Per job and direction with I/O: IOPS, MiB/s, clat p50 / p99 / p99.9 in µs."""
     rows: list[SummaryRow] = []
-    for job in result.get("jobs", []):
+    for label, job in zip(job_labels(result), result.get("jobs", []), strict=True):
         for direction in ("read", "write", "trim"):
             stats = job.get(direction) or {}
             if not stats.get("total_ios"):
@@ -97,7 +135,7 @@ def summary(result: dict[str, Any]) -> list[SummaryRow]:
             clat = stats.get("clat_ns") or {}
             rows.append(
                 SummaryRow(
-                    job=str(job.get("jobname", "")),
+                    job=label,
                     direction=direction,
                     iops=float(stats.get("iops", 0.0)),
                     bw_mib_s=float(stats.get("bw_bytes", 0)) / (1024 * 1024),

@@ -1,10 +1,11 @@
 """Serve the data directory's report on PLOTS_PORT: GET and HEAD only, nothing outside it.
 
 `/` is the report page and `/runs.json` the listing, both made fresh per request (new
-runs get their graphs then). Any other path is a file below the data directory; a path
-with `..`, an encoded form of it, a hidden name, a symlink that resolves outside
-the directory, or a path the file system cannot resolve (a symlink loop, a name too
-long) gets 404. Other methods get 405.
+runs get their graphs then). `/?runs=a,b` compares the named runs with a chart drawn per
+request (`/compare.png?runs=a,b`); an unknown run name gets 404. Any other path is a
+file below the data directory; a path with `..`, an encoded form of it, a hidden name,
+a symlink that resolves outside the directory, or a path the file system cannot resolve
+(a symlink loop, a name too long) gets 404. Other methods get 405.
 
 Every connection has a socket timeout, and at most `max_connections` are open at once
 (fewer when the process may open few files). When the cap is reached, a new connection
@@ -31,8 +32,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from dockyard.fio import PLOTS_PORT
-from dockyard.fio.report import INDEX, RUNS_JSON, ensure_plots, listing, render_page
+from dockyard.fio import PLOTS_PORT, plots
+from dockyard.fio.jobs import FioError
+from dockyard.fio.report import (
+    INDEX,
+    RUNS_JSON,
+    compare_href,
+    default_selection,
+    ensure_plots,
+    listing,
+    parse_selection,
+    render_page,
+    select_runs,
+)
+from dockyard.fio.results import RunInfo
 
 REQUEST_TIMEOUT = 10.0
 """Seconds a connection may wait for the client (its request, or reading our answer)."""
@@ -145,8 +158,11 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: ReportServer
 
-    def __init__(self, *args: object, root: Path, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, root: Path, notices: list[str] | None = None, **kwargs: object
+    ) -> None:
         self.root = root
+        self.notices = notices if notices is not None else []
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def setup(self) -> None:
@@ -174,14 +190,38 @@ class Handler(BaseHTTPRequestHandler):
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
 
+    def _selection(self, query: str) -> tuple[list[RunInfo], list[RunInfo]] | None:
+        """(all runs, the compared ones) or None after a 404 for an unknown run name."""
+        runs = ensure_plots(self.root)
+        names = parse_selection(urllib.parse.parse_qs(query).get("runs", []))
+        if not names:
+            return runs, default_selection(runs)
+        try:
+            return runs, select_runs(runs, names)
+        except FioError as err:
+            self._send(HTTPStatus.NOT_FOUND, f"{err}\n".encode(), "text/plain; charset=utf-8")
+            return None
+
     def do_GET(self) -> None:
-        raw = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        raw = split.path
         if raw == "/healthz":
             self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
             return
-        if raw in {"/", f"/{INDEX}"}:
-            runs = ensure_plots(self.root)
-            page = render_page(self.root, runs).encode("utf-8")
+        if raw in {"/", f"/{INDEX}", f"/{plots.COMPARE_PNG}"}:
+            chosen = self._selection(split.query)
+            if chosen is None:
+                return
+            runs, compared = chosen
+            if raw == f"/{plots.COMPARE_PNG}":
+                if not compared:
+                    self._not_found()
+                    return
+                self._send(HTTPStatus.OK, plots.comparison_png(compared), "image/png")
+                return
+            names = [run.name for run in compared]
+            href = compare_href(names) if len(compared) >= 2 or split.query else None
+            page = render_page(self.root, runs, names, href, self.notices).encode("utf-8")
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
             return
         if raw == f"/{RUNS_JSON}":
@@ -230,8 +270,10 @@ def make_server(
     *,
     timeout: float = REQUEST_TIMEOUT,
     max_connections: int | None = None,
+    notices: list[str] | None = None,
 ) -> ReportServer:
-    """A server over `root`, bound but not yet serving (`connection_cap()` by default)."""
-    handler = partial(Handler, root=root.resolve())
+    """A server over `root`, bound but not yet serving (`connection_cap()` by default);
+    `notices` are shown on the page (the aio image's errors)."""
+    handler = partial(Handler, root=root.resolve(), notices=notices)
     cap = connection_cap() if max_connections is None else max_connections
     return ReportServer((host, port), handler, max_connections=cap, timeout=timeout)

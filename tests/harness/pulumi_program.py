@@ -72,8 +72,8 @@ class Resource:
     """Input name -> URNs of the resources its value came from (propertyDependencies)."""
     options: dict[str, Any] = field(default_factory=dict)
     """The resource options the engine acts on in an update (ignoreChanges,
-    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect, aliases' names), only
-    those set."""
+    replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect, aliases' names,
+    additionalSecretOutputs), only those set."""
 
 
 @dataclass
@@ -137,6 +137,7 @@ def _options(request: Any) -> dict[str, Any]:
         "aliases": sorted(
             a.spec.name for a in request.aliases if a.HasField("spec") and a.spec.name
         ),
+        "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
     }
     return {key: value for key, value in options.items() if value}
 
@@ -246,6 +247,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{self._index(args.name):08x}"
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            outputs.setdefault("name", f"{args.name}-0123abc")  # autonamed by the provider
         elif typ == "aws:ec2/keyPair:KeyPair":
             outputs["keyName"] = f"{args.name}-key"
         elif typ == "tls:index/privateKey:PrivateKey" and outputs.get("algorithm") == "ED25519":

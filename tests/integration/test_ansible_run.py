@@ -10,39 +10,19 @@ for real.
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.harness.command import run_command as _run_command
 from tests.harness.pulumi_program import RecordingMocks, evaluate
 from tests.harness.sshhosts import SshCluster, ssh_cluster
-from tests.harness.tools import REPO, VENV_BIN, require_tool
+from tests.harness.tools import require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
-
-
-def _run_command(command: Any, tmp: Path, **override: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(command.inputs["environment"])
-    env.update(override)
-    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
-    env["TMPDIR"] = str(tmp / "command-tmp")
-    env["ANSIBLE_HOME"] = str(tmp / "ansible-home")
-    env["ANSIBLE_NOCOLOR"] = "1"
-    return subprocess.run(
-        ["/bin/sh", "-c", command.inputs["create"]],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
 
 
 def _docker(cluster: SshCluster, index: int, *args: str) -> str:
@@ -63,6 +43,7 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
     (tmp_path / "command-tmp").mkdir()
     with ssh_cluster(tmp_path / "c", count=3, tag="dyr", subnet=233, docker=True) as cluster:
         per_host = f"{cluster.workdir}/hosts/{{{{ inventory_hostname }}}}"
+        socket = f"{cluster.docker_dir}/{{{{ inventory_hostname }}}}/docker.sock"
         known_hosts = tmp_path / "known_hosts"
         result = evaluate(
             {
@@ -80,9 +61,14 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
                     "node_ready_wait_for_cloud_init": False,
                     "node_ready_timeout": 30,
                     "flocker_agent_config_dir": f"{per_host}/etc/flocker",
-                    "docker_swarm_docker_host": (
-                        f"unix://{cluster.docker_dir}/{{{{ inventory_hostname }}}}/docker.sock"
-                    ),
+                    # this test's dockerd is the harness's (no daemon.json): the TLS
+                    # files go below the host's directory and no restart is needed
+                    # (tests/integration/test_ansible_day2.py runs them for real)
+                    "docker_tls_config_dir": f"{per_host}/etc/docker",
+                    "docker_tls_systemd_dir": f"{per_host}/etc/systemd",
+                    "docker_tls_socket": socket,
+                    "docker_tls_restart_command": ["true"],
+                    "docker_swarm_docker_host": f"unix://{socket}",
                 },
             },
             secret_keys=["dockyard:flockerAccessKeyId", "dockyard:flockerSecretAccessKey"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -97,8 +99,13 @@ def test_other_commands_run_as_given(images: Podman, target: str) -> None:
 def test_seed_tool_genplots_and_plotserve_lines(images: Podman, data_dir: Path) -> None:
     """fio-tool twice (results kept), fio-genplots -t -b -g -p, fio-plotserve on 8000."""
     volume = f"{data_dir}:/tmp/fio-data"
+    # FIO_LOG_MSEC=250: the 1 s tiny job logs no sample at the default 1000 ms, and a
+    # pattern graph with no samples is an error (exit 2), not an empty PNG.
     for _ in range(2):
-        images.run("run", "--rm", "-v", volume, "-e", "JOBFILES=job.fio", image("fio-tool"))
+        images.run(
+            "run", "--rm", "-v", volume, "-e", "JOBFILES=job.fio", "-e", "FIO_LOG_MSEC=250",
+            image("fio-tool"),
+        )  # fmt: skip
     runs = sorted((data_dir / "runs").iterdir())
     assert len(runs) == 2, "the second run kept the first"
     for run in runs:
@@ -224,3 +231,94 @@ def test_example_jobs_ship_in_the_image(images: Podman, data_dir: Path) -> None:
     )  # fmt: skip
     (run,) = (data_dir / "runs").iterdir()
     assert (run / "jobs" / "quick.fio").is_file() and (run / "result.json").is_file()
+
+
+SIZE_LIMITS_MB = {"fio-tool": 120, "fio-genplots": 300, "fio-plotserve": 300, "fiotools-aio": 300}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_image_sizes(images: Podman, target: str) -> None:
+    """`podman image inspect` sizes: fio-tool under 120 MB, the plotting images under 300 MB."""
+    size = int(images.run("image", "inspect", "--format", "{{.Size}}", image(target)).stdout)
+    assert size < SIZE_LIMITS_MB[target] * 1_000_000, f"{target}: {size / 1e6:.0f} MB"
+
+
+def _aio(
+    images: Podman, moto_server: MotoServer, port: int, name: str, volume: dict[str, str]
+) -> str:
+    env = {
+        "JOBFILES": "quick.fio",
+        "PLOTNAME": name,
+        "PORT": str(port),
+        "RESULTS_BUCKET": "fio-results",
+        "RESULTS_PREFIX": "ecs",
+        "RESULTS_ENDPOINT_URL": moto_server.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "FIO_COMPUTE": "Fargate",
+        **volume,
+    }
+    args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+    return images.start(
+        "--network", "host", "-v", "/tmp/fio-data", *args, image("fiotools-aio"), name=f"i13-{name}"
+    )  # fmt: skip
+
+
+def test_runs_in_s3_compare_across_aio_containers(
+    images: Podman, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """One aio container (gp3) copies its run to S3; `bench pull` fetches it (once); a second
+    aio container (io2) pulls it at start, and its page in Chromium shows both runs with
+    their volume labels and the comparison chart of the two selected in the URL."""
+    from tests.integration.test_fio_page import PageParser, dump_dom
+
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="fio-results")
+    gp3 = {"FIO_VOLUME_TYPE": "gp3", "FIO_VOLUME_SIZE_GIB": "20", "FIO_VOLUME_IOPS": "3000",
+           "FIO_VOLUME_THROUGHPUT": "125"}  # fmt: skip
+    io2 = {"FIO_VOLUME_TYPE": "io2", "FIO_VOLUME_SIZE_GIB": "20", "FIO_VOLUME_IOPS": "6000"}
+
+    def uploaded() -> list[str]:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="fio-results").get("Contents", [])]
+        return [k for k in keys if k.endswith("/metadata.json")]
+
+    first = _aio(images, moto_server, free_port(), "gp3", gp3)
+    (gp3_key,) = wait_for(uploaded, 120, "the gp3 run in S3")
+    images.remove([first])
+    gp3_run = gp3_key.split("/")[1]
+
+    pulled = tmp_path / "pulled"
+    pull = [sys.executable, "-m", "dockyard", "bench", "pull", "s3://fio-results/ecs",
+            str(pulled), "--endpoint-url", moto_server.endpoint]  # fmt: skip
+    for expected in ("1 run(s) pulled", "0 run(s) pulled"):
+        proc = subprocess.run(
+            pull, env=moto_server.env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0 and expected in proc.stdout, proc.stderr
+    meta = json.loads((pulled / "runs" / gp3_run / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["volume"]["type"] == "gp3" and meta["exit_status"] == 0
+    assert (pulled / "runs" / gp3_run / "result.json").is_file()
+
+    port = free_port()
+    second = _aio(images, moto_server, port, "io2", io2)
+    images.wait_healthy(second, timeout=60)
+
+    def both() -> list[dict[str, Any]]:
+        runs: list[dict[str, Any]] = get_json(f"http://127.0.0.1:{port}/runs.json")
+        return runs if len([r for r in runs if r["finished"] and r["summary"]]) == 2 else []
+
+    runs = wait_for(both, 120, "the pulled gp3 run and the io2 run")
+    names = {r["volume"]["type"]: r["name"] for r in runs}
+    assert names["gp3"] == gp3_run
+    url = f"http://127.0.0.1:{port}/?runs={names['gp3']},{names['io2']}"
+    dom = dump_dom(url, tmp_path / "profile")
+    page = PageParser()
+    page.feed(dom)
+    assert sorted(page.runs) == sorted(names.values())
+    assert "gp3 20 GiB 3000 IOPS 125 MiB/s, Fargate, us-east-1" in dom
+    assert "io2 20 GiB 6000 IOPS, Fargate, us-east-1" in dom
+    compare = [img for img in page.images if "compare.png?runs=" in str(img["src"])]
+    assert len(compare) == 1 and compare[0].get("data-loaded") == "yes"
+    assert not [img["src"] for img in page.images if img.get("data-loaded") != "yes"]
+    images.remove([second])

@@ -89,7 +89,8 @@ def test_page_shows_every_run_and_every_graph_loads(tmp_path: Path) -> None:
     for run in runs:
         for png in ("bandwidth.png", "iops.png", "latency.png"):
             assert f"runs/{run}/{png}" in srcs
-    assert "compare.png" in srcs
+    # without ?runs= the page compares every run with results, oldest first
+    assert f"compare.png?runs={','.join(reversed(runs))}" in srcs
     broken = [img["src"] for img in page.images if img.get("data-loaded") != "yes"]
     assert not broken, f"images that did not load in Chromium: {broken}"
     assert "tiny-read" in dom and "clat p99.9" in dom

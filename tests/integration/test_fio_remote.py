@@ -134,16 +134,20 @@ def test_unpinned_exec_job_is_refused(tmp_path: Path, ca: LocalCA, https_url: st
 def test_pinned_or_local_exec_job_runs(
     tmp_path: Path, ca: LocalCA, https_url: str, source: str
 ) -> None:
-    """The same job pinned by sha256, or as a file in the data dir, runs, command and all."""
+    """The same job pinned by sha256, or as a file in the data dir, runs, command and all
+    (in fio's working directory, the target: the run directory holds results only)."""
     if source == "pinned":
         env = {"REMOTEFILES": f"{https_url}/exec.fio#sha256={EXEC_DIGEST}"}
     else:
         (tmp_path / "exec.fio").write_text(EXEC_JOB, encoding="utf-8")
         env = {"JOBFILES": "exec.fio"}
-    proc = run_tool(tmp_path, ca, PLOTNAME=source, **env)
+    target = tmp_path / "target"
+    target.mkdir()
+    proc = run_tool(tmp_path, ca, PLOTNAME=source, FIO_TARGET_DIR=str(target), **env)
     assert proc.returncode == 0, proc.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
-    assert (run_dir / "exec-prerun-ran").is_file(), "fio ran the job's command"
+    assert (target / "exec-prerun-ran").is_file(), "fio ran the job's command"
+    assert not (run_dir / "exec-prerun-ran").exists()
 
 
 LONG = "description=" + "x" * (8191 - len("description="))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.cloudinit import DockerTls, render_user_data
+from dockyard.cloudinit import render_user_data
 from dockyard.inventory import Host, build_inventory, dynamic_list
 from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.pulumi_program import Evaluation, evaluate
@@ -43,7 +43,7 @@ def test_user_data_passes_cloud_init_schema(program: Evaluation, tmp_path: Path)
 
 def test_cloud_init_schema_catches_a_broken_document(tmp_path: Path) -> None:
     """The schema check can fail: a type error in the same document is reported."""
-    good = render_user_data("h", DockerTls("ca", "cert", "key"))
+    good = render_user_data("h")
     path = tmp_path / "bad.yaml"
     path.write_text(good.replace("package_update: true", "package_update: 7"), encoding="utf-8")
     assert _schema(path).returncode != 0
@@ -67,6 +67,10 @@ def test_inventories_parse_with_ansible(program: Evaluation, fmt: str, tmp_path:
     assert sorted(hostvars) == addresses
     assert {v["ansible_user"] for v in hostvars.values()} == {"ubuntu"}
     assert hostvars[control]["dockyard_role"] == "control"
+    # known_hosts keyed by instance: ssh gets HostKeyAlias=<instance id> per host
+    assert {v["ansible_ssh_extra_args"] for v in hostvars.values()} == {
+        f"-oHostKeyAlias={h['instanceId']}" for h in program.outputs["hosts"]
+    }
 
 
 def test_ini_and_yaml_agree(program: Evaluation, tmp_path: Path) -> None:

@@ -149,7 +149,9 @@ def test_bucket_is_private_versioned_and_encrypted(fargate: Evaluation) -> None:
     )
     (policy,) = fargate.of_type("aws:iam/rolePolicy:RolePolicy")
     actions = {a for s in json.loads(policy.inputs["policy"])["Statement"] for a in s["Action"]}
-    assert actions == {"s3:PutObject", "s3:ListBucket"}, "the task may only add results"
+    assert actions == {"s3:PutObject", "s3:GetObject", "s3:ListBucket"}, (
+        "the task may add results and read earlier ones (to compare), never delete them"
+    )
 
 
 def test_ebs_volume_from_stack_config(fargate: Evaluation) -> None:

@@ -127,3 +127,38 @@ def test_good_ebs_settings_pass() -> None:
     """gp3 and io2 within AWS's limits have no problems."""
     assert check_ebs(EbsVolume("gp3", 100, 16000, 1000)) == []
     assert check_ebs(EbsVolume("io2", 100, 64000)) == []
+
+
+@pytest.mark.parametrize(
+    ("volume", "launch_type", "expected"),
+    [
+        (
+            EbsVolume("io2", 50, 6000),
+            "FARGATE",
+            {"FIO_VOLUME_TYPE": "io2", "FIO_VOLUME_SIZE_GIB": "50", "FIO_VOLUME_IOPS": "6000",
+             "FIO_COMPUTE": "Fargate"},
+        ),
+        (
+            HostPath("/mnt/data"),
+            "EC2",
+            {"FIO_VOLUME_TYPE": "host path /mnt/data", "FIO_COMPUTE": "EC2"},
+        ),
+    ],
+)  # fmt: skip
+def test_task_environment_names_the_volume_under_test(
+    volume: EbsVolume | HostPath, launch_type: str, expected: dict[str, str]
+) -> None:
+    """The benchmark container's environment describes the volume (no empty values), and
+    the run metadata reads it back as the comparison label."""
+    from dockyard.fio.results import run_label
+    from dockyard.fio.run import volume_from_env
+
+    (_, bench) = container_definitions(
+        "img", jobfiles=["j.fio"], remotefiles=[], plotname="p", bucket="b",
+        region="eu-west-1", log_group="/g", volume=volume, launch_type=launch_type,
+    )  # fmt: skip
+    env = {item["name"]: item["value"] for item in bench["environment"]}
+    assert {k: env[k] for k in expected} == expected
+    assert not [k for k in env if k.startswith("FIO_VOLUME_") and k not in expected]
+    label = run_label({"volume": volume_from_env(env)})
+    assert label.startswith(expected["FIO_VOLUME_TYPE"]) and label.endswith("eu-west-1")

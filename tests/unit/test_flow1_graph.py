@@ -102,16 +102,26 @@ def test_instance_tags_and_roles(graph: Evaluation) -> None:
         assert tag_set["ManagedBy"] == "pulumi"
 
 
-def test_user_data_is_secret_and_installs_docker_from_packages(graph: Evaluation) -> None:
-    """User data holds the server key, so it is secret; Docker comes from distribution packages."""
+def test_user_data_holds_no_secret_and_installs_docker_from_packages(graph: Evaluation) -> None:
+    """User data carries no key or certificate (the Ansible run installs them), so it is
+    not secret and a change never replaces a host; Docker comes from distribution packages."""
     for instance in graph.of_type(INSTANCE):
-        assert "userData" in instance.secret_inputs
+        assert "userData" not in instance.secret_inputs
         user_data = instance.inputs["userData"]
         assert isinstance(user_data, str)
+        assert "-----BEGIN" not in user_data
         document = yaml.safe_load(user_data.split("\n", 1)[1])
         assert document["packages"] == ["docker.io"]
+        assert "write_files" not in document
         assert "curl" not in user_data
-        assert "tcp://0.0.0.0:2376" in user_data
+        assert instance.inputs["userDataReplaceOnChange"] is False
+
+
+def test_looked_up_ami_is_ignored_after_creation(graph: Evaluation) -> None:
+    """Without amiId the instances ignore later changes of `ami` (a newer image must not
+    replace them); every host is replaced only when it must be deleted first (its ENI)."""
+    for instance in graph.of_type(INSTANCE):
+        assert instance.options == {"ignoreChanges": ["ami"], "deleteBeforeReplace": True}
 
 
 def test_default_ami_is_ubuntu_lts_amd64(graph: Evaluation) -> None:
@@ -129,6 +139,8 @@ def test_ami_override_skips_lookup() -> None:
     result = evaluate({"dockyard:amiId": "ami-0fedcba9876543210"})
     assert not [t for t, _ in result.invokes if t == "aws:ec2/getAmi:getAmi"]
     assert {i.inputs["ami"] for i in result.of_type(INSTANCE)} == {"ami-0fedcba9876543210"}
+    # an explicit AMI is followed: changing it is how hosts move to a new image
+    assert {"ignoreChanges"} & {k for i in result.of_type(INSTANCE) for k in i.options} == set()
 
 
 def test_outputs_per_host(graph: Evaluation) -> None:
@@ -198,9 +210,22 @@ def test_command_carries_secrets_in_environment_only(ansible_on: dict[str, Any])
     )
     command = _command(result)
     assert "s3cr3t-value" not in command.inputs["create"]
-    assert "s3cr3t-value" in command.inputs["environment"]["DOCKYARD_AGENT_YML"]
+    environment = command.inputs["environment"]
+    for index, host in enumerate(result.outputs["hosts"], start=1):
+        assert environment[f"DOCKYARD_HOST_{index}"] == host["publicIp"]
+        assert "s3cr3t-value" in environment[f"DOCKYARD_HOST_{index}_AGENT_YML"]
+        assert environment[f"DOCKYARD_HOST_{index}_TLS_KEY"].startswith("-----BEGIN PRIVATE KEY")
+        assert environment[f"DOCKYARD_HOST_{index}_TLS_CERT"].startswith("-----BEGIN CERT")
     assert {"environment", "triggers"} <= command.secret_inputs
     assert command.inputs["create"] == "bash ansible/run-playbook.sh"
+
+
+def test_command_output_is_secret_and_not_logged(ansible_on: dict[str, Any]) -> None:
+    """Ansible's stdout and stderr (which may hold secrets) are stored as secrets and not
+    streamed to the update log."""
+    command = _command(evaluate(ansible_on))
+    assert command.inputs["logging"] == "none"
+    assert command.options["additionalSecretOutputs"] == ["stderr", "stdout"]
 
 
 def test_triggers_stable_when_nothing_changes(ansible_on: dict[str, Any]) -> None:

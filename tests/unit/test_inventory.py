@@ -17,6 +17,7 @@ from dockyard.inventory import (
     FlockerDataset,
     Host,
     InventoryError,
+    _ini_agent_line,
     build_inventory,
     dynamic_list,
     host_vars,
@@ -213,14 +214,20 @@ def test_ini_fleet_with_every_variable() -> None:
         Host(f"54.0.0.{n}", f"my-prefix-{n}", f"i-0{n}", f"10.0.0.{n}", f"54.0.0.{n}", "us-east-1a")
         for n in range(1, 4)
     ]
-    text = render_ini(build_inventory(full, ansible_user="ubuntu", control_address="54.0.0.2"))
-    assert text.split("\n\n")[1].split("\n") == [
+    inventory = build_inventory(full, ansible_user="ubuntu", control_address="54.0.0.2")
+    text = render_ini(inventory)
+    lines = text.split("\n\n")[1].split("\n")
+    assert lines[1:] == [_ini_agent_line(inventory, host) for host in inventory.hosts]
+    assert lines == [
         "[flocker_agents]",
-        "54.0.0.1 ansible_user=ubuntu ec2_name=my-prefix-1 instance_id=i-01 private_ip=10.0.0.1 "
+        "54.0.0.1 ansible_user=ubuntu ansible_ssh_extra_args=-oHostKeyAlias=i-01 "
+        "ec2_name=my-prefix-1 instance_id=i-01 private_ip=10.0.0.1 "
         "public_ip=54.0.0.1 availability_zone=us-east-1a dockyard_role=agent",
-        "54.0.0.2 ansible_user=ubuntu ec2_name=my-prefix-2 instance_id=i-02 private_ip=10.0.0.2 "
+        "54.0.0.2 ansible_user=ubuntu ansible_ssh_extra_args=-oHostKeyAlias=i-02 "
+        "ec2_name=my-prefix-2 instance_id=i-02 private_ip=10.0.0.2 "
         "public_ip=54.0.0.2 availability_zone=us-east-1a dockyard_role=control",
-        "54.0.0.3 ansible_user=ubuntu ec2_name=my-prefix-3 instance_id=i-03 private_ip=10.0.0.3 "
+        "54.0.0.3 ansible_user=ubuntu ansible_ssh_extra_args=-oHostKeyAlias=i-03 "
+        "ec2_name=my-prefix-3 instance_id=i-03 private_ip=10.0.0.3 "
         "public_ip=54.0.0.3 availability_zone=us-east-1a dockyard_role=agent",
     ]
 
