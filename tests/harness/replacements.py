@@ -327,9 +327,7 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
             "expectedBucketOwner",
             "region",
         ),
-        # RequiresReplace on bucket and expected_bucket_owner (read from the provider's
-        # schema for this branch, not pinned to a commit)
-        TF_AWS + "s3/bucket_lifecycle_configuration.go",
+        TF_AWS + "s3/bucket_lifecycle_configuration.go @edd83424",
     ),
     "aws:s3/bucketPolicy:BucketPolicy": (
         (
