@@ -40,7 +40,10 @@ def stack(moto: MotoServer) -> tuple[rt.Target, dict[str, Any]]:
             family="demo-web",
             containers=[
                 rails_ecs.web_container(
-                    image="web:1", password_secret_arn=secret, secret_key_base_arn=secret, logs=logs
+                    image="web:1",
+                    app_password_secret_arn=secret,
+                    secret_key_base_arn=secret,
+                    logs=logs,
                 )
             ],
             execution_role_arn="arn:aws:iam::123456789012:role/exec",
