@@ -11,6 +11,7 @@ from components.ansible_run import AnsibleRun
 from components.docker_hosts import DockerHosts
 from components.ecs_cluster import EcsCluster
 from components.fio_bench import FioBench
+from components.load_balancer import Https
 from components.network import ClusterNetwork, resolve_admin_cidrs, resolve_network
 from components.rails_app import RailsApp
 from dockyard.rails_ecs import Limits
@@ -107,6 +108,11 @@ if cfg.rails is not None:
             "tags": tags,
         },
     )
+    if rails_cfg.domain is None and pulumi.get_stack() != "dev":
+        pulumi.log.warn(
+            f"railsDomain is not set: stack {pulumi.get_stack()} serves the Rails app over "
+            "plain HTTP; set railsDomain (and railsHostedZoneId) for HTTPS (docs/rails.md)"
+        )
     rails = RailsApp(
         "rails",
         {
@@ -121,6 +127,9 @@ if cfg.rails is not None:
             "cluster_ready": ecs.capacity_providers,
             "assign_public_ip": rails_cfg.assign_public_ip,
             "ingress_cidrs": list(rails_cfg.ingress_cidrs),
+            "https": (
+                Https(rails_cfg.domain, rails_cfg.hosted_zone_id) if rails_cfg.domain else None
+            ),
             "web_image": rails_cfg.web_image,
             "app_source": rails_cfg.app_source,
             "db_image": rails_cfg.db_image,
@@ -137,6 +146,10 @@ if cfg.rails is not None:
     pulumi.export("railsClusterArn", ecs.cluster_arn)
     pulumi.export("railsServiceNames", {"web": rails.web_service_name, "db": rails.db_service_name})
     pulumi.export("railsDbPasswordSecretArn", rails.db_password_secret_arn)
+    pulumi.export("railsAlbDnsName", rails.alb_dns_name)
+    pulumi.export("railsTasks", rails.tasks)
+    if rails.certificate_validation_records is not None:
+        pulumi.export("railsCertificateValidation", rails.certificate_validation_records)
 
 if cfg.fio_bench is not None:
     # Flow 2 (off unless dockyard:fioBench is true): fio on ECS against the volume under test.

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
+from components.load_balancer import LoadBalancer
 from components.network import ingress_from_cidrs, open_egress
 from dockyard.fio import ecs as fio_ecs
 from dockyard.iam import tls_only_policy
@@ -236,23 +237,34 @@ class FioBench(pulumi.ComponentResource):
                 f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
             )
         else:
-            lb_sg = aws.ec2.SecurityGroup(
-                f"{name}-plots-sg",
-                name_prefix=f"{prefix}-fio-plots-",
-                description="fio plots: port 8000 from the admin CIDRs only",
-                vpc_id=args["vpc_id"],
-                tags=tags,
+            target_type = "ip" if settings["networkMode"] == "awsvpc" else "instance"
+            balancer = LoadBalancer(
+                name,
+                {
+                    "vpc_id": args["vpc_id"],
+                    "subnet_ids": args["subnet_ids"],
+                    "ingress_rule": PLOTS_RULE,
+                    "target_port": fio_ecs.PLOTS_PORT,
+                    "target_type": target_type,
+                    "health_check": {"path": "/healthz", "matcher": "200"},
+                    "ingress_cidrs": admin_cidrs,
+                    "description": "fio plots: port 8000 from the admin CIDRs only",
+                    "name_prefix": f"{prefix}-fio-plots-",
+                    "balancer_name_prefix": "fio-",
+                    "former_parent": self,
+                    "former_names": {
+                        "sg": f"{name}-plots-sg",
+                        "alb": f"{name}-lb",
+                        "tg": f"{name}-tg",
+                        "http": f"{name}-listener",
+                        "ingress": f"{name}-lb",
+                    },
+                    "legacy_ingress_prefix": f"{name}-plots-admin",
+                    "tags": tags,
+                },
                 opts=child,
             )
-            ingress_from_cidrs(
-                f"{name}-lb",
-                lb_sg.id,
-                [PLOTS_RULE],
-                admin_cidrs,
-                tags=tags,
-                opts=child,
-                legacy_prefix=f"{name}-plots-admin",
-            )
+            lb_sg = balancer.security_group
             task_sg = aws.ec2.SecurityGroup(
                 f"{name}-task-sg",
                 name_prefix=f"{prefix}-fio-task-",
@@ -286,40 +298,10 @@ class FioBench(pulumi.ComponentResource):
                     tags=tags,
                     opts=child,
                 )
-            balancer = aws.lb.LoadBalancer(
-                f"{name}-lb",
-                name_prefix="fio-",
-                load_balancer_type="application",
-                drop_invalid_header_fields=True,
-                security_groups=[lb_sg.id],
-                subnets=args["subnet_ids"],
-                tags=tags,
-                opts=child,
-            )
-            target_group = aws.lb.TargetGroup(
-                f"{name}-tg",
-                name_prefix="fio-",
-                port=fio_ecs.PLOTS_PORT,
-                protocol="HTTP",
-                target_type="ip" if settings["networkMode"] == "awsvpc" else "instance",
-                vpc_id=args["vpc_id"],
-                health_check={"path": "/healthz", "matcher": "200"},
-                tags=tags,
-                opts=child,
-            )
-            listener = aws.lb.Listener(
-                f"{name}-listener",
-                load_balancer_arn=balancer.arn,
-                port=fio_ecs.PLOTS_PORT,
-                protocol="HTTP",
-                default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
-                tags=tags,
-                opts=child,
-            )
             service_args["desired_count"] = 1
             service_args["load_balancers"] = [
                 {
-                    "target_group_arn": target_group.arn,
+                    "target_group_arn": balancer.target_group.arn,
                     "container_name": fio_ecs.BENCH_CONTAINER,
                     "container_port": fio_ecs.PLOTS_PORT,
                 }
@@ -330,10 +312,10 @@ class FioBench(pulumi.ComponentResource):
                     "security_groups": [task_sg.id],
                     "assign_public_ip": args.get("assign_public_ip", True),
                 }
-            service_args["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[listener])
-            self.plot_url = balancer.dns_name.apply(
-                lambda dns: f"http://{dns}:{fio_ecs.PLOTS_PORT}/"
+            service_args["opts"] = pulumi.ResourceOptions(
+                parent=self, depends_on=balancer.listeners
             )
+            self.plot_url = balancer.url.apply(lambda url: f"{url}/")
 
         if isinstance(volume, fio_ecs.EbsVolume):
             infra_role = aws.iam.Role(

@@ -213,23 +213,30 @@ def ingress_from_cidrs(
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
     legacy_prefix: str | None = None,
+    former_parent: pulumi.Resource | None = None,
 ) -> list[aws.vpc.SecurityGroupIngressRule]:
     """Each rule from each CIDR into `group_id`: rules `name-<rule>-<cidr slug>`, the
     address family's field set (cidr_ipv4 or cidr_ipv6), so reordering `cidrs` changes
     nothing. `legacy_prefix`: the rules were named `<legacy_prefix>-<list index>` before;
-    an alias keeps each rule (AWS refuses a second, identical rule, so a rename without
-    one would fail the update)."""
+    `former_parent`: they were children of that resource before (same names, or the
+    legacy ones). An alias keeps each rule (AWS refuses a second, identical rule, so a
+    rename or a move without one would fail the update)."""
     created = []
     for ingress in cidr_ingress(rules, cidrs):
         rule = ingress.rule
-        rule_opts = opts
+        aliases = [] if former_parent is None else [pulumi.Alias(parent=former_parent)]
         if legacy_prefix is not None:
-            rule_opts = pulumi.ResourceOptions.merge(
-                opts,
-                pulumi.ResourceOptions(
-                    aliases=[pulumi.Alias(name=f"{legacy_prefix}-{ingress.legacy_index}")]
-                ),
+            legacy = f"{legacy_prefix}-{ingress.legacy_index}"
+            aliases.append(
+                pulumi.Alias(name=legacy)
+                if former_parent is None
+                else pulumi.Alias(name=legacy, parent=former_parent)
             )
+        rule_opts = (
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
+            if aliases
+            else opts
+        )
         created.append(
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-{ingress.suffix}",

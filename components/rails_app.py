@@ -19,6 +19,7 @@ The container definitions come from dockyard.rails_ecs (plain data).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -28,8 +29,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import PROJECT_DIR, ecs_roles
+from components.db_imports import DumpImports
 from components.ecr_image import EcrImage
-from components.network import ingress_from_cidrs, open_egress
+from components.load_balancer import Https, LoadBalancer
+from components.network import open_egress
 from dockyard import rails_ecs as r
 from dockyard.netrules import PortRule
 
@@ -61,6 +64,8 @@ class RailsAppArgs(TypedDict):
     """Give tasks public addresses (Fargate in public subnets without NAT); default false."""
     ingress_cidrs: NotRequired[Sequence[str]]
     """Who may reach the load balancer on port 80 (default 0.0.0.0/0: a public site)."""
+    https: NotRequired[Https | None]
+    """Serve a domain over HTTPS (ACM certificate, 443, 80 redirects); default plain HTTP."""
     web_image: NotRequired[str | None]
     """An existing web image; default: build containers/rails and push it to ECR."""
     app_source: NotRequired[str]
@@ -85,6 +90,10 @@ class RailsApp(pulumi.ComponentResource):
     """The web and database services of the Rails flow and everything they need."""
 
     url: pulumi.Output[str]
+    certificate_validation_records: pulumi.Output[list[dict[str, str]]] | None
+    """With HTTPS and no hosted zone: the DNS records that validate the certificate."""
+    tasks: pulumi.Output[dict[str, Any]]
+    alb_dns_name: pulumi.Output[str]
     web_service_name: pulumi.Output[str]
     db_service_name: pulumi.Output[str]
     db_password_secret_arn: pulumi.Output[str]
@@ -180,19 +189,49 @@ class RailsApp(pulumi.ComponentResource):
         )
 
         # --- security groups: ALB -> web -> db -> EFS, nothing else in ---------------
-        alb_sg = self._group("alb", args["vpc_id"], "Rails load balancer: HTTP in", tags)
         web_sg = self._group("web", args["vpc_id"], "Rails web tasks: 3000 from the ALB", tags)
         db_sg = self._group("db", args["vpc_id"], "Rails database: 3306 from web tasks", tags)
         efs_sg = self._group("efs", args["vpc_id"], "Database EFS: NFS from the db tasks", tags)
-        ingress_from_cidrs(
-            f"{name}-alb",
-            alb_sg.id,
-            [HTTP_RULE],
-            list(args.get("ingress_cidrs", ["0.0.0.0/0"])),
-            tags=tags,
+        https = args.get("https")
+        ingress_cidrs = list(args.get("ingress_cidrs", ["0.0.0.0/0"]))
+        balancer = LoadBalancer(
+            name,
+            {
+                "vpc_id": args["vpc_id"],
+                "subnet_ids": subnets,
+                "ingress_rule": HTTP_RULE,
+                "target_port": r.APP_PORT,
+                "target_type": "ip",
+                "health_check": {
+                    "enabled": True,
+                    "path": r.HEALTH_PATH,
+                    "port": "traffic-port",
+                    "protocol": "HTTP",
+                    "matcher": "200",
+                    "interval": 15,
+                    "timeout": 5,
+                    "healthy_threshold": 2,
+                    "unhealthy_threshold": 3,
+                },
+                "ingress_cidrs": ingress_cidrs,
+                "description": "Rails load balancer: HTTP in",
+                "https": https,
+                "deregistration_delay": 30,
+                "internal": False,
+                "former_parent": self,
+                "former_names": {
+                    "sg": f"{name}-alb",
+                    "alb": f"{name}-alb",
+                    "tg": f"{name}-web",
+                    "http": f"{name}-http",
+                    "ingress": f"{name}-alb",
+                },
+                "legacy_ingress_prefix": f"{name}-alb-http",
+                "tags": tags,
+            },
             opts=child,
-            legacy_prefix=f"{name}-alb-http",
         )
+        alb_sg = balancer.security_group
         self._link(
             "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
         )
@@ -263,6 +302,14 @@ class RailsApp(pulumi.ComponentResource):
                     ],
                 }
             ),
+            opts=child,
+        )
+        # ECS Exec (`dockyard rails exec`): the SSM agent in the web task opens its channels.
+        web_task_role = ecs_roles.task_role(f"{name}-web-task", tags, self)
+        aws.iam.RolePolicy(
+            f"{name}-web-task-exec",
+            role=web_task_role.id,
+            policy=json.dumps(r.exec_task_policy()),
             opts=child,
         )
         db_task_role = ecs_roles.task_role(f"{name}-db-task", tags, self)
@@ -355,48 +402,27 @@ class RailsApp(pulumi.ComponentResource):
             ],
         )
         web_task = self._task_definition(
-            "web", f"{prefix}-{stack}-web", web_containers, web_limits, execution_role, fargate
+            "web",
+            f"{prefix}-{stack}-web",
+            web_containers,
+            web_limits,
+            execution_role,
+            fargate,
+            task_role=web_task_role,
         )
-
-        # --- load balancer: 80 -> 3000, health check on /health -----------------------
-        alb = aws.lb.LoadBalancer(
-            f"{name}-alb",
-            load_balancer_type="application",
-            internal=False,
-            security_groups=[alb_sg.id],
-            subnets=subnets,
-            drop_invalid_header_fields=True,
-            tags=tags,
-            opts=child,
-        )
-        target_group = aws.lb.TargetGroup(
-            f"{name}-web",
-            port=r.APP_PORT,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=args["vpc_id"],
-            deregistration_delay=30,
-            health_check={
-                "enabled": True,
-                "path": r.HEALTH_PATH,
-                "port": "traffic-port",
-                "protocol": "HTTP",
-                "matcher": "200",
-                "interval": 15,
-                "timeout": 5,
-                "healthy_threshold": 2,
-                "unhealthy_threshold": 3,
+        imports = DumpImports(
+            name,
+            {
+                "name_prefix": f"{prefix}-{stack}",
+                "db_image": db_image,
+                "password_secret_arn": self.db_password_secret.arn,
+                "region": region,
+                "log_group": db_logs.name,
+                "limits": db_limits,
+                "fargate": fargate,
+                "execution_role_arn": execution_role.arn,
+                "tags": tags,
             },
-            tags=tags,
-            opts=child,
-        )
-        listener = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=alb.arn,
-            port=r.PUBLIC_PORT,
-            protocol="HTTP",
-            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
-            tags=tags,
             opts=child,
         )
 
@@ -459,12 +485,14 @@ class RailsApp(pulumi.ComponentResource):
             ),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target_group.arn,
+                    target_group_arn=balancer.target_group.arn,
                     container_name=r.APP_CONTAINER,
                     container_port=r.APP_PORT,
                 )
             ],
             health_check_grace_period_seconds=db_wait_timeout + 60,
+            # `dockyard rails exec`: aws ecs execute-command into a running web task.
+            enable_execute_command=True,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
                 enabled=True, namespace=args["namespace_arn"]
@@ -472,19 +500,41 @@ class RailsApp(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             wait_for_steady_state=False,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener, db_service, *ready]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*balancer.listeners, db_service, *ready]
+            ),
         )
 
-        self.url = alb.dns_name.apply(lambda dns: f"http://{dns}")
+        self.url = balancer.url
+        self.certificate_validation_records = balancer.validation_records
+        self.alb_dns_name = balancer.dns_name
         self.web_service_name = web_service.name
         self.db_service_name = db_service.name
         self.db_password_secret_arn = self.db_password_secret.arn
+        # what `dockyard rails exec/run/import-db` need (docs/outputs.md: railsTasks)
+        self.tasks = pulumi.Output.from_input(
+            {
+                "webService": web_service.name,
+                "dbService": db_service.name,
+                "webTaskDefinition": web_task.arn,
+                "webContainer": r.APP_CONTAINER,
+                "importTaskDefinition": imports.task_definition_arn,
+                "importContainer": r.IMPORT_CONTAINER,
+                "importBucket": imports.bucket_name,
+                "logGroups": {"web": web_logs.name, "db": db_logs.name},
+                "subnets": subnets,
+                "securityGroups": [web_sg.id],
+                "assignPublicIp": public_ip,
+                "capacityProvider": args["capacity_provider"],
+            }
+        )
         self.register_outputs(
             {
                 "url": self.url,
                 "webServiceName": self.web_service_name,
                 "dbServiceName": self.db_service_name,
                 "dbPasswordSecretArn": self.db_password_secret_arn,
+                "tasks": self.tasks,
             }
         )
 

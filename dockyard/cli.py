@@ -12,12 +12,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from dockyard.commands import bench, docker_env, inventory, ip, ls, ssh
+from dockyard.commands import bench, docker_env, inventory, ip, ls, rails, ssh
 from dockyard.errors import EXIT_BAD_INPUT, UsageError
 
 # The subcommands in the order `dockyard --help` lists them. Their heavy dependencies
 # (boto3, matplotlib) are imported inside the functions that use them.
-COMMANDS = (inventory, bench, docker_env, ls, ssh, ip)
+COMMANDS = (inventory, bench, docker_env, ls, ssh, ip, rails)
 
 
 def build_parser() -> argparse.ArgumentParser:

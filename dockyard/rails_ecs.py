@@ -363,3 +363,52 @@ def ecs_instance_user_data(cluster_name: str) -> str:
         "ECS_AWSVPC_BLOCK_IMDS=true\n"
         "EOF\n"
     )
+
+
+# --- one-off tasks: ECS Exec and dump imports (`dockyard rails exec/run/import-db`) ---
+
+IMPORT_CONTAINER = "import"
+IMPORT_COMMAND = "/usr/local/bin/db-import"
+"""containers/mysql's loader: a dump (DUMP_URL or stdin, plain or gzip) into DB_NAME."""
+APP_DATABASE = "appdb_production"
+EXEC_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+"""What the SSM agent in a task needs for ECS Exec (AWS's ECS Exec documentation)."""
+
+
+def exec_task_policy() -> dict[str, Any]:
+    """The task role policy ECS Exec needs (the channels have no resource ARNs)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}],
+    }
+
+
+def import_container(
+    *, image: str, password_secret_arn: str, logs: Logs, limits: Limits = Limits()
+) -> dict[str, Any]:
+    """The dump loader: the database image's client, root's password from Secrets Manager;
+    the CLI supplies DUMP_URL, DB_HOST and the command (with or without --replace)."""
+    return {
+        "name": IMPORT_CONTAINER,
+        "image": image,
+        "essential": True,
+        "cpu": limits.cpu,
+        "memory": limits.memory,
+        "entryPoint": [IMPORT_COMMAND],
+        "command": [],
+        "environment": _environment(
+            {
+                "DB_HOST": APPDB_ALIAS,
+                "DB_PORT": str(DB_PORT),
+                "DB_NAME": APP_DATABASE,
+                "DB_USER": "root",
+            }
+        ),
+        "secrets": _secrets({"MYSQL_PWD": password_secret_arn}),
+        "logConfiguration": log_configuration(logs),
+    }

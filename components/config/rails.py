@@ -30,7 +30,11 @@ class RailsConfig:
     means the default VPC's subnets."""
     assign_public_ip: bool
     ingress_cidrs: tuple[str, ...]
-    """Who may reach the load balancer on port 80."""
+    """Who may reach the load balancer on port 80 (and 443 with a domain)."""
+    domain: str | None
+    """Serve the app over HTTPS at this name; None: plain HTTP."""
+    hosted_zone_id: str | None
+    """Route 53 zone of `domain` (validation and alias records made there)."""
     web_image: str | None
     """An existing image for the web task; None builds containers/rails and pushes it to ECR."""
     app_source: str
@@ -61,6 +65,26 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             "(or list two in subnetIds; with networkStack, list them in railsSubnetIds)",
         )
     ingress = reader.cidrs("railsIngressCidrs") or ["0.0.0.0/0"]
+    domain = reader.optional("railsDomain")
+    zone = reader.optional("railsHostedZoneId")
+    if zone is not None and domain is None:
+        raise ConfigError(
+            "railsHostedZoneId",
+            "is set but railsDomain is not (the zone is where the domain's records go)",
+            "pulumi config set railsDomain www.example.com, or remove railsHostedZoneId",
+        )
+    if domain is not None and ("." not in domain or any(c.isspace() or c in "/:@" for c in domain)):
+        raise ConfigError(
+            "railsDomain",
+            f"{domain!r} is not a DNS name",
+            "pulumi config set railsDomain www.example.com (a name, without https://)",
+        )
+    if zone is not None and not zone.startswith("Z"):
+        raise ConfigError(
+            "railsHostedZoneId",
+            f"{zone!r} is not a Route 53 hosted zone id",
+            "use the zone's id as `aws route53 list-hosted-zones` shows it, e.g. Z0123456789ABC",
+        )
     app_source = reader.string("railsAppSource")
     source_dir = (RAILS_DIR / app_source).resolve()
     web_image = reader.optional("railsImage")
@@ -92,6 +116,8 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         subnet_ids=tuple(subnets),
         assign_public_ip=reader.boolean("railsAssignPublicIp"),
         ingress_cidrs=tuple(ingress),
+        domain=domain,
+        hosted_zone_id=zone,
         web_image=web_image,
         app_source=app_source,
         db_image=reader.optional("railsDbImage"),

@@ -31,11 +31,16 @@ def test_switching_rails_capacity(before: str, after: str) -> None:
     updated in place to the new strategy with forceNewDeployment (without it the provider
     refuses to plan a strategy change); the two task definitions are replaced, because
     their compatibility, task size and runtime platform change and every task definition
-    input forces a new revision. Nothing else is replaced, no EC2 host touched."""
+    input forces a new revision (the dump loader's too, which follows the web one).
+    Nothing else is replaced, no EC2 host touched."""
     changes = next_up({"dockyard:railsCapacity": before}, {"dockyard:railsCapacity": after})
     op = ADD if after == "ec2" else DELETE
     assert {(c.typ, c.name) for c in changes if c.op == op} == EC2_CAPACITY
-    assert {(c.typ, c.name) for c in replaced(changes)} == {(TASK, "rails-db"), (TASK, "rails-web")}
+    assert {(c.typ, c.name) for c in replaced(changes)} == {
+        (TASK, "rails-db"),
+        (TASK, "rails-web"),
+        (TASK, "rails-db-import"),
+    }
     updated = {(c.typ, c.name): c.inputs for c in changes if c.op == UPDATE}
     assert set(updated) == {
         (SERVICE, "rails-db"),

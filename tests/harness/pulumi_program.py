@@ -279,6 +279,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["bucket"] = f"{outputs.get('bucketPrefix', 'terraform-')}20260101000000000001"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             outputs["dnsName"] = f"{args.name}-123.{region}.elb.amazonaws.com"
+            outputs["zoneId"] = "Z35SXDOTRQ7X7K"  # ELB's hosted zone (us-east-1)
+        elif typ == "aws:acm/certificate:Certificate":
+            # ACM's DNS validation: one CNAME per name, a token under the domain pointing
+            # into acm-validations.aws
+            token = hashlib.sha256(str(outputs["domainName"]).encode()).hexdigest()
+            outputs["domainValidationOptions"] = [
+                {
+                    "domainName": outputs["domainName"],
+                    "resourceRecordName": f"_{token[:32]}.{outputs['domainName']}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{token[32:]}.xlfgrmvvlj.acm-validations.aws.",
+                }
+            ]
+            outputs["status"] = "PENDING_VALIDATION"
+        elif typ == "aws:route53/record:Record":
+            outputs["fqdn"] = str(outputs["name"]).rstrip(".")
         outputs.setdefault("arn", f"arn:aws:mock:{region}:123456789012:{args.name}")
         return rid, outputs
 

@@ -321,6 +321,14 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         TF_AWS + "s3/bucket_server_side_encryption_configuration.go @01606926",
     ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        (
+            "bucket",
+            "expectedBucketOwner",
+            "region",
+        ),
+        TF_AWS + "s3/bucket_lifecycle_configuration.go @edd83424",
+    ),
     "aws:s3/bucketPolicy:BucketPolicy": (
         (
             "bucket",

@@ -93,10 +93,16 @@ def test_flow_off_by_default() -> None:
     assert not [k for k in graph.outputs if k.startswith("rails")]
 
 
+def service_tasks(evaluation: Evaluation) -> list[Any]:
+    """The two services' task definitions (not the dump loader's)."""
+    return [t for t in evaluation.of_type(TASK_DEF) if t.name != "rails-db-import"]
+
+
 def test_task_definitions_validate_against_botocore(graph: tuple[Evaluation, RailsMocks]) -> None:
-    """Every recorded task definition is valid RegisterTaskDefinition input for botocore."""
+    """Every recorded task definition (web, db, dump loader) is valid RegisterTaskDefinition
+    input for botocore."""
     tasks = graph[0].of_type(TASK_DEF)
-    assert len(tasks) == 2
+    assert sorted(t.name for t in tasks) == ["rails-db", "rails-db-import", "rails-web"]
     for task in tasks:
         assert ecs_input_errors(register_params(task)) == "", task.name
 
@@ -142,8 +148,13 @@ def test_passwords_stored_as_secrets(ec2: tuple[Evaluation, RailsMocks]) -> None
     }
 
 
+def _group_id(mocks: RailsMocks, group: str) -> str:
+    """A Rails security group's id; the ALB's is the load balancer component keeps `rails-alb`."""
+    return mocks.ids[f"sg:rails-{group}"]
+
+
 def _ingress_to(evaluation: Evaluation, mocks: RailsMocks, group: str) -> list[dict[str, Any]]:
-    sg_id = mocks.ids[f"sg:rails-{group}"]
+    sg_id = _group_id(mocks, group)
     return [r.inputs for r in evaluation.of_type(INGRESS) if r.inputs["securityGroupId"] == sg_id]
 
 
@@ -159,7 +170,7 @@ def test_security_group_chain(
     rules = _ingress_to(evaluation, mocks, target)
     assert len(rules) == 1, rules
     (rule,) = rules
-    assert rule["referencedSecurityGroupId"] == mocks.ids[f"sg:rails-{source}"]
+    assert rule["referencedSecurityGroupId"] == _group_id(mocks, source)
     assert (rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (port, port, "tcp")
     assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
 
@@ -197,7 +208,7 @@ def test_tasks_use_their_own_groups(ec2: tuple[Evaluation, RailsMocks]) -> None:
 def test_health_checks_present(graph: tuple[Evaluation, RailsMocks]) -> None:
     """Both containers have a health check and the ALB checks /health for a 200."""
     evaluation, _ = graph
-    for task in evaluation.of_type(TASK_DEF):
+    for task in service_tasks(evaluation):
         for container in containers(task):
             assert container["healthCheck"]["command"][0] in {"CMD", "CMD-SHELL"}
     (tg,) = evaluation.of_type("aws:lb/targetGroup:TargetGroup")
@@ -210,7 +221,7 @@ def test_health_checks_present(graph: tuple[Evaluation, RailsMocks]) -> None:
 
 def test_seed_cpu_memory_defaults(graph: tuple[Evaluation, RailsMocks]) -> None:
     """Both containers default to the seed's cpu 100 and 112 MiB."""
-    for task in graph[0].of_type(TASK_DEF):
+    for task in service_tasks(graph[0]):
         for container in containers(task):
             assert (container["cpu"], container["memory"]) == (100, 112)
 
@@ -227,7 +238,7 @@ def test_cpu_memory_configurable() -> None:
     )
     limits = {
         c["name"]: (c["cpu"], c["memory"])
-        for task in evaluation.of_type(TASK_DEF)
+        for task in service_tasks(evaluation)
         for c in containers(task)
     }
     assert limits == {"app": (256, 384), "appdb": (512, 768)}
@@ -321,7 +332,7 @@ def test_existing_images_by_config() -> None:
     assert not evaluation.of_type("docker:index/image:Image")
     images = {
         c["name"]: (c["image"], c["healthCheck"]["command"][0])
-        for task in evaluation.of_type(TASK_DEF)
+        for task in service_tasks(evaluation)
         for c in containers(task)
     }
     assert images == {

@@ -1,0 +1,154 @@
+"""Where `dockyard rails import-db` loads a dump from: a private, TLS-only S3 bucket whose
+objects expire after a day (the CLI deletes each dump once loaded), and the one-off task
+definition that runs the database image's client (containers/mysql's db-import) against
+`appdb`. The task fetches its dump through a presigned URL the CLI makes for it, so it
+needs no role of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from dockyard import rails_ecs as r
+from dockyard.iam import tls_only_policy
+
+EXPIRE_DAYS = 1
+
+
+class DumpImportsArgs(TypedDict):
+    name_prefix: str
+    """Prefix of the bucket and the task family."""
+    db_image: pulumi.Input[str]
+    """The database image (its client loads the dump)."""
+    password_secret_arn: pulumi.Input[str]
+    """The database's root password (Secrets Manager)."""
+    region: str
+    """AWS region (for the awslogs driver)."""
+    log_group: pulumi.Input[str]
+    """CloudWatch log group of the loader's output (stream prefix `import`)."""
+    execution_role_arn: pulumi.Input[str]
+    """Pulls the image, reads the password, writes the logs."""
+    fargate: bool
+    """Fargate capacity (task-level cpu/memory)."""
+    limits: NotRequired[r.Limits]
+    """cpu units and memory (MiB) of the loader (default the seed's 100 / 112)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags for every taggable resource."""
+
+
+class DumpImports(pulumi.ComponentResource):
+    """The import bucket and the loader's task definition."""
+
+    bucket_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DumpImportsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("dockyard:db_imports:DumpImports", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.get("tags", {})
+        limits = args.get("limits", r.Limits())
+        prefix = args["name_prefix"]
+
+        bucket = aws.s3.Bucket(
+            f"{name}-imports",
+            bucket_prefix=f"{prefix}-imports-"[:37],
+            # dumps are transient copies: destroy may delete what is left
+            force_destroy=True,
+            tags=tags,
+            opts=child,
+        )
+        private = aws.s3.BucketPublicAccessBlock(
+            f"{name}-imports-private",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-imports-tls-only",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(bucket.arn.apply(tls_only_policy)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[private]),
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-imports-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        # versioned like every bucket here; the CLI deletes the dump's version itself, and
+        # anything left expires
+        aws.s3.BucketVersioning(
+            f"{name}-imports-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-imports-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-imports-expiry",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-dumps",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": EXPIRE_DAYS},
+                    "noncurrent_version_expiration": {"noncurrent_days": EXPIRE_DAYS},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=child,
+        )
+
+        containers = pulumi.Output.all(
+            args["db_image"], args["password_secret_arn"], args["log_group"]
+        ).apply(
+            lambda v: [
+                r.import_container(
+                    image=v[0],
+                    password_secret_arn=v[1],
+                    logs=r.Logs(group=v[2], region=args["region"], stream_prefix="import"),
+                    limits=limits,
+                )
+            ]
+        )
+        size: dict[str, Any] = {}
+        if args["fargate"]:
+            cpu, memory = r.fargate_task_size(limits.cpu, limits.memory)
+            size = {
+                "cpu": str(cpu),
+                "memory": str(memory),
+                "runtime_platform": {
+                    "cpu_architecture": "X86_64",
+                    "operating_system_family": "LINUX",
+                },
+            }
+        task = aws.ecs.TaskDefinition(
+            f"{name}-db-import",
+            family=f"{prefix}-db-import",
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE" if args["fargate"] else "EC2"],
+            container_definitions=pulumi.Output.json_dumps(containers),
+            execution_role_arn=args["execution_role_arn"],
+            tags=tags,
+            opts=child,
+            **size,
+        )
+        self.bucket_name = bucket.bucket
+        self.task_definition_arn = task.arn
+        self.register_outputs(
+            {"bucketName": self.bucket_name, "taskDefinitionArn": self.task_definition_arn}
+        )

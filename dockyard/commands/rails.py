@@ -1,0 +1,105 @@
+"""`dockyard rails exec|run|import-db`: a console in the running app, one-off tasks, and
+a mysqldump into the app's database, on the Rails flow's ECS services.
+
+    pulumi stack output --json --show-secrets | dockyard rails run -- bin/rails db:migrate
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+from pathlib import Path
+
+from dockyard import rails_tasks
+from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
+from dockyard.errors import UsageError
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "rails",
+        help="console, one-off tasks and dump imports on the Rails app (ECS)",
+        description=f"Work on the Rails flow's ECS services. {FROM_OUTPUTS}",
+    )
+    sub = parser.add_subparsers(dest="rails_command", metavar="ACTION", required=True)
+    exec_parser = sub.add_parser(
+        "exec",
+        help="an interactive command in a running web task (ECS Exec)",
+        description=(
+            "Run CMD (default: bin/rails console) in a running web task with `aws ecs "
+            "execute-command`; needs the AWS CLI and AWS's session-manager-plugin."
+        ),
+    )
+    exec_parser.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD (default console)")
+    run_parser = sub.add_parser(
+        "run",
+        help="a one-off task from the web task definition (e.g. -- bin/rails db:migrate)",
+        description=(
+            "Start a task from the web task definition with CMD, wait for it, print its exit "
+            "code and the end of its log; exits with the task's exit code."
+        ),
+    )
+    run_parser.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD")
+    import_parser = sub.add_parser(
+        "import-db",
+        help="load a mysqldump (.sql or .sql.gz) into the app's database",
+        description=(
+            "Upload DUMP to the stack's private import bucket, load it with the database "
+            "image's client in a one-off task, and remove it. A database that holds data is "
+            "refused unless --replace."
+        ),
+    )
+    import_parser.add_argument("dump", type=Path, help="DUMP.sql or DUMP.sql.gz")
+    import_parser.add_argument(
+        "--replace", action="store_true", help="drop and recreate a database that holds data"
+    )
+    for child in (exec_parser, run_parser, import_parser):
+        add_stack_option(child)
+        child.set_defaults(func=run)
+
+
+def _command(words: list[str]) -> list[str]:
+    return words[1:] if words[:1] == ["--"] else words
+
+
+def _client(service: str, region: str) -> object:
+    import boto3
+
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+
+def run(args: argparse.Namespace) -> int:
+    where = rails_tasks.target(stack_outputs(args, f"rails {args.rails_command}"))
+    ecs = _client("ecs", where.region)
+    if args.rails_command == "exec":
+        line = shlex.join(_command(args.cmd)) or rails_tasks.DEFAULT_EXEC_COMMAND
+        task = rails_tasks.running_task(ecs, where, "webService")
+        argv = rails_tasks.exec_argv(where, str(task["taskArn"]), line)
+        os.execv(argv[0], argv)  # noqa: S606 - the AWS CLI, found on PATH
+    logs = _client("logs", where.region)
+    if args.rails_command == "run":
+        command = _command(args.cmd)
+        if not command:
+            raise UsageError("say what to run: dockyard rails run -- bin/rails db:migrate")
+        where.require(*rails_tasks.RUN_KEYS)
+        database = rails_tasks.private_address(rails_tasks.running_task(ecs, where, "dbService"))
+        params = rails_tasks.run_task_params(
+            where,
+            "webTaskDefinition",
+            "webContainer",
+            command,
+            {"APPDB_PORT_3306_TCP_ADDR": database},
+        )
+        return rails_tasks.run_one_off(
+            ecs, logs, where, params, where.get("logGroups")["web"], "web", print
+        )
+    return rails_tasks.import_dump(
+        _client("s3", where.region),
+        ecs,
+        logs,
+        where,
+        args.dump,
+        replace=args.replace,
+        echo=print,
+    )

@@ -1,0 +1,85 @@
+"""`python -m dockyard rails ...` with bad input, as a user runs it: exit 2, one line, no
+traceback, before any AWS call (no credentials are set: a call would fail otherwise)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dockyard.errors import EXIT_BAD_INPUT
+from tests.harness import stacks
+
+CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/dev-dev"
+
+
+def outputs(*, drop: str | None = None) -> dict[str, Any]:
+    """The dev stack's committed outputs (snapshots/dev.json) with an ECS cluster ARN,
+    optionally without one key of railsTasks."""
+    document = json.loads(stacks.snapshot_path("dev").read_text())["outputs"]
+    document["railsClusterArn"] = CLUSTER_ARN
+    if drop is not None:
+        del document["railsTasks"][drop]
+    return dict(document)
+
+
+@pytest.mark.parametrize(
+    ("argv", "document", "dump", "words"),
+    [
+        (["run", "--", "bin/rails", "db:migrate"], {}, None,
+         "the stack outputs have no railsTasks"),
+        (["import-db", "dump.sql"], {"railsTasks": {}}, b"-- MariaDB dump\n",
+         "the stack outputs have no railsClusterArn"),
+        (["run", "--", "bin/rails", "db:migrate"], outputs(drop="webTaskDefinition"), None,
+         "railsTasks has no webTaskDefinition"),
+        (["import-db", "dump.sql"], outputs(drop="importTaskDefinition"), b"-- MariaDB dump\n",
+         "railsTasks has no importTaskDefinition"),
+        (["import-db", "dump.sql"], outputs(drop="importBucket"), b"-- MariaDB dump\n",
+         "railsTasks has no importBucket"),
+        (["import-db", "dump.sql"], outputs(), b"\x89PNG\r\n\x1a\n" + b"\xff" * 64,
+         "dump.sql is not a SQL dump (not text)"),
+        (["import-db", "dump.sql"], outputs(), b"name,amount\nA,1\n",
+         "dump.sql is not a SQL dump (it starts 'name,amount')"),
+        (["import-db", "dump.sql.gz"], outputs(), b"\x1f\x8b\x08\x00 cut short",
+         "dump.sql.gz cannot be read as a dump"),
+        (["import-db", "missing.sql"], outputs(), None, "missing.sql is not a file"),
+        (["run"], outputs(), None, "say what to run"),
+    ],
+    ids=["run-no-outputs", "import-no-cluster", "run-no-task-definition",
+         "import-no-task-definition", "import-no-bucket", "import-image", "import-csv",
+         "import-broken-gzip", "import-no-file", "run-no-command"],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], document: dict[str, Any], dump: bytes | None, words: str, tmp_path: Path
+) -> None:
+    """Missing stack outputs, a missing task definition or bucket, and a file that is not
+    a SQL dump: `dockyard: ...` on one line, exit 2, nothing on stdout (nothing uploaded:
+    the upload would print its progress first)."""
+    if dump is not None:
+        (tmp_path / argv[1]).write_bytes(dump)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and key != "HOME"
+    }
+    env |= {"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockyard", "rails", *argv],
+        input=json.dumps(document),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
+    assert proc.stdout == ""
