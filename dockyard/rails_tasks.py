@@ -59,6 +59,16 @@ class Target:
             )
         return self.tasks[key]
 
+    def log_group(self, container: str) -> str:
+        """railsTasks.logGroups[container] (web or db), or a UsageError naming it."""
+        groups = self.get("logGroups")
+        if not isinstance(groups, dict) or not isinstance(groups.get(container), str):
+            raise UsageError(
+                f"the stack output railsTasks.logGroups has no {container} log group: run "
+                "`pulumi up` with this version of dockyard, then try again"
+            )
+        return str(groups[container])
+
     def require(self, *keys: str) -> None:
         """UsageError for the first of `keys` the outputs lack: checked before any AWS call,
         so a stale stack fails at once, not after a dump is uploaded or a task started."""
@@ -322,7 +332,7 @@ def import_dump(
         )
         echo(f"loading into appdb at {database_address} (a one-off task)")
         return run_one_off(
-            ecs, logs, where, params, where.get("logGroups")["db"], "import", echo, poll=poll
+            ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll
         )
     finally:
         # the version itself, not a delete marker over it (the bucket is versioned)

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             {"APPDB_PORT_3306_TCP_ADDR": database},
         )
         return rails_tasks.run_one_off(
-            ecs, logs, where, params, where.get("logGroups")["web"], "web", print
+            ecs, logs, where, params, where.log_group("web"), "web", print
         )
     return rails_tasks.import_dump(
         _client("s3", where.region),

@@ -83,3 +83,17 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "groups", [{"db": "/dockyard/dev/rails"}, ["/dockyard/dev/rails"], {"web": 7}]
+)
+def test_a_log_group_the_outputs_lack_is_one_line(groups: object) -> None:
+    """railsTasks.logGroups without the container's group (or not a map of names) is a
+    UsageError naming it, not a KeyError after the task ran."""
+    from dockyard.errors import UsageError
+    from dockyard.rails_tasks import Target
+
+    where = Target(cluster="c", region="us-east-1", tasks={"logGroups": groups})
+    with pytest.raises(UsageError, match="railsTasks.logGroups has no web log group"):
+        where.log_group("web")
