@@ -95,5 +95,5 @@ def test_a_log_group_the_outputs_lack_is_one_line(groups: object) -> None:
     from dockyard.rails_tasks import Target
 
     where = Target(cluster="c", region="us-east-1", tasks={"logGroups": groups})
-    with pytest.raises(UsageError, match="railsTasks.logGroups has no web log group"):
+    with pytest.raises(UsageError, match=r"railsTasks\.logGroups has no web log group"):
         where.log_group("web")
