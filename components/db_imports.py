@@ -12,8 +12,8 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.private_bucket import private_bucket_settings
 from dockyard import rails_ecs as r
-from dockyard.iam import tls_only_policy
 
 EXPIRE_DAYS = 1
 
@@ -62,41 +62,9 @@ class DumpImports(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        private = aws.s3.BucketPublicAccessBlock(
-            f"{name}-imports-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-imports-tls-only",
-            bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(bucket.arn.apply(tls_only_policy)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[private]),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-imports-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
         # versioned like every bucket here; the CLI deletes the dump's version itself, and
         # anything left expires
-        aws.s3.BucketVersioning(
-            f"{name}-imports-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-imports-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
-        )
+        private_bucket_settings(f"{name}-imports", bucket, child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-imports-expiry",
             bucket=bucket.id,

@@ -17,8 +17,8 @@ from components import PROJECT_DIR, ecs_roles
 from components.ecr_image import EcrImage
 from components.load_balancer import LoadBalancer
 from components.network import ingress_from_cidrs, open_egress
+from components.private_bucket import private_bucket_settings
 from dockyard.fio import ecs as fio_ecs
-from dockyard.iam import tls_only_policy
 from dockyard.netrules import PortRule
 
 DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
@@ -111,39 +111,7 @@ class FioBench(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=kept
         )
-        private = aws.s3.BucketPublicAccessBlock(
-            f"{name}-results-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=kept,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-results-tls-only",
-            bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(bucket.arn.apply(tls_only_policy)),
-            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[private])),
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-results-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=kept,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-results-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=kept,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-results-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=kept,
-        )
+        private_bucket_settings(f"{name}-results", bucket, kept)
 
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
