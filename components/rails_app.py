@@ -116,59 +116,24 @@ class RailsApp(pulumi.ComponentResource):
         child = self._child
 
         # --- secrets: generated, stored in Secrets Manager, injected by ECS ----------
-        password = random.RandomPassword(
-            f"{name}-db-password", length=32, special=False, opts=child
-        )
-        key_base = random.RandomPassword(
-            f"{name}-secret-key-base", length=128, special=False, opts=child
-        )
-        self.db_password_secret = aws.secretsmanager.Secret(
+        self.db_password_secret = self._generated_secret(
             f"{name}-db-password",
-            name_prefix=f"{prefix}/{stack}/appdb-root-password-",
-            description="Root password of the Rails flow's database (MYSQL_ROOT_PASSWORD)",
-            recovery_window_in_days=7,
-            tags=tags,
-            opts=child,
+            32,
+            f"{prefix}/{stack}/appdb-root-password-",
+            "Root password of the Rails flow's database (MYSQL_ROOT_PASSWORD)",
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-db-password",
-            secret_id=self.db_password_secret.id,
-            secret_string=password.result,
-            opts=child,
-        )
-        app_password = random.RandomPassword(
-            f"{name}-db-app-password", length=32, special=False, opts=child
-        )
-        app_password_secret = aws.secretsmanager.Secret(
+        app_password_secret = self._generated_secret(
             f"{name}-db-app-password",
-            name_prefix=f"{prefix}/{stack}/appdb-app-password-",
-            description=(
-                f"Password of the Rails app's database user {r.APP_DB_USER} (rights on "
-                f"{r.APP_DATABASE} only)"
-            ),
-            recovery_window_in_days=7,
-            tags=tags,
-            opts=child,
+            32,
+            f"{prefix}/{stack}/appdb-app-password-",
+            f"Password of the Rails app's database user {r.APP_DB_USER} (rights on "
+            f"{r.APP_DATABASE} only)",
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-db-app-password",
-            secret_id=app_password_secret.id,
-            secret_string=app_password.result,
-            opts=child,
-        )
-        key_base_secret = aws.secretsmanager.Secret(
+        key_base_secret = self._generated_secret(
             f"{name}-secret-key-base",
-            name_prefix=f"{prefix}/{stack}/rails-secret-key-base-",
-            description="SECRET_KEY_BASE of the Rails app",
-            recovery_window_in_days=7,
-            tags=tags,
-            opts=child,
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-secret-key-base",
-            secret_id=key_base_secret.id,
-            secret_string=key_base.result,
-            opts=child,
+            128,
+            f"{prefix}/{stack}/rails-secret-key-base-",
+            "SECRET_KEY_BASE of the Rails app",
         )
 
         # --- logs --------------------------------------------------------------------
@@ -537,6 +502,25 @@ class RailsApp(pulumi.ComponentResource):
                 "tasks": self.tasks,
             }
         )
+
+    def _generated_secret(
+        self, name: str, length: int, name_prefix: str, description: str
+    ) -> aws.secretsmanager.Secret:
+        """A random value (letters and digits) kept in Secrets Manager, for ECS to inject;
+        the password, the secret and its version are all named `name`."""
+        value = random.RandomPassword(name, length=length, special=False, opts=self._child)
+        secret = aws.secretsmanager.Secret(
+            name,
+            name_prefix=name_prefix,
+            description=description,
+            recovery_window_in_days=7,
+            tags=self._tags,
+            opts=self._child,
+        )
+        aws.secretsmanager.SecretVersion(
+            name, secret_id=secret.id, secret_string=value.result, opts=self._child
+        )
+        return secret
 
     def _group(
         self, what: str, vpc_id: pulumi.Input[str], description: str, tags: dict[str, str]
