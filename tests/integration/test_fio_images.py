@@ -271,7 +271,7 @@ def test_runs_in_s3_compare_across_aio_containers(
     """One aio container (gp3) copies its run to S3; `bench pull` fetches it (once); a second
     aio container (io2) pulls it at start, and its page in Chromium shows both runs with
     their volume labels and the comparison chart of the two selected in the URL."""
-    from tests.integration.test_fio_page import PageParser, dump_dom
+    from tests.harness.page import PageParser, dump_dom
 
     s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="fio-results")

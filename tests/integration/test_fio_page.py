@@ -5,61 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from tests.harness.fio import TINY_JOB, served
+from tests.harness.page import PageParser, dump_dom
 from tests.harness.tools import REPO, require_tool
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class PageParser(HTMLParser):
-    """Collects the run sections and the graphs' src / data-loaded from Chromium's DOM."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.runs: list[str] = []
-        self.images: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "section" and attributes.get("data-run"):
-            self.runs.append(str(attributes["data-run"]))
-        if tag == "img" and "graph" in (attributes.get("class") or ""):
-            self.images.append(attributes)
-
-
-def dump_dom(url: str, profile: Path) -> str:
-    chromium = require_tool("chromium")
-    proc = subprocess.run(
-        [
-            chromium,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
 
 
 def test_page_shows_every_run_and_every_graph_loads(tmp_path: Path) -> None:

@@ -96,6 +96,20 @@ def test_no_import_cycles(import_graph: grimp.ImportGraph) -> None:
         pytest.fail(f"import cycle (A -> B: A imports B): {' -> '.join(reversed(err.args[1]))}")
 
 
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/harness: a test module importing another drags its
+    fixtures and module-level setup along (and runs them twice)."""
+    graph = grimp.build_graph("tests", cache_dir=None)
+    test_modules = {m for m in graph.modules if m.rpartition(".")[2].startswith("test_")}
+    assert {"tests.unit.test_cli", "tests.day2.test_hosts"} <= test_modules
+    found = sorted(
+        f"{m} imports {other}"
+        for m in test_modules
+        for other in graph.find_modules_directly_imported_by(m) & test_modules
+    )
+    assert found == []
+
+
 def test_dockyard_never_imports_pulumi(import_graph: grimp.ImportGraph) -> None:
     """The one dependency rule, __main__ -> components/ -> dockyard/: dockyard/ reaches
     neither components/ nor any Pulumi SDK, directly or through other modules."""

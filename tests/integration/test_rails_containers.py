@@ -23,31 +23,30 @@ from pathlib import Path
 import pytest
 
 from tests.harness.podman import BASE_IMAGE, Podman
-from tests.harness.tools import REPO
+from tests.harness.rails import (
+    APP_DATABASE,
+    APP_PASSWORD,
+    APP_USER,
+    PASSWORD,
+    SECRET_KEY_BASE,
+    Images,
+    build_images,
+    http,
+    ip_of,
+    logs,
+    sql_as,
+    start_db,
+    wait_for_200,
+    wait_for_answer,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
-
-RAILS_IMAGE = "localhost/i5-rails:test"
-MYSQL_IMAGE = "localhost/i5-mysql:test"
-PASSWORD = "s3cret 'quoted' \\ pass"
-APP_PASSWORD = "app 'pw' \\ with $ and `"
-APP_USER = "rails"
-APP_DATABASE = "appdb_production"
-SECRET_KEY_BASE = "0123456789abcdef" * 8
-
-
-@dataclass
-class Images:
-    rails: str
-    mysql: str
 
 
 @pytest.fixture(scope="module")
 def images(podman: Podman) -> Images:
     """Both images, built from containers/ in this repo."""
-    podman.build(REPO / "containers" / "mysql", MYSQL_IMAGE)
-    podman.build(REPO / "containers" / "rails", RAILS_IMAGE, build_args={"APP_SRC": "sample"})
-    return Images(rails=RAILS_IMAGE, mysql=MYSQL_IMAGE)
+    return build_images(podman)
 
 
 @pytest.fixture(scope="module")
@@ -66,86 +65,6 @@ def secret_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         path.chmod(0o644)
         paths[name] = path
     return paths
-
-
-def ip_of(podman: Podman, name: str) -> str:
-    out = podman.run(
-        "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name
-    )
-    return out.stdout.split()[0]
-
-
-def http(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    try:
-        with urllib.request.urlopen(url, data=body, timeout=5) as resp:  # noqa: S310
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
-        return 0, str(err)
-
-
-def wait_for_200(url: str, timeout: float) -> float:
-    start = time.monotonic()
-    last: tuple[int, str] = (0, "")
-    while time.monotonic() - start < timeout:
-        last = http(url)
-        if last[0] == 200:
-            return time.monotonic() - start
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer 200 within {timeout}s; last: {last}")
-
-
-def wait_for_answer(url: str, timeout: float) -> tuple[int, str]:
-    """The first HTTP answer (any status) from url: the server is up."""
-    deadline = time.monotonic() + timeout
-    while (answer := http(url))[0] == 0:
-        assert time.monotonic() < deadline, f"{url} did not answer within {timeout}s: {answer}"
-        time.sleep(0.2)
-    return answer
-
-
-def logs(podman: Podman, name: str) -> str:
-    proc = podman.run("logs", name, check=False)
-    return proc.stdout + proc.stderr
-
-
-def start_db(
-    podman: Podman,
-    images: Images,
-    secrets: dict[str, Path],
-    *,
-    name: str,
-    net: str,
-    volume: str,
-    app_user: bool = True,
-) -> str:
-    """The database on `volume`; with `app_user`, it makes the app's user (MYSQL_USER)."""
-    user = [
-        "-v", f"{secrets['db_app_password']}:/run/secrets/db_app_password:ro",
-        "-e", f"MYSQL_USER={APP_USER}", "-e", f"MYSQL_DATABASE={APP_DATABASE}",
-        "-e", "MYSQL_PASSWORD_FILE=/run/secrets/db_app_password",
-    ] if app_user else []  # fmt: skip
-    return podman.start(
-        "--network", net, "--network-alias", "appdb",
-        "-v", f"{volume}:/var/lib/mysql",
-        "-v", f"{secrets['db_root_password']}:/run/secrets/db_root_password:ro",
-        "-e", "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
-        *user,
-        images.mysql,
-        name=name,
-    )  # fmt: skip
-
-
-def sql_as(podman: Podman, db: str, user: str, password: str, sql: str) -> tuple[int, str]:
-    """Run `sql` in the database container over TCP as `user`: (exit status, output)."""
-    proc = podman.run(
-        "exec", "-e", f"MYSQL_PWD={password}", db,
-        "mariadb", "--protocol=tcp", "-h", "127.0.0.1", "-u", user, "-N", "--batch", "-e", sql,
-        check=False, timeout=30,
-    )  # fmt: skip
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 @dataclass

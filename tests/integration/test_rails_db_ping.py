@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.podman import Podman
+from tests.harness.rails import RAILS_IMAGE, SECRET_KEY_BASE
 from tests.harness.tools import REPO
-from tests.integration.test_rails_containers import RAILS_IMAGE, SECRET_KEY_BASE
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 

@@ -25,13 +25,13 @@ import pytest
 from dockyard import rails_ecs
 from dockyard.rails_tasks import check_dump, import_override
 from tests.harness.podman import Podman
-from tests.harness.tools import REPO
-from tests.integration.test_rails_containers import (
+from tests.harness.rails import (
     APP_DATABASE,
     APP_USER,
     PASSWORD,
     SECRET_KEY_BASE,
     Images,
+    build_images,
     http,
     ip_of,
     start_db,
@@ -48,9 +48,7 @@ NOTES = ["from the monolith", "quotes ' and \" and ünïcödé"]
 
 @pytest.fixture(scope="module")
 def images(podman: Podman) -> Images:
-    podman.build(REPO / "containers" / "mysql", MYSQL_IMAGE)
-    podman.build(REPO / "containers" / "rails", RAILS_IMAGE, build_args={"APP_SRC": "sample"})
-    return Images(rails=RAILS_IMAGE, mysql=MYSQL_IMAGE)
+    return build_images(podman, RAILS_IMAGE, MYSQL_IMAGE)
 
 
 @pytest.fixture(scope="module")
