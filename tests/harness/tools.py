@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+
+from dockyard.errors import EXIT_BAD_INPUT
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REPO = Path(__file__).resolve().parents[2]
@@ -46,3 +50,29 @@ def require_root() -> None:
     """Network namespaces, podman and dockerd need root here."""
     if os.geteuid() != 0:
         unavailable("this test needs root (network namespaces, podman, dockerd)")
+
+
+def run_dockyard(
+    argv: Sequence[str], stdin: str, cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`python -m dockyard ARGV` as a user runs it, in `cwd`, with `stdin` piped in."""
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=dict(env),
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_bad_input(proc: subprocess.CompletedProcess[str], words: str) -> None:
+    """Bad input as dockyard reports it: exit 2, one `dockyard: ...` line on stderr saying
+    `words`, no traceback, nothing on stdout."""
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
+    assert proc.stdout == ""

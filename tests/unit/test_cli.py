@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from dockyard.errors import EXIT_BAD_INPUT
+from tests.harness.tools import assert_bad_input, run_dockyard
 
 NAMED = (
     '{"Reservations": [{"Instances": [{"InstanceId": "i-0a", "State": {"Code": 16}, '
@@ -43,20 +41,6 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     """Each subcommand's UsageError reaches `main` (one class, from dockyard.errors): exit 2,
     one `dockyard: ...` line on stderr, no traceback, nothing written."""
-    env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dockyard", *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
-    assert proc.stdout == ""
+    proc = run_dockyard(argv, stdin, tmp_path, {**os.environ, "HOME": str(tmp_path)})
+    assert_bad_input(proc, words)
     assert list(tmp_path.iterdir()) == []

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dockyard.errors import EXIT_BAD_INPUT
 from tests.harness import stacks
+from tests.harness.tools import assert_bad_input, run_dockyard
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/dev-dev"
 
@@ -68,21 +66,8 @@ def test_bad_input_is_one_line_and_exit_2(
         if not key.startswith("AWS_") and key != "HOME"
     }
     env |= {"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dockyard", "rails", *argv],
-        input=json.dumps(document),
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("dockyard: ") and words in lines[0], proc.stderr
-    assert proc.stdout == ""
+    proc = run_dockyard(["rails", *argv], json.dumps(document), tmp_path, env)
+    assert_bad_input(proc, words)
 
 
 @pytest.mark.parametrize(
