@@ -7,14 +7,14 @@ secrets marked secret.
 import pulumi
 
 from components import config
-from components.ansible_run import AnsibleRun
-from components.docker_hosts import DockerHosts
-from components.ecs_cluster import EcsCluster
-from components.fio_bench import FioBench
-from components.load_balancer import Https
-from components.network import ClusterNetwork, resolve_admin_cidrs, resolve_network
-from components.rails_app import RailsApp
-from dockyard.rails_ecs import Limits
+from components.fio.bench import FioBench
+from components.hosts.ansible_run import AnsibleRun
+from components.hosts.docker_hosts import DockerHosts
+from components.rails.app import RailsApp
+from components.shared.ecs_cluster import EcsCluster
+from components.shared.load_balancer import Https
+from components.shared.network import ClusterNetwork, resolve_admin_cidrs, resolve_network
+from dockyard.rails.ecs import Limits
 
 cfg = config.load()
 tags = cfg.base_tags

@@ -2,7 +2,7 @@
 and who may administer it.
 
 Only the configuration: the lookups (the default VPC, EC2's subnets, the StackReference,
-the deployer's address for `me`) are in components/network.py.
+the deployer's address for `me`) are in components/shared/network.py.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ class NetworkConfig:
     subnet_ids: tuple[str, ...]
     """Empty when `network_stack` is set and for the default VPC."""
     admin_cidrs: tuple[str, ...]
-    """CIDRs in canonical form, and `me` (components.network resolves it)."""
+    """CIDRs in canonical form, and `me` (components.shared.network resolves it)."""
     network_stack: str | None = None
     """`dockyard:networkStack`: another project's stack whose outputs vpcId and subnetIds
-    give the VPC and subnets (see components.network.referenced_network)."""
+    give the VPC and subnets (see components.shared.network.referenced_network)."""
 
     @property
     def default_vpc(self) -> bool:

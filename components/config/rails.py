@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from components import PROJECT_DIR
 from components.config.network import NetworkConfig, subnet_ids
 from components.config.reader import ConfigError, Reader, check_ids
-from dockyard import rails_ecs
+from dockyard.rails import ecs as rails_ecs
 
 RAILS_DIR = PROJECT_DIR / "containers" / "rails"
 
@@ -56,7 +56,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         return None
     subnets = subnet_ids(reader, "railsSubnetIds") or list(network.subnet_ids)
     check_ids("railsSubnetIds", "subnet-", subnets)
-    # With the default VPC and no railsSubnetIds, components.network checks its subnets.
+    # With the default VPC and no railsSubnetIds, components.shared.network checks its subnets.
     if (subnets or not network.default_vpc) and len(set(subnets)) < 2:
         raise ConfigError(
             "railsSubnetIds",

@@ -19,7 +19,7 @@ from dockyard.commands import Subparsers
 from dockyard.errors import UsageError
 from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
-from dockyard.fio.cli import serve_until_stopped
+from dockyard.fio.entrypoint import serve_until_stopped
 from dockyard.fio.jobs import FioError, JobFile
 from dockyard.fio.run import MAX_LOG_MSEC, RunOptions, check_number, check_plotname
 from dockyard.fio.run import run as run_fio

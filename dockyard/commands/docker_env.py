@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
-from dockyard.docker_env import cert_files, exports
 from dockyard.errors import UsageError
 from dockyard.files import write_files
-from dockyard.machines import machines, select
+from dockyard.hosts.docker_env import cert_files, exports
+from dockyard.hosts.machines import machines, select
 
 
 def register(subparsers: Subparsers) -> None:

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dockyard import ec2
 from dockyard.commands import Subparsers
 from dockyard.errors import UsageError
 from dockyard.files import FileSpec, write_files
-from dockyard.inventory import (
+from dockyard.hosts import ec2
+from dockyard.hosts.inventory import (
     FORMATS,
     FlockerDataset,
     Inventory,
@@ -37,7 +37,7 @@ from dockyard.inventory import (
     render,
     render_json,
 )
-from dockyard.region import REGION_ENV, Region, resolve_region
+from dockyard.hosts.region import REGION_ENV, Region, resolve_region
 
 DEFAULT_OUTPUT = "./ansible_inventory"
 ZONE_ENV = "MY_AWS_ZONE"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
-from dockyard.machines import machines, select
+from dockyard.hosts.machines import machines, select
 
 
 def register(subparsers: Subparsers) -> None:

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
-from dockyard.machines import machines, table
+from dockyard.hosts.machines import machines, table
 
 
 def register(subparsers: Subparsers) -> None:

@@ -11,9 +11,9 @@ import os
 import shlex
 from pathlib import Path
 
-from dockyard import rails_tasks
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.errors import UsageError
+from dockyard.rails import tasks as rails_tasks
 
 
 def register(subparsers: Subparsers) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.errors import UsageError
 from dockyard.files import write_file
-from dockyard.machines import machines, private_key, select, ssh_argv, ssh_settings
+from dockyard.hosts.machines import machines, private_key, select, ssh_argv, ssh_settings
 
 
 def register(subparsers: Subparsers) -> None:

@@ -2,6 +2,6 @@
 
 import sys
 
-from dockyard.fio.cli import main
+from dockyard.fio.entrypoint import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """ECS definitions for the fio benchmark, as plain data (RegisterTaskDefinition / CreateService).
 
-Pure functions: components/fio_bench.py hands their output to Pulumi, and the tests
+Pure functions: components/fio/bench.py hands their output to Pulumi, and the tests
 validate the same dicts against botocore's own ECS model.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dockyard.fio import PLOTS_PORT as PLOTS_PORT  # components/fio_bench.py reads it here
+from dockyard.fio import PLOTS_PORT as PLOTS_PORT  # components/fio/bench.py reads it here
 
 TARGET_VOLUME = "fio-target"
 TARGET_PATH = "/mnt/fio-target"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.cloudinit import render_user_data
-from dockyard.inventory import Host, build_inventory, dynamic_list
+from dockyard.hosts.cloudinit import render_user_data
+from dockyard.hosts.inventory import Host, build_inventory, dynamic_list
 from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.pulumi_program import Evaluation, evaluate
 from tests.harness.tools import REPO, require_tool
@@ -90,7 +90,7 @@ def test_dynamic_list_matches_ini(tmp_path: Path) -> None:
         [Host("10.0.0.1", instance_id="i-1", role="control"), Host("10.0.0.2", instance_id="i-2")],
         ansible_user="ubuntu",
     )
-    from dockyard.inventory import render_ini, render_json
+    from dockyard.hosts.inventory import render_ini, render_json
 
     ini = tmp_path / "inv.ini"
     ini.write_text(render_ini(inventory), encoding="utf-8")

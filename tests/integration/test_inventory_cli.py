@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from dockyard.region import REGION_ENV
+from dockyard.hosts.region import REGION_ENV
 from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.tools import REPO, require_tool

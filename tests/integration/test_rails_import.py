@@ -1,7 +1,7 @@
 """`dockyard rails import-db`'s loader for real, with podman: the sample app's database
 dumped with mariadb-dump from one MariaDB container, loaded into a fresh `appdb` by the
 loader exactly as the one-off task runs it (the task definition's container from
-dockyard.rails_ecs.import_container, the CLI's override from dockyard.rails_tasks, the
+dockyard.rails.ecs.import_container, the CLI's override from dockyard.rails.tasks, the
 dump fetched from a URL as the task fetches its presigned one), and read back through
 the Rails app's /notes. A database holding data is refused without --replace and
 replaced with it; the local path (the dump on stdin of the database container, as the
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from dockyard import rails_ecs
-from dockyard.rails_tasks import check_dump, import_override
+from dockyard.rails import ecs as rails_ecs
+from dockyard.rails.tasks import check_dump, import_override
 from tests.harness.podman import Podman
 from tests.harness.rails import (
     APP_DATABASE,

@@ -29,7 +29,7 @@ def test_hadolint_catches_a_bad_dockerfile(tmp_path: Path) -> None:
 
 def test_ecs_instance_user_data_shellcheck_clean(tmp_path: Path) -> None:
     """The EC2 capacity's user data script passes shellcheck and `bash -n`."""
-    from dockyard.rails_ecs import ecs_instance_user_data
+    from dockyard.rails.ecs import ecs_instance_user_data
 
     script = tmp_path / "user-data.sh"
     script.write_text(ecs_instance_user_data("my-prefix-dev"), encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockyard import rails_ecs as r
+from dockyard.rails import ecs as r
 from tests.harness.moto import MotoServer
 
 pytestmark = pytest.mark.integration

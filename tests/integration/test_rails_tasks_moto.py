@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from dockyard import rails_ecs
-from dockyard import rails_tasks as rt
 from dockyard.errors import UsageError
+from dockyard.rails import ecs as rails_ecs
+from dockyard.rails import tasks as rt
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.moto import MotoServer
 

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from components.config import ConfigError, Reader, StackConfig, load
-from dockyard import rails_ecs
+from dockyard.rails import ecs as rails_ecs
 from tests.harness.pulumi_program import (
     PROJECT,
     config_strings,
@@ -128,13 +128,13 @@ def test_fio_job_defaults_to_the_example_job(bases: dict[str, dict[str, Any]]) -
 )
 def test_container_defaults_are_the_seeds(key: str, seed: int) -> None:
     """The Rails containers' cpu and memory defaults in Pulumi.yaml are the seed's (the
-    values dockyard.rails_ecs.Limits also defaults to)."""
+    values dockyard.rails.ecs.Limits also defaults to)."""
     assert project_defaults()[f"{PROJECT}:{key}"] == seed
 
 
 def test_reading_the_config_creates_nothing(bases: dict[str, dict[str, Any]]) -> None:
     """load() registers no resource and calls no invoke, also with networkStack set (the
-    StackReference and EC2's subnets are looked up by components.network)."""
+    StackReference and EC2's subnets are looked up by components.shared.network)."""
 
     def no_resource(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"config registered a resource: {args[1:3]}")

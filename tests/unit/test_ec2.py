@@ -1,4 +1,4 @@
-"""describe-instances documents -> hosts, control host, skipped instances (dockyard.ec2)."""
+"""describe-instances documents -> hosts, control host, skipped instances (dockyard.hosts.ec2)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from dockyard import ec2
-from dockyard.inventory import CONTROL_GROUP, InventoryError, groups
+from dockyard.hosts import ec2
+from dockyard.hosts.inventory import CONTROL_GROUP, InventoryError, groups
 from tests.harness.describe_instances import document, instance
 
 

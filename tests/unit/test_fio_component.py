@@ -235,7 +235,7 @@ def test_preview_builds_but_does_not_push() -> None:
 
     @pulumi.runtime.test  # type: ignore[misc]
     def program() -> Any:
-        from components.fio_bench import FioBench
+        from components.fio.bench import FioBench
         from dockyard.fio.ecs import EbsVolume
 
         bench = FioBench(

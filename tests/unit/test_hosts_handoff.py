@@ -8,9 +8,9 @@ import json
 import pytest
 import yaml
 
-from dockyard.ansible import handoff
+from dockyard.hosts.ansible import handoff
+from dockyard.hosts.inventory import Host, build_inventory, host_vars
 from dockyard.iam import FLOCKER_VOLUME_TAGS, flocker_ebs_policy
-from dockyard.inventory import Host, build_inventory, host_vars
 
 RECORDS = [
     {"name": "h-1", "role": "control", "instanceId": "i-1", "publicIp": "198.51.100.1",

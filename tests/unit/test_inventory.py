@@ -13,7 +13,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from dockyard.files import FileSpec, write_files
-from dockyard.inventory import (
+from dockyard.hosts.inventory import (
     FlockerDataset,
     Host,
     InventoryError,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dockyard.machines import machines, ssh_argv, ssh_settings
+from dockyard.hosts.machines import machines, ssh_argv, ssh_settings
 from tests.harness.tools import VENV_BIN
 
 HOSTS = [

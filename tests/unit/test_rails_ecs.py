@@ -1,4 +1,4 @@
-"""dockyard.rails_ecs: the Rails flow's ECS task definitions, checked by botocore's model."""
+"""dockyard.rails.ecs: the Rails flow's ECS task definitions, checked by botocore's model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dockyard import rails_ecs as r
+from dockyard.rails import ecs as r
 from tests.harness.botocore_model import ecs_input_errors
 
 PW_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appdb-root-AbCdEf"

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from dockyard import rails_ecs
+from dockyard.rails import ecs as rails_ecs
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.pulumi_program import Evaluation, RecordingMocks, config_error, evaluate
 

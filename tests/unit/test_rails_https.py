@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.load_balancer import TLS_POLICY
-from dockyard import rails_ecs
+from components.shared.load_balancer import TLS_POLICY
+from dockyard.rails import ecs as rails_ecs
 from tests.harness.pulumi_program import Evaluation, evaluate
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}

@@ -1,4 +1,4 @@
-"""Which AWS region: zone names to regions, and the order of the sources (dockyard.region)."""
+"""Which AWS region: zone names to regions, and the order of the sources (dockyard.hosts.region)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.region import RegionError, region_of_zone, resolve_region
+from dockyard.hosts.region import RegionError, region_of_zone, resolve_region
 
 
 @pytest.mark.parametrize(

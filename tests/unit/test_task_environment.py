@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from dockyard import rails_ecs
 from dockyard.fio import ecs as fio_ecs
+from dockyard.rails import ecs as rails_ecs
 from tests.harness import stacks
 from tests.harness.pulumi_program import Evaluation, evaluate
 

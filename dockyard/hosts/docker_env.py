@@ -2,7 +2,7 @@
 
 `dockyard docker-env` (dockyard/commands/docker_env.py) reads the outputs
 (dockyard/stack_outputs.py), writes the files `cert_files` names and prints `exports`.
-Its output is meant for `eval`, so every name is checked (dockyard.machines.ENV_NAME, the
+Its output is meant for `eval`, so every name is checked (dockyard.hosts.machines.ENV_NAME, the
 host name pattern) and every value shell-quoted.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from dockyard.errors import UsageError
 from dockyard.files import FileSpec
-from dockyard.machines import Machine
+from dockyard.hosts.machines import Machine
 from dockyard.stack_outputs import PIPE
 
 CERT_FILES = (
@@ -35,7 +35,7 @@ def cert_files(outputs: Mapping[str, Any], cert_dir: Path) -> list[FileSpec]:
 
 
 def exports(machine: Machine, cert_dir: Path) -> str:
-    """The `export` lines (names checked by dockyard.machines, values quoted) and a comment
+    """The `export` lines (names checked by dockyard.hosts.machines, values quoted) and a comment
     naming the host (its name checked, and quoted too)."""
     env = dict(machine.docker_env)
     if "DOCKER_HOST" not in env:

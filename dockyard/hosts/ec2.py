@@ -13,7 +13,7 @@ library and `fleet_from_document`, the reference, whose errors name the problem.
 
 The control host is chosen here, not by output order: the running instance tagged
 `role=control` if there is one, else the earliest LaunchTime, ties broken by
-InstanceId. Rendering stays in dockyard/inventory.py.
+InstanceId. Rendering stays in dockyard/hosts/inventory.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from dockyard.inventory import (
+from dockyard.hosts.inventory import (
     CONTROL_ROLE,
     Host,
     Inventory,
@@ -34,7 +34,7 @@ from dockyard.inventory import (
     build_inventory,
     sorted_hosts,
 )
-from dockyard.region import unknown_profile
+from dockyard.hosts.region import unknown_profile
 
 RUNNING = 16
 """EC2's state code for `running` (the seed's `instance-state-code=16`)."""
@@ -446,7 +446,7 @@ def discover(
 
     Filters by tag and by state *name* on the server (moto server lacks the
     `instance-state-code` filter); the parser checks State.Code itself. Every page
-    is read. The region comes from dockyard.region, as on every other path.
+    is read. The region comes from dockyard.hosts.region, as on every other path.
     """
     # boto3 costs ~0.3 s to import: only the --discover path pays for it.
     import boto3

@@ -14,9 +14,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.network import open_egress
+from components.shared.network import open_egress
 from dockyard.iam import assume_role_policy
-from dockyard.rails_ecs import ecs_instance_user_data
+from dockyard.rails.ecs import ecs_instance_user_data
 
 # The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch from AWS's
 # public SSM parameter (always the current recommended image).

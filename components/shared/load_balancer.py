@@ -21,7 +21,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.network import ingress_from_cidrs
+from components.shared.network import ingress_from_cidrs
 from dockyard.netrules import PortRule
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

@@ -14,7 +14,7 @@ secrets in Secrets Manager, data that survives a task replacement.
 - security groups chained ALB -> web -> database (and database -> EFS) only;
 - CloudWatch log groups with a retention.
 
-The container definitions come from dockyard.rails_ecs (plain data).
+The container definitions come from dockyard.rails.ecs (plain data).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import PROJECT_DIR, ecs_roles
-from components.db_imports import DumpImports
-from components.ecr_image import EcrImage
-from components.load_balancer import Https, LoadBalancer
-from components.network import open_egress
-from dockyard import rails_ecs as r
+from components import PROJECT_DIR
+from components.rails.db_imports import DumpImports
+from components.shared import ecs_roles
+from components.shared.ecr_image import EcrImage
+from components.shared.load_balancer import Https, LoadBalancer
+from components.shared.network import open_egress
 from dockyard.netrules import PortRule
+from dockyard.rails import ecs as r
 
 CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
@@ -315,7 +316,7 @@ class RailsApp(pulumi.ComponentResource):
             r.OFFICIAL_DB_HEALTH_COMMAND if args.get("db_image") else r.BUILT_DB_HEALTH_COMMAND
         )
 
-        # --- task definitions (plain data from dockyard.rails_ecs) ---------------------
+        # --- task definitions (plain data from dockyard.rails.ecs) ---------------------
         region = args["region"]
         db_containers = pulumi.Output.all(
             db_image, self.db_password_secret.arn, app_password_secret.arn, db_logs.name

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dockyard.inventory import InventoryError
+from dockyard.hosts.inventory import InventoryError
 
 REGION_ENV = ("DOCKYARD_REGION", "MY_AWS_DEFAULT_REGION", "AWS_DEFAULT_REGION", "AWS_REGION")
 

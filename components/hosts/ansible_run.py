@@ -12,8 +12,8 @@ import pulumi_command as command
 
 from components import PROJECT_DIR
 from components.config import AnsibleConfig, FlockerConfig
-from components.docker_hosts import ServerTls
-from dockyard.ansible import (
+from components.hosts.docker_hosts import ServerTls
+from dockyard.hosts.ansible import (
     INVENTORY_ENV,
     PRIVATE_KEY_TEXT_ENV,
     RUN_SCRIPT,

@@ -13,11 +13,12 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components import PROJECT_DIR, ecs_roles
-from components.ecr_image import EcrImage
-from components.load_balancer import LoadBalancer
-from components.network import ingress_from_cidrs, open_egress
-from components.private_bucket import private_bucket_settings
+from components import PROJECT_DIR
+from components.shared import ecs_roles
+from components.shared.ecr_image import EcrImage
+from components.shared.load_balancer import LoadBalancer
+from components.shared.network import ingress_from_cidrs, open_egress
+from components.shared.private_bucket import private_bucket_settings
 from dockyard.fio import ecs as fio_ecs
 from dockyard.netrules import PortRule
 

@@ -1,6 +1,6 @@
 """What the Pulumi program hands to Ansible, as pure functions.
 
-`components/ansible_run.py` feeds these the hosts' stack outputs; the results
+`components/hosts/ansible_run.py` feeds these the hosts' stack outputs; the results
 are stack outputs and the environment of the Command that runs the playbook
 (ansible/run-playbook.sh).
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockyard.inventory import (
+from dockyard.hosts.inventory import (
     FlockerDataset,
     Host,
     InventoryError,

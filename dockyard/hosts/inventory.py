@@ -1,6 +1,6 @@
 """Ansible inventory model and its renderers: the single implementation.
 
-Hosts may come from Pulumi outputs (components/ansible_run.py), a
+Hosts may come from Pulumi outputs (components/hosts/ansible_run.py), a
 describe-instances pipe or EC2 itself (the `dockyard inventory` CLI); they all end
 up as `Host` values passed to `build_inventory`, and every format is rendered
 from the resulting `Inventory`. Same hosts in, same bytes out.

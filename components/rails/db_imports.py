@@ -12,8 +12,8 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.private_bucket import private_bucket_settings
-from dockyard import rails_ecs as r
+from components.shared.private_bucket import private_bucket_settings
+from dockyard.rails import ecs as r
 
 EXPIRE_DAYS = 1
 

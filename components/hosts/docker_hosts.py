@@ -21,9 +21,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
-from dockyard.cloudinit import DOCKER_TLS_PORT, render_user_data
+from dockyard.hosts.cloudinit import DOCKER_TLS_PORT, render_user_data
+from dockyard.hosts.inventory import CONTROL_ROLE
 from dockyard.iam import assume_role_policy, flocker_ebs_policy
-from dockyard.inventory import CONTROL_ROLE
 
 UBUNTU_OWNER = "099720109477"  # Canonical
 UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"

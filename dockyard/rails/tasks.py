@@ -295,7 +295,7 @@ def import_override(
     url: str, database_address: str, *, replace: bool
 ) -> tuple[list[str], dict[str, str]]:
     """The loader's command and environment on top of its task definition's container
-    (dockyard.rails_ecs.import_container): where the dump and the database are."""
+    (dockyard.rails.ecs.import_container): where the dump and the database are."""
     return (["--replace"] if replace else []), {"DUMP_URL": url, "DB_HOST": database_address}
 
 

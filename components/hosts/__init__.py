@@ -1,0 +1,1 @@
+"""Flow 1: the Docker hosts and the Ansible run."""

@@ -1,0 +1,1 @@
+"""Flow 3: the Rails app and its database on ECS."""
