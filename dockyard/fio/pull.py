@@ -22,7 +22,7 @@ from dockyard.fio.jobs import FioError
 from dockyard.fio.run import METADATA, RUNS
 from dockyard.fio.upload import SHA256_KEY
 
-_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 @dataclass
@@ -79,6 +79,26 @@ def _fetch(client: Any, bucket: str, key: str, path: Path) -> bool:
     return expected is not None
 
 
+def _confined(staging: Path, key_rest: str) -> Path | None:
+    """The file for a key's part below its run, or None when it would land outside staging.
+
+    An S3 key is any string: `RUN//abs/path` has an absolute remainder (joining it would
+    restart at the root), and `..` parts climb out. Both are refused, and the joined path
+    is checked once more after resolving (no symlink can lead out either).
+    """
+    relative = PurePosixPath(key_rest)
+    if (
+        relative.is_absolute()
+        or not relative.parts
+        or any(part in {"", ".", ".."} or "\0" in part for part in relative.parts)
+    ):
+        return None
+    target = staging.joinpath(*relative.parts)
+    if not target.resolve().is_relative_to(staging.resolve()):
+        return None
+    return target
+
+
 def pull(bucket: str, prefix: str, data_dir: Path, *, client: Any | None = None) -> PullResult:
     """Fetch every complete run under s3://bucket/prefix that DATA_DIR/runs/ lacks."""
     if client is None:
@@ -94,7 +114,7 @@ def pull(bucket: str, prefix: str, data_dir: Path, *, client: Any | None = None)
         raise FioError(f"could not list s3://{bucket}/{prefix}: {err}") from err
     for run_key in sorted(grouped):
         name = PurePosixPath(run_key).name
-        if not _RUN_NAME.match(name):
+        if not _RUN_NAME.fullmatch(name):
             continue
         if (runs_dir / name).exists():
             result.present.append(name)
@@ -102,11 +122,15 @@ def pull(bucket: str, prefix: str, data_dir: Path, *, client: Any | None = None)
         staging = Path(tempfile.mkdtemp(prefix=f".pull-{name}-", dir=runs_dir))
         try:
             for obj in grouped[run_key]:
-                relative = PurePosixPath(obj["Key"][len(run_key) :])
-                if not relative.parts or any(p in {"", ".", ".."} for p in relative.parts):
-                    raise FioError(f"s3://{bucket}/{obj['Key']}: not a file name in a run")
+                target = _confined(staging, obj["Key"][len(run_key) :])
+                if target is None:
+                    raise FioError(
+                        f"s3://{bucket}/{obj['Key']!r}: not a file name inside the run "
+                        "(absolute, empty, '.' or '..' parts); nothing was pulled for it: "
+                        "remove or rename that object"
+                    )
                 try:
-                    checked = _fetch(client, bucket, obj["Key"], staging.joinpath(*relative.parts))
+                    checked = _fetch(client, bucket, obj["Key"], target)
                 except FioError:
                     raise
                 except Exception as err:  # botocore raises many kinds; name the object
