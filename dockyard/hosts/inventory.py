@@ -23,6 +23,8 @@ from typing import Any
 
 import msgspec
 
+from dockyard.hosts.machines import INSTANCE_ID
+
 CONTROL_GROUP = "flocker_control_service"
 AGENT_GROUP = "flocker_agents"
 PLUGIN_GROUP = "flocker_docker_plugin"
@@ -89,6 +91,8 @@ def _usable_group(group: str) -> bool:
     return bool(_GROUP_NAME.match(group)) and group not in (*SEED_GROUPS, NODES_GROUP, "all")
 
 
+_INSTANCE_IDS = re.compile(rf"{INSTANCE_ID.pattern}(?:\n{INSTANCE_ID.pattern})*")
+"""Every id at once, one per line: the check for a whole fleet in one C call."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 """Control characters (a newline in an EC2 Name tag, say): they would split or corrupt an
 INI line and Ansible's view of the host."""
@@ -107,6 +111,7 @@ def _check_hosts(ordered: Sequence[Host]) -> None:
     """Raise InventoryError for the first host without a usable, unique address or groups,
     or with a control character in any of its values."""
     seen: set[str] = set()
+    seen_ids: set[str] = set()
     for host in ordered:
         bad = _control_character(host)
         if bad is not None:
@@ -129,6 +134,19 @@ def _check_hosts(ordered: Sequence[Host]) -> None:
                 f"address {host.address} appears twice: each host needs its own address"
             )
         seen.add(host.address)
+        if host.instance_id is not None:
+            if not INSTANCE_ID.fullmatch(host.instance_id):
+                raise InventoryError(
+                    f"{label}: instance id {host.instance_id!r} is not an EC2 instance id "
+                    "(letters, digits and '-'); it would reach ssh's command line as "
+                    "HostKeyAlias: check the describe-instances input"
+                )
+            if host.instance_id in seen_ids:
+                raise InventoryError(
+                    f"instance id {host.instance_id} appears twice: each host needs its own "
+                    "(its known_hosts entry is keyed by it); check the describe-instances input"
+                )
+            seen_ids.add(host.instance_id)
         for group in host.groups:
             if not _usable_group(group):
                 raise InventoryError(
@@ -156,11 +174,14 @@ def build_inventory(
             "instances are running"
         )
     addresses = [h.address for h in ordered]
+    ids = [h.instance_id for h in ordered if h.instance_id is not None]
     # Whole-list checks in C first (100,000 hosts in milliseconds); only when one fails
     # does _check_hosts walk the hosts to name the first one at fault.
     if (
         " ".join(addresses).split() != addresses
         or len(set(addresses)) != len(addresses)
+        or len(set(ids)) != len(ids)
+        or (ids and not _INSTANCE_IDS.fullmatch("\n".join(ids)))
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or any(
             _CONTROL.search("".join(filter(None, map(attrgetter(f), ordered))))

@@ -18,12 +18,13 @@ from typing import Any
 
 from dockyard.errors import UsageError
 
-HOST_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+HOST_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 """Host names become directory names (docker-env's default cert dir): no slash, no
 leading dot."""
-INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]+$")
-USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+"""An instance id as ssh and Ansible may be given it (HostKeyAlias): no space, no option."""
+USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 NO_HOSTS = (
     "the stack output has no hosts: read `pulumi stack output --json --show-secrets` of a "
     "stack with dockerHosts on"
@@ -80,7 +81,7 @@ def _env(entry: Mapping[str, Any], where: str) -> dict[str, str]:
         raise UsageError(f"{where}'s dockerEnv is not an object")
     checked: dict[str, str] = {}
     for key, value in env.items():
-        if not ENV_NAME.match(key):
+        if not ENV_NAME.fullmatch(key):
             raise UsageError(
                 f"{where}'s dockerEnv has the name {key[:60]!r}: names are A-Z, 0-9 and _"
             )
@@ -102,12 +103,12 @@ def machines(outputs: Mapping[str, Any]) -> list[Machine]:
             raise UsageError(f"{where} is not an object")
         name = _text(entry, "name", where, required=True)
         assert name is not None
-        if not HOST_NAME.match(name):
+        if not HOST_NAME.fullmatch(name):
             raise UsageError(
                 f"{where}'s name {name[:60]!r} is not a host name (letters, digits, . _ -)"
             )
         instance_id = _text(entry, "instanceId", where, required=False) or ""
-        if instance_id and not INSTANCE_ID.match(instance_id):
+        if instance_id and not INSTANCE_ID.fullmatch(instance_id):
             raise UsageError(f"{where}'s instanceId {instance_id[:60]!r} is not an instance id")
         found.append(
             Machine(
@@ -180,7 +181,7 @@ def ssh_settings(
     user = user or settings.get("user")
     address = address or settings.get("address") or "public"
     known_hosts = known_hosts or settings.get("knownHostsFile")
-    if not isinstance(user, str) or not USER.match(user):
+    if not isinstance(user, str) or not USER.fullmatch(user):
         raise UsageError(
             "the stack output has no usable ssh.user: pass --user (the AMI's login, e.g. ubuntu)"
         )
