@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import mimetypes
 import posixpath
 import resource
 import shutil
@@ -55,6 +54,14 @@ MAX_CONNECTIONS = 128
 # being served, matplotlib drawing plots for the page.
 _RESERVED_FDS = 32
 _BUSY = b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+STORED_TYPES = {".png": "image/png", ".json": "application/json"}
+"""The content types a stored file is served with; every other file (job files, logs,
+anything a run or a remote job file named `x.html` or `x.svg`) is plain text, so nothing
+stored in a run can put a script on the report's origin."""
+STORED_CSP = "default-src 'none'; sandbox"
+"""Stored files are data, never a document that runs: no script, no subresource."""
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -233,9 +240,7 @@ class Handler(BaseHTTPRequestHandler):
         if target is None:
             self._not_found()
             return
-        content_type = mimetypes.guess_type(target.name)[0] or "text/plain; charset=utf-8"
-        if target.suffix in {".log", ".fio"}:
-            content_type = "text/plain; charset=utf-8"
+        content_type = STORED_TYPES.get(target.suffix.lower(), "text/plain; charset=utf-8")
         try:
             handle = target.open("rb")
         except OSError:
@@ -247,6 +252,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(size))
             self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", STORED_CSP)
             self.end_headers()
             if self.command != "HEAD":
                 shutil.copyfileobj(handle, self.wfile)
