@@ -96,6 +96,30 @@ def test_other_commands_run_as_given(images: Podman, target: str) -> None:
     assert version.stdout.startswith("fio-") and "dockyard-fio" not in version.stderr
 
 
+@pytest.mark.parametrize("target", ["fio-plotserve", "fiotools-aio"])
+def test_health_check_does_not_import_from_the_data_dir(
+    images: Podman, data_dir: Path, target: str
+) -> None:
+    """The health check runs `python3 -m dockyard.fio` in the working directory, the data
+    volume, which fio and remote jobs write to. A `dockyard/fio/__main__.py` planted there is
+    not what runs (PYTHONSAFEPATH): the image's own module answers."""
+    planted = data_dir / "dockyard" / "fio"
+    planted.mkdir(parents=True)
+    (data_dir / "dockyard" / "__init__.py").write_text("", encoding="utf-8")
+    (planted / "__init__.py").write_text("", encoding="utf-8")
+    (planted / "__main__.py").write_text("print('PLANTED')\n", encoding="utf-8")
+    inspected = images.run(
+        "image", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", image(target)
+    ).stdout
+    test = json.loads(inspected)
+    assert test[0] == "CMD", test
+    proc = images.run(
+        "run", "--rm", "-v", f"{data_dir}:/tmp/fio-data", image(target), *test[1:], check=False
+    )
+    assert "PLANTED" not in proc.stdout + proc.stderr, proc
+    assert "dockyard.fio" in " ".join(test)
+
+
 def test_seed_tool_genplots_and_plotserve_lines(images: Podman, data_dir: Path) -> None:
     """fio-tool twice (results kept), fio-genplots -t -b -g -p, fio-plotserve on 8000."""
     volume = f"{data_dir}:/tmp/fio-data"
