@@ -7,6 +7,7 @@ the selection is kept by the URL, never by a file. Unknown run names are an erro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import urllib.parse
@@ -62,6 +63,8 @@ data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.l
 <h2><label><input type="checkbox" class="pick" value="{{ run.name }}"
 {%- if run.name in selected %} checked{% endif %}> {{ run.name }}</label></h2>
 <p class="volume">{{ run.label }}</p>
+{% if run.problem %}<p class="problem"><strong>This run is not shown: {{ run.problem }}.</strong>
+Its raw files are listed below.</p>{% endif %}
 <p>host {{ run.metadata.get("host", "?") }}, {{ run.metadata.get("fio_version", "?") }},
 kernel {{ run.metadata.get("kernel", "?") }};
 {% if run.finished %}fio exit status {{ run.metadata.get("exit_status") }}
@@ -112,26 +115,34 @@ def _href(*parts: str) -> str:
 def ensure_plots(data_dir: Path) -> list[RunInfo]:
     """Draw graphs for finished runs that lack them (or are older than their result)."""
     with _LOCK:
-        runs = list_runs(data_dir)
-        for run in runs:
+        broken: dict[str, str] = {}
+        for run in list_runs(data_dir):
             result = run.path / RESULT
-            if not run.finished or not result.exists():
+            if run.problem or not run.finished or not result.exists():
                 continue
             newest = result.stat().st_mtime
             pngs = [run.path / name for name in plots.RUN_PNGS]
             if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
                 continue
-            plots.run_plots(
-                run.path,
-                str(run.metadata.get("plotname", run.name)),
-                run.metadata.get("log_msec", "?"),
-            )
-        return list_runs(data_dir)
+            try:
+                plots.run_plots(
+                    run.path,
+                    str(run.metadata.get("plotname", run.name)),
+                    run.metadata.get("log_msec", "?"),
+                )
+            except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
+                broken[run.name] = f"its logs could not be drawn ({type(err).__name__})"
+        return [
+            dataclasses.replace(run, problem=broken[run.name], rows=[])
+            if run.name in broken
+            else run
+            for run in list_runs(data_dir)
+        ]
 
 
 def default_selection(runs: Sequence[RunInfo]) -> list[RunInfo]:
     """Without a selection: every run with results, oldest first."""
-    return list(reversed([run for run in runs if run.rows]))
+    return list(reversed([run for run in runs if run.rows and not run.problem]))
 
 
 def parse_selection(values: Sequence[str]) -> list[str]:
@@ -166,6 +177,7 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
             "volume": run.metadata.get("volume") or {},
             "started": run.metadata.get("started"),
             "fio_version": run.metadata.get("fio_version"),
+            "problem": run.problem,
             "summary": [row.__dict__ for row in run.rows],
             "files": [_href(RUNS, run.name, f) for f in run.files],
         }
@@ -191,6 +203,7 @@ def render_page(
                 "label": run.label,
                 "metadata": run.metadata,
                 "finished": run.finished,
+                "problem": run.problem,
                 "rows": run.rows,
                 "pngs": [{"name": p, "href": _href(RUNS, run.name, p)} for p in pngs],
                 "links": [{"name": f, "href": _href(RUNS, run.name, f)} for f in run.files],

@@ -52,6 +52,8 @@ class RunInfo:
     finished: bool
     rows: list[SummaryRow]
     files: list[str]
+    problem: str | None = None
+    """Why the run cannot be shown (unreadable metadata or results), or None."""
 
     @property
     def label(self) -> str:
@@ -241,7 +243,11 @@ def latency_series(run_dir: Path) -> list[Series]:
 
 
 def list_runs(data_dir: Path) -> list[RunInfo]:
-    """Every run directory, newest first (names start with the UTC time)."""
+    """Every run directory, newest first (names start with the UTC time).
+
+    A run written by someone else may be anything: one whose metadata or results cannot
+    be read is listed with its problem and without results, and never hides the others.
+    """
     runs_dir = data_dir / RUNS
     if not runs_dir.is_dir():
         return []
@@ -249,24 +255,36 @@ def list_runs(data_dir: Path) -> list[RunInfo]:
     for path in runs_dir.iterdir():
         if not path.is_dir() or path.is_symlink() or path.name.startswith("."):
             continue
-        try:
-            meta = json.loads((path / METADATA).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            meta = {}
-        result = load_result(path)
         files = sorted(
             str(p.relative_to(path))
             for p in path.rglob("*")
             if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
         )
-        infos.append(
-            RunInfo(
-                name=path.name,
-                path=path,
-                metadata=meta,
-                finished=meta.get("exit_status") is not None,
-                rows=summary(result) if result else [],
-                files=files,
-            )
-        )
+        try:
+            infos.append(_run_info(path, files))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as err:
+            problem = f"unreadable run ({type(err).__name__}): {METADATA} or {RESULT} is corrupt"
+            infos.append(RunInfo(path.name, path, {}, False, [], files, problem))
     return sorted(infos, key=lambda info: info.name, reverse=True)
+
+
+def _run_info(path: Path, files: list[str]) -> RunInfo:
+    """One run as listed; raises when its metadata or result is not what fio-tool wrote."""
+    try:
+        meta = json.loads((path / METADATA).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise TypeError(f"{METADATA} is not an object")
+    result = load_result(path)
+    if result is not None and not isinstance(result, dict):
+        raise TypeError(f"{RESULT} is not an object")
+    run_label(meta)  # the page shows it: fail here, for this run only
+    return RunInfo(
+        name=path.name,
+        path=path,
+        metadata=meta,
+        finished=meta.get("exit_status") is not None,
+        rows=summary(result) if result else [],
+        files=files,
+    )

@@ -213,6 +213,13 @@ class Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         raw = split.path
         if raw == "/healthz":
+            # Healthy means the page renders: the same work as `/`, without sending it.
+            try:
+                render_page(self.root, ensure_plots(self.root), notices=self.notices)
+            except Exception as err:  # any failure of the page is a failed health check
+                body = f"the report page fails: {type(err).__name__}\n".encode()
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, body, "text/plain; charset=utf-8")
+                return
             self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
             return
         if raw in {"/", f"/{INDEX}", f"/{plots.COMPARE_PNG}"}:
