@@ -33,7 +33,7 @@ from dockyard.hosts.inventory import (
     Inventory,
     InventoryError,
     agent_yml_for,
-    host_vars,
+    dynamic_host_vars,
     render,
     render_json,
 )
@@ -230,7 +230,7 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> ec2.Fleet:
 def _host_answer(inventory: Inventory, name: str) -> dict[str, Any]:
     for host in inventory.hosts:
         if host.address == name:
-            return dict(host_vars(inventory, host))
+            return dynamic_host_vars(inventory, host)
     return {}
 
 

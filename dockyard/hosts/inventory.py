@@ -13,9 +13,10 @@ connects to.
 
 from __future__ import annotations
 
+import ast
+import ipaddress
 import json
 import re
-import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -91,6 +92,21 @@ def _usable_group(group: str) -> bool:
     return bool(_GROUP_NAME.match(group)) and group not in (*SEED_GROUPS, NODES_GROUP, "all")
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DNS_NAME = rf"{_LABEL}(?:\.{_LABEL})*"
+_DNS_NAMES = re.compile(rf"{_DNS_NAME}(?:\n{_DNS_NAME})*")
+"""Every address at once, one per line, when each is a DNS name or a dotted quad."""
+
+
+def _is_address(address: str) -> bool:
+    """An IP address (v4 or v6) or a DNS host name: what Ansible takes as one host."""
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return len(address) <= 253 and re.fullmatch(_DNS_NAME, address) is not None
+    return True
+
+
 _INSTANCE_IDS = re.compile(rf"{INSTANCE_ID.pattern}(?:\n{INSTANCE_ID.pattern})*")
 """Every id at once, one per line: the check for a whole fleet in one C call."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -129,6 +145,12 @@ def _check_hosts(ordered: Sequence[Host]) -> None:
             )
         if any(ch.isspace() for ch in host.address):
             raise InventoryError(f"{label} has an address with whitespace: {host.address!r}")
+        if not _is_address(host.address):
+            raise InventoryError(
+                f"{label} has the address {host.address!r}, which is neither an IP address nor "
+                "a DNS name (Ansible would read it as a pattern, a port or a comment): check "
+                "the describe-instances input"
+            )
         if host.address in seen:
             raise InventoryError(
                 f"address {host.address} appears twice: each host needs its own address"
@@ -181,6 +203,7 @@ def build_inventory(
         " ".join(addresses).split() != addresses
         or len(set(addresses)) != len(addresses)
         or len(set(ids)) != len(ids)
+        or not _DNS_NAMES.fullmatch("\n".join(addresses))
         or (ids and not _INSTANCE_IDS.fullmatch("\n".join(ids)))
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or any(
@@ -254,11 +277,69 @@ def groups(inventory: Inventory) -> dict[str, list[str]]:
     return result
 
 
-_INI_PLAIN = re.compile(r"[A-Za-z0-9_.:/@+-]+")
+_INI_PLAIN = re.compile(r"[A-Za-z0-9_.:/@+=-]+")
+_NUMBERISH = re.compile(
+    r"^(?:[+-]*\.?[0-9][^.\n]*(?:\.[^.\n]*)?|[+-]*\.?[0-9][^\n]*[jJ][^\n]*|True|False|None|\.\.\.)$",
+    re.M,
+)
+"""Values Python's literal_eval might read as something else than a string (`0`, `1e5`,
+`0x1f`, `True`, `1+2j`): Ansible's INI parser reads every value with it. A dotted quad has
+too many dots to be one, so a fleet of IPv4 addresses never matches."""
+_JINJA = re.compile(r"\{[{%#]")
+"""What makes a string a template for Ansible."""
+
+
+def _reads_as_itself(value: str) -> bool:
+    """True when Ansible's INI parser reads the bare token back as this very string."""
+    if not _INI_PLAIN.fullmatch(value):
+        return False
+    if not _NUMBERISH.match(value):
+        return True
+    try:
+        ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return True
+    return False
 
 
 def _ini_value(value: str) -> str:
-    return value if _INI_PLAIN.fullmatch(value) else shlex.quote(value)
+    """The INI token for a value, so that Ansible reads back exactly `value`.
+
+    Ansible's INI plugin splits the line with shlex and reads each value with
+    literal_eval: a bare token is kept only when literal_eval cannot read it; anything
+    else is written as a Python string literal inside double quotes (shlex removes
+    those, literal_eval reads the literal). INI values are always templates to Ansible,
+    so a value holding a Jinja delimiter cannot be written safely and is refused.
+    """
+    if _JINJA.search(value):
+        raise InventoryError(
+            f"the value {value!r} holds a Jinja delimiter, which Ansible would render from "
+            "an INI inventory: fix the EC2 tag, or write YAML or JSON (--format yaml|json), "
+            "where dockyard marks such values unsafe"
+        )
+    if _reads_as_itself(value):
+        return value
+    literal = repr(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{literal}"'
+
+
+class _Unsafe(str):
+    """A string Ansible must never template: written as YAML `!unsafe`."""
+
+
+def _marked(hvars: Mapping[str, str], mark: Callable[[str], Any]) -> dict[str, Any]:
+    """Host vars with every value that holds a Jinja delimiter marked unsafe by `mark`."""
+    return {k: mark(v) if _JINJA.search(v) else v for k, v in hvars.items()}
+
+
+def _json_unsafe(value: str) -> dict[str, str]:
+    """The marker Ansible's JSON decoder reads as an unsafe (never templated) string."""
+    return {"__ansible_unsafe": value}
+
+
+def dynamic_host_vars(inventory: Inventory, host: Host) -> dict[str, Any]:
+    """A host's vars as the dynamic inventory answers them (`--list` _meta, `--host`)."""
+    return _marked(host_vars(inventory, host), _json_unsafe)
 
 
 def _ini_agent_line(inventory: Inventory, host: Host) -> str:
@@ -277,6 +358,7 @@ def _ini_agents(inventory: Inventory) -> str:
     if (
         all(map(all, columns))
         and all(_INI_PLAIN.fullmatch("".join(column)) for column in [[user or "_"], *columns])
+        and not any(_NUMBERISH.search("\n".join(column)) for column in [[user or "_"], *columns])
         and hosts.count(control) == 1
     ):
         head = f"%s ansible_user={user}" if user else "%s"
@@ -311,7 +393,9 @@ def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
             children[group] = {"hosts": dict.fromkeys(hosts)}
     return {
         "all": {
-            "hosts": {h.address: host_vars(inventory, h) for h in inventory.hosts},
+            "hosts": {
+                h.address: _marked(host_vars(inventory, h), _Unsafe) for h in inventory.hosts
+            },
             "children": children,
         }
     }
@@ -321,7 +405,11 @@ def _yaml_text(data: dict[str, Any]) -> str:
     # PyYAML costs ~10 ms to import: only YAML output (inventory, agent.yml) pays for it.
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(_Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)))
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, default_flow_style=False)
 
 
 def render_yaml(inventory: Inventory) -> str:
@@ -332,7 +420,9 @@ def render_yaml(inventory: Inventory) -> str:
 def dynamic_list(inventory: Inventory) -> dict[str, Any]:
     """The `--list` answer of Ansible's dynamic inventory protocol."""
     result: dict[str, Any] = {
-        "_meta": {"hostvars": {h.address: host_vars(inventory, h) for h in inventory.hosts}},
+        "_meta": {
+            "hostvars": {h.address: dynamic_host_vars(inventory, h) for h in inventory.hosts}
+        },
     }
     for group, members in groups(inventory).items():
         result[group] = {"hosts": members}

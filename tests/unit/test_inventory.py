@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 import shlex
 import stat
 from pathlib import Path
@@ -196,15 +196,22 @@ def test_ini_agents_line_by_line(hosts: list[Host], user: str | None) -> None:
     assert all(a and a.split() == [a] for a in addresses)
     assert all(g == "tag_env_prod" for h in inventory.hosts for g in h.groups)
 
-    def shown(value: str) -> str:
-        return value if re.fullmatch(r"[A-Za-z0-9_.:/@+-]+", value) else shlex.quote(value)
+    def read_back(line: str) -> tuple[str, dict[str, object]]:
+        """The line as Ansible's INI plugin reads a host line: shlex, then literal_eval."""
+        address, *tokens = shlex.split(line, comments=True)
+        parsed: dict[str, object] = {}
+        for token in tokens:
+            key, value = token.split("=", 1)
+            try:
+                parsed[key] = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                parsed[key] = value
+        return address, parsed
 
-    expected = [
-        " ".join([h.address, *(f"{k}={shown(v)}" for k, v in host_vars(inventory, h).items())])
-        for h in inventory.hosts
-    ]
     agents = render_ini(inventory).split("[flocker_agents]\n")[1].split("\n\n")[0]
-    assert agents.split("\n") == expected
+    assert [read_back(line) for line in agents.split("\n")] == [
+        (h.address, host_vars(inventory, h)) for h in inventory.hosts
+    ]
     event("written")
 
 
