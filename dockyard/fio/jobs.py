@@ -38,6 +38,17 @@ _FIO_LINE_BYTES = 8192 - 1
 # err on the side of refusing, any other whitespace).
 _BLANK = re.compile(r"^[\s\x00-\x20\x7f]+|[\s\x00-\x20\x7f]+$")
 _EXEC_OPTIONS = frozenset({"exec_prerun", "exec_postrun"})
+# Options whose value names a file or directory fio opens, creates or writes (fio's
+# options.c: FIO_OPT_STR_STORE options of the file and log categories). An unpinned job
+# may name them only below the run's scratch directory: relative, without `..`, and
+# without `$`/`~` (fio expands environment variables and $jobname in values).
+_PATH_OPTIONS = frozenset(
+    {
+        "filename", "directory", "filename_format", "opendir", "read_iolog", "write_iolog",
+        "write_bw_log", "write_lat_log", "write_iops_log", "write_hist_log",
+        "merge_blktrace_file", "verify_state_save",
+    }
+)  # fmt: skip
 # I/O engines that only do local I/O. Any other ioengine value may run a program
 # (`exec`), load a shared object (`external:PATH`, a path, or any name fio does not know,
 # which it passes to dlopen(3)), or send data over the network (net, rdma, rbd, nbd...).
@@ -170,8 +181,10 @@ def unpinned_refusals(text: str) -> list[str]:
 
     Each entry names the option and its line: `exec_prerun` / `exec_postrun` (run by
     the shell), an `ioengine` outside `LOCAL_ENGINES`, an `include` (it pulls in a file
-    this check does not read), and an option name built from a `$` variable (fio
-    expands those before it looks the name up).
+    this check does not read), an option name built from a `$` variable (fio
+    expands those before it looks the name up), and a file, directory or log option
+    naming a place outside the scratch directory (`directory=/` with a `buffer_pattern`
+    plants any bytes anywhere the task's user may write).
     """
     found = []
     for number, line in _fio_lines(text):
@@ -188,7 +201,23 @@ def unpinned_refusals(text: str) -> list[str]:
             found.append(f"line {number}: option name {name!r} uses a variable")
         elif name == "ioengine" and (not sep or value not in LOCAL_ENGINES):
             found.append(f"line {number}: ioengine={value} is not a local I/O engine")
+        elif name in _PATH_OPTIONS and not _inside_scratch(value):
+            found.append(
+                f"line {number}: {name} names a place outside the run's scratch directory "
+                "(absolute, '..', '$' or '~')"
+            )
     return found
+
+
+def _inside_scratch(value: str) -> bool:
+    """True when every path in an option's value (fio separates several with `:`) is
+    relative, free of `..`, and not built from a variable."""
+    if "$" in value or "~" in value or "\\" in value:
+        return False
+    return all(
+        part and not part.startswith("/") and ".." not in PurePosixPath(part).parts
+        for part in value.split(":")
+    )
 
 
 def resolve(
