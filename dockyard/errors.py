@@ -11,3 +11,12 @@ EXIT_BAD_INPUT = 2
 
 class UsageError(Exception):
     """Bad input: printed as `dockyard: <message>` and exit status 2."""
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: raised in the main thread, so every `finally` and `with`
+    cleans up (temp keys, half files) on the way out, as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
