@@ -8,7 +8,7 @@ this component only wires them to resources.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +19,7 @@ from components.shared.ecr_image import EcrImage
 from components.shared.load_balancer import LoadBalancer
 from components.shared.network import ingress_from_cidrs, open_egress
 from components.shared.private_bucket import private_bucket_settings
+from components.shared.task_definition import register_task_definition
 from dockyard.fio import ecs as fio_ecs
 from dockyard.netrules import PortRule
 
@@ -159,31 +160,20 @@ class FioBench(pulumi.ComponentResource):
         settings = fio_ecs.task_settings(
             volume, launch_type, cpu=cpu, memory=memory, per_host=per_host
         )
-        task = aws.ecs.TaskDefinition(
-            f"{name}-task-definition",
-            family=f"{prefix}-fio",
-            container_definitions=pulumi.Output.json_dumps(containers),
-            network_mode=settings["networkMode"],
-            requires_compatibilities=settings["requiresCompatibilities"],
-            cpu=settings.get("cpu"),
-            memory=settings.get("memory"),
-            runtime_platform=(
-                {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
-                if "runtimePlatform" in settings
-                else None
-            ),
-            volumes=[
-                {
-                    "name": fio_ecs.TARGET_VOLUME,
-                    "configure_at_launch": True if isinstance(volume, fio_ecs.EbsVolume) else None,
-                    "host_path": volume.path if isinstance(volume, fio_ecs.HostPath) else None,
-                },
-                {"name": fio_ecs.DATA_VOLUME},
-            ],
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-            tags=tags,
-            opts=child,
+        definition = fio_ecs.task_definition(
+            f"{prefix}-fio",
+            # Outputs stand in for the plain values: the definition holds them as-is.
+            cast(Any, containers),
+            target=volume,
+            launch_type=launch_type,
+            execution_role_arn=cast(Any, execution_role.arn),
+            task_role_arn=cast(Any, task_role.arn),
+            cpu=cpu,
+            memory=memory,
+            per_host=per_host,
+        )
+        task = register_task_definition(
+            f"{name}-task-definition", definition, tags=tags, opts=child
         )
 
         admin_cidrs = args.get("admin_cidrs", [])
