@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config.reader import ConfigError, Reader
+from dockyard.fio.ecs import EbsVolume, HostPath
 
 DEFAULT_JOBFILE = "randread-4k.fio"
 """The image's example job that runs when neither fioJobFiles nor fioRemoteFiles is set."""
@@ -17,13 +18,9 @@ class FioBenchConfig:
 
     launch_type: str
     """FARGATE or EC2."""
-    volume: str
-    """ebs (an ECS-managed EBS volume per task) or host (a directory on EC2 capacity)."""
-    ebs_type: str
-    ebs_size_gib: int
-    ebs_iops: int | None
-    ebs_throughput: int | None
-    host_path: str | None
+    volume: EbsVolume | HostPath
+    """The volume under test: an ECS-managed EBS volume per task (fioVolume ebs, within
+    AWS's limits for its type) or a directory on EC2 capacity (fioVolume host)."""
     per_host: bool
     """One task on every container host (DAEMON scheduling), results kept per host."""
     jobfiles: tuple[str, ...]
@@ -38,7 +35,7 @@ class FioBenchConfig:
 
 def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
     """The fio* keys; None unless fioBench is true (the flow is off by default)."""
-    from dockyard.fio.ecs import EbsVolume, check_ebs
+    from dockyard.fio.ecs import check_ebs
     from dockyard.fio.jobs import FioError, parse_remote
     from dockyard.fio.run import check_plotname
 
@@ -113,12 +110,7 @@ def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
         ) from None
     return FioBenchConfig(
         launch_type=launch_type,
-        volume=volume,
-        ebs_type=ebs.volume_type,
-        ebs_size_gib=ebs.size_gib,
-        ebs_iops=ebs.iops,
-        ebs_throughput=ebs.throughput,
-        host_path=host_path,
+        volume=HostPath(host_path) if volume == "host" and host_path else ebs,
         per_host=per_host,
         jobfiles=tuple(jobfiles),
         remotefiles=tuple(remotefiles),
