@@ -158,25 +158,16 @@ if cfg.fio_bench is not None:
         net.two_zones("subnetIds", "the fio plots' load balancer")
     fio = FioBench(
         "fio",
+        fio_cfg,
         {
             "name_prefix": cfg.name_prefix,
             "vpc_id": vpc_id,
             "subnet_ids": subnet_ids,
             "admin_cidrs": admin_cidrs,
             "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
-            "launch_type": fio_cfg.launch_type,
-            "volume": fio_cfg.volume,
-            "jobfiles": list(fio_cfg.jobfiles),
-            "remotefiles": list(fio_cfg.remotefiles),
-            "plotname": fio_cfg.plotname,
-            "per_host": fio_cfg.per_host,
-            "cluster_arn": fio_cfg.cluster_arn,
             "host_security_group_id": (
                 network.security_group_id if fio_cfg.launch_type == "EC2" else None
             ),
-            "cpu": fio_cfg.cpu,
-            "memory": fio_cfg.memory,
-            "assign_public_ip": fio_cfg.assign_public_ip,
             "tags": tags,
         },
     )

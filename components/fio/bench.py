@@ -8,12 +8,13 @@ this component only wires them to resources.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components import PROJECT_DIR
+from components.config.fio import FioBenchConfig
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.load_balancer import LoadBalancer
@@ -28,6 +29,8 @@ PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "f
 
 
 class FioBenchArgs(TypedDict):
+    """What the bench is wired to; its own settings are the FioBenchConfig."""
+
     name_prefix: str
     """Prefix of resource names."""
     vpc_id: pulumi.Input[str]
@@ -35,32 +38,12 @@ class FioBenchArgs(TypedDict):
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets for the task and the load balancer (two zones or more for the balancer)."""
     admin_cidrs: list[str]
-    """CIDRs allowed to reach the plots on port 8000; none by default."""
+    """CIDRs allowed to reach the plots on port 8000."""
     region: str
     """AWS region (for the awslogs driver and boto3 in the container)."""
-    launch_type: str
-    """FARGATE or EC2."""
-    volume: fio_ecs.EbsVolume | fio_ecs.HostPath
-    """The volume under test: an ECS-managed EBS volume or a host path (EC2)."""
-    jobfiles: NotRequired[list[str]]
-    """JOBFILES for the aio container (names in the image's /opt/fio-jobs or downloaded)."""
-    remotefiles: NotRequired[list[str]]
-    """REMOTEFILES: https URLs, optionally pinned `URL#sha256=HEX`."""
-    plotname: NotRequired[str]
-    """PLOTNAME: names each run directory."""
-    per_host: NotRequired[bool]
-    """One task on every container host (DAEMON scheduling, EC2 only); plots on each host."""
-    cluster_arn: NotRequired[pulumi.Input[str] | None]
-    """Existing cluster; None creates one."""
-    host_security_group_id: NotRequired[pulumi.Input[str] | None]
+    host_security_group_id: pulumi.Input[str] | None
     """EC2 capacity: the hosts' security group, given port 8000 from the admin CIDRs."""
-    cpu: NotRequired[int]
-    """Task / container CPU units (default 512)."""
-    memory: NotRequired[int]
-    """Task / container memory in MiB (default 1024)."""
-    assign_public_ip: NotRequired[bool]
-    """Fargate: give the task a public IP (to pull from ECR without a NAT gateway)."""
-    tags: NotRequired[dict[str, str]]
+    tags: dict[str, str]
     """Tags for every taggable resource."""
 
 
@@ -82,17 +65,21 @@ class FioBench(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: FioBenchArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        cfg: FioBenchConfig,
+        args: FioBenchArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:fio_bench:FioBench", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.get("tags", {})
+        tags = args["tags"]
         prefix = args["name_prefix"]
-        launch_type: Any = args["launch_type"]
-        volume = args["volume"]
-        per_host = args.get("per_host", False)
-        cpu = args.get("cpu", 512)
-        memory = args.get("memory", 1024)
+        launch_type: Any = cfg.launch_type
+        volume = cfg.volume
+        per_host = cfg.per_host
+        cpu = cfg.cpu
+        memory = cfg.memory
         region = args["region"]
 
         image = EcrImage(
@@ -131,7 +118,7 @@ class FioBench(pulumi.ComponentResource):
             opts=child,
         )
 
-        cluster_arn = args.get("cluster_arn")
+        cluster_arn: pulumi.Input[str] | None = cfg.cluster_arn
         if cluster_arn is None:
             cluster = aws.ecs.Cluster(
                 f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
@@ -142,9 +129,9 @@ class FioBench(pulumi.ComponentResource):
         containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
             lambda values: fio_ecs.container_definitions(
                 values[0],
-                jobfiles=args.get("jobfiles", []),
-                remotefiles=args.get("remotefiles", []),
-                plotname=args.get("plotname", "ecs"),
+                jobfiles=list(cfg.jobfiles),
+                remotefiles=list(cfg.remotefiles),
+                plotname=cfg.plotname,
                 bucket=values[1],
                 region=region,
                 log_group=values[2],
@@ -152,7 +139,7 @@ class FioBench(pulumi.ComponentResource):
                 cpu=cpu - 16,
                 memory=memory - 64,
                 host_port=host_port,
-                results_prefix=None if per_host else args.get("plotname", "ecs"),
+                results_prefix=None if per_host else cfg.plotname,
                 volume=volume,
                 launch_type=launch_type,
             )
@@ -176,11 +163,11 @@ class FioBench(pulumi.ComponentResource):
             f"{name}-task-definition", definition, tags=tags, opts=child
         )
 
-        admin_cidrs = args.get("admin_cidrs", [])
+        admin_cidrs = args["admin_cidrs"]
         service_args: dict[str, Any] = {}
         if per_host:
             # One task per container host; the plots are on each host's port 8000.
-            host_sg = args.get("host_security_group_id")
+            host_sg = args["host_security_group_id"]
             if host_sg is not None:
                 ingress_from_cidrs(
                     f"{name}-host",
@@ -233,7 +220,7 @@ class FioBench(pulumi.ComponentResource):
                 opts=child,
             )
             # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
-            host_sg = args.get("host_security_group_id")
+            host_sg = args["host_security_group_id"]
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-task-from-lb",
                 security_group_id=(
@@ -269,7 +256,7 @@ class FioBench(pulumi.ComponentResource):
                 service_args["network_configuration"] = {
                     "subnets": args["subnet_ids"],
                     "security_groups": [task_sg.id],
-                    "assign_public_ip": args.get("assign_public_ip", True),
+                    "assign_public_ip": cfg.assign_public_ip,
                 }
             service_args["opts"] = pulumi.ResourceOptions(
                 parent=self, depends_on=balancer.listeners

@@ -233,19 +233,33 @@ def test_preview_builds_but_does_not_push() -> None:
 
     @pulumi.runtime.test  # type: ignore[misc]
     def program() -> Any:
+        from components.config.fio import FioBenchConfig
         from components.fio.bench import FioBench
         from dockyard.fio.ecs import EbsVolume
 
+        cfg = FioBenchConfig(
+            launch_type="FARGATE",
+            volume=EbsVolume(),
+            per_host=False,
+            jobfiles=(),
+            remotefiles=(),
+            plotname="ecs",
+            cpu=512,
+            memory=1024,
+            cluster_arn=None,
+            assign_public_ip=True,
+        )
         bench = FioBench(
             "fio",
+            cfg,
             {
                 "name_prefix": "p",
                 "vpc_id": "vpc-1",
                 "subnet_ids": ["subnet-a", "subnet-b"],
                 "admin_cidrs": [ADMIN],
                 "region": "us-east-1",
-                "launch_type": "FARGATE",
-                "volume": EbsVolume(),
+                "host_security_group_id": None,
+                "tags": {},
             },
         )
         return bench.bucket_name
