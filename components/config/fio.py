@@ -33,19 +33,10 @@ class FioBenchConfig:
     assign_public_ip: bool
 
 
-def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
-    """The fio* keys; None unless fioBench is true (the flow is off by default)."""
-    from dockyard.fio.ecs import check_ebs
-    from dockyard.fio.jobs import FioError, parse_remote
-    from dockyard.fio.run import check_plotname
-
-    if not reader.boolean("fioBench"):
-        return None
-    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"))
-    volume = reader.choice("fioVolume", ("ebs", "host"))
-    per_host = reader.boolean("fioPerHost")
-    host_path = reader.optional("fioHostPath")
-    cluster_arn = reader.optional("fioClusterArn")
+def _check_capacity(
+    launch_type: str, volume: str, per_host: bool, host_path: str | None, cluster_arn: str | None
+) -> None:
+    """Host paths and one task per host need EC2 capacity, and EC2 capacity a cluster."""
     if volume == "host" and not host_path:
         raise ConfigError(
             "fioHostPath",
@@ -72,6 +63,22 @@ def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
             "is required with EC2 capacity (the cluster whose container hosts are tested)",
             "pulumi config set fioClusterArn arn:aws:ecs:REGION:ACCOUNT:cluster/NAME",
         )
+
+
+def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
+    """The fio* keys; None unless fioBench is true (the flow is off by default)."""
+    from dockyard.fio.ecs import check_ebs
+    from dockyard.fio.jobs import FioError, parse_remote
+    from dockyard.fio.run import check_plotname
+
+    if not reader.boolean("fioBench"):
+        return None
+    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"))
+    volume = reader.choice("fioVolume", ("ebs", "host"))
+    per_host = reader.boolean("fioPerHost")
+    host_path = reader.optional("fioHostPath")
+    cluster_arn = reader.optional("fioClusterArn")
+    _check_capacity(launch_type, volume, per_host, host_path, cluster_arn)
     ebs = EbsVolume(
         volume_type=reader.string("fioEbsType"),
         size_gib=reader.integer("fioEbsSizeGib", minimum=1),
