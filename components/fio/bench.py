@@ -1,8 +1,9 @@
 """fio benchmarks on ECS: the aio image in ECR, a task against the volume under test, results in S3.
 
-The container definitions, task settings and EBS volume configuration come from the
-pure functions in dockyard.fio.ecs (validated against botocore's ECS model in tests);
-this component only wires them to resources.
+The container definitions and the whole task definition come from the pure functions in
+dockyard.fio.ecs (validated against botocore's ECS model in tests) and are registered as
+they are; the component creates the AWS resources around them (the image, bucket,
+roles, service, load balancer and security groups).
 """
 
 from __future__ import annotations
@@ -72,59 +73,68 @@ class FioBench(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:fio_bench:FioBench", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = args["tags"]
-        prefix = args["name_prefix"]
-        launch_type: Any = cfg.launch_type
-        volume = cfg.volume
-        per_host = cfg.per_host
-        cpu = cfg.cpu
-        memory = cfg.memory
-        region = args["region"]
+        self._name, self._cfg, self._args = name, cfg, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags, self._prefix = args["tags"], args["name_prefix"]
+        image = self._image()
+        bucket = self._bucket()
+        task = self._task_definition(image, bucket)
+        self._service(task)
+        self.bucket_name = bucket.bucket
+        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})
 
-        image = EcrImage(
-            f"{name}-aio",
+    def _image(self) -> EcrImage:
+        """The aio image, built from containers/fio and pushed to its ECR repository."""
+        return EcrImage(
+            f"{self._name}-aio",
             {
-                "repository_name": f"{prefix}-fiotools-aio",
+                "repository_name": f"{self._prefix}-fiotools-aio",
                 "context": str(PROJECT_DIR),
                 "dockerfile": DOCKERFILE,
                 "target": "fiotools-aio",
-                "tags": tags,
+                "tags": self._tags,
             },
-            opts=child,
+            opts=self._child,
         )
 
-        # The results outlive the stack: `pulumi destroy` leaves the bucket and its settings
-        # (docs/fio.md says how to delete it on purpose).
+    def _bucket(self) -> aws.s3.Bucket:
+        """The results bucket. The results outlive the stack: `pulumi destroy` leaves the
+        bucket and its settings (docs/fio.md says how to delete it on purpose)."""
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         bucket = aws.s3.Bucket(
-            f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=kept
+            f"{self._name}-results",
+            bucket_prefix=f"{self._prefix}-fio-",
+            tags=self._tags,
+            opts=kept,
         )
-        private_bucket_settings(f"{name}-results", bucket, kept)
+        private_bucket_settings(f"{self._name}-results", bucket, kept)
+        return bucket
 
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/dockyard/{prefix}/fio",
-            retention_in_days=30,
-            tags=tags,
-            opts=child,
-        )
+    def _roles(self, bucket: aws.s3.Bucket) -> tuple[aws.iam.Role, aws.iam.Role]:
+        """The execution role, and the task role that writes (and reads) the results."""
+        name, tags = self._name, self._tags
         execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
         task_role = ecs_roles.task_role(f"{name}-task", tags, self)
         aws.iam.RolePolicy(
             f"{name}-task-results",
             role=task_role.id,
             policy=pulumi.Output.json_dumps(bucket.arn.apply(_bucket_policy)),
-            opts=child,
+            opts=self._child,
         )
+        return execution_role, task_role
 
-        cluster_arn: pulumi.Input[str] | None = cfg.cluster_arn
-        if cluster_arn is None:
-            cluster = aws.ecs.Cluster(
-                f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
-            )
-            cluster_arn = cluster.arn
-
+    def _task_definition(self, image: EcrImage, bucket: aws.s3.Bucket) -> aws.ecs.TaskDefinition:
+        """What dockyard.fio.ecs.task_definition() returns, registered as it is."""
+        cfg, region = self._cfg, self._args["region"]
+        launch_type: Any = cfg.launch_type
+        logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=f"/dockyard/{self._prefix}/fio",
+            retention_in_days=30,
+            tags=self._tags,
+            opts=self._child,
+        )
+        execution_role, task_role = self._roles(bucket)
         host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
         containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
             lambda values: fio_ecs.container_definitions(
@@ -136,169 +146,50 @@ class FioBench(pulumi.ComponentResource):
                 region=region,
                 log_group=values[2],
                 # the short prepare-volume container takes 16 CPU units and 32 MiB
-                cpu=cpu - 16,
-                memory=memory - 64,
+                cpu=cfg.cpu - 16,
+                memory=cfg.memory - 64,
                 host_port=host_port,
-                results_prefix=None if per_host else cfg.plotname,
-                volume=volume,
+                results_prefix=None if cfg.per_host else cfg.plotname,
+                volume=cfg.volume,
                 launch_type=launch_type,
             )
         )
-        settings = fio_ecs.task_settings(
-            volume, launch_type, cpu=cpu, memory=memory, per_host=per_host
-        )
         definition = fio_ecs.task_definition(
-            f"{prefix}-fio",
+            f"{self._prefix}-fio",
             # Outputs stand in for the plain values: the definition holds them as-is.
             cast(Any, containers),
-            target=volume,
+            target=cfg.volume,
             launch_type=launch_type,
             execution_role_arn=cast(Any, execution_role.arn),
             task_role_arn=cast(Any, task_role.arn),
-            cpu=cpu,
-            memory=memory,
-            per_host=per_host,
+            cpu=cfg.cpu,
+            memory=cfg.memory,
+            per_host=cfg.per_host,
         )
-        task = register_task_definition(
-            f"{name}-task-definition", definition, tags=tags, opts=child
+        self._network_mode = definition["networkMode"]
+        return register_task_definition(
+            f"{self._name}-task-definition", definition, tags=self._tags, opts=self._child
         )
 
-        admin_cidrs = args["admin_cidrs"]
-        service_args: dict[str, Any] = {}
-        if per_host:
-            # One task per container host; the plots are on each host's port 8000.
-            host_sg = args["host_security_group_id"]
-            if host_sg is not None:
-                ingress_from_cidrs(
-                    f"{name}-host",
-                    host_sg,
-                    [PLOTS_RULE],
-                    admin_cidrs,
-                    tags=tags,
-                    opts=child,
-                    legacy_prefix=f"{name}-host-plots",
-                )
-            service_args["scheduling_strategy"] = "DAEMON"
-            self.plot_url = pulumi.Output.from_input(
-                f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
+    def _service(self, task: aws.ecs.TaskDefinition) -> None:
+        """The service, its cluster (unless given), and how the plots are reached."""
+        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        cluster_arn: pulumi.Input[str] | None = self._cfg.cluster_arn
+        if cluster_arn is None:
+            cluster = aws.ecs.Cluster(
+                f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
             )
-        else:
-            target_type = "ip" if settings["networkMode"] == "awsvpc" else "instance"
-            balancer = LoadBalancer(
-                name,
-                {
-                    "vpc_id": args["vpc_id"],
-                    "subnet_ids": args["subnet_ids"],
-                    "ingress_rule": PLOTS_RULE,
-                    "target_port": fio_ecs.PLOTS_PORT,
-                    "target_type": target_type,
-                    "health_check": {"path": "/healthz", "matcher": "200"},
-                    "ingress_cidrs": admin_cidrs,
-                    "description": "fio plots: port 8000 from the admin CIDRs only",
-                    "name_prefix": f"{prefix}-fio-plots-",
-                    "balancer_name_prefix": "fio-",
-                    "former_parent": self,
-                    "former_names": {
-                        "sg": f"{name}-plots-sg",
-                        "alb": f"{name}-lb",
-                        "tg": f"{name}-tg",
-                        "http": f"{name}-listener",
-                        "ingress": f"{name}-lb",
-                    },
-                    "legacy_ingress_prefix": f"{name}-plots-admin",
-                    "tags": tags,
-                },
-                opts=child,
-            )
-            lb_sg = balancer.security_group
-            task_sg = aws.ec2.SecurityGroup(
-                f"{name}-task-sg",
-                name_prefix=f"{prefix}-fio-task-",
-                description="fio task: port 8000 from its load balancer only",
-                vpc_id=args["vpc_id"],
-                tags=tags,
-                opts=child,
-            )
-            # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
-            host_sg = args["host_security_group_id"]
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-task-from-lb",
-                security_group_id=(
-                    task_sg.id
-                    if settings["networkMode"] == "awsvpc" or host_sg is None
-                    else host_sg
-                ),
-                ip_protocol="tcp",
-                from_port=fio_ecs.PLOTS_PORT,
-                to_port=fio_ecs.PLOTS_PORT,
-                referenced_security_group_id=lb_sg.id,
-                description="fio plots from the load balancer",
-                tags=tags,
-                opts=child,
-            )
-            for group_name, group in (("plots", lb_sg), ("task", task_sg)):
-                open_egress(
-                    f"{name}-{group_name}-egress",
-                    group.id,
-                    "Outbound (ECR, S3, REMOTEFILES, targets)",
-                    tags=tags,
-                    opts=child,
-                )
-            service_args["desired_count"] = 1
-            service_args["load_balancers"] = [
-                {
-                    "target_group_arn": balancer.target_group.arn,
-                    "container_name": fio_ecs.BENCH_CONTAINER,
-                    "container_port": fio_ecs.PLOTS_PORT,
-                }
-            ]
-            if settings["networkMode"] == "awsvpc":
-                service_args["network_configuration"] = {
-                    "subnets": args["subnet_ids"],
-                    "security_groups": [task_sg.id],
-                    "assign_public_ip": cfg.assign_public_ip,
-                }
-            service_args["opts"] = pulumi.ResourceOptions(
-                parent=self, depends_on=balancer.listeners
-            )
-            self.plot_url = balancer.url.apply(lambda url: f"{url}/")
-
-        if isinstance(volume, fio_ecs.EbsVolume):
-            infra_role = aws.iam.Role(
-                f"{name}-volumes",
-                assume_role_policy=ecs_roles.service_trust("ecs.amazonaws.com", self),
-                tags=tags,
-                opts=child,
-            )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-volumes-policy",
-                role=infra_role.name,
-                policy_arn=(
-                    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
-                ),
-                opts=child,
-            )
-            ebs = fio_ecs.ebs_settings(volume)
-            service_args["volume_configuration"] = {
-                "name": fio_ecs.TARGET_VOLUME,
-                "managed_ebs_volume": {
-                    "role_arn": infra_role.arn,
-                    "encrypted": ebs["encrypted"],
-                    "volume_type": ebs["volumeType"],
-                    "size_in_gb": ebs["sizeInGiB"],
-                    "iops": ebs.get("iops"),
-                    "throughput": ebs.get("throughput"),
-                    "file_system_type": ebs["filesystemType"],
-                },
-            }
-
+            cluster_arn = cluster.arn
+        service_args = self._per_host() if self._cfg.per_host else self._load_balanced()
+        if isinstance(self._cfg.volume, fio_ecs.EbsVolume):
+            service_args["volume_configuration"] = self._ebs_volume(self._cfg.volume)
         service_args.setdefault("opts", child)
         aws.ecs.Service(
             f"{name}-service",
             name=f"{prefix}-fio",
             cluster=cluster_arn,
             task_definition=task.arn,
-            launch_type=launch_type,
+            launch_type=self._cfg.launch_type,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             # A crash-looping benchmark (bad job file, no volume) fails the deployment and
@@ -309,5 +200,137 @@ class FioBench(pulumi.ComponentResource):
             **service_args,
         )
 
-        self.bucket_name = bucket.bucket
-        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})
+    def _per_host(self) -> dict[str, Any]:
+        """One task per container host; the plots are on each host's port 8000."""
+        host_sg = self._args["host_security_group_id"]
+        if host_sg is not None:
+            ingress_from_cidrs(
+                f"{self._name}-host",
+                host_sg,
+                [PLOTS_RULE],
+                self._args["admin_cidrs"],
+                tags=self._tags,
+                opts=self._child,
+                legacy_prefix=f"{self._name}-host-plots",
+            )
+        self.plot_url = pulumi.Output.from_input(
+            f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
+        )
+        return {"scheduling_strategy": "DAEMON"}
+
+    def _load_balanced(self) -> dict[str, Any]:
+        """One task behind a load balancer that takes port 8000 from the admin CIDRs only."""
+        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        awsvpc = self._network_mode == "awsvpc"
+        balancer = LoadBalancer(
+            name,
+            {
+                "vpc_id": self._args["vpc_id"],
+                "subnet_ids": self._args["subnet_ids"],
+                "ingress_rule": PLOTS_RULE,
+                "target_port": fio_ecs.PLOTS_PORT,
+                "target_type": "ip" if awsvpc else "instance",
+                "health_check": {"path": "/healthz", "matcher": "200"},
+                "ingress_cidrs": self._args["admin_cidrs"],
+                "description": "fio plots: port 8000 from the admin CIDRs only",
+                "name_prefix": f"{prefix}-fio-plots-",
+                "balancer_name_prefix": "fio-",
+                "former_parent": self,
+                "former_names": {
+                    "sg": f"{name}-plots-sg",
+                    "alb": f"{name}-lb",
+                    "tg": f"{name}-tg",
+                    "http": f"{name}-listener",
+                    "ingress": f"{name}-lb",
+                },
+                "legacy_ingress_prefix": f"{name}-plots-admin",
+                "tags": tags,
+            },
+            opts=child,
+        )
+        task_sg = self._task_security_group(balancer.security_group, awsvpc)
+        service_args: dict[str, Any] = {
+            "desired_count": 1,
+            "load_balancers": [
+                {
+                    "target_group_arn": balancer.target_group.arn,
+                    "container_name": fio_ecs.BENCH_CONTAINER,
+                    "container_port": fio_ecs.PLOTS_PORT,
+                }
+            ],
+            "opts": pulumi.ResourceOptions(parent=self, depends_on=balancer.listeners),
+        }
+        if awsvpc:
+            service_args["network_configuration"] = {
+                "subnets": self._args["subnet_ids"],
+                "security_groups": [task_sg.id],
+                "assign_public_ip": self._cfg.assign_public_ip,
+            }
+        self.plot_url = balancer.url.apply(lambda url: f"{url}/")
+        return service_args
+
+    def _task_security_group(
+        self, lb_sg: aws.ec2.SecurityGroup, awsvpc: bool
+    ) -> aws.ec2.SecurityGroup:
+        """The task's group: port 8000 from its load balancer only; both may go out."""
+        name, tags, child = self._name, self._tags, self._child
+        task_sg = aws.ec2.SecurityGroup(
+            f"{name}-task-sg",
+            name_prefix=f"{self._prefix}-fio-task-",
+            description="fio task: port 8000 from its load balancer only",
+            vpc_id=self._args["vpc_id"],
+            tags=tags,
+            opts=child,
+        )
+        # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
+        host_sg = self._args["host_security_group_id"]
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-task-from-lb",
+            security_group_id=task_sg.id if awsvpc or host_sg is None else host_sg,
+            ip_protocol="tcp",
+            from_port=fio_ecs.PLOTS_PORT,
+            to_port=fio_ecs.PLOTS_PORT,
+            referenced_security_group_id=lb_sg.id,
+            description="fio plots from the load balancer",
+            tags=tags,
+            opts=child,
+        )
+        for group_name, group in (("plots", lb_sg), ("task", task_sg)):
+            open_egress(
+                f"{name}-{group_name}-egress",
+                group.id,
+                "Outbound (ECR, S3, REMOTEFILES, targets)",
+                tags=tags,
+                opts=child,
+            )
+        return task_sg
+
+    def _ebs_volume(self, volume: fio_ecs.EbsVolume) -> dict[str, Any]:
+        """The service's managed EBS volume and the role ECS attaches it with."""
+        infra_role = aws.iam.Role(
+            f"{self._name}-volumes",
+            assume_role_policy=ecs_roles.service_trust("ecs.amazonaws.com", self),
+            tags=self._tags,
+            opts=self._child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-volumes-policy",
+            role=infra_role.name,
+            policy_arn=(
+                "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
+            ),
+            opts=self._child,
+        )
+        ebs = fio_ecs.ebs_settings(volume)
+        return {
+            "name": fio_ecs.TARGET_VOLUME,
+            "managed_ebs_volume": {
+                "role_arn": infra_role.arn,
+                "encrypted": ebs["encrypted"],
+                "volume_type": ebs["volumeType"],
+                "size_in_gb": ebs["sizeInGiB"],
+                "iops": ebs.get("iops"),
+                "throughput": ebs.get("throughput"),
+                "file_system_type": ebs["filesystemType"],
+            },
+        }
