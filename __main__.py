@@ -153,38 +153,21 @@ if cfg.rails is not None:
 
 if cfg.fio_bench is not None:
     # Flow 2 (off unless dockyard:fioBench is true): fio on ECS against the volume under test.
-    from dockyard.fio.ecs import EbsVolume, HostPath
-
     fio_cfg = cfg.fio_bench
     if net.default_vpc and not fio_cfg.per_host:
         net.two_zones("subnetIds", "the fio plots' load balancer")
     fio = FioBench(
         "fio",
+        fio_cfg,
         {
             "name_prefix": cfg.name_prefix,
             "vpc_id": vpc_id,
             "subnet_ids": subnet_ids,
             "admin_cidrs": admin_cidrs,
             "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
-            "launch_type": fio_cfg.launch_type,
-            "volume": (
-                HostPath(fio_cfg.host_path)
-                if fio_cfg.volume == "host" and fio_cfg.host_path
-                else EbsVolume(
-                    fio_cfg.ebs_type, fio_cfg.ebs_size_gib, fio_cfg.ebs_iops, fio_cfg.ebs_throughput
-                )
-            ),
-            "jobfiles": list(fio_cfg.jobfiles),
-            "remotefiles": list(fio_cfg.remotefiles),
-            "plotname": fio_cfg.plotname,
-            "per_host": fio_cfg.per_host,
-            "cluster_arn": fio_cfg.cluster_arn,
             "host_security_group_id": (
                 network.security_group_id if fio_cfg.launch_type == "EC2" else None
             ),
-            "cpu": fio_cfg.cpu,
-            "memory": fio_cfg.memory,
-            "assign_public_ip": fio_cfg.assign_public_ip,
             "tags": tags,
         },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config.reader import ConfigError, Reader
+from dockyard.fio.ecs import EbsVolume, HostPath
 
 DEFAULT_JOBFILE = "randread-4k.fio"
 """The image's example job that runs when neither fioJobFiles nor fioRemoteFiles is set."""
@@ -17,13 +18,9 @@ class FioBenchConfig:
 
     launch_type: str
     """FARGATE or EC2."""
-    volume: str
-    """ebs (an ECS-managed EBS volume per task) or host (a directory on EC2 capacity)."""
-    ebs_type: str
-    ebs_size_gib: int
-    ebs_iops: int | None
-    ebs_throughput: int | None
-    host_path: str | None
+    volume: EbsVolume | HostPath
+    """The volume under test: an ECS-managed EBS volume per task (fioVolume ebs, within
+    AWS's limits for its type) or a directory on EC2 capacity (fioVolume host)."""
     per_host: bool
     """One task on every container host (DAEMON scheduling), results kept per host."""
     jobfiles: tuple[str, ...]
@@ -36,19 +33,10 @@ class FioBenchConfig:
     assign_public_ip: bool
 
 
-def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
-    """The fio* keys; None unless fioBench is true (the flow is off by default)."""
-    from dockyard.fio.ecs import EbsVolume, check_ebs
-    from dockyard.fio.jobs import FioError, parse_remote
-    from dockyard.fio.run import check_plotname
-
-    if not reader.boolean("fioBench"):
-        return None
-    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"))
-    volume = reader.choice("fioVolume", ("ebs", "host"))
-    per_host = reader.boolean("fioPerHost")
-    host_path = reader.optional("fioHostPath")
-    cluster_arn = reader.optional("fioClusterArn")
+def _check_capacity(
+    launch_type: str, volume: str, per_host: bool, host_path: str | None, cluster_arn: str | None
+) -> None:
+    """Host paths and one task per host need EC2 capacity, and EC2 capacity a cluster."""
     if volume == "host" and not host_path:
         raise ConfigError(
             "fioHostPath",
@@ -75,6 +63,22 @@ def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
             "is required with EC2 capacity (the cluster whose container hosts are tested)",
             "pulumi config set fioClusterArn arn:aws:ecs:REGION:ACCOUNT:cluster/NAME",
         )
+
+
+def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
+    """The fio* keys; None unless fioBench is true (the flow is off by default)."""
+    from dockyard.fio.ecs import check_ebs
+    from dockyard.fio.jobs import FioError, parse_remote
+    from dockyard.fio.run import check_plotname
+
+    if not reader.boolean("fioBench"):
+        return None
+    launch_type = reader.choice("fioLaunchType", ("FARGATE", "EC2"))
+    volume = reader.choice("fioVolume", ("ebs", "host"))
+    per_host = reader.boolean("fioPerHost")
+    host_path = reader.optional("fioHostPath")
+    cluster_arn = reader.optional("fioClusterArn")
+    _check_capacity(launch_type, volume, per_host, host_path, cluster_arn)
     ebs = EbsVolume(
         volume_type=reader.string("fioEbsType"),
         size_gib=reader.integer("fioEbsSizeGib", minimum=1),
@@ -113,12 +117,7 @@ def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
         ) from None
     return FioBenchConfig(
         launch_type=launch_type,
-        volume=volume,
-        ebs_type=ebs.volume_type,
-        ebs_size_gib=ebs.size_gib,
-        ebs_iops=ebs.iops,
-        ebs_throughput=ebs.throughput,
-        host_path=host_path,
+        volume=HostPath(host_path) if volume == "host" and host_path else ebs,
         per_host=per_host,
         jobfiles=tuple(jobfiles),
         remotefiles=tuple(remotefiles),

@@ -1,24 +1,27 @@
 """fio benchmarks on ECS: the aio image in ECR, a task against the volume under test, results in S3.
 
-The container definitions, task settings and EBS volume configuration come from the
-pure functions in dockyard.fio.ecs (validated against botocore's ECS model in tests);
-this component only wires them to resources.
+The container definitions and the whole task definition come from the pure functions in
+dockyard.fio.ecs (validated against botocore's ECS model in tests) and are registered as
+they are; the component creates the AWS resources around them (the image, bucket,
+roles, service, load balancer and security groups).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components import PROJECT_DIR
+from components.config.fio import FioBenchConfig
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.load_balancer import LoadBalancer
 from components.shared.network import ingress_from_cidrs, open_egress
 from components.shared.private_bucket import private_bucket_settings
+from components.shared.task_definition import register_task_definition
 from dockyard.fio import ecs as fio_ecs
 from dockyard.netrules import PortRule
 
@@ -27,6 +30,8 @@ PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "f
 
 
 class FioBenchArgs(TypedDict):
+    """What the bench is wired to; its own settings are the FioBenchConfig."""
+
     name_prefix: str
     """Prefix of resource names."""
     vpc_id: pulumi.Input[str]
@@ -34,32 +39,12 @@ class FioBenchArgs(TypedDict):
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets for the task and the load balancer (two zones or more for the balancer)."""
     admin_cidrs: list[str]
-    """CIDRs allowed to reach the plots on port 8000; none by default."""
+    """CIDRs allowed to reach the plots on port 8000."""
     region: str
     """AWS region (for the awslogs driver and boto3 in the container)."""
-    launch_type: str
-    """FARGATE or EC2."""
-    volume: fio_ecs.EbsVolume | fio_ecs.HostPath
-    """The volume under test: an ECS-managed EBS volume or a host path (EC2)."""
-    jobfiles: NotRequired[list[str]]
-    """JOBFILES for the aio container (names in the image's /opt/fio-jobs or downloaded)."""
-    remotefiles: NotRequired[list[str]]
-    """REMOTEFILES: https URLs, optionally pinned `URL#sha256=HEX`."""
-    plotname: NotRequired[str]
-    """PLOTNAME: names each run directory."""
-    per_host: NotRequired[bool]
-    """One task on every container host (DAEMON scheduling, EC2 only); plots on each host."""
-    cluster_arn: NotRequired[pulumi.Input[str] | None]
-    """Existing cluster; None creates one."""
-    host_security_group_id: NotRequired[pulumi.Input[str] | None]
+    host_security_group_id: pulumi.Input[str] | None
     """EC2 capacity: the hosts' security group, given port 8000 from the admin CIDRs."""
-    cpu: NotRequired[int]
-    """Task / container CPU units (default 512)."""
-    memory: NotRequired[int]
-    """Task / container memory in MiB (default 1024)."""
-    assign_public_ip: NotRequired[bool]
-    """Fargate: give the task a public IP (to pull from ECR without a NAT gateway)."""
-    tags: NotRequired[dict[str, str]]
+    tags: dict[str, str]
     """Tags for every taggable resource."""
 
 
@@ -81,247 +66,130 @@ class FioBench(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: FioBenchArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        cfg: FioBenchConfig,
+        args: FioBenchArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:fio_bench:FioBench", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = args.get("tags", {})
-        prefix = args["name_prefix"]
-        launch_type: Any = args["launch_type"]
-        volume = args["volume"]
-        per_host = args.get("per_host", False)
-        cpu = args.get("cpu", 512)
-        memory = args.get("memory", 1024)
-        region = args["region"]
+        self._name, self._cfg, self._args = name, cfg, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags, self._prefix = args["tags"], args["name_prefix"]
+        image = self._image()
+        bucket = self._bucket()
+        task = self._task_definition(image, bucket)
+        self._service(task)
+        self.bucket_name = bucket.bucket
+        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})
 
-        image = EcrImage(
-            f"{name}-aio",
+    def _image(self) -> EcrImage:
+        """The aio image, built from containers/fio and pushed to its ECR repository."""
+        return EcrImage(
+            f"{self._name}-aio",
             {
-                "repository_name": f"{prefix}-fiotools-aio",
+                "repository_name": f"{self._prefix}-fiotools-aio",
                 "context": str(PROJECT_DIR),
                 "dockerfile": DOCKERFILE,
                 "target": "fiotools-aio",
-                "tags": tags,
+                "tags": self._tags,
             },
-            opts=child,
+            opts=self._child,
         )
 
-        # The results outlive the stack: `pulumi destroy` leaves the bucket and its settings
-        # (docs/fio.md says how to delete it on purpose).
+    def _bucket(self) -> aws.s3.Bucket:
+        """The results bucket. The results outlive the stack: `pulumi destroy` leaves the
+        bucket and its settings (docs/fio.md says how to delete it on purpose)."""
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         bucket = aws.s3.Bucket(
-            f"{name}-results", bucket_prefix=f"{prefix}-fio-", tags=tags, opts=kept
+            f"{self._name}-results",
+            bucket_prefix=f"{self._prefix}-fio-",
+            tags=self._tags,
+            opts=kept,
         )
-        private_bucket_settings(f"{name}-results", bucket, kept)
+        private_bucket_settings(f"{self._name}-results", bucket, kept)
+        return bucket
 
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/dockyard/{prefix}/fio",
-            retention_in_days=30,
-            tags=tags,
-            opts=child,
-        )
+    def _roles(self, bucket: aws.s3.Bucket) -> tuple[aws.iam.Role, aws.iam.Role]:
+        """The execution role, and the task role that writes (and reads) the results."""
+        name, tags = self._name, self._tags
         execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
         task_role = ecs_roles.task_role(f"{name}-task", tags, self)
         aws.iam.RolePolicy(
             f"{name}-task-results",
             role=task_role.id,
             policy=pulumi.Output.json_dumps(bucket.arn.apply(_bucket_policy)),
-            opts=child,
+            opts=self._child,
+        )
+        return execution_role, task_role
+
+    def _task_definition(self, image: EcrImage, bucket: aws.s3.Bucket) -> aws.ecs.TaskDefinition:
+        """What dockyard.fio.ecs.task_definition() returns, registered as it is."""
+        cfg, region = self._cfg, self._args["region"]
+        launch_type: Any = cfg.launch_type
+        logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=f"/dockyard/{self._prefix}/fio",
+            retention_in_days=30,
+            tags=self._tags,
+            opts=self._child,
+        )
+        execution_role, task_role = self._roles(bucket)
+        host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
+        containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
+            lambda values: fio_ecs.container_definitions(
+                values[0],
+                jobfiles=list(cfg.jobfiles),
+                remotefiles=list(cfg.remotefiles),
+                plotname=cfg.plotname,
+                bucket=values[1],
+                region=region,
+                log_group=values[2],
+                # the short prepare-volume container takes 16 CPU units and 32 MiB
+                cpu=cfg.cpu - 16,
+                memory=cfg.memory - 64,
+                host_port=host_port,
+                results_prefix=None if cfg.per_host else cfg.plotname,
+                volume=cfg.volume,
+                launch_type=launch_type,
+            )
+        )
+        definition = fio_ecs.task_definition(
+            f"{self._prefix}-fio",
+            # Outputs stand in for the plain values: the definition holds them as-is.
+            cast(Any, containers),
+            target=cfg.volume,
+            launch_type=launch_type,
+            execution_role_arn=cast(Any, execution_role.arn),
+            task_role_arn=cast(Any, task_role.arn),
+            cpu=cfg.cpu,
+            memory=cfg.memory,
+            per_host=cfg.per_host,
+        )
+        self._network_mode = definition["networkMode"]
+        return register_task_definition(
+            f"{self._name}-task-definition", definition, tags=self._tags, opts=self._child
         )
 
-        cluster_arn = args.get("cluster_arn")
+    def _service(self, task: aws.ecs.TaskDefinition) -> None:
+        """The service, its cluster (unless given), and how the plots are reached."""
+        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        cluster_arn: pulumi.Input[str] | None = self._cfg.cluster_arn
         if cluster_arn is None:
             cluster = aws.ecs.Cluster(
                 f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
             )
             cluster_arn = cluster.arn
-
-        host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
-        containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
-            lambda values: fio_ecs.container_definitions(
-                values[0],
-                jobfiles=args.get("jobfiles", []),
-                remotefiles=args.get("remotefiles", []),
-                plotname=args.get("plotname", "ecs"),
-                bucket=values[1],
-                region=region,
-                log_group=values[2],
-                # the short prepare-volume container takes 16 CPU units and 32 MiB
-                cpu=cpu - 16,
-                memory=memory - 64,
-                host_port=host_port,
-                results_prefix=None if per_host else args.get("plotname", "ecs"),
-                volume=volume,
-                launch_type=launch_type,
-            )
-        )
-        settings = fio_ecs.task_settings(
-            volume, launch_type, cpu=cpu, memory=memory, per_host=per_host
-        )
-        task = aws.ecs.TaskDefinition(
-            f"{name}-task-definition",
-            family=f"{prefix}-fio",
-            container_definitions=pulumi.Output.json_dumps(containers),
-            network_mode=settings["networkMode"],
-            requires_compatibilities=settings["requiresCompatibilities"],
-            cpu=settings.get("cpu"),
-            memory=settings.get("memory"),
-            runtime_platform=(
-                {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
-                if "runtimePlatform" in settings
-                else None
-            ),
-            volumes=[
-                {
-                    "name": fio_ecs.TARGET_VOLUME,
-                    "configure_at_launch": True if isinstance(volume, fio_ecs.EbsVolume) else None,
-                    "host_path": volume.path if isinstance(volume, fio_ecs.HostPath) else None,
-                },
-                {"name": fio_ecs.DATA_VOLUME},
-            ],
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-            tags=tags,
-            opts=child,
-        )
-
-        admin_cidrs = args.get("admin_cidrs", [])
-        service_args: dict[str, Any] = {}
-        if per_host:
-            # One task per container host; the plots are on each host's port 8000.
-            host_sg = args.get("host_security_group_id")
-            if host_sg is not None:
-                ingress_from_cidrs(
-                    f"{name}-host",
-                    host_sg,
-                    [PLOTS_RULE],
-                    admin_cidrs,
-                    tags=tags,
-                    opts=child,
-                    legacy_prefix=f"{name}-host-plots",
-                )
-            service_args["scheduling_strategy"] = "DAEMON"
-            self.plot_url = pulumi.Output.from_input(
-                f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
-            )
-        else:
-            target_type = "ip" if settings["networkMode"] == "awsvpc" else "instance"
-            balancer = LoadBalancer(
-                name,
-                {
-                    "vpc_id": args["vpc_id"],
-                    "subnet_ids": args["subnet_ids"],
-                    "ingress_rule": PLOTS_RULE,
-                    "target_port": fio_ecs.PLOTS_PORT,
-                    "target_type": target_type,
-                    "health_check": {"path": "/healthz", "matcher": "200"},
-                    "ingress_cidrs": admin_cidrs,
-                    "description": "fio plots: port 8000 from the admin CIDRs only",
-                    "name_prefix": f"{prefix}-fio-plots-",
-                    "balancer_name_prefix": "fio-",
-                    "former_parent": self,
-                    "former_names": {
-                        "sg": f"{name}-plots-sg",
-                        "alb": f"{name}-lb",
-                        "tg": f"{name}-tg",
-                        "http": f"{name}-listener",
-                        "ingress": f"{name}-lb",
-                    },
-                    "legacy_ingress_prefix": f"{name}-plots-admin",
-                    "tags": tags,
-                },
-                opts=child,
-            )
-            lb_sg = balancer.security_group
-            task_sg = aws.ec2.SecurityGroup(
-                f"{name}-task-sg",
-                name_prefix=f"{prefix}-fio-task-",
-                description="fio task: port 8000 from its load balancer only",
-                vpc_id=args["vpc_id"],
-                tags=tags,
-                opts=child,
-            )
-            # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
-            host_sg = args.get("host_security_group_id")
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-task-from-lb",
-                security_group_id=(
-                    task_sg.id
-                    if settings["networkMode"] == "awsvpc" or host_sg is None
-                    else host_sg
-                ),
-                ip_protocol="tcp",
-                from_port=fio_ecs.PLOTS_PORT,
-                to_port=fio_ecs.PLOTS_PORT,
-                referenced_security_group_id=lb_sg.id,
-                description="fio plots from the load balancer",
-                tags=tags,
-                opts=child,
-            )
-            for group_name, group in (("plots", lb_sg), ("task", task_sg)):
-                open_egress(
-                    f"{name}-{group_name}-egress",
-                    group.id,
-                    "Outbound (ECR, S3, REMOTEFILES, targets)",
-                    tags=tags,
-                    opts=child,
-                )
-            service_args["desired_count"] = 1
-            service_args["load_balancers"] = [
-                {
-                    "target_group_arn": balancer.target_group.arn,
-                    "container_name": fio_ecs.BENCH_CONTAINER,
-                    "container_port": fio_ecs.PLOTS_PORT,
-                }
-            ]
-            if settings["networkMode"] == "awsvpc":
-                service_args["network_configuration"] = {
-                    "subnets": args["subnet_ids"],
-                    "security_groups": [task_sg.id],
-                    "assign_public_ip": args.get("assign_public_ip", True),
-                }
-            service_args["opts"] = pulumi.ResourceOptions(
-                parent=self, depends_on=balancer.listeners
-            )
-            self.plot_url = balancer.url.apply(lambda url: f"{url}/")
-
-        if isinstance(volume, fio_ecs.EbsVolume):
-            infra_role = aws.iam.Role(
-                f"{name}-volumes",
-                assume_role_policy=ecs_roles.service_trust("ecs.amazonaws.com", self),
-                tags=tags,
-                opts=child,
-            )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-volumes-policy",
-                role=infra_role.name,
-                policy_arn=(
-                    "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
-                ),
-                opts=child,
-            )
-            ebs = fio_ecs.ebs_settings(volume)
-            service_args["volume_configuration"] = {
-                "name": fio_ecs.TARGET_VOLUME,
-                "managed_ebs_volume": {
-                    "role_arn": infra_role.arn,
-                    "encrypted": ebs["encrypted"],
-                    "volume_type": ebs["volumeType"],
-                    "size_in_gb": ebs["sizeInGiB"],
-                    "iops": ebs.get("iops"),
-                    "throughput": ebs.get("throughput"),
-                    "file_system_type": ebs["filesystemType"],
-                },
-            }
-
+        service_args = self._per_host() if self._cfg.per_host else self._load_balanced()
+        if isinstance(self._cfg.volume, fio_ecs.EbsVolume):
+            service_args["volume_configuration"] = self._ebs_volume(self._cfg.volume)
         service_args.setdefault("opts", child)
         aws.ecs.Service(
             f"{name}-service",
             name=f"{prefix}-fio",
             cluster=cluster_arn,
             task_definition=task.arn,
-            launch_type=launch_type,
+            launch_type=self._cfg.launch_type,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             # A crash-looping benchmark (bad job file, no volume) fails the deployment and
@@ -332,5 +200,137 @@ class FioBench(pulumi.ComponentResource):
             **service_args,
         )
 
-        self.bucket_name = bucket.bucket
-        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})
+    def _per_host(self) -> dict[str, Any]:
+        """One task per container host; the plots are on each host's port 8000."""
+        host_sg = self._args["host_security_group_id"]
+        if host_sg is not None:
+            ingress_from_cidrs(
+                f"{self._name}-host",
+                host_sg,
+                [PLOTS_RULE],
+                self._args["admin_cidrs"],
+                tags=self._tags,
+                opts=self._child,
+                legacy_prefix=f"{self._name}-host-plots",
+            )
+        self.plot_url = pulumi.Output.from_input(
+            f"http://<each container host>:{fio_ecs.PLOTS_PORT}/"
+        )
+        return {"scheduling_strategy": "DAEMON"}
+
+    def _load_balanced(self) -> dict[str, Any]:
+        """One task behind a load balancer that takes port 8000 from the admin CIDRs only."""
+        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        awsvpc = self._network_mode == "awsvpc"
+        balancer = LoadBalancer(
+            name,
+            {
+                "vpc_id": self._args["vpc_id"],
+                "subnet_ids": self._args["subnet_ids"],
+                "ingress_rule": PLOTS_RULE,
+                "target_port": fio_ecs.PLOTS_PORT,
+                "target_type": "ip" if awsvpc else "instance",
+                "health_check": {"path": "/healthz", "matcher": "200"},
+                "ingress_cidrs": self._args["admin_cidrs"],
+                "description": "fio plots: port 8000 from the admin CIDRs only",
+                "name_prefix": f"{prefix}-fio-plots-",
+                "balancer_name_prefix": "fio-",
+                "former_parent": self,
+                "former_names": {
+                    "sg": f"{name}-plots-sg",
+                    "alb": f"{name}-lb",
+                    "tg": f"{name}-tg",
+                    "http": f"{name}-listener",
+                    "ingress": f"{name}-lb",
+                },
+                "legacy_ingress_prefix": f"{name}-plots-admin",
+                "tags": tags,
+            },
+            opts=child,
+        )
+        task_sg = self._task_security_group(balancer.security_group, awsvpc)
+        service_args: dict[str, Any] = {
+            "desired_count": 1,
+            "load_balancers": [
+                {
+                    "target_group_arn": balancer.target_group.arn,
+                    "container_name": fio_ecs.BENCH_CONTAINER,
+                    "container_port": fio_ecs.PLOTS_PORT,
+                }
+            ],
+            "opts": pulumi.ResourceOptions(parent=self, depends_on=balancer.listeners),
+        }
+        if awsvpc:
+            service_args["network_configuration"] = {
+                "subnets": self._args["subnet_ids"],
+                "security_groups": [task_sg.id],
+                "assign_public_ip": self._cfg.assign_public_ip,
+            }
+        self.plot_url = balancer.url.apply(lambda url: f"{url}/")
+        return service_args
+
+    def _task_security_group(
+        self, lb_sg: aws.ec2.SecurityGroup, awsvpc: bool
+    ) -> aws.ec2.SecurityGroup:
+        """The task's group: port 8000 from its load balancer only; both may go out."""
+        name, tags, child = self._name, self._tags, self._child
+        task_sg = aws.ec2.SecurityGroup(
+            f"{name}-task-sg",
+            name_prefix=f"{self._prefix}-fio-task-",
+            description="fio task: port 8000 from its load balancer only",
+            vpc_id=self._args["vpc_id"],
+            tags=tags,
+            opts=child,
+        )
+        # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
+        host_sg = self._args["host_security_group_id"]
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-task-from-lb",
+            security_group_id=task_sg.id if awsvpc or host_sg is None else host_sg,
+            ip_protocol="tcp",
+            from_port=fio_ecs.PLOTS_PORT,
+            to_port=fio_ecs.PLOTS_PORT,
+            referenced_security_group_id=lb_sg.id,
+            description="fio plots from the load balancer",
+            tags=tags,
+            opts=child,
+        )
+        for group_name, group in (("plots", lb_sg), ("task", task_sg)):
+            open_egress(
+                f"{name}-{group_name}-egress",
+                group.id,
+                "Outbound (ECR, S3, REMOTEFILES, targets)",
+                tags=tags,
+                opts=child,
+            )
+        return task_sg
+
+    def _ebs_volume(self, volume: fio_ecs.EbsVolume) -> dict[str, Any]:
+        """The service's managed EBS volume and the role ECS attaches it with."""
+        infra_role = aws.iam.Role(
+            f"{self._name}-volumes",
+            assume_role_policy=ecs_roles.service_trust("ecs.amazonaws.com", self),
+            tags=self._tags,
+            opts=self._child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-volumes-policy",
+            role=infra_role.name,
+            policy_arn=(
+                "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"
+            ),
+            opts=self._child,
+        )
+        ebs = fio_ecs.ebs_settings(volume)
+        return {
+            "name": fio_ecs.TARGET_VOLUME,
+            "managed_ebs_volume": {
+                "role_arn": infra_role.arn,
+                "encrypted": ebs["encrypted"],
+                "volume_type": ebs["volumeType"],
+                "size_in_gb": ebs["sizeInGiB"],
+                "iops": ebs.get("iops"),
+                "throughput": ebs.get("throughput"),
+                "file_system_type": ebs["filesystemType"],
+            },
+        }

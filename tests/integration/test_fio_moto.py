@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import pulumi
 import pytest
 
+from components.fio import bench
+from components.shared.task_definition import register_task_definition
 from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
 from dockyard.fio.upload import upload_run
 from tests.harness.moto import MotoServer
+from tests.harness.pulumi_program import evaluate
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +52,39 @@ def test_task_definition_registers_with_moto(
     described = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
     names = [c["name"] for c in described["taskDefinition"]["containerDefinitions"]]
     assert names == ["prepare-volume", "fiotools-aio"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {
+            "dockyard:fioPerHost": "true",
+            "dockyard:fioLaunchType": "EC2",
+            "dockyard:fioVolume": "host",
+            "dockyard:fioHostPath": "/mnt/under-test",
+            "dockyard:fioClusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+            "dockyard:dockerHosts": "true",
+        },
+    ],
+)
+def test_component_task_definition_registers_with_moto(
+    moto_server: MotoServer, config: dict[str, Any]
+) -> None:
+    """The request FioBench registers (under mocks, Outputs resolved) registers as-is."""
+    seen: list[dict[str, Any]] = []
+
+    def recording(name: str, definition: Any, **kwargs: Any) -> Any:
+        pulumi.Output.from_input(definition).apply(seen.append)
+        return register_task_definition(name, definition, **kwargs)
+
+    with mock.patch.object(bench, "register_task_definition", recording):
+        evaluate({"dockyard:fioBench": "true", "dockyard:dockerHosts": "false", **config})
+    (definition,) = seen
+    ecs = moto_server.client("ecs")
+    registered = ecs.register_task_definition(**definition)["taskDefinition"]
+    assert registered["networkMode"] == definition["networkMode"]
+    assert registered["volumes"][0]["name"] == "fio-target"
 
 
 def test_run_directory_is_copied_to_s3(moto_server: MotoServer, tmp_path: Path) -> None:

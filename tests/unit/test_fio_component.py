@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pulumi
 import pytest
 
+from components.fio import bench
+from components.shared.task_definition import register_task_definition
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.pulumi_program import Evaluation, RecordingMocks, evaluate
 
@@ -37,8 +40,21 @@ class FioMocks(RecordingMocks):
         return rid, outputs
 
 
+REGISTERED: dict[int, dict[str, Any]] = {}
+"""What the component handed register_task_definition, resolved, per evaluation."""
+
+
 def run(config: dict[str, Any]) -> Evaluation:
-    return evaluate({**FIO_ON, **config}, mocks=FioMocks())
+    seen: list[dict[str, Any]] = []
+
+    def recording(name: str, definition: Any, **kwargs: Any) -> Any:
+        pulumi.Output.from_input(definition).apply(seen.append)
+        return register_task_definition(name, definition, **kwargs)
+
+    with mock.patch.object(bench, "register_task_definition", recording):
+        graph = evaluate({**FIO_ON, **config}, mocks=FioMocks())
+    (REGISTERED[id(graph)],) = seen
+    return graph
 
 
 @pytest.fixture(scope="module")
@@ -53,29 +69,9 @@ def fargate() -> Evaluation:
     )
 
 
-def register_input(task: dict[str, Any]) -> dict[str, Any]:
-    """The recorded TaskDefinition inputs as RegisterTaskDefinition parameters."""
-    volumes = []
-    for volume in task.get("volumes", []):
-        entry: dict[str, Any] = {"name": volume["name"]}
-        if volume.get("configureAtLaunch"):
-            entry["configuredAtLaunch"] = True
-        if volume.get("hostPath"):
-            entry["host"] = {"sourcePath": volume["hostPath"]}
-        volumes.append(entry)
-    params: dict[str, Any] = {
-        "family": task["family"],
-        "containerDefinitions": json.loads(task["containerDefinitions"]),
-        "networkMode": task["networkMode"],
-        "requiresCompatibilities": task["requiresCompatibilities"],
-        "executionRoleArn": task["executionRoleArn"],
-        "taskRoleArn": task["taskRoleArn"],
-        "volumes": volumes,
-    }
-    for key in ("cpu", "memory"):
-        if key in task:
-            params[key] = task[key]
-    return params
+def register_input(graph: Evaluation) -> dict[str, Any]:
+    """The RegisterTaskDefinition request the component registered, as it registered it."""
+    return REGISTERED[id(graph)]
 
 
 def test_flow_is_off_by_default() -> None:
@@ -85,9 +81,11 @@ def test_flow_is_off_by_default() -> None:
 
 
 def test_task_definition_validates_against_botocore(fargate: Evaluation) -> None:
-    """The task definition the engine receives is valid RegisterTaskDefinition input."""
+    """The task definition the component registers is valid RegisterTaskDefinition input,
+    and the engine receives its containers unchanged."""
     (task,) = fargate.of_type(TASK)
-    params = register_input(task.inputs)
+    params = register_input(fargate)
+    assert json.loads(task.inputs["containerDefinitions"]) == params["containerDefinitions"]
     assert ecs_input_errors(params) == ""
     image = params["containerDefinitions"][1]["image"]
     assert image.endswith("@sha256:" + "ab" * 32), "the task pins the pushed image digest"
@@ -197,7 +195,7 @@ def test_per_host_runs_one_task_on_every_host() -> None:
     assert service.inputs["schedulingStrategy"] == "DAEMON"
     assert "desiredCount" not in service.inputs
     (task,) = graph.of_type(TASK)
-    params = register_input(task.inputs)
+    params = register_input(graph)
     assert ecs_input_errors(params) == ""
     assert params["networkMode"] == "host", "the host's name prefixes its results in S3"
     plots = [r.inputs for r in graph.of_type(INGRESS) if r.inputs.get("fromPort") == 8000]
@@ -235,19 +233,33 @@ def test_preview_builds_but_does_not_push() -> None:
 
     @pulumi.runtime.test  # type: ignore[misc]
     def program() -> Any:
+        from components.config.fio import FioBenchConfig
         from components.fio.bench import FioBench
         from dockyard.fio.ecs import EbsVolume
 
+        cfg = FioBenchConfig(
+            launch_type="FARGATE",
+            volume=EbsVolume(),
+            per_host=False,
+            jobfiles=(),
+            remotefiles=(),
+            plotname="ecs",
+            cpu=512,
+            memory=1024,
+            cluster_arn=None,
+            assign_public_ip=True,
+        )
         bench = FioBench(
             "fio",
+            cfg,
             {
                 "name_prefix": "p",
                 "vpc_id": "vpc-1",
                 "subnet_ids": ["subnet-a", "subnet-b"],
                 "admin_cidrs": [ADMIN],
                 "region": "us-east-1",
-                "launch_type": "FARGATE",
-                "volume": EbsVolume(),
+                "host_security_group_id": None,
+                "tags": {},
             },
         )
         return bench.bucket_name
