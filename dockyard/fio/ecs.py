@@ -149,21 +149,6 @@ def container_definitions(
     port: dict[str, Any] = {"containerPort": PLOTS_PORT, "protocol": "tcp"}
     if host_port is not None:
         port["hostPort"] = host_port
-    prepare = {
-        "name": PREPARE_CONTAINER,
-        "image": image,
-        "essential": False,
-        "user": "0",
-        "entryPoint": ["chown", f"{FIO_UID}:{FIO_UID}", TARGET_PATH, DATA_PATH],
-        "command": [],
-        "cpu": 16,
-        "memory": 32,
-        "mountPoints": [
-            {"sourceVolume": TARGET_VOLUME, "containerPath": TARGET_PATH, "readOnly": False},
-            {"sourceVolume": DATA_VOLUME, "containerPath": DATA_PATH, "readOnly": False},
-        ],
-        "logConfiguration": logs,
-    }
     bench = {
         "name": BENCH_CONTAINER,
         "image": image,
@@ -173,10 +158,7 @@ def container_definitions(
         "memory": memory,
         "portMappings": [port],
         "environment": _env(environment),
-        "mountPoints": [
-            {"sourceVolume": TARGET_VOLUME, "containerPath": TARGET_PATH, "readOnly": False},
-            {"sourceVolume": DATA_VOLUME, "containerPath": DATA_PATH, "readOnly": False},
-        ],
+        "mountPoints": _mount_points(),
         "dependsOn": [{"containerName": PREPARE_CONTAINER, "condition": "SUCCESS"}],
         "healthCheck": {
             "command": ["CMD", "python3", "-m", "dockyard.fio", "health"],
@@ -187,7 +169,31 @@ def container_definitions(
         },
         "logConfiguration": logs,
     }
-    return [prepare, bench]
+    return [_prepare_container(image, logs), bench]
+
+
+def _mount_points() -> list[dict[str, Any]]:
+    """The volume under test and the data volume, read-write, in every container."""
+    return [
+        {"sourceVolume": TARGET_VOLUME, "containerPath": TARGET_PATH, "readOnly": False},
+        {"sourceVolume": DATA_VOLUME, "containerPath": DATA_PATH, "readOnly": False},
+    ]
+
+
+def _prepare_container(image: str, logs: dict[str, Any]) -> dict[str, Any]:
+    """The short root container that chowns both mount points to the image's user."""
+    return {
+        "name": PREPARE_CONTAINER,
+        "image": image,
+        "essential": False,
+        "user": "0",
+        "entryPoint": ["chown", f"{FIO_UID}:{FIO_UID}", TARGET_PATH, DATA_PATH],
+        "command": [],
+        "cpu": 16,
+        "memory": 32,
+        "mountPoints": _mount_points(),
+        "logConfiguration": logs,
+    }
 
 
 NetworkMode = Literal["awsvpc", "bridge", "host"]
