@@ -400,6 +400,12 @@ def _ini_agents(inventory: Inventory) -> str:
 
 def render_ini(inventory: Inventory) -> str:
     """INI as the seed wrote it, with each host's vars on its `flocker_agents` line."""
+    for host in inventory.hosts:
+        if host.address.endswith(":"):  # `1::`: INI reads a trailing `:` as a port to come
+            raise InventoryError(
+                f"the IPv6 address {host.address} ends in ':', which Ansible's INI parser "
+                "refuses: write YAML or JSON (--format yaml|json)"
+            )
     sections = [
         f"[{group}]\n" + (_ini_agents(inventory) if group == AGENT_GROUP else "\n".join(members))
         for group, members in groups(inventory).items()
