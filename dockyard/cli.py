@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from dockyard.commands import bench, docker_env, inventory, ip, ls, rails, ssh
 from dockyard.errors import EXIT_BAD_INPUT, Stopped, UsageError
+from dockyard.terminal import printable
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except UsageError as err:
-        print(f"dockyard: {err}", file=sys.stderr)
+        print(f"dockyard: {printable(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("dockyard: interrupted", file=sys.stderr)

@@ -35,6 +35,7 @@ from dockyard.hosts.inventory import (
     sorted_hosts,
 )
 from dockyard.hosts.region import unknown_profile
+from dockyard.terminal import printable
 
 RUNNING = 16
 """EC2's state code for `running` (the seed's `instance-state-code=16`)."""
@@ -66,7 +67,8 @@ class Skipped:
 
 
 def _label(instance_id: str | None, name: str | None) -> str:
-    return f"{instance_id} ({name})" if name else str(instance_id)
+    """An instance as a summary line names it, escaped for the terminal."""
+    return printable(f"{instance_id} ({name})" if name else str(instance_id))
 
 
 @dataclass(frozen=True)

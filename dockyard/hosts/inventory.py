@@ -120,9 +120,10 @@ def _lines_are(text: str) -> bool:
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters (a newline in an EC2 Name tag, say): they would split or corrupt an
-INI line and Ansible's view of the host."""
+INI line and Ansible's view of the host. Lone surrogates (a JSON `\\ud800`) cannot be
+written as UTF-8 at all."""
 _TEXT_FIELDS = ("name", "instance_id", "private_ip", "public_ip", "availability_zone", "role")
 
 

@@ -43,3 +43,30 @@ def test_hostile_or_duplicate_instance_ids_are_refused(
     assert_bad_input(proc, words)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_lone_surrogate_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """JSON may spell a lone surrogate (`\\ud800`), which no UTF-8 file can hold: one line."""
+    doc = json.dumps(document([instance("i-0a", public="54.0.0.1", name="a\ud800b")]))
+    assert "\\ud800" in doc
+    out = tmp_path / "hosts.ini"
+    proc = run_dockyard(["inventory", "-o", str(out)], doc, tmp_path, {})
+    assert_bad_input(proc, "control character")
+    assert not out.exists()
+
+
+def test_escape_sequences_from_instances_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A skipped instance's Name tag holding an escape sequence is printed escaped."""
+    evil = "my-prefix-\x1b]0;owned\x07\x1b[2J\u202e"
+    doc = document(
+        [
+            instance("i-0a", public="54.0.0.1", name="my-prefix-1"),
+            instance("i-0b", public=None, private=None, name=evil),
+        ]
+    )
+    proc = run_dockyard(["inventory"], json.dumps(doc), tmp_path, {})
+    assert proc.returncode == 0, proc.stderr
+    assert "i-0b" in proc.stderr
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in proc.stderr
+    assert "\\x1b]0;owned\\x07" in proc.stderr
