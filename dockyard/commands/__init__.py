@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import urllib.parse
 from typing import Any, TypeAlias
 
 from dockyard import stack_outputs as outputs_document
+from dockyard.errors import UsageError
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -39,3 +41,25 @@ def stack_outputs(args: argparse.Namespace, command: str) -> dict[str, Any]:
         stack=args.stack,
         command=command,
     )
+
+
+def check_endpoint_url(value: str | None, option: str = "--endpoint-url") -> str | None:
+    """An endpoint URL as boto3 needs it (`http(s)://HOST[:PORT][/PATH]`), or UsageError."""
+    if value is None:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or any(ch.isspace() or not ch.isprintable() for ch in value)
+    ):
+        raise UsageError(
+            f"{option} {value!r} is not a URL: give http(s)://HOST[:PORT], e.g. "
+            "http://127.0.0.1:5000 for a moto server"
+        )
+    return value

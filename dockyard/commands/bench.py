@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard.commands import Subparsers
+from dockyard.commands import Subparsers, check_endpoint_url
 from dockyard.errors import UsageError
 from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
@@ -23,6 +23,7 @@ from dockyard.fio.entrypoint import serve_until_stopped
 from dockyard.fio.jobs import FioError, JobFile
 from dockyard.fio.run import MAX_LOG_MSEC, RunOptions, check_number, check_plotname
 from dockyard.fio.run import run as run_fio
+from dockyard.terminal import printable
 
 if TYPE_CHECKING:
     from dockyard.fio.serve import ReportServer
@@ -152,6 +153,8 @@ def compare(args: argparse.Namespace) -> int:
     names = parse_selection(args.names)
     if not names:
         raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
+    if args.png and not Path(args.png).parent.is_dir():
+        raise UsageError(f"--png {args.png}: {Path(args.png).parent} is not a directory")
     try:
         chosen = select_runs(ensure_plots(data_dir), names)
     except FioError as err:
@@ -159,7 +162,9 @@ def compare(args: argparse.Namespace) -> int:
     header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
     print(header)
     for run in chosen:
-        print(f"{run.name:40} ({run.label})")
+        print(f"{run.name:40} ({printable(run.label)})")
+        if run.problem:
+            print(f"{'':40} not compared: {run.problem}")
         for row in run.rows:
             print(
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
@@ -183,7 +188,7 @@ def pull(args: argparse.Namespace) -> int:
     data_dir = Path(args.names[1] if len(args.names) > 1 else args.data_dir or "fio-data")
     try:
         bucket, prefix = parse_s3_url(args.names[0])
-        client = boto3.client("s3", endpoint_url=args.endpoint_url)
+        client = boto3.client("s3", endpoint_url=check_endpoint_url(args.endpoint_url))
         result = pull_runs(bucket, prefix, data_dir, client=client)
     except FioError as err:
         raise UsageError(str(err)) from err

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dockyard.commands import Subparsers
+from dockyard.commands import Subparsers, check_endpoint_url
 from dockyard.errors import UsageError
 from dockyard.files import FileSpec, write_files
 from dockyard.hosts import ec2
@@ -193,6 +193,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--embed-credentials only applies to --agent-yml PATH")
     if not args.discover and (args.profile or args.endpoint_url):
         raise UsageError("--profile and --endpoint-url need --discover")
+    check_endpoint_url(args.endpoint_url)
     if (
         args.agent_yml is not None
         and args.output != "-"

@@ -299,5 +299,16 @@ def parse_only(jobs: Sequence[JobFile], fio: str = "fio") -> None:
         except FileNotFoundError as err:
             raise FioError(f"fio is not installed ({fio}); install Debian's fio package") from err
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().replace(tmp + "/", "")
-        raise FioError(f"fio --parse-only rejected {', '.join(j.name for j in jobs)}: {detail}")
+        detail = _without_content((proc.stderr or proc.stdout).strip().replace(tmp + "/", ""))
+        raise FioError(
+            f"fio --parse-only rejected {', '.join(j.name for j in jobs)}: {detail} "
+            "(values from the file are left out: run `fio --parse-only FILE` to see them)"
+        )
+
+
+def _without_content(message: str) -> str:
+    """fio's first error line with what it quotes from the file taken out (`<line>`,
+    `option=value`): a file that is not a job file (say /etc/shadow) is never echoed."""
+    first = message.splitlines()[0] if message else "no message"
+    first = re.sub(r"<[^>]*>?", "<...>", first)
+    return re.sub(r"(\w+)=\S*", r"\1=...", first)
