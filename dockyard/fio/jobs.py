@@ -310,5 +310,5 @@ def _without_content(message: str) -> str:
     """fio's first error line with what it quotes from the file taken out (`<line>`,
     `option=value`): a file that is not a job file (say /etc/shadow) is never echoed."""
     first = message.splitlines()[0] if message else "no message"
-    first = re.sub(r"<[^>]*>?", "<...>", first)
+    first = re.sub(r"<([A-Za-z_]\w*)(?:=[^>]*)?>|<[^>]*>?", lambda m: f"<{m[1] or '...'}>", first)
     return re.sub(r"(\w+)=\S*", r"\1=...", first)

@@ -58,7 +58,9 @@ def test_a_file_that_is_not_a_job_file_is_never_echoed(tmp_path: Path) -> None:
     assert "secret-hash-value" not in proc.stderr
 
 
-@pytest.mark.parametrize("argv", [["inventory"], ["ls"], ["ip", "0"], ["docker-env", "--host", "0"]])
+@pytest.mark.parametrize(
+    "argv", [["inventory"], ["ls"], ["ip", "0"], ["docker-env", "--host", "0"]]
+)
 def test_ctrl_c_while_reading_stdin_is_one_line(tmp_path: Path, argv: list[str]) -> None:
     """SIGINT while the command waits on stdin: `dockyard: interrupted`, exit 130."""
     proc = subprocess.Popen(

@@ -148,7 +148,7 @@ def test_fio_exit_status_is_the_runs(data_dir: Path, tmp_path: Path) -> None:
     ("content", "needle"),
     [
         ("[x]\nrw=randread\nbogus_option=1\n", "bogus_option"),
-        ("[x]\nrw=randreadx\n", "randreadx"),
+        ("[x]\nrw=randreadx\n", "rw="),
     ],
 )
 def test_parse_only_rejects_before_anything_is_written(
