@@ -9,11 +9,13 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_command as command
+import pulumi_random as random
 
 from components import PROJECT_DIR
 from components.config import AnsibleConfig, FlockerConfig
 from components.hosts.docker_hosts import ServerTls
 from dockyard.hosts.ansible import (
+    EXTRA_VARS_ENV,
     INVENTORY_ENV,
     PRIVATE_KEY_TEXT_ENV,
     RUN_SCRIPT,
@@ -21,6 +23,7 @@ from dockyard.hosts.ansible import (
     command_environment,
     handoff,
     host_env,
+    keyed_sha256,
     playbook_digest,
     sha256,
 )
@@ -62,9 +65,28 @@ class AnsibleRun(pulumi.ComponentResource):
         self, name: str, args: AnsibleRunArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("dockyard:ansible_run:AnsibleRun", name, None, opts)
+        files = self._handoff(args)
+        # The inventories hold no secrets; agent.yml may. Unwrap the inventories from
+        # the (possibly secret) combined value, keep agent.yml secret.
+        self.inventory_ini = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_ini))
+        self.inventory_yaml = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_yaml))
+        self.agent_yml = pulumi.Output.secret(files.apply(lambda f: f.agent_yml))
+        if args["ansible"].run:
+            self._playbook(name, args, files)
+        self.register_outputs(
+            {
+                "inventoryIni": self.inventory_ini,
+                "inventoryYaml": self.inventory_yaml,
+                "agentYml": self.agent_yml,
+            }
+        )
+
+    @staticmethod
+    def _handoff(args: AnsibleRunArgs) -> pulumi.Output[Handoff]:
+        """The inventories and each host's agent.yml, from the hosts output."""
         cfg = args["ansible"]
         flocker = args["flocker"]
-        files: pulumi.Output[Handoff] = pulumi.Output.all(
+        return pulumi.Output.all(
             args["hosts"], flocker.access_key_id, flocker.secret_access_key
         ).apply(
             lambda v: handoff(
@@ -77,69 +99,82 @@ class AnsibleRun(pulumi.ComponentResource):
                 secret_access_key=v[2],
             )
         )
-        # The inventories hold no secrets; agent.yml may. Unwrap the inventories from
-        # the (possibly secret) combined value, keep agent.yml secret.
-        self.inventory_ini = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_ini))
-        self.inventory_yaml = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_yaml))
-        self.agent_yml = pulumi.Output.secret(files.apply(lambda f: f.agent_yml))
 
-        if cfg.run:
-            key = args.get("ssh_private_key")
-            playbook = Path(cfg.playbook)
-            digest = playbook_digest(
-                playbook if playbook.is_absolute() else PROJECT_DIR / playbook, PROJECT_DIR
-            )
-            settings = command_environment(
-                playbook=cfg.playbook,
-                private_key_path=None if key is not None else cfg.private_key_path,
-                known_hosts_file=cfg.known_hosts_file,
-                extra_vars=cfg.extra_vars,
-            )
-            environment: dict[str, pulumi.Input[str]] = {
-                **settings,
-                INVENTORY_ENV: self.inventory_ini,
-            }
-            if key is not None:
-                # a secret in the environment, written 0600 by run-playbook.sh, never argv
-                environment[PRIVATE_KEY_TEXT_ENV] = pulumi.Output.secret(key)
-            certificates: list[pulumi.Output[str]] = []
-            for index, tls in enumerate(args["server_tls"], start=1):
-                environment[host_env(index)] = pulumi.Output.unsecret(
-                    files.apply(partial(_host_name, index - 1))
-                )
-                environment[host_env(index, "AGENT_YML")] = pulumi.Output.secret(
-                    files.apply(partial(_host_agent_yml, index - 1))
-                )
-                environment[host_env(index, "TLS_CA")] = tls.ca_cert_pem
-                environment[host_env(index, "TLS_CERT")] = tls.cert_pem
-                environment[host_env(index, "TLS_KEY")] = pulumi.Output.secret(tls.key_pem)
-                certificates += [tls.ca_cert_pem, tls.cert_pem]
-            command.local.Command(
-                f"{name}-playbook",
-                create=f"bash {RUN_SCRIPT}",
-                environment=environment,
-                # A new value of any of these re-runs the playbook (the Command is replaced):
-                # a renewed certificate is rotated in place by the next `up`.
-                triggers=[
-                    self.inventory_ini.apply(sha256),
-                    files.apply(lambda f: sha256("".join(f.host_agent_ymls))),
-                    digest,
-                    sha256(settings["DOCKYARD_EXTRA_VARS"]),
-                    pulumi.Output.all(*certificates).apply(lambda pems: sha256("".join(pems))),
-                ],
-                # Ansible's output can hold secrets (more so with -v): keep it out of the
-                # update log and store it encrypted in the state.
-                logging=command.local.Logging.NONE,
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=args.get("depends_on", []),
-                    additional_secret_outputs=["stdout", "stderr"],
-                ),
-            )
-        self.register_outputs(
-            {
-                "inventoryIni": self.inventory_ini,
-                "inventoryYaml": self.inventory_yaml,
-                "agentYml": self.agent_yml,
-            }
+    def _playbook(self, name: str, args: AnsibleRunArgs, files: pulumi.Output[Handoff]) -> None:
+        """The Command that runs ansible-playbook, replaced whenever what it hands over changes."""
+        cfg = args["ansible"]
+        key = args.get("ssh_private_key")
+        playbook = Path(cfg.playbook)
+        digest = playbook_digest(
+            playbook if playbook.is_absolute() else PROJECT_DIR / playbook, PROJECT_DIR
         )
+        settings = command_environment(
+            playbook=cfg.playbook,
+            private_key_path=None if key is not None else cfg.private_key_path,
+            known_hosts_file=cfg.known_hosts_file,
+            extra_vars=cfg.extra_vars,
+        )
+        extra_vars = settings.pop(EXTRA_VARS_ENV)
+        environment: dict[str, pulumi.Input[str]] = {
+            **settings,
+            # extra variables may hold secrets (docs/configuration.md): never in the clear
+            EXTRA_VARS_ENV: pulumi.Output.secret(extra_vars),
+            INVENTORY_ENV: self.inventory_ini,
+        }
+        if key is not None:
+            # a secret in the environment, written 0600 by run-playbook.sh, never argv
+            environment[PRIVATE_KEY_TEXT_ENV] = pulumi.Output.secret(key)
+        certificates = self._host_files(environment, args["server_tls"], files)
+        command.local.Command(
+            f"{name}-playbook",
+            create=f"bash {RUN_SCRIPT}",
+            environment=environment,
+            # A new value of any of these re-runs the playbook (the Command is replaced):
+            # a renewed certificate is rotated in place by the next `up`.
+            triggers=[
+                self.inventory_ini.apply(sha256),
+                files.apply(lambda f: sha256("".join(f.host_agent_ymls))),
+                digest,
+                self._extra_vars_digest(name, extra_vars),
+                pulumi.Output.all(*certificates).apply(lambda pems: sha256("".join(pems))),
+            ],
+            # Ansible's output can hold secrets (more so with -v): keep it out of the
+            # update log and store it encrypted in the state.
+            logging=command.local.Logging.NONE,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=args.get("depends_on", []),
+                additional_secret_outputs=["stdout", "stderr"],
+            ),
+        )
+
+    def _extra_vars_digest(self, name: str, extra_vars: str) -> pulumi.Output[str]:
+        """The extra variables' hash, keyed by random bytes kept secret in the state: it
+        stays readable in the preview's diff, and a guessable secret among the variables
+        cannot be found from it by hashing candidates (a plain sha256 could)."""
+        key = random.RandomBytes(
+            f"{name}-extra-vars-key", length=32, opts=pulumi.ResourceOptions(parent=self)
+        )
+        return pulumi.Output.unsecret(key.hex.apply(lambda k: keyed_sha256(k, extra_vars)))
+
+    @staticmethod
+    def _host_files(
+        environment: dict[str, pulumi.Input[str]],
+        server_tls: Sequence[ServerTls],
+        files: pulumi.Output[Handoff],
+    ) -> list[pulumi.Output[str]]:
+        """Each host's name, agent.yml and TLS material into `environment`; returns the
+        certificates (their renewal re-runs the playbook)."""
+        certificates: list[pulumi.Output[str]] = []
+        for index, tls in enumerate(server_tls, start=1):
+            environment[host_env(index)] = pulumi.Output.unsecret(
+                files.apply(partial(_host_name, index - 1))
+            )
+            environment[host_env(index, "AGENT_YML")] = pulumi.Output.secret(
+                files.apply(partial(_host_agent_yml, index - 1))
+            )
+            environment[host_env(index, "TLS_CA")] = tls.ca_cert_pem
+            environment[host_env(index, "TLS_CERT")] = tls.cert_pem
+            environment[host_env(index, "TLS_KEY")] = pulumi.Output.secret(tls.key_pem)
+            certificates += [tls.ca_cert_pem, tls.cert_pem]
+        return certificates

@@ -8,6 +8,7 @@ are stack outputs and the environment of the Command that runs the playbook
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,12 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def keyed_sha256(key_hex: str, text: str) -> str:
+    """HMAC-SHA256 of `text` under a secret key: safe to keep readable where a plain hash
+    of a guessable secret could be reversed by trying candidates."""
+    return hmac.new(bytes.fromhex(key_hex), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def tree_digest(paths: Iterable[Path], root: Path) -> str:
     """One hash over files and directory trees: relative names and contents, sorted."""
     digest = hashlib.sha256()
@@ -129,6 +136,8 @@ def playbook_digest(playbook: Path, root: Path) -> str:
 
 
 INVENTORY_ENV = "DOCKYARD_INVENTORY"
+EXTRA_VARS_ENV = "DOCKYARD_EXTRA_VARS"
+"""ansibleExtraVars as a JSON object (secret: it may hold passwords)."""
 PRIVATE_KEY_TEXT_ENV = "DOCKYARD_PRIVATE_KEY_TEXT"
 """The SSH private key itself (secret), when the stack holds it: generated, or sshPrivateKey."""
 
@@ -157,7 +166,7 @@ def command_environment(
     settings = {
         "DOCKYARD_PLAYBOOK": playbook,
         "DOCKYARD_KNOWN_HOSTS": known_hosts_file,
-        "DOCKYARD_EXTRA_VARS": json.dumps(dict(extra_vars), sort_keys=True),
+        EXTRA_VARS_ENV: json.dumps(dict(extra_vars), sort_keys=True),
         "ANSIBLE_CONFIG": ANSIBLE_CONFIG,
     }
     if private_key_path is not None:

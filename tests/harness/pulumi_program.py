@@ -8,6 +8,7 @@ stack output (value and secretness). No engine, no provider binary, no cloud.
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import hashlib
 import json
@@ -68,6 +69,9 @@ class Resource:
     inputs: dict[str, Any]
     secret_inputs: frozenset[str]
     """Top-level input names whose value is (or holds) a secret."""
+    plain_inputs: dict[str, Any] = field(default_factory=dict)
+    """The inputs as the state file keeps them readable: each secret value replaced by
+    SECRET (the engine stores it encrypted), so a test can ask what is left in the clear."""
     dependencies: dict[str, list[str]] = field(default_factory=dict)
     """Input name -> URNs of the resources its value came from (propertyDependencies)."""
     options: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +106,20 @@ def _holds_secret(value: Any) -> bool:
     return False
 
 
+SECRET = "[secret]"
+
+
+def redact_secrets(value: Any) -> Any:
+    """Inputs with each secret value replaced by SECRET (see Resource.plain_inputs)."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value
+
+
 def unwrap_secrets(value: Any) -> Any:
     """Inputs with secrets replaced by their plain values (secretness is recorded apart)."""
     if isinstance(value, dict):
@@ -122,6 +140,7 @@ class Meta:
     secret_inputs: frozenset[str]
     dependencies: dict[str, list[str]]
     options: dict[str, Any] = field(default_factory=dict)
+    plain_inputs: dict[str, Any] = field(default_factory=dict)
 
 
 def _options(request: Any) -> dict[str, Any]:
@@ -161,6 +180,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
                 options=_options(request),
+                plain_inputs=json.loads(json.dumps(redact_secrets(raw), default=str)),
             )
         return super().RegisterResource(request)
 
@@ -219,6 +239,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 parent=meta.parent,
                 inputs=json.loads(json.dumps(unwrap_secrets(args.inputs), default=str)),
                 secret_inputs=meta.secret_inputs,
+                plain_inputs=meta.plain_inputs,
                 dependencies=meta.dependencies,
                 options=meta.options,
             )
@@ -267,6 +288,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["certPem"] = f"-----BEGIN CERTIFICATE-----\n{args.name}{serial}\n"
         elif typ == "tls:index/certRequest:CertRequest":
             outputs["certRequestPem"] = f"-----BEGIN CERTIFICATE REQUEST-----\n{args.name}\n"
+        elif typ == "random:index/randomBytes:RandomBytes":
+            # random bytes (the same for the same name), as hex and base64
+            data = hashlib.sha256(args.name.encode()).digest()[: int(outputs["length"])]
+            outputs["hex"] = data.hex()
+            outputs["base64"] = base64.b64encode(data).decode()
         elif typ == "aws:ecr/repository:Repository":
             outputs["repositoryUrl"] = f"123456789012.dkr.ecr.{region}.amazonaws.com/{args.name}"
             outputs["registryId"] = "123456789012"

@@ -459,6 +459,10 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
         ("*",),
         "terraform-provider-random internal/provider/resource_password.go",
     ),
+    "random:index/randomBytes:RandomBytes": (
+        ("length", "keepers"),
+        "hashicorp/terraform-provider-random internal/provider/resource_bytes.go @0bebee06",
+    ),
     "command:local:Command": (
         ("triggers",),
         "pulumi/pulumi-command provider/pkg/provider/common/inputs.go @010bd8e0",

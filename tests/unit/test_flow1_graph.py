@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +12,7 @@ import pytest
 import yaml
 
 from dockyard.netrules import ADMIN_RULES, CLUSTER_RULES
-from tests.harness.pulumi_program import Evaluation, evaluate
+from tests.harness.pulumi_program import SECRET, Evaluation, evaluate
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
@@ -218,6 +221,28 @@ def test_command_carries_secrets_in_environment_only(ansible_on: dict[str, Any])
         assert environment[f"DOCKYARD_HOST_{index}_TLS_CERT"].startswith("-----BEGIN CERT")
     assert {"environment", "triggers"} <= command.secret_inputs
     assert command.inputs["create"] == "bash ansible/run-playbook.sh"
+
+
+def test_extra_vars_never_in_the_clear(ansible_on: dict[str, Any]) -> None:
+    """ansibleExtraVars may hold secrets (a vault password): the Command's state keeps
+    neither the variables nor a plain hash of them readable (a guessable value could be
+    found offline by hashing candidates); the trigger is keyed by a secret of the state."""
+    extra = {"vault_password": "hunter2"}
+    result = evaluate({**ansible_on, "dockyard:ansibleExtraVars": extra})
+    command = _command(result)
+    text = json.dumps(extra, sort_keys=True)
+    assert command.inputs["environment"]["DOCKYARD_EXTRA_VARS"] == text
+    clear = json.dumps(command.plain_inputs)
+    assert "hunter2" not in clear
+    assert hashlib.sha256(text.encode()).hexdigest() not in clear
+    key = result.named("ansible-extra-vars-key")
+    assert key.inputs["length"] == 32
+    assert key.options["additionalSecretOutputs"] == ["base64", "hex"]  # encrypted in state
+    triggers = command.plain_inputs["triggers"]
+    # readable for a preview's diff, and it is the keyed hash
+    assert SECRET not in triggers
+    keyed = hmac.new(hashlib.sha256(key.name.encode()).digest(), text.encode(), "sha256")
+    assert keyed.hexdigest() in triggers
 
 
 def test_command_output_is_secret_and_not_logged(ansible_on: dict[str, Any]) -> None:
