@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -23,6 +22,7 @@ import pulumi_tls as tls
 
 from dockyard.hosts.cloudinit import DOCKER_TLS_PORT, render_user_data
 from dockyard.hosts.inventory import CONTROL_ROLE
+from dockyard.hosts.machines import Machine
 from dockyard.iam import assume_role_policy, flocker_ebs_policy
 
 UBUNTU_OWNER = "099720109477"  # Canonical
@@ -39,26 +39,6 @@ class ServerTls:
     cert_pem: pulumi.Output[str]
     key_pem: pulumi.Output[str]
     """Secret."""
-
-
-def _host_record(host_name: str, role: str, values: list[Any]) -> dict[str, Any]:
-    """One entry of the `hosts` stack output."""
-    instance_id, private_ip, public_ip, zone, address = values
-    return {
-        "name": host_name,
-        "role": role,
-        "instanceId": instance_id,
-        "privateIp": private_ip,
-        "publicIp": public_ip,
-        "availabilityZone": zone,
-        "dockerHost": f"tcp://{address}:{DOCKER_TLS_PORT}",
-        # what `docker-machine env` printed; the certificates are the dockerTls output
-        "dockerEnv": {
-            "DOCKER_HOST": f"tcp://{address}:{DOCKER_TLS_PORT}",
-            "DOCKER_TLS_VERIFY": "1",
-            "DOCKER_MACHINE_NAME": host_name,
-        },
-    }
 
 
 class DockerHostsArgs(TypedDict):
@@ -109,18 +89,43 @@ class DockerHosts(pulumi.ComponentResource):
         self, name: str, args: DockerHostsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("dockyard:docker_hosts:DockerHosts", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = args.get("tags", {})
-        prefix = args["name_prefix"]
-        public = args.get("public_ip", True)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags = args.get("tags", {})
+        ami = self._ami()
+        key_name = self._key_pair()
+        profile = self._instance_profile()
+        ca_key, ca_cert = self._certificate_authority()
+        client_key = tls.PrivateKey(
+            f"{name}-client-key", algorithm="ECDSA", ecdsa_curve="P256", opts=self._child
+        )
+        client_cert = self._sign(
+            f"{name}-client",
+            client_key,
+            ca_key,
+            ca_cert,
+            common_name="dockyard-client",
+            uses=["digital_signature", "key_encipherment", "client_auth"],
+        )
+        self.instances = []
+        self.server_tls = []
+        hosts = [
+            self._host(index, ami, key_name, profile, ca_key, ca_cert)
+            for index in range(1, args["count"] + 1)
+        ]
+        self.hosts = pulumi.Output.all(*hosts).apply(list)
+        self.docker_tls = pulumi.Output.secret(
+            pulumi.Output.all(
+                ca_cert.cert_pem, client_cert.cert_pem, client_key.private_key_pem
+            ).apply(lambda pems: {"caPem": pems[0], "certPem": pems[1], "keyPem": pems[2]})
+        )
+        self.register_outputs({"hosts": self.hosts, "dockerTls": self.docker_tls})
 
-        # A looked-up AMI only chooses the image of a new host: `ami` forces a new instance
-        # (docs/hosts-and-ansible.md), so a newer image must not replace the hosts. An
-        # explicit amiId is followed: setting it is how hosts move to a new image.
-        ignore_ami = [] if args.get("ami_id") else ["ami"]
-        ami = (
-            args.get("ami_id")
-            or aws.ec2.get_ami_output(
+    def _ami(self) -> pulumi.Input[str]:
+        """amiId, or the newest Ubuntu LTS image, looked up."""
+        return self._args.get("ami_id") or (
+            aws.ec2.get_ami_output(
                 most_recent=True,
                 owners=[UBUNTU_OWNER],
                 filters=[
@@ -132,155 +137,178 @@ class DockerHosts(pulumi.ComponentResource):
             ).id
         )
 
-        key_name: pulumi.Input[str] | None = args.get("key_name")
-        public_key: pulumi.Input[str] | None = args.get("ssh_public_key")
+    def _key_pair(self) -> pulumi.Input[str] | None:
+        """The EC2 key pair's name: the user's, one made from their public key, or one made
+        from a generated ED25519 key (then `ssh_private_key` is its private half)."""
+        key_name: pulumi.Input[str] | None = self._args.get("key_name")
+        public_key: pulumi.Input[str] | None = self._args.get("ssh_public_key")
         self.ssh_private_key = None
         if not key_name and not public_key:
-            ssh_key = tls.PrivateKey(f"{name}-ssh-key", algorithm="ED25519", opts=child)
+            ssh_key = tls.PrivateKey(f"{self._name}-ssh-key", algorithm="ED25519", opts=self._child)
             public_key = ssh_key.public_key_openssh
             self.ssh_private_key = pulumi.Output.secret(ssh_key.private_key_openssh)
         if public_key:
             key_pair = aws.ec2.KeyPair(
-                f"{name}-key",
-                key_name_prefix=f"{prefix}-",
+                f"{self._name}-key",
+                key_name_prefix=f"{self._args['name_prefix']}-",
                 public_key=public_key,
-                tags=tags,
-                opts=child,
+                tags=self._tags,
+                opts=self._child,
             )
             key_name = key_pair.key_name
+        return key_name
 
-        # The hosts' instance role: the EBS calls Flocker's AWS backend makes (agent.yml
-        # without credentials "uses the instance role"). Attaching a profile to a running
-        # instance is an update in place.
+    def _instance_profile(self) -> aws.iam.InstanceProfile:
+        """The hosts' instance role: the EBS calls Flocker's AWS backend makes (agent.yml
+        without credentials "uses the instance role"). Attaching a profile to a running
+        instance is an update in place."""
+        name, tags, child = self._name, self._tags, self._child
         instance_role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
-            description=f"{prefix} Docker hosts: Flocker's EBS volumes",
+            description=f"{self._args['name_prefix']} Docker hosts: Flocker's EBS volumes",
             tags=tags,
             opts=child,
         )
         aws.iam.RolePolicy(
             f"{name}-flocker-ebs",
             role=instance_role.id,
-            policy=flocker_ebs_policy(args["region"], tags),
+            policy=flocker_ebs_policy(self._args["region"], tags),
             opts=child,
         )
-        profile = aws.iam.InstanceProfile(
+        return aws.iam.InstanceProfile(
             f"{name}-profile", role=instance_role.name, tags=tags, opts=child
         )
 
-        ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+    def _certificate_authority(self) -> tuple[tls.PrivateKey, tls.SelfSignedCert]:
+        """The CA that signs the engines' and the client's certificates."""
+        ca_key = tls.PrivateKey(
+            f"{self._name}-ca-key", algorithm="ECDSA", ecdsa_curve="P256", opts=self._child
+        )
         ca_cert = tls.SelfSignedCert(
-            f"{name}-ca-cert",
+            f"{self._name}-ca-cert",
             private_key_pem=ca_key.private_key_pem,
             is_ca_certificate=True,
-            subject={"common_name": f"{prefix} Docker CA", "organization": "dockyard"},
+            subject={
+                "common_name": f"{self._args['name_prefix']} Docker CA",
+                "organization": "dockyard",
+            },
             validity_period_hours=CERT_VALIDITY_HOURS,
             early_renewal_hours=CERT_EARLY_RENEWAL_HOURS,
             allowed_uses=["cert_signing", "crl_signing", "digital_signature"],
+            opts=self._child,
+        )
+        return ca_key, ca_cert
+
+    def _host(
+        self,
+        index: int,
+        ami: pulumi.Input[str],
+        key_name: pulumi.Input[str] | None,
+        profile: aws.iam.InstanceProfile,
+        ca_key: tls.PrivateKey,
+        ca_cert: tls.SelfSignedCert,
+    ) -> pulumi.Output[dict[str, Any]]:
+        """Host `index`: its interface (and Elastic IP), engine certificate and instance;
+        returns its entry of the `hosts` output."""
+        name, args, tags, child = self._name, self._args, self._tags, self._child
+        host_name = f"{args['name_prefix']}-{index}"
+        role = CONTROL_ROLE if index == 1 else "agent"
+        eni = aws.ec2.NetworkInterface(
+            f"{name}-eni-{index}",
+            subnet_id=args["subnet_ids"][(index - 1) % len(args["subnet_ids"])],
+            security_groups=[args["security_group_id"]],
+            description=f"{host_name} primary interface",
+            tags={**tags, "Name": host_name},
             opts=child,
         )
-        client_key = tls.PrivateKey(
-            f"{name}-client-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
-        )
-        client_cert = self._sign(
-            f"{name}-client",
-            client_key,
-            ca_key,
-            ca_cert,
-            common_name="dockyard-client",
-            uses=["digital_signature", "key_encipherment", "client_auth"],
-        )
-
-        self.instances = []
-        self.server_tls = []
-        hosts: list[pulumi.Output[dict[str, Any]]] = []
-        for index in range(1, args["count"] + 1):
-            host_name = f"{prefix}-{index}"
-            role = CONTROL_ROLE if index == 1 else "agent"
-            eni = aws.ec2.NetworkInterface(
-                f"{name}-eni-{index}",
-                subnet_id=args["subnet_ids"][(index - 1) % len(args["subnet_ids"])],
-                security_groups=[args["security_group_id"]],
-                description=f"{host_name} primary interface",
+        public_ip: pulumi.Output[str] | None = None
+        if args.get("public_ip", True):
+            eip = aws.ec2.Eip(
+                f"{name}-eip-{index}",
+                domain="vpc",
+                network_interface=eni.id,
                 tags={**tags, "Name": host_name},
                 opts=child,
             )
-            public_ip: pulumi.Output[str] | None = None
-            if public:
-                eip = aws.ec2.Eip(
-                    f"{name}-eip-{index}",
-                    domain="vpc",
-                    network_interface=eni.id,
-                    tags={**tags, "Name": host_name},
-                    opts=child,
-                )
-                public_ip = eip.public_ip
-            server_key = tls.PrivateKey(
-                f"{name}-server-key-{index}", algorithm="ECDSA", ecdsa_curve="P256", opts=child
-            )
-            addresses: list[pulumi.Input[str]] = [eni.private_ip, "127.0.0.1"]
-            if public_ip is not None:
-                addresses.append(public_ip)
-            server_cert = self._sign(
-                f"{name}-server-{index}",
-                server_key,
-                ca_key,
-                ca_cert,
-                common_name=host_name,
-                uses=["digital_signature", "key_encipherment", "server_auth"],
-                ip_addresses=addresses,
-                dns_names=[host_name, "localhost"],
-            )
-            self.server_tls.append(
-                ServerTls(ca_cert.cert_pem, server_cert.cert_pem, server_key.private_key_pem)
-            )
-            instance = aws.ec2.Instance(
-                f"{name}-host-{index}",
-                ami=ami,
-                instance_type=args["instance_type"],
-                key_name=key_name,
-                iam_instance_profile=profile.name,
-                primary_network_interface={
-                    "network_interface_id": eni.id,
-                    "delete_on_termination": False,
-                },
-                # No secret in it; a change is applied in place (stop, start), never by
-                # replacing the host.
-                user_data=render_user_data(host_name),
-                user_data_replace_on_change=False,
-                metadata_options={
-                    "http_endpoint": "enabled",
-                    "http_tokens": "required",
-                    "http_put_response_hop_limit": 1,
-                },
-                root_block_device={
-                    "volume_type": "gp3",
-                    "volume_size": args["root_volume_size"],
-                    "encrypted": True,
-                    "delete_on_termination": True,
-                    "tags": {**tags, "Name": f"{host_name}-root"},
-                },
-                tags={**tags, "Name": host_name, "Role": role},
-                # The interface can be attached to one instance at a time.
-                opts=pulumi.ResourceOptions(
-                    parent=self, delete_before_replace=True, ignore_changes=ignore_ami
-                ),
-            )
-            self.instances.append(instance)
-            address = public_ip if public_ip is not None else eni.private_ip
-            hosts.append(
-                pulumi.Output.all(
-                    instance.id, eni.private_ip, public_ip, instance.availability_zone, address
-                ).apply(partial(_host_record, host_name, role))
-            )
-        self.hosts = pulumi.Output.all(*hosts).apply(list)
-        self.docker_tls = pulumi.Output.secret(
-            pulumi.Output.all(
-                ca_cert.cert_pem, client_cert.cert_pem, client_key.private_key_pem
-            ).apply(lambda pems: {"caPem": pems[0], "certPem": pems[1], "keyPem": pems[2]})
+            public_ip = eip.public_ip
+        server_key = tls.PrivateKey(
+            f"{name}-server-key-{index}", algorithm="ECDSA", ecdsa_curve="P256", opts=child
         )
-        self.register_outputs({"hosts": self.hosts, "dockerTls": self.docker_tls})
+        addresses: list[pulumi.Input[str]] = [eni.private_ip, "127.0.0.1"]
+        if public_ip is not None:
+            addresses.append(public_ip)
+        server_cert = self._sign(
+            f"{name}-server-{index}",
+            server_key,
+            ca_key,
+            ca_cert,
+            common_name=host_name,
+            uses=["digital_signature", "key_encipherment", "server_auth"],
+            ip_addresses=addresses,
+            dns_names=[host_name, "localhost"],
+        )
+        self.server_tls.append(
+            ServerTls(ca_cert.cert_pem, server_cert.cert_pem, server_key.private_key_pem)
+        )
+        instance = self._instance(index, host_name, role, eni, ami, key_name, profile)
+        self.instances.append(instance)
+        address = public_ip if public_ip is not None else eni.private_ip
+        return pulumi.Output.all(
+            instance.id, eni.private_ip, public_ip, instance.availability_zone, address
+        ).apply(
+            lambda values: Machine.serving(
+                index - 1, host_name, role, values, docker_port=DOCKER_TLS_PORT
+            ).to_output()
+        )
+
+    def _instance(
+        self,
+        index: int,
+        host_name: str,
+        role: str,
+        eni: aws.ec2.NetworkInterface,
+        ami: pulumi.Input[str],
+        key_name: pulumi.Input[str] | None,
+        profile: aws.iam.InstanceProfile,
+    ) -> aws.ec2.Instance:
+        args, tags = self._args, self._tags
+        # A looked-up AMI only chooses the image of a new host: `ami` forces a new instance
+        # (docs/hosts-and-ansible.md), so a newer image must not replace the hosts. An
+        # explicit amiId is followed: setting it is how hosts move to a new image.
+        ignore_ami = [] if args.get("ami_id") else ["ami"]
+        return aws.ec2.Instance(
+            f"{self._name}-host-{index}",
+            ami=ami,
+            instance_type=args["instance_type"],
+            key_name=key_name,
+            iam_instance_profile=profile.name,
+            primary_network_interface={
+                "network_interface_id": eni.id,
+                "delete_on_termination": False,
+            },
+            # No secret in it; a change is applied in place (stop, start), never by
+            # replacing the host.
+            user_data=render_user_data(host_name),
+            user_data_replace_on_change=False,
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+            },
+            root_block_device={
+                "volume_type": "gp3",
+                "volume_size": args["root_volume_size"],
+                "encrypted": True,
+                "delete_on_termination": True,
+                "tags": {**tags, "Name": f"{host_name}-root"},
+            },
+            tags={**tags, "Name": host_name, "Role": role},
+            # The interface can be attached to one instance at a time.
+            opts=pulumi.ResourceOptions(
+                parent=self, delete_before_replace=True, ignore_changes=ignore_ami
+            ),
+        )
 
     def _sign(
         self,

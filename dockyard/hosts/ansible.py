@@ -24,27 +24,30 @@ from dockyard.hosts.inventory import (
     render_ini,
     render_yaml,
 )
+from dockyard.hosts.machines import Machine
 
 RUN_SCRIPT = "ansible/run-playbook.sh"
 ANSIBLE_CONFIG = "ansible/ansible.cfg"
 
 
-def host_from_output(record: Mapping[str, Any], address: str) -> Host:
-    """A `Host` from one entry of the `hosts` stack output; `address` is public or private."""
-    ip = record.get("publicIp") if address == "public" else record.get("privateIp")
+def host_from_output(record: Any, index: int, address: str) -> Host:
+    """A `Host` from hosts[index] of the stack output (checked by Machine.from_output);
+    `address` is public or private."""
+    machine = Machine.from_output(record, index)
+    ip = machine.public_ip if address == "public" else machine.private_ip
     if not ip:
         raise InventoryError(
-            f"{record.get('name', 'a host')} has no {address} IP: set ansibleAddress to the "
-            "other kind, or give the hosts public IPs"
+            f"{machine.name} has no {address} IP: set ansibleAddress to the other kind, or "
+            "give the hosts public IPs"
         )
     return Host(
-        address=str(ip),
-        name=record.get("name"),
-        instance_id=record.get("instanceId"),
-        private_ip=record.get("privateIp"),
-        public_ip=record.get("publicIp"),
-        availability_zone=record.get("availabilityZone"),
-        role=record.get("role"),
+        address=ip,
+        name=machine.name,
+        instance_id=machine.instance_id or None,
+        private_ip=machine.private_ip,
+        public_ip=machine.public_ip,
+        availability_zone=machine.availability_zone,
+        role=machine.role or None,
     )
 
 
@@ -77,7 +80,7 @@ def handoff(
     An EBS volume attaches only to an instance in its own zone, so each host's agent.yml
     names the host's zone; `zone`, when given, is used for every host instead.
     """
-    hosts = [host_from_output(r, address) for r in records]
+    hosts = [host_from_output(r, i, address) for i, r in enumerate(records)]
     inventory = build_inventory(hosts, ansible_user=user)
 
     def agent_yml(host: Host) -> str:

@@ -33,7 +33,8 @@ NO_HOSTS = (
 
 @dataclass(frozen=True)
 class Machine:
-    """One entry of the `hosts` output, checked."""
+    """One entry of the `hosts` output: DockerHosts writes it with `to_output`, the
+    commands and the Ansible hand-off read it back, checked, with `from_output`."""
 
     index: int
     name: str
@@ -43,6 +44,79 @@ class Machine:
     private_ip: str | None
     docker_host: str
     docker_env: dict[str, str] = field(default_factory=dict)
+    availability_zone: str | None = None
+
+    @classmethod
+    def serving(
+        cls,
+        index: int,
+        name: str,
+        role: str,
+        values: Sequence[Any],
+        *,
+        docker_port: int,
+    ) -> Machine:
+        """A new host's entry: `values` are its instance id, private IP, public IP (or
+        None), zone, and the address clients reach its engine at."""
+        instance_id, private_ip, public_ip, zone, address = values
+        docker_host = f"tcp://{address}:{docker_port}"
+        return cls(
+            index=index,
+            name=name,
+            role=role,
+            instance_id=instance_id,
+            public_ip=public_ip,
+            private_ip=private_ip,
+            docker_host=docker_host,
+            # what `docker-machine env` printed; the certificates are the dockerTls output
+            docker_env={
+                "DOCKER_HOST": docker_host,
+                "DOCKER_TLS_VERIFY": "1",
+                "DOCKER_MACHINE_NAME": name,
+            },
+            availability_zone=zone,
+        )
+
+    def to_output(self) -> dict[str, Any]:
+        """The entry as the `hosts` stack output holds it (docs/outputs.md)."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "instanceId": self.instance_id,
+            "privateIp": self.private_ip,
+            "publicIp": self.public_ip,
+            "availabilityZone": self.availability_zone,
+            "dockerHost": self.docker_host,
+            "dockerEnv": dict(self.docker_env),
+        }
+
+    @classmethod
+    def from_output(cls, entry: Any, index: int) -> Machine:
+        """hosts[index] of a stack output, each value checked; UsageError naming the first
+        problem."""
+        where = f"hosts[{index}]"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{where} is not an object")
+        name = _text(entry, "name", where, required=True)
+        assert name is not None
+        if not HOST_NAME.fullmatch(name):
+            raise UsageError(
+                f"{where}'s name {name[:60]!r} is not a host name (letters, digits, . _ -)"
+            )
+        instance_id = _text(entry, "instanceId", where, required=False) or ""
+        if instance_id and not INSTANCE_ID.fullmatch(instance_id):
+            raise UsageError(f"{where}'s instanceId {instance_id[:60]!r} is not an instance id")
+        return cls(
+            index=index,
+            name=name,
+            role=_text(entry, "role", where, required=False) or "",
+            instance_id=instance_id,
+            public_ip=_ip(entry, "publicIp", where),
+            private_ip=_ip(entry, "privateIp", where),
+            docker_host=_text(entry, "dockerHost", where, required=False) or "",
+            docker_env=_env(entry, where),
+            availability_zone=_text(entry, "availabilityZone", where, required=False),
+        )
 
     def address(self, kind: str = "public") -> str:
         """The address to reach it at: `public` (when it has one, else private) or
@@ -96,33 +170,7 @@ def machines(outputs: Mapping[str, Any]) -> list[Machine]:
     hosts = outputs.get("hosts")
     if not isinstance(hosts, list) or not hosts:
         raise UsageError(NO_HOSTS)
-    found: list[Machine] = []
-    for index, entry in enumerate(hosts):
-        where = f"hosts[{index}]"
-        if not isinstance(entry, dict):
-            raise UsageError(f"{where} is not an object")
-        name = _text(entry, "name", where, required=True)
-        assert name is not None
-        if not HOST_NAME.fullmatch(name):
-            raise UsageError(
-                f"{where}'s name {name[:60]!r} is not a host name (letters, digits, . _ -)"
-            )
-        instance_id = _text(entry, "instanceId", where, required=False) or ""
-        if instance_id and not INSTANCE_ID.fullmatch(instance_id):
-            raise UsageError(f"{where}'s instanceId {instance_id[:60]!r} is not an instance id")
-        found.append(
-            Machine(
-                index=index,
-                name=name,
-                role=_text(entry, "role", where, required=False) or "",
-                instance_id=instance_id,
-                public_ip=_ip(entry, "publicIp", where),
-                private_ip=_ip(entry, "privateIp", where),
-                docker_host=_text(entry, "dockerHost", where, required=False) or "",
-                docker_env=_env(entry, where),
-            )
-        )
-    return found
+    return [Machine.from_output(entry, index) for index, entry in enumerate(hosts)]
 
 
 def select(found: Sequence[Machine], host: str | None) -> Machine:
