@@ -133,76 +133,9 @@ class EcsCluster(pulumi.ComponentResource):
         count = args.get("instance_count", 1)
         max_instances = args.get("max_instances", 2 * count)
 
-        role = aws.iam.Role(
-            f"{name}-instance-role",
-            # No aws:SourceAccount: EC2 assumes instance roles without one (dockyard.iam).
-            assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
-            tags=tags,
-            opts=child,
-        )
-        for suffix, arn in (
-            (
-                "ecs",
-                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
-            ),
-            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
-        ):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-instance-{suffix}", role=role.name, policy_arn=arn, opts=child
-            )
-        profile = aws.iam.InstanceProfile(
-            f"{name}-instance-profile", role=role.name, tags=tags, opts=child
-        )
-
-        # The instances only talk out (ECS, ECR, logs); tasks have their own groups (awsvpc).
-        group = aws.ec2.SecurityGroup(
-            f"{name}-instances",
-            vpc_id=args["vpc_id"],
-            description="ECS container instances: no inbound, all outbound",
-            tags={**tags, "Name": f"{prefix}-ecs-instances"},
-            opts=child,
-        )
-        open_egress(
-            f"{name}-instances-egress",
-            group.id,
-            "ECS agent, image pulls, logs",
-            tags=tags,
-            opts=child,
-            ipv6=True,
-        )
-
-        template = aws.ec2.LaunchTemplate(
-            f"{name}-instances",
-            name_prefix=f"{prefix}-ecs-",
-            image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
-            instance_type=args.get("instance_type", "t3.small"),
-            iam_instance_profile={"arn": profile.arn},
-            vpc_security_group_ids=[group.id],
-            user_data=self.cluster.name.apply(_b64_user_data),
-            metadata_options={
-                "http_endpoint": "enabled",
-                "http_tokens": "required",
-                "http_put_response_hop_limit": 1,
-            },
-            block_device_mappings=[
-                {
-                    "device_name": "/dev/xvda",
-                    "ebs": {
-                        "volume_size": args.get("root_volume_size", 30),
-                        "volume_type": "gp3",
-                        "encrypted": "true",
-                        "delete_on_termination": "true",
-                    },
-                }
-            ],
-            monitoring={"enabled": True},
-            tag_specifications=[
-                {"resource_type": "instance", "tags": {**tags, "Name": f"{prefix}-ecs"}},
-                {"resource_type": "volume", "tags": {**tags, "Name": f"{prefix}-ecs"}},
-            ],
-            tags=tags,
-            opts=child,
-        )
+        profile = self._instance_profile(name, tags, child)
+        group = self._instance_group(name, args, prefix, tags, child)
+        template = self._launch_template(name, args, prefix, profile, group, tags, child)
         group_tags = {**tags, "Name": f"{prefix}-ecs", "AmazonECSManaged": "true"}
         asg = aws.autoscaling.Group(
             f"{name}-instances",
@@ -234,6 +167,101 @@ class EcsCluster(pulumi.ComponentResource):
                     "maximum_scaling_step_size": 1,
                 },
             },
+            tags=tags,
+            opts=child,
+        )
+
+    def _instance_profile(
+        self, name: str, tags: dict[str, str], child: pulumi.ResourceOptions
+    ) -> aws.iam.InstanceProfile:
+        """The container instances' role: the ECS agent's policy and SSM's."""
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            # No aws:SourceAccount: EC2 assumes instance roles without one (dockyard.iam).
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
+            tags=tags,
+            opts=child,
+        )
+        for suffix, arn in (
+            (
+                "ecs",
+                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+            ),
+            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        ):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-instance-{suffix}", role=role.name, policy_arn=arn, opts=child
+            )
+        return aws.iam.InstanceProfile(
+            f"{name}-instance-profile", role=role.name, tags=tags, opts=child
+        )
+
+    def _instance_group(
+        self,
+        name: str,
+        args: EcsClusterArgs,
+        prefix: str,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> aws.ec2.SecurityGroup:
+        # The instances only talk out (ECS, ECR, logs); tasks have their own groups (awsvpc).
+        group = aws.ec2.SecurityGroup(
+            f"{name}-instances",
+            vpc_id=args["vpc_id"],
+            description="ECS container instances: no inbound, all outbound",
+            tags={**tags, "Name": f"{prefix}-ecs-instances"},
+            opts=child,
+        )
+        open_egress(
+            f"{name}-instances-egress",
+            group.id,
+            "ECS agent, image pulls, logs",
+            tags=tags,
+            opts=child,
+            ipv6=True,
+        )
+        return group
+
+    def _launch_template(
+        self,
+        name: str,
+        args: EcsClusterArgs,
+        prefix: str,
+        profile: aws.iam.InstanceProfile,
+        group: aws.ec2.SecurityGroup,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> aws.ec2.LaunchTemplate:
+        """The container instances: the ECS-optimized AMI, IMDSv2, an encrypted root."""
+        return aws.ec2.LaunchTemplate(
+            f"{name}-instances",
+            name_prefix=f"{prefix}-ecs-",
+            image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
+            instance_type=args.get("instance_type", "t3.small"),
+            iam_instance_profile={"arn": profile.arn},
+            vpc_security_group_ids=[group.id],
+            user_data=self.cluster.name.apply(_b64_user_data),
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+            },
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_size": args.get("root_volume_size", 30),
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            monitoring={"enabled": True},
+            tag_specifications=[
+                {"resource_type": "instance", "tags": {**tags, "Name": f"{prefix}-ecs"}},
+                {"resource_type": "volume", "tags": {**tags, "Name": f"{prefix}-ecs"}},
+            ],
             tags=tags,
             opts=child,
         )

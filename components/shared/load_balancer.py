@@ -135,79 +135,92 @@ class LoadBalancer(pulumi.ComponentResource):
             tags=tags,
             opts=self._opts("tg"),
         )
-        forward: list[aws.lb.ListenerDefaultActionArgsDict] = [
-            {"type": "forward", "target_group_arn": self.target_group.arn}
-        ]
         self.dns_name = balancer.dns_name
         self.validation_records = None
         if https is None:
-            self.listeners = [
-                aws.lb.Listener(
-                    self._child_name("http"),
-                    load_balancer_arn=balancer.arn,
-                    port=port,
-                    protocol="HTTP",
-                    default_actions=forward,
-                    tags=tags,
-                    opts=self._opts("http"),
-                )
-            ]
-            self.url = balancer.dns_name.apply(
-                lambda dns: f"http://{dns}" + ("" if port == 80 else f":{port}")
-            )
+            self._plain_listener(balancer, port, tags)
         else:
-            certificate_arn = self._certificate(https, tags)
-            self.listeners = [
-                # Port 80 answers only a permanent redirect to the same URL over HTTPS.
-                aws.lb.Listener(
-                    self._child_name("http"),
-                    load_balancer_arn=balancer.arn,
-                    port=port,
-                    protocol="HTTP",
-                    default_actions=[
-                        {
-                            "type": "redirect",
-                            "redirect": {
-                                "protocol": "HTTPS",
-                                "port": str(HTTPS_PORT),
-                                "status_code": "HTTP_301",
-                            },
-                        }
-                    ],
-                    tags=tags,
-                    opts=self._opts("http"),
-                ),
-                aws.lb.Listener(
-                    f"{name}-https",
-                    load_balancer_arn=balancer.arn,
-                    port=HTTPS_PORT,
-                    protocol="HTTPS",
-                    ssl_policy=TLS_POLICY,
-                    certificate_arn=certificate_arn,
-                    default_actions=forward,
-                    tags=tags,
-                    opts=self._opts("https"),
-                ),
-            ]
-            if https.zone_id is not None:
-                aws.route53.Record(
-                    f"{name}-alias",
-                    zone_id=https.zone_id,
-                    name=https.domain,
-                    type="A",
-                    aliases=[
-                        {
-                            "name": balancer.dns_name,
-                            "zone_id": balancer.zone_id,
-                            "evaluate_target_health": True,
-                        }
-                    ],
-                    opts=self._opts("alias"),
-                )
-            self.url = pulumi.Output.from_input(f"https://{https.domain}")
+            self._https_listeners(balancer, port, https, tags)
         self.register_outputs(
             {"url": self.url, "dnsName": self.dns_name, "securityGroupId": self.security_group.id}
         )
+
+    def _forward(self) -> list[aws.lb.ListenerDefaultActionArgsDict]:
+        return [{"type": "forward", "target_group_arn": self.target_group.arn}]
+
+    def _plain_listener(
+        self, balancer: aws.lb.LoadBalancer, port: int, tags: dict[str, str]
+    ) -> None:
+        """HTTP on `port`, forwarding to the target group."""
+        self.listeners = [
+            aws.lb.Listener(
+                self._child_name("http"),
+                load_balancer_arn=balancer.arn,
+                port=port,
+                protocol="HTTP",
+                default_actions=self._forward(),
+                tags=tags,
+                opts=self._opts("http"),
+            )
+        ]
+        self.url = balancer.dns_name.apply(
+            lambda dns: f"http://{dns}" + ("" if port == 80 else f":{port}")
+        )
+
+    def _https_listeners(
+        self, balancer: aws.lb.LoadBalancer, port: int, https: Https, tags: dict[str, str]
+    ) -> None:
+        """HTTPS on 443 with the domain's certificate; `port` only redirects to it. With a
+        hosted zone, an alias record for the domain."""
+        certificate_arn = self._certificate(https, tags)
+        self.listeners = [
+            # Port 80 answers only a permanent redirect to the same URL over HTTPS.
+            aws.lb.Listener(
+                self._child_name("http"),
+                load_balancer_arn=balancer.arn,
+                port=port,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {
+                            "protocol": "HTTPS",
+                            "port": str(HTTPS_PORT),
+                            "status_code": "HTTP_301",
+                        },
+                    }
+                ],
+                tags=tags,
+                opts=self._opts("http"),
+            ),
+            aws.lb.Listener(
+                f"{self._name}-https",
+                load_balancer_arn=balancer.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=certificate_arn,
+                default_actions=self._forward(),
+                tags=tags,
+                opts=self._opts("https"),
+            ),
+        ]
+        if https.zone_id is not None:
+            aws.route53.Record(
+                f"{self._name}-alias",
+                zone_id=https.zone_id,
+                name=https.domain,
+                type="A",
+                aliases=[
+                    {
+                        "name": balancer.dns_name,
+                        "zone_id": balancer.zone_id,
+                        "evaluate_target_health": True,
+                    }
+                ],
+                opts=self._opts("alias"),
+            )
+        self.url = pulumi.Output.from_input(f"https://{https.domain}")
 
     def _child_name(self, suffix: str) -> str:
         return self._former.get(suffix, f"{self._name}-{suffix}")

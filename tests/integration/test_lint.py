@@ -156,3 +156,40 @@ def test_defined_once(name: str, home: str) -> None:
         and name in _definitions(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert homes == [home]
+
+
+MAX_FUNCTION_LINES = 80
+"""CONTRIBUTING's limit: a function longer than a screen is cut into named steps."""
+
+
+def _long_functions(tree: ast.AST, where: str) -> list[str]:
+    return [
+        f"{where}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+
+
+def test_long_functions_are_found() -> None:
+    """The check sees a method one line over the limit, and not a function at it."""
+    lines = ["x = 1"] * (MAX_FUNCTION_LINES - 1)
+    at_limit = ast.parse("def at_limit():\n" + "".join(f"    {line}\n" for line in lines))
+    assert _long_functions(at_limit, "a.py") == []
+    body = "".join(f"        {line}\n" for line in [*lines, "y = 2"])
+    over = ast.parse(f"class C:\n    def over(self):\n{body}")
+    assert _long_functions(over, "a.py") == [f"a.py:2 over ({MAX_FUNCTION_LINES + 1} lines)"]
+
+
+def test_no_function_over_80_lines() -> None:
+    """No function or method in components/ or dockyard/ is over MAX_FUNCTION_LINES."""
+    found = [
+        line
+        for path in _tracked()
+        if path.suffix == ".py" and path.relative_to(REPO).parts[0] in PACKAGES
+        for line in _long_functions(
+            ast.parse(path.read_text(encoding="utf-8")), str(path.relative_to(REPO))
+        )
+    ]
+    assert found == []
