@@ -47,26 +47,20 @@ if cfg.docker_hosts is not None:
     hosts_cfg = cfg.docker_hosts
     hosts = DockerHosts(
         "docker",
+        hosts_cfg,
         {
             "name_prefix": cfg.name_prefix,
-            "count": hosts_cfg.count,
             "subnet_ids": host_subnets,
             "security_group_id": network.security_group_id,
-            "instance_type": hosts_cfg.instance_type,
-            "root_volume_size": hosts_cfg.root_volume_size,
-            "ami_id": hosts_cfg.ami_id,
-            "key_name": hosts_cfg.key_name,
-            "ssh_public_key": hosts_cfg.ssh_public_key,
-            "public_ip": hosts_cfg.public_ip,
             "region": cfg.flocker.region,
             "tags": tags,
         },
     )
     ansible = AnsibleRun(
         "ansible",
+        cfg.ansible,
         {
             "hosts": hosts.hosts,
-            "ansible": cfg.ansible,
             "flocker": cfg.flocker,
             "ssh_private_key": hosts.ssh_private_key or cfg.ansible.private_key,
             "server_tls": hosts.server_tls,
@@ -117,7 +111,7 @@ if cfg.rails is not None:
         "rails",
         {
             "name_prefix": cfg.name_prefix,
-            "region": cfg.flocker.region,
+            "region": cfg.region,
             "vpc_id": vpc_id,
             "subnet_ids": rails_subnets,
             "cluster_arn": ecs.cluster_arn,
@@ -164,7 +158,7 @@ if cfg.fio_bench is not None:
             "vpc_id": vpc_id,
             "subnet_ids": subnet_ids,
             "admin_cidrs": admin_cidrs,
-            "region": pulumi.Config("aws").get("region") or cfg.flocker.region,
+            "region": cfg.region,
             "host_security_group_id": (
                 network.security_group_id if fio_cfg.launch_type == "EC2" else None
             ),

@@ -9,11 +9,14 @@ address for `me`) are in the components.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+from botocore.exceptions import InvalidRegionError
+from botocore.utils import validate_region_name
 
 from components.config.fio import FioBenchConfig, read_fio_bench
 from components.config.hosts import (
@@ -27,6 +30,7 @@ from components.config.hosts import (
 from components.config.network import NetworkConfig, read_network
 from components.config.rails import RailsConfig, read_rails
 from components.config.reader import NAMESPACE, ConfigError, Reader, check_known_keys
+from dockyard.terminal import printable
 
 __all__ = [
     "NAMESPACE",
@@ -51,6 +55,8 @@ class StackConfig:
 
     project: str
     stack: str
+    region: str
+    """The stack's region (aws:region): where the AWS provider makes every resource."""
     name_prefix: str
     tags: Mapping[str, str]
     network: NetworkConfig
@@ -71,6 +77,32 @@ class StackConfig:
         }
 
 
+def read_region() -> str:
+    """The stack's region as the AWS provider takes it: aws:region, else AWS_REGION or
+    AWS_DEFAULT_REGION; checked as botocore checks a region name."""
+    region = (
+        pulumi.Config("aws").get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    if not region:
+        raise ConfigError(
+            "aws:region",
+            "is not set, nor AWS_REGION or AWS_DEFAULT_REGION",
+            "pulumi config set aws:region us-east-1",
+        )
+    try:
+        validate_region_name(region)
+    except InvalidRegionError:
+        raise ConfigError(
+            "aws:region",
+            f"{printable(region)[:60]!r} is not a region name",
+            "pulumi config set aws:region us-east-1 (a region's code, as `aws ec2 "
+            "describe-regions` lists them)",
+        ) from None
+    return region
+
+
 def load(reader: Reader | None = None) -> StackConfig:
     """Read and validate the whole stack configuration (a key Pulumi.yaml does not
     declare stops it first)."""
@@ -84,6 +116,7 @@ def load(reader: Reader | None = None) -> StackConfig:
             "use letters, digits and dashes, at most 32, e.g. my-prefix",
         )
     stack = pulumi.get_stack()
+    region = read_region()
     hosts = read_docker_hosts(reader)
     network = read_network(reader)
     fio_bench = read_fio_bench(reader)
@@ -102,12 +135,13 @@ def load(reader: Reader | None = None) -> StackConfig:
     return StackConfig(
         project=pulumi.get_project(),
         stack=stack,
+        region=region,
         name_prefix=prefix,
         tags=reader.string_map("tags"),
         network=network,
         docker_hosts=hosts,
         ansible=read_ansible(reader, stack, hosts),
-        flocker=read_flocker(reader),
+        flocker=read_flocker(reader, region),
         rails=read_rails(reader, network),
         fio_bench=fio_bench,
     )

@@ -155,14 +155,9 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
     )
 
 
-def read_flocker(reader: Reader) -> FlockerConfig:
-    region = reader.optional("flockerRegion") or pulumi.Config("aws").get("region")
-    if not region:
-        raise ConfigError(
-            "flockerRegion",
-            "is not set and neither is aws:region",
-            "pulumi config set aws:region us-east-1 (or dockyard:flockerRegion)",
-        )
+def read_flocker(reader: Reader, stack_region: str) -> FlockerConfig:
+    """Flocker's dataset settings; its region is the stack's unless flockerRegion says."""
+    region = reader.optional("flockerRegion") or stack_region
     zone = reader.optional("flockerZone")
     if zone and not (len(zone) == 1 or zone.startswith(region)):
         raise ConfigError(

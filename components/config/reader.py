@@ -39,7 +39,8 @@ class ConfigError(pulumi.RunError):
     """Invalid stack configuration; the message names the key and the fix."""
 
     def __init__(self, key: str, problem: str, fix: str) -> None:
-        self.key = f"{NAMESPACE}:{key}"
+        # a bare key is the project's; another namespace's is given whole (aws:region)
+        self.key = key if ":" in key else f"{NAMESPACE}:{key}"
         super().__init__(f"{self.key}: {problem}. Fix: {fix}")
 
 

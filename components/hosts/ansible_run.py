@@ -38,10 +38,11 @@ def _host_agent_yml(position: int, files: Handoff) -> str:
 
 
 class AnsibleRunArgs(TypedDict):
+    """What the hand-off is wired to; its own settings are the AnsibleConfig (playbook,
+    user, address kind, key, known_hosts, extra vars, whether to run)."""
+
     hosts: pulumi.Input[list[dict[str, Any]]]
     """The DockerHosts component's `hosts` output."""
-    ansible: AnsibleConfig
-    """Playbook, user, address kind, key, known_hosts, extra vars, whether to run."""
     flocker: FlockerConfig
     """Region, zone and optional credentials for agent.yml."""
     ssh_private_key: NotRequired[pulumi.Input[str] | None]
@@ -62,16 +63,21 @@ class AnsibleRun(pulumi.ComponentResource):
     """Secret: it may hold AWS credentials."""
 
     def __init__(
-        self, name: str, args: AnsibleRunArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        cfg: AnsibleConfig,
+        args: AnsibleRunArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:ansible_run:AnsibleRun", name, None, opts)
-        files = self._handoff(args)
+        self._cfg = cfg
+        files = self._handoff(cfg, args)
         # The inventories hold no secrets; agent.yml may. Unwrap the inventories from
         # the (possibly secret) combined value, keep agent.yml secret.
         self.inventory_ini = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_ini))
         self.inventory_yaml = pulumi.Output.unsecret(files.apply(lambda f: f.inventory_yaml))
         self.agent_yml = pulumi.Output.secret(files.apply(lambda f: f.agent_yml))
-        if args["ansible"].run:
+        if cfg.run:
             self._playbook(name, args, files)
         self.register_outputs(
             {
@@ -82,9 +88,8 @@ class AnsibleRun(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _handoff(args: AnsibleRunArgs) -> pulumi.Output[Handoff]:
+    def _handoff(cfg: AnsibleConfig, args: AnsibleRunArgs) -> pulumi.Output[Handoff]:
         """The inventories and each host's agent.yml, from the hosts output."""
-        cfg = args["ansible"]
         flocker = args["flocker"]
         return pulumi.Output.all(
             args["hosts"], flocker.access_key_id, flocker.secret_access_key
@@ -102,7 +107,7 @@ class AnsibleRun(pulumi.ComponentResource):
 
     def _playbook(self, name: str, args: AnsibleRunArgs, files: pulumi.Output[Handoff]) -> None:
         """The Command that runs ansible-playbook, replaced whenever what it hands over changes."""
-        cfg = args["ansible"]
+        cfg = self._cfg
         key = args.get("ssh_private_key")
         playbook = Path(cfg.playbook)
         digest = playbook_digest(

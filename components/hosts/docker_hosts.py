@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
+from components.config import DockerHostsConfig
 from dockyard.hosts.cloudinit import DOCKER_TLS_PORT, render_user_data
 from dockyard.hosts.inventory import CONTROL_ROLE
 from dockyard.hosts.machines import Machine
@@ -42,31 +43,17 @@ class ServerTls:
 
 
 class DockerHostsArgs(TypedDict):
+    """What the hosts are wired to; their own settings are the DockerHostsConfig."""
+
     name_prefix: str
     """Hosts are named `<prefix>-1` .. `<prefix>-N` (the Name tag)."""
-    count: int
-    """How many hosts; the first is the control host."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets to spread the hosts over (round robin)."""
     security_group_id: pulumi.Input[str]
     """The cluster security group."""
-    instance_type: str
-    """EC2 instance type."""
-    root_volume_size: int
-    """Root volume size in GiB (gp3, encrypted)."""
-    ami_id: NotRequired[str | None]
-    """AMI to use, followed by every `up` (a new id replaces the hosts); default: the newest
-    Ubuntu LTS amd64 image from Canonical when a host is created, kept afterwards."""
-    key_name: NotRequired[str | None]
-    """An existing EC2 key pair."""
-    ssh_public_key: NotRequired[str | None]
-    """An OpenSSH public key: a key pair is created from it. With neither this nor key_name,
-    an ED25519 key is generated (see `ssh_private_key`)."""
-    public_ip: NotRequired[bool]
-    """Give each host an Elastic IP (default true)."""
     region: str
     """The region whose EBS volumes Flocker manages through the hosts' instance role."""
-    tags: NotRequired[dict[str, str]]
+    tags: dict[str, str]
     """Tags for every resource."""
 
 
@@ -86,13 +73,16 @@ class DockerHosts(pulumi.ComponentResource):
     """Per host, in the order of `hosts`: the engine's CA, certificate and key."""
 
     def __init__(
-        self, name: str, args: DockerHostsArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        cfg: DockerHostsConfig,
+        args: DockerHostsArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:docker_hosts:DockerHosts", name, None, opts)
-        self._name = name
-        self._args = args
+        self._name, self._cfg, self._args = name, cfg, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._tags = args.get("tags", {})
+        self._tags = args["tags"]
         ami = self._ami()
         key_name = self._key_pair()
         profile = self._instance_profile()
@@ -112,7 +102,7 @@ class DockerHosts(pulumi.ComponentResource):
         self.server_tls = []
         hosts = [
             self._host(index, ami, key_name, profile, ca_key, ca_cert)
-            for index in range(1, args["count"] + 1)
+            for index in range(1, cfg.count + 1)
         ]
         self.hosts = pulumi.Output.all(*hosts).apply(list)
         self.docker_tls = pulumi.Output.secret(
@@ -124,7 +114,7 @@ class DockerHosts(pulumi.ComponentResource):
 
     def _ami(self) -> pulumi.Input[str]:
         """amiId, or the newest Ubuntu LTS image, looked up."""
-        return self._args.get("ami_id") or (
+        return self._cfg.ami_id or (
             aws.ec2.get_ami_output(
                 most_recent=True,
                 owners=[UBUNTU_OWNER],
@@ -140,8 +130,8 @@ class DockerHosts(pulumi.ComponentResource):
     def _key_pair(self) -> pulumi.Input[str] | None:
         """The EC2 key pair's name: the user's, one made from their public key, or one made
         from a generated ED25519 key (then `ssh_private_key` is its private half)."""
-        key_name: pulumi.Input[str] | None = self._args.get("key_name")
-        public_key: pulumi.Input[str] | None = self._args.get("ssh_public_key")
+        key_name: pulumi.Input[str] | None = self._cfg.key_name
+        public_key: pulumi.Input[str] | None = self._cfg.ssh_public_key
         self.ssh_private_key = None
         if not key_name and not public_key:
             ssh_key = tls.PrivateKey(f"{self._name}-ssh-key", algorithm="ED25519", opts=self._child)
@@ -223,7 +213,7 @@ class DockerHosts(pulumi.ComponentResource):
             opts=child,
         )
         public_ip: pulumi.Output[str] | None = None
-        if args.get("public_ip", True):
+        if self._cfg.public_ip:
             eip = aws.ec2.Eip(
                 f"{name}-eip-{index}",
                 domain="vpc",
@@ -272,15 +262,15 @@ class DockerHosts(pulumi.ComponentResource):
         key_name: pulumi.Input[str] | None,
         profile: aws.iam.InstanceProfile,
     ) -> aws.ec2.Instance:
-        args, tags = self._args, self._tags
+        cfg, tags = self._cfg, self._tags
         # A looked-up AMI only chooses the image of a new host: `ami` forces a new instance
         # (docs/hosts-and-ansible.md), so a newer image must not replace the hosts. An
         # explicit amiId is followed: setting it is how hosts move to a new image.
-        ignore_ami = [] if args.get("ami_id") else ["ami"]
+        ignore_ami = [] if cfg.ami_id else ["ami"]
         return aws.ec2.Instance(
             f"{self._name}-host-{index}",
             ami=ami,
-            instance_type=args["instance_type"],
+            instance_type=cfg.instance_type,
             key_name=key_name,
             iam_instance_profile=profile.name,
             primary_network_interface={
@@ -298,7 +288,7 @@ class DockerHosts(pulumi.ComponentResource):
             },
             root_block_device={
                 "volume_type": "gp3",
-                "volume_size": args["root_volume_size"],
+                "volume_size": cfg.root_volume_size,
                 "encrypted": True,
                 "delete_on_termination": True,
                 "tags": {**tags, "Name": f"{host_name}-root"},

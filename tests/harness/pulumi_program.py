@@ -12,6 +12,7 @@ import base64
 import gc
 import hashlib
 import json
+import os
 import runpy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -447,7 +448,13 @@ def set_up(
         merged = {**project_defaults(project_dir), **merged}
     mocks = mocks or RecordingMocks()
     if mocks.region is None:
-        mocks.region = str(merged.get("aws:region") or "us-east-1")
+        # the region the AWS provider would use: aws:region, else the environment's
+        mocks.region = str(
+            merged.get("aws:region")
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(mocks)

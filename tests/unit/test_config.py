@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -54,6 +55,7 @@ from tests.harness.pulumi_program import config_error, evaluate
         ({"dockyard:flockerAccessKeyId": "AKIA1"}, "dockyard:flockerSecretAccessKey", "pair"),
         ({"dockyard:namePrefix": "bad prefix!"}, "dockyard:namePrefix", "name prefix"),
         ({"dockyard:runAnsible": "maybe"}, "dockyard:runAnsible", "true or false"),
+        ({"aws:region": "us east 1"}, "aws:region", "not a region name"),
     ],
 )
 def test_bad_config_names_key_and_fix(overrides: dict[str, Any], key: str, words: str) -> None:
@@ -191,3 +193,43 @@ def test_wrong_shape_names_the_expected_shape(
     """A value of the wrong shape (a map or a line of text for a list, a list for a map or a
     string) fails naming the shape the key takes, with an example, and the fix."""
     assert "Fix: " in config_error(lambda: evaluate(overrides), key, words)
+
+
+def test_no_region_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without aws:region, AWS_REGION or AWS_DEFAULT_REGION the program stops naming aws:region
+    (the AWS provider could not make anything either)."""
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    message = config_error(lambda: evaluate({"aws:region": None}), "aws:region", "is not set")
+    assert "pulumi config set aws:region" in message
+
+
+def test_region_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS_REGION stands in for aws:region, as the provider takes it."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    result = evaluate({"aws:region": None, "dockyard:fioBench": "true"})
+    groups = [r for r in result.resources if r.typ == "aws:ecs/taskDefinition:TaskDefinition"]
+    assert groups
+    assert "eu-west-1" in json.dumps([g.inputs for g in groups])
+    assert "us-east-1" not in json.dumps([g.inputs for g in groups])
+
+
+def test_every_flow_in_the_stacks_region_not_flockers() -> None:
+    """flockerRegion names Flocker's dataset region only: the Rails and fio containers log to
+    the stack's own region (aws:region), where their log groups are."""
+    result = evaluate(
+        {
+            "aws:region": "eu-west-1",
+            "dockyard:flockerRegion": "us-west-2",
+            "dockyard:dockerHosts": "false",
+            "dockyard:rails": "true",
+            "dockyard:fioBench": "true",
+        }
+    )
+    regions = {
+        container["logConfiguration"]["options"]["awslogs-region"]
+        for r in result.resources
+        if r.typ == "aws:ecs/taskDefinition:TaskDefinition"
+        for container in json.loads(r.inputs["containerDefinitions"])
+    }
+    assert regions == {"eu-west-1"}
