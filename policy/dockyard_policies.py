@@ -8,12 +8,16 @@ validation functions directly with ResourceValidationArgs / StackValidationArgs.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 import importlib
 import inspect
 import ipaddress
 import json
 import keyword
 import re
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -70,8 +74,37 @@ REQUIRED_TAGS = ("Project", "Stack", "ManagedBy")
 """The tags components.config.StackConfig.base_tags puts on every taggable resource."""
 SECRET_NAME = re.compile(r"passw|passphrase|secret|key|token|credential", re.IGNORECASE)
 """Words that mark a variable name as a secret anywhere in it (DBPASSWORD, APIKEY)."""
-SECRET_WORDS = frozenset({"pass", "pwd", "auth", "cred", "creds"})
-"""Short words that mark a secret only as a whole word of the name (DB_PASS, not BYPASS)."""
+SECRET_WORDS = frozenset(
+    {"pass", "pwd", "pw", "psw", "pswd", "auth", "cred", "creds", "jwt", "bearer", "pat", "salt"}
+)
+"""Short words that mark a secret only as a whole word of the name (DB_PASS, DB_PW,
+GITHUB_PAT, not BYPASS, PATH or PWRITE)."""
+REFERENCES = {
+    "arn": (re.compile(r"arn:aws[a-z-]*:\S+"), "an ARN"),
+    "file": (re.compile(r"/\S+"), "an absolute path"),
+}
+"""Last words that make a name say where a secret is (DB_PASSWORD_SECRET_ARN, the *_FILE
+variables of the entrypoints), with the form the value must then have: any other value
+is the secret itself."""
+KEY_FORMATS = (
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
+    ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    (
+        "a GitHub token",
+        re.compile(r"\b(?:gh[opsur]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+    ),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+)
+"""Secrets known by their form wherever they appear (value, command line, user data)."""
+URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`]+")
+DSN_PASSWORD = re.compile(
+    r"(?:^|[;&?\s])(?:password|passwd|pwd)\s*=\s*['\"]?(?![$'\"])[^;&\s'\"]", re.IGNORECASE
+)
+"""A key=value connection string with a password (Password=...; or libpq's password=...)."""
+ASSIGNMENT = re.compile(r"-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=(.*)", re.DOTALL)
+"""A command-line word that sets something: --password=..., DB_PASSWORD=... (env, export)."""
+MYSQL_CLIENT = re.compile(r"(?:mysql|mariadb)[a-z-]*")
+"""mysql, mysqladmin, mysqldump, mariadb, mariadb-dump...: `-pVALUE` is the password."""
 
 SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -80,6 +113,21 @@ INSTANCE = "aws:ec2/instance:Instance"
 SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
 INSTANCES = (INSTANCE, SPOT_INSTANCE_REQUEST)
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+MACHINES = (*INSTANCES, LAUNCH_CONFIGURATION)
+"""What sets metadataOptions, rootBlockDevice and ebsBlockDevices itself."""
+SPOT_FLEET = "aws:ec2/spotFleetRequest:SpotFleetRequest"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+ROOT_DEVICES = frozenset({"/dev/xvda", "/dev/sda1", "/dev/sda", "/dev/nvme0n1"})
+"""The root device names AMIs use (Amazon Linux, Ubuntu and most others, Nitro NVMe)."""
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LISTENER_PROTOCOLS = {"TCP": ("tcp",), "TLS": ("tcp",), "UDP": ("udp",), "TCP_UDP": ("tcp", "udp")}
+"""A network load balancer listener's protocol, as security group protocols."""
+BATCH_JOB = "aws:batch/jobDefinition:JobDefinition"
+APP_RUNNER = "aws:apprunner/service:Service"
+CODEBUILD = "aws:codebuild/project:Project"
 EBS_VOLUME = "aws:ebs/volume:Volume"
 EFS = "aws:efs/fileSystem:FileSystem"
 DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
@@ -205,70 +253,124 @@ def _left_to_launch_template(props: Mapping[str, Any], key: str) -> bool:
     return bool(props.get("launchTemplate")) and not props.get(key)
 
 
-def imdsv2_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Instances, spot requests and launch templates require IMDSv2 session tokens
-    (httpTokens: required) with a hop limit of METADATA_HOP_LIMIT. An instance that leaves
-    its metadata options to a launch template is checked through the template
-    (launch_template_in_stack)."""
-    props = args.props
-    if args.resource_type not in (*INSTANCES, LAUNCH_TEMPLATE):
-        return
-    if args.resource_type in INSTANCES and _left_to_launch_template(props, "metadataOptions"):
-        return
-    options = props.get("metadataOptions") or {}
+def _metadata_problems(options: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a set of metadata options (IMDSv1, a hop limit above the limit)."""
     if options.get("httpEndpoint") == "disabled":
-        return
+        return []
+    problems = []
     if options.get("httpTokens") != "required":
-        report(
+        problems.append(
             "the instance metadata service allows IMDSv1; set "
-            "metadata_options={'http_tokens': 'required'}",
-            None,
+            "metadata_options={'http_tokens': 'required'}"
         )
     hops = options.get("httpPutResponseHopLimit")
     if (
         not (isinstance(hops, int | float) and not isinstance(hops, bool))
         or hops > METADATA_HOP_LIMIT
     ):
-        report(
+        problems.append(
             f"the metadata hop limit is {'the AMI default' if hops is None else hops}: "
             "containers on the host could read the instance role's credentials; set "
-            f"metadata_options={{'http_put_response_hop_limit': {METADATA_HOP_LIMIT}}}",
-            None,
+            f"metadata_options={{'http_put_response_hop_limit': {METADATA_HOP_LIMIT}}}"
         )
+    return problems
+
+
+def _launch_specifications(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A spot fleet's launch specifications (the ones that do not use a launch template)."""
+    return [s for s in props.get("launchSpecifications") or [] if isinstance(s, Mapping)]
+
+
+def imdsv2_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Instances, spot requests, launch configurations and launch templates require IMDSv2
+    session tokens (httpTokens: required) with a hop limit of METADATA_HOP_LIMIT. An instance
+    that leaves its metadata options to a launch template is checked through the template
+    (launch_template_in_stack). A spot fleet's launch specifications have no metadata
+    options at all: only its launch template configs can require IMDSv2."""
+    props = args.props
+    if args.resource_type == SPOT_FLEET:
+        for index, _ in enumerate(_launch_specifications(props)):
+            report(
+                f"launch_specifications[{index}] cannot require IMDSv2 (a spot fleet launch "
+                "specification has no metadata options); use launch_template_configs with "
+                "one of this stack's launch templates",
+                None,
+            )
+        return
+    if args.resource_type not in (*MACHINES, LAUNCH_TEMPLATE):
+        return
+    if args.resource_type in INSTANCES and _left_to_launch_template(props, "metadataOptions"):
+        return
+    for problem in _metadata_problems(props.get("metadataOptions") or {}):
+        report(problem, None)
+
+
+def _volume_problems(roots: list[Any] | None, devices: Iterable[Any]) -> list[str]:
+    """What is unencrypted among a machine's root volume(s) (None: left to its launch
+    template; none at all: the AMI's, unencrypted unless its snapshot is) and EBS volumes."""
+    problems = []
+    if roots is not None and not (
+        roots and all(isinstance(r, Mapping) and _truthy(r.get("encrypted")) for r in roots)
+    ):
+        problems.append("the root volume is not encrypted; set root_block_device.encrypted")
+    for device in devices:
+        if isinstance(device, Mapping) and not _truthy(device.get("encrypted")):
+            problems.append(f"EBS volume {device.get('deviceName')} is not encrypted")
+    return problems
+
+
+def _template_volume_problems(props: Mapping[str, Any]) -> list[str]:
+    """A launch template encrypts every EBS mapping and maps the root device (ROOT_DEVICES):
+    a template that maps only a data device (/dev/sdf) leaves the AMI's root volume as it is."""
+    mappings = [
+        m
+        for m in props.get("blockDeviceMappings") or []
+        if isinstance(m, Mapping) and isinstance(m.get("ebs"), Mapping)
+    ]
+    problems = []
+    if not any(m.get("deviceName") in ROOT_DEVICES for m in mappings):
+        problems.append(
+            f"no EBS block device mapping for the root device ({', '.join(sorted(ROOT_DEVICES))}):"
+            " instances get the AMI's root volume as it is (unencrypted unless the AMI's is); "
+            "map the root device with ebs.encrypted 'true'"
+        )
+    problems += [
+        f"block device {m.get('deviceName')} is not encrypted; set ebs.encrypted 'true'"
+        for m in mappings
+        if not _truthy(m["ebs"].get("encrypted"))
+    ]
+    return problems
 
 
 def storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """EBS volumes (root, extra, launch template mappings, aws.ebs.Volume), EFS and RDS are
-    encrypted. A launch template maps at least one EBS volume: without mappings its
-    instances get the AMI's root volume, unencrypted unless the AMI's snapshot is."""
+    """EBS volumes (root, extra, launch template mappings, spot fleet launch specifications,
+    aws.ebs.Volume), EFS and RDS are encrypted. A launch template maps the root device
+    (see _template_volume_problems): without that its instances get the AMI's root volume."""
     props = args.props
-    if args.resource_type in INSTANCES:
-        if not _left_to_launch_template(props, "rootBlockDevice") and not _truthy(
-            (props.get("rootBlockDevice") or {}).get("encrypted")
-        ):
-            report("the root volume is not encrypted; set root_block_device.encrypted", None)
-        for device in props.get("ebsBlockDevices") or []:
-            if not _truthy(device.get("encrypted")):
-                report(f"EBS volume {device.get('deviceName')} is not encrypted", None)
-    elif args.resource_type == LAUNCH_TEMPLATE:
-        mappings = [m for m in props.get("blockDeviceMappings") or [] if m.get("ebs") is not None]
-        if not mappings:
-            report(
-                "no EBS block device mapping: instances get the AMI's root volume as it is "
-                "(unencrypted unless the AMI's is); map the root device with ebs.encrypted 'true'",
-                None,
-            )
-        for mapping in mappings:
-            if not _truthy(mapping["ebs"].get("encrypted")):
-                report(
-                    f"block device {mapping.get('deviceName')} is not encrypted; set "
-                    "ebs.encrypted 'true'",
-                    None,
+    problems: list[str] = []
+    if args.resource_type in MACHINES:
+        root = props.get("rootBlockDevice")
+        inherited = args.resource_type in INSTANCES and _left_to_launch_template(
+            props, "rootBlockDevice"
+        )
+        roots = None if inherited else [root] if root else []
+        problems = _volume_problems(roots, props.get("ebsBlockDevices") or [])
+    elif args.resource_type == SPOT_FLEET:
+        for index, spec in enumerate(_launch_specifications(props)):
+            problems += [
+                f"launch_specifications[{index}]: {problem}"
+                for problem in _volume_problems(
+                    list(spec.get("rootBlockDevices") or []), spec.get("ebsBlockDevices") or []
                 )
+            ]
+    elif args.resource_type == LAUNCH_TEMPLATE:
+        problems = _template_volume_problems(props)
     elif args.resource_type in (EBS_VOLUME, EFS) and not _truthy(props.get("encrypted")):
-        report("the volume is not encrypted; set encrypted=True", None)
+        problems = ["the volume is not encrypted; set encrypted=True"]
     elif args.resource_type in DATABASES and not _truthy(props.get("storageEncrypted")):
-        report("the database storage is not encrypted; set storage_encrypted=True", None)
+        problems = ["the database storage is not encrypted; set storage_encrypted=True"]
+    for problem in problems:
+        report(problem, None)
 
 
 def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
