@@ -473,37 +473,181 @@ def required_tags(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-def _refers_to(resource: PolicyResource, key: str, target: PolicyResource, name_key: str) -> bool:
-    """Whether `resource`'s `key` property is `target`: by dependency, or by name (`target`'s
-    `name_key` property or resource name; a launch template reference is {id, name, version})."""
+REFERENCE_KEYS = ("id", "name", "launchTemplateId", "launchTemplateName")
+"""Where a reference mapping names its target: a launch template reference is {id, name,
+version}, a mixed instances policy's is {launchTemplateId, launchTemplateName, version}."""
+
+
+def _reference_names(value: Any) -> list[Any]:
+    """The ids and names a reference value carries (a value, a list, or a mapping)."""
+    if isinstance(value, Mapping):
+        return [value.get(k) for k in REFERENCE_KEYS if value.get(k) not in (None, "")]
+    if isinstance(value, list):
+        return [name for item in value for name in _reference_names(item)]
+    return [] if value in (None, "") else [value]
+
+
+def _refers_to(
+    resource: PolicyResource, key: str, target: PolicyResource, name_key: str, value: Any = None
+) -> bool:
+    """Whether `resource`'s `key` property (or `value`, a part of it) is `target`: by property
+    dependency, or by `target`'s physical name or id (its `name_key` property). Never by the
+    Pulumi resource name: a bucket whose Pulumi name is "data" may be someone else's bucket
+    called "data"."""
     if target in resource.property_dependencies.get(key, []):
         return True
-    value = resource.props.get(key)
-    name = value.get("name") if isinstance(value, Mapping) else value
-    return name is not None and name in (target.props.get(name_key), target.name)
+    physical = target.props.get(name_key)
+    names = _reference_names(resource.props.get(key) if value is None else value)
+    return physical not in (None, "") and physical in names
+
+
+def _dig(props: Mapping[str, Any], *keys: str) -> Any:
+    """props[keys[0]][keys[1]]... or None where a level is missing."""
+    value: Any = props
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def _template_references(resource: PolicyResource) -> list[tuple[str, str, Any, str]]:
+    """Where a resource takes its IMDS options and volumes from: (what it does, top-level key,
+    reference, type of the target) for each launch template or configuration it names."""
+    props, typ = resource.props, resource.resource_type
+    refs = []
+    if typ in INSTANCES:
+        inherited = [
+            key
+            for key in ("metadataOptions", "rootBlockDevice")
+            if _left_to_launch_template(props, key)
+        ]
+        if inherited:
+            refs.append(
+                (f"takes {' and '.join(inherited)} from a launch template", "launchTemplate",
+                 props.get("launchTemplate"), LAUNCH_TEMPLATE)
+            )  # fmt: skip
+    elif typ == AUTOSCALING_GROUP:
+        spec = _dig(props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
+        for what, key, ref, target in (
+            ("launches from a launch template", "launchTemplate", props.get("launchTemplate"),
+             LAUNCH_TEMPLATE),
+            ("launches from a mixed instances policy's launch template", "mixedInstancesPolicy",
+             spec, LAUNCH_TEMPLATE),
+            ("launches from a launch configuration", "launchConfiguration",
+             props.get("launchConfiguration"), LAUNCH_CONFIGURATION),
+        ):  # fmt: skip
+            if ref:
+                refs.append((what, key, ref, target))
+    elif typ == SPOT_FLEET:
+        for index, config in enumerate(props.get("launchTemplateConfigs") or []):
+            spec = (
+                config.get("launchTemplateSpecification") if isinstance(config, Mapping) else None
+            )
+            refs.append(
+                (f"launches launch_template_configs[{index}] from a launch template",
+                 "launchTemplateConfigs", spec or {}, LAUNCH_TEMPLATE)
+            )  # fmt: skip
+    return refs
 
 
 def launch_template_in_stack(args: StackValidationArgs, report: ReportViolation) -> None:
     """An instance or spot request that leaves its metadata options or root volume to its
-    launch template uses one of this stack's templates, which the pack checks for IMDSv2
-    and encryption."""
-    templates = [r for r in args.resources if r.resource_type == LAUNCH_TEMPLATE]
+    launch template, an Auto Scaling group (launch template, mixed instances policy or
+    launch configuration) and a spot fleet's launch template configs use one of this
+    stack's launch templates or configurations, which the pack checks for IMDSv2 and
+    encryption."""
     for resource in args.resources:
-        if resource.resource_type not in INSTANCES:
+        for what, key, ref, typ in _template_references(resource):
+            targets = [r for r in args.resources if r.resource_type == typ]
+            if not any(_refers_to(resource, key, t, "name", ref) for t in targets):
+                report(
+                    f"{resource.name} {what} that is not in this stack, so whether it "
+                    "requires IMDSv2 and encrypts the root volume is unchecked; set them on "
+                    "the instance or use one of this stack's launch templates",
+                    resource.urn,
+                )
+
+
+def _world_prefix_lists(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
+    """This stack's managed prefix lists with an entry that counts as the world."""
+    return [
+        r
+        for r in resources
+        if r.resource_type == PREFIX_LIST
+        and _wide_open(
+            e.get("cidr") for e in r.props.get("entries") or [] if isinstance(e, Mapping)
+        )
+    ]
+
+
+def _prefix_list_rules(resource: PolicyResource) -> list[tuple[str, str, Any, Any, Any, Any]]:
+    """A resource's ingress rules from prefix lists: (where, top-level key, prefix list ids,
+    protocol, from port, to port)."""
+    props = resource.props
+    if resource.resource_type == SG_INGRESS_RULE and props.get("prefixListId"):
+        return [("ingress rule", "prefixListId", props.get("prefixListId"),
+                 props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"))]  # fmt: skip
+    if resource.resource_type == SG_RULE and props.get("type") == "ingress":
+        return [("ingress rule", "prefixListIds", props.get("prefixListIds") or [],
+                 props.get("protocol"), props.get("fromPort"), props.get("toPort"))]  # fmt: skip
+    if resource.resource_type in SGS:
+        return [
+            (f"security group inline ingress[{index}]", "ingress", rule.get("prefixListIds") or [],
+             rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"))
+            for index, rule in enumerate(props.get("ingress") or [])
+            if isinstance(rule, Mapping)
+        ]  # fmt: skip
+    return []
+
+
+def _public_nlb_listeners(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str]]:
+    """Listeners of this stack's internet-facing network load balancers, with the load
+    balancer's name."""
+    found = []
+    for lb in resources:
+        props = lb.props
+        if lb.resource_type not in LOAD_BALANCERS or props.get("loadBalancerType") != "network":
             continue
-        inherited = [
-            key
-            for key in ("metadataOptions", "rootBlockDevice")
-            if _left_to_launch_template(resource.props, key)
+        if _truthy(props.get("internal")):
+            continue
+        found += [
+            (listener, lb.name)
+            for listener in resources
+            if listener.resource_type in LISTENERS
+            and _refers_to(listener, "loadBalancerArn", lb, "arn")
         ]
-        if inherited and not any(
-            _refers_to(resource, "launchTemplate", t, "name") for t in templates
-        ):
+    return found
+
+
+def no_admin_port_open_indirectly(args: StackValidationArgs, report: ReportViolation) -> None:
+    """No admin, Docker or cluster port (PRIVATE_PORTS) reachable from the world another way:
+    an ingress rule (any form) from one of this stack's managed prefix lists holding a world
+    CIDR (see WIDE_PREFIX), or a listener on an internet-facing network load balancer (an
+    NLB forwards whoever connects to the listener's port)."""
+    world = _world_prefix_lists(args.resources)
+    for resource in args.resources:
+        for where, key, ids, protocol, lo, hi in _prefix_list_rules(resource):
+            lists = [pl.name for pl in world if ids and _refers_to(resource, key, pl, "id", ids)]
+            ports = _private_ports(protocol, lo, hi)
+            if lists and ports:
+                report(
+                    f"{resource.name} {where} admits admin or cluster port(s) "
+                    f"{', '.join(ports)} from prefix list {', '.join(lists)}, which holds a "
+                    "world-wide CIDR; list specific CIDRs in the prefix list",
+                    resource.urn,
+                )
+    for listener, lb_name in _public_nlb_listeners(args.resources):
+        protocol, port = listener.props.get("protocol") or "TCP", listener.props.get("port")
+        ports = [
+            p
+            for proto in LISTENER_PROTOCOLS.get(str(protocol).upper(), ("tcp",))
+            for p in _private_ports(proto, port, port)
+        ]
+        if ports:
             report(
-                f"{resource.name} takes {' and '.join(inherited)} from a launch template "
-                "that is not in this stack, so whether it requires IMDSv2 and encrypts the "
-                "root volume is unchecked; set them on the instance",
-                resource.urn,
+                f"listener {listener.name} puts admin or cluster port(s) {', '.join(ports)} "
+                f"on the internet-facing network load balancer {lb_name}; make the load "
+                "balancer internal (internal=True) or reach the port another way",
+                listener.urn,
             )
 
 
@@ -573,9 +717,15 @@ STACK_VALIDATIONS: dict[str, tuple[str, Callable[[StackValidationArgs, ReportVio
         buckets_private_and_versioned,
     ),
     "launch-template-in-stack": (
-        "Instances that take IMDS options or the root volume from a launch template use one "
-        "this stack defines (and the pack checks).",
+        "Instances that take IMDS options or the root volume from a launch template, Auto "
+        "Scaling groups and spot fleets use a launch template or configuration this stack "
+        "defines (and the pack checks).",
         launch_template_in_stack,
+    ),
+    "no-admin-port-open-indirectly": (
+        "Admin, Docker and cluster ports are not open to the world through a managed prefix "
+        "list or an internet-facing network load balancer.",
+        no_admin_port_open_indirectly,
     ),
 }
 

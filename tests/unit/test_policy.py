@@ -58,6 +58,12 @@ ROOT_OK = {"encrypted": True, "volumeSize": 30}
 IMDS_OK = {"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1.0}
 ENCRYPTED_ROOT = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]
 LAUNCH_TEMPLATE_REF = {"name": "ecs-template", "version": "$Latest"}
+DATA_DEVICE = {"deviceName": "/dev/sdf", "ebs": {"encrypted": "true"}}
+SPOT_SPEC = {
+    "ami": "ami-0123456789abcdef0",
+    "instanceType": "t3.micro",
+    "rootBlockDevices": [ROOT_OK],
+}
 
 
 def lambda_environment(**variables: str) -> dict[str, Any]:
@@ -154,6 +160,32 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      {"rootBlockDevice": ROOT_OK}, {"rootBlockDevice": {"volumeSize": 30}}, "root volume"),
     ("storage-encrypted", pol.INSTANCE,
      {"launchTemplate": LAUNCH_TEMPLATE_REF}, {"launchTemplate": {}}, "root volume"),
+    # launch configurations, spot fleets and data-only templates (issue 23)
+    ("imdsv2-required", pol.LAUNCH_CONFIGURATION,
+     {"metadataOptions": IMDS_OK, "rootBlockDevice": ROOT_OK}, {"rootBlockDevice": ROOT_OK},
+     "IMDSv1"),
+    ("storage-encrypted", pol.LAUNCH_CONFIGURATION,
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdf",
+                                                       "encrypted": True}]},
+     {"metadataOptions": IMDS_OK}, "root volume"),
+    ("storage-encrypted", pol.LAUNCH_CONFIGURATION,
+     {"rootBlockDevice": ROOT_OK},
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdg"}]}, "/dev/sdg"),
+    ("imdsv2-required", pol.SPOT_FLEET,
+     {"launchTemplateConfigs": [{"launchTemplateSpecification": LAUNCH_TEMPLATE_REF}]},
+     {"launchSpecifications": [SPOT_SPEC]}, "launch_specifications[0] cannot require IMDSv2"),
+    ("storage-encrypted", pol.SPOT_FLEET,
+     {"launchSpecifications": [SPOT_SPEC]},
+     {"launchSpecifications": [{**SPOT_SPEC, "rootBlockDevices": []}]},
+     "launch_specifications[0]: the root volume"),
+    ("storage-encrypted", pol.SPOT_FLEET,
+     {"launchSpecifications": [SPOT_SPEC]},
+     {"launchSpecifications": [{**SPOT_SPEC, "rootBlockDevices": [{"volumeSize": 8}]}]},
+     "launch_specifications[0]: the root volume"),
+    ("storage-encrypted", pol.LAUNCH_TEMPLATE,
+     {"blockDeviceMappings": [*ENCRYPTED_ROOT, DATA_DEVICE]},
+     {"blockDeviceMappings": [DATA_DEVICE]},
+     "no EBS block device mapping for the root device"),
     ("storage-encrypted", pol.EBS_VOLUME, {"encrypted": True, "size": 10}, {"size": 10},
      "not encrypted"),
     ("storage-encrypted", "aws:rds/instance:Instance",
@@ -300,6 +332,18 @@ def test_bucket_policy_passes_private_versioned_bucket() -> None:
     assert violations(pol.buckets_private_and_versioned, bucket_stack(BLOCK_ALL, "Enabled")) == []
 
 
+@pytest.mark.parametrize(("named", "passes"), [("data", False), ("data-bucket", True)])
+def test_public_access_block_names_the_bucket_not_its_pulumi_name(named: str, passes: bool) -> None:
+    """A public access block naming the bucket's Pulumi name ("data") is for some other
+    bucket called "data"; naming the bucket's own name ("data-bucket") counts."""
+    args = bucket_stack(None, "Enabled")
+    block = policy_resource(pol.PUBLIC_ACCESS_BLOCK, "data-pab", {**BLOCK_ALL, "bucket": named})
+    found = violations(
+        pol.buckets_private_and_versioned, StackValidationArgs([*args.resources, block])
+    )
+    assert (found == []) is passes, found
+
+
 TEMPLATE_OK = {"name": "ecs-template", "metadataOptions": IMDS_OK,
                "blockDeviceMappings": ENCRYPTED_ROOT, "tags": TAGS}  # fmt: skip
 
@@ -328,6 +372,137 @@ def test_instance_on_a_template_outside_the_stack_is_reported() -> None:
     found = policy_violations([instance_with_template(None, "")])
     assert len(found) == 1 and found[0].startswith("launch-template-in-stack: "), found
     assert "metadataOptions and rootBlockDevice" in found[0]
+
+
+def launcher(typ: str, props: dict[str, Any], key: str, template: PolicyResource | None
+             ) -> PolicyResource:  # fmt: skip
+    """An Auto Scaling group or spot fleet on `template` (by dependency on `key`), or on
+    "elsewhere" (not in the stack) without one."""
+    return policy_resource(typ, "fleet", {**props, "tags": TAGS},
+                           {key: [template]} if template is not None else {})  # fmt: skip
+
+
+OUTSIDE_REF = {"name": "elsewhere", "version": "$Latest"}
+MIXED = {"launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": "elsewhere"}}}
+LAUNCHERS = [
+    (pol.AUTOSCALING_GROUP, {"launchTemplate": OUTSIDE_REF}, "launchTemplate",
+     pol.LAUNCH_TEMPLATE, "launches from a launch template"),
+    (pol.AUTOSCALING_GROUP, {"mixedInstancesPolicy": MIXED}, "mixedInstancesPolicy",
+     pol.LAUNCH_TEMPLATE, "mixed instances policy's launch template"),
+    (pol.AUTOSCALING_GROUP, {"launchConfiguration": "elsewhere"}, "launchConfiguration",
+     pol.LAUNCH_CONFIGURATION, "launch configuration"),
+    (pol.SPOT_FLEET, {"launchTemplateConfigs": [{"launchTemplateSpecification": OUTSIDE_REF}]},
+     "launchTemplateConfigs", pol.LAUNCH_TEMPLATE, "launch_template_configs[0]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typ", "props", "key", "target", "words"), LAUNCHERS)
+def test_group_or_fleet_on_a_template_outside_the_stack_is_reported(
+    typ: str, props: dict[str, Any], key: str, target: str, words: str
+) -> None:
+    """An Auto Scaling group or spot fleet launching from a template or configuration the
+    pack cannot see is reported; on one of this stack's (by dependency) it passes."""
+    found = violations(
+        pol.launch_template_in_stack, StackValidationArgs([launcher(typ, props, key, None)])
+    )
+    assert len(found) == 1 and words in found[0] and "not in this stack" in found[0], found
+    template = policy_resource(target, "tpl", {"name": "tpl-1"})
+    args = StackValidationArgs([template, launcher(typ, props, key, template)])
+    assert violations(pol.launch_template_in_stack, args) == []
+
+
+def test_mixed_instances_policy_finds_the_template_by_name() -> None:
+    """A mixed instances policy names its template with launchTemplateName: this stack's
+    template of that name passes."""
+    template = policy_resource(pol.LAUNCH_TEMPLATE, "ecs", {**TEMPLATE_OK, "name": "elsewhere"})
+    group = launcher(pol.AUTOSCALING_GROUP, {"mixedInstancesPolicy": MIXED}, "", None)
+    assert violations(pol.launch_template_in_stack, StackValidationArgs([template, group])) == []
+
+
+def test_a_pulumi_resource_name_is_not_a_reference() -> None:
+    """A launch template reference naming the template's Pulumi name, not its `name`
+    property, is not that template (another account's template may have that name)."""
+    template = policy_resource(pol.LAUNCH_TEMPLATE, "ecs-template", {**TEMPLATE_OK, "name": "lt-9"})
+    found = violations(
+        pol.launch_template_in_stack,
+        StackValidationArgs([template, instance_with_template(template, "name")]),
+    )
+    assert len(found) == 1 and "not in this stack" in found[0], found
+
+
+def prefix_list(cidr: str) -> PolicyResource:
+    return policy_resource(pol.PREFIX_LIST, "admins", {"id": "pl-0123", "addressFamily": "IPv4",
+                           "entries": [{"cidr": cidr}], "maxEntries": 5, "tags": TAGS})  # fmt: skip
+
+
+PREFIX_LIST_RULES = [
+    (pol.SG_INGRESS_RULE, "prefixListId",
+     lambda port, ref: {"prefixListId": ref, "fromPort": port, "toPort": port,
+                        "ipProtocol": "tcp", "tags": TAGS}),
+    (pol.SG_RULE, "prefixListIds",
+     lambda port, ref: {"type": "ingress", "prefixListIds": [ref], "fromPort": port,
+                        "toPort": port, "protocol": "tcp"}),
+    (pol.SGS[0], "ingress",
+     lambda port, ref: {"ingress": [{"prefixListIds": [ref], "fromPort": port, "toPort": port,
+                                     "protocol": "tcp"}], "tags": TAGS}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("by", ["dependency", "id"])
+@pytest.mark.parametrize(("typ", "key", "rule"), PREFIX_LIST_RULES)
+def test_admin_port_open_through_a_prefix_list(
+    typ: str, key: str, rule: Callable[[float, str], dict[str, Any]], by: str
+) -> None:
+    """An ingress rule (each form) from this stack's prefix list holding 0.0.0.0/0 to port 22
+    is reported; the same list to 443, or a list of specific CIDRs to 22, passes."""
+
+    def stack(cidr: str, port: float) -> StackValidationArgs:
+        plist = prefix_list(cidr)
+        ref = "(unknown)" if by == "dependency" else "pl-0123"
+        deps = {key: [plist]} if by == "dependency" else {}
+        return StackValidationArgs([plist, policy_resource(typ, "ssh", rule(port, ref), deps)])
+
+    found = violations(pol.no_admin_port_open_indirectly, stack("0.0.0.0/0", 22.0))
+    assert len(found) == 1 and "22" in found[0] and "prefix list admins" in found[0], found
+    assert violations(pol.no_admin_port_open_indirectly, stack("0.0.0.0/0", 443.0)) == []
+    assert violations(pol.no_admin_port_open_indirectly, stack("198.51.100.0/24", 22.0)) == []
+
+
+def nlb_stack(port: float, internal: bool | None, typ: str = "network",
+              protocol: str = "TCP") -> StackValidationArgs:  # fmt: skip
+    props: dict[str, Any] = {"loadBalancerType": typ, "tags": TAGS}
+    if internal is not None:
+        props["internal"] = internal
+    lb = policy_resource(pol.LOAD_BALANCERS[0], "nlb", props)
+    listener = policy_resource(pol.LISTENERS[0], "nlb-ssh",
+                               {"port": port, "protocol": protocol, "tags": TAGS},
+                               {"loadBalancerArn": [lb]})  # fmt: skip
+    return StackValidationArgs([lb, listener])
+
+
+@pytest.mark.parametrize(
+    ("stack", "words"),
+    [(nlb_stack(22.0, None), "22"), (nlb_stack(22.0, False), "22"),
+     (nlb_stack(4789.0, None, protocol="UDP"), "4789/udp"),
+     (nlb_stack(2376.0, None, protocol="TLS"), "2376")],
+)  # fmt: skip
+def test_admin_port_on_a_public_network_load_balancer(
+    stack: StackValidationArgs, words: str
+) -> None:
+    """An internet-facing NLB listener on SSH, Docker TLS or a cluster port is reported."""
+    found = violations(pol.no_admin_port_open_indirectly, stack)
+    assert len(found) == 1 and words in found[0] and "listener nlb-ssh" in found[0], found
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [nlb_stack(22.0, True), nlb_stack(443.0, None), nlb_stack(4789.0, None, protocol="TCP"),
+     nlb_stack(8000.0, None, typ="application", protocol="HTTP")],
+)  # fmt: skip
+def test_internal_or_public_port_load_balancer_passes(stack: StackValidationArgs) -> None:
+    """An internal NLB on 22, a public NLB on 443 (or on a UDP-only cluster port over TCP),
+    and an application load balancer are not this policy's business."""
+    assert violations(pol.no_admin_port_open_indirectly, stack) == []
 
 
 def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
