@@ -373,64 +373,253 @@ def storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> 
         report(problem, None)
 
 
-def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
+def _json(value: Any) -> Any:
+    """A JSON string input (containerDefinitions, containerProperties) parsed, None if it is
+    not JSON; any other value as it is."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            return json.loads(value)
         except ValueError:
-            return []
+            return None
+    return value
+
+
+def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
+    value = _json(value)
     return [c for c in value if isinstance(c, Mapping)] if isinstance(value, list) else []
 
 
+def _words(name: str) -> list[str]:
+    """A name's words, lower case (DB_PASSWORD_SECRET_ARN, dbPassword, --password-file)."""
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w]
+
+
 def _secret_name(name: str) -> bool:
-    """Whether a variable's name says it holds a secret (a name ending in ARN refers to one)."""
-    words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w]
-    if words and words[-1] == "arn":
-        return False
-    return bool(SECRET_NAME.search(name)) or bool(SECRET_WORDS.intersection(words))
+    """Whether a name says it holds a secret (SECRET_NAME anywhere, SECRET_WORDS as words)."""
+    return bool(SECRET_NAME.search(name)) or bool(SECRET_WORDS.intersection(_words(name)))
 
 
-def _url_with_password(value: Any) -> bool:
-    """Whether a value is a URL with a password in its user information (user:password@)."""
-    if not isinstance(value, str) or "://" not in value:
-        return False
-    try:
-        return bool(urlsplit(value.strip()).password)
-    except ValueError:
-        return False
+def _name_problem(name: str, value: Any) -> str | None:
+    """What a variable's name says is wrong with it: it is named like a secret, or it is
+    named like a reference (REFERENCES: any *_ARN, a secret's *_FILE) but its value is not
+    one, so it holds the secret itself. Never repeats the value."""
+    words = _words(name)
+    ending = words[-1] if words else ""
+    if ending in REFERENCES:
+        pattern, form = REFERENCES[ending]
+        text = value.strip() if isinstance(value, str) else ""
+        if text and not pattern.fullmatch(text) and (ending == "arn" or _secret_name(name)):
+            return f"{name} ends in {ending.upper()} but does not hold {form} (it holds the secret)"
+        return None
+    return f"{name} is named like a secret" if _secret_name(name) else None
+
+
+def _url_with_password(text: str) -> bool:
+    """Whether a text holds a URL with a password in its user information (user:password@;
+    a shell reference such as user:$PASSWORD@ is not a password)."""
+    for url in URL.findall(text):
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            continue
+        if password and not password.startswith("$"):
+            return True
+    return False
+
+
+def _secret_form(value: Any) -> str | None:
+    """What secret a value holds by its form (KEY_FORMATS, a URL or a key=value connection
+    string with a password), or None. Says what it is, never the secret."""
+    if not isinstance(value, str):
+        return None
+    for label, pattern in KEY_FORMATS:
+        if pattern.search(value):
+            return label
+    if _url_with_password(value):
+        return "a URL with a password (user:password@)"
+    if DSN_PASSWORD.search(value):
+        return "a connection string with a password (password=...)"
+    return None
 
 
 def _environment_problems(variables: Iterable[tuple[str, Any]]) -> list[str]:
-    """What is wrong with a set of environment variables; never repeats a value."""
+    """What is wrong with a set of environment variables, by name and by value (see
+    _name_problem and _secret_form); never repeats a value."""
     problems = []
     for name, value in variables:
-        if _secret_name(name):
-            problems.append(f"{name} is named like a secret")
-        elif _url_with_password(value):
-            problems.append(f"{name} holds a URL with a password (user:password@)")
+        problem = _name_problem(name, value)
+        form = _secret_form(value)
+        if problem is not None:
+            problems.append(problem)
+        elif form is not None:
+            problems.append(f"{name} holds {form}")
     return problems
 
 
+def _pairs(items: Any, plaintext_only: bool = False) -> list[tuple[str, Any]]:
+    """[{name, value(, type)}] as (name, value); with plaintext_only, only the PLAINTEXT
+    ones (CodeBuild's default type; SECRETS_MANAGER and PARAMETER_STORE hold a name)."""
+    return [
+        (str(item.get("name", "")), item.get("value"))
+        for item in items or []
+        if isinstance(item, Mapping)
+        and not (plaintext_only and (item.get("type") or "PLAINTEXT") != "PLAINTEXT")
+    ]
+
+
+def _app_runner_configurations(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """An App Runner service's image and code configurations, where each is set."""
+    source = props.get("sourceConfiguration")
+    image = _dig(source, "imageRepository", "imageConfiguration")
+    code = _dig(source, "codeRepository", "codeConfiguration", "codeConfigurationValues")
+    return [
+        (where, config)
+        for where, config in (("App Runner image", image), ("App Runner code", code))
+        if isinstance(config, Mapping)
+    ]
+
+
+SECRETS_FIX = "pass it through `secrets` (Secrets Manager / SSM) instead"
+
+
+def _environments(args: ResourceValidationArgs) -> list[tuple[str, list[tuple[str, Any]], str]]:
+    """The plain-text environments a resource sets: (where, variables, how to fix)."""
+    props, typ = args.props, args.resource_type
+    if typ == TASK_DEFINITION:
+        return [
+            (f"container {c.get('name')} environment", _pairs(c.get("environment")), SECRETS_FIX)
+            for c in _container_definitions(props.get("containerDefinitions"))
+        ]
+    if typ == LAMBDA:
+        variables = _dig(props, "environment", "variables")
+        pairs = (
+            [(str(k), v) for k, v in variables.items()] if isinstance(variables, Mapping) else []
+        )
+        fix = (
+            "keep the secret in Secrets Manager or SSM and pass its ARN (a variable ending in "
+            "_ARN) for the function to read"
+        )
+        return [("Lambda environment", pairs, fix)]
+    if typ == BATCH_JOB:
+        container = _json(props.get("containerProperties"))
+        env = container.get("environment") if isinstance(container, Mapping) else None
+        return [("Batch container environment", _pairs(env), SECRETS_FIX)]
+    if typ == APP_RUNNER:
+        fix = "use runtime_environment_secrets (Secrets Manager / SSM ARNs) instead"
+        return [
+            (
+                f"{where} runtimeEnvironmentVariables",
+                [(str(k), v) for k, v in variables.items()],
+                fix,
+            )
+            for where, config in _app_runner_configurations(props)
+            if isinstance(variables := config.get("runtimeEnvironmentVariables"), Mapping)
+        ]
+    if typ == CODEBUILD:
+        env = _dig(props, "environment", "environmentVariables")
+        fix = "set type SECRETS_MANAGER or PARAMETER_STORE with the secret's name instead"
+        return [("CodeBuild PLAINTEXT environment", _pairs(env, plaintext_only=True), fix)]
+    return []
+
+
 def no_secret_in_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """No ECS container or Lambda `environment` variable named like a secret or holding a
-    URL with a password: environments are plain text in the API and the console."""
-    if args.resource_type == TASK_DEFINITION:
-        for container in _container_definitions(args.props.get("containerDefinitions")):
-            env = [
-                (str(v.get("name", "")), v.get("value")) for v in container.get("environment") or []
-            ]
-            for problem in _environment_problems(env):
-                report(
-                    f"container {container.get('name')}: {problem} in environment; pass it "
-                    "through `secrets` (Secrets Manager / SSM) instead",
-                    None,
-                )
-    elif args.resource_type == LAMBDA:
-        variables = (args.props.get("environment") or {}).get("variables") or {}
-        for problem in _environment_problems((str(k), v) for k, v in variables.items()):
+    """No plain-text environment variable (ECS containers, Lambda, Batch containers, App
+    Runner runtime variables, CodeBuild PLAINTEXT variables) named like a secret, named like
+    a reference without holding one, or holding a secret in a known form: environments are
+    plain text in the API and the console."""
+    for where, variables, fix in _environments(args):
+        for problem in _environment_problems(variables):
+            report(f"{where}: {problem}; {fix}", None)
+
+
+def _command_problems(argv: Iterable[Any]) -> list[str]:
+    """What secrets a command line carries, never the secrets: an element in a known form
+    (_secret_form); a word setting a secret-named option or variable (--password=VALUE,
+    DB_PASSWORD=VALUE, --token VALUE); mysql's -pVALUE. Elements are split into words, so
+    a shell line (CMD-SHELL, sh -c, user data) counts too. A value that is a shell
+    reference ($VAR), an absolute path (a file holding the secret) or an option is none."""
+    elements = [e for e in argv if isinstance(e, str)]
+    problems = [f"an argument holds {form}" for form in map(_secret_form, elements) if form]
+    words = [w.strip("'\"") for e in elements for w in e.split()]
+    mysql = any(MYSQL_CLIENT.fullmatch(w.rsplit("/", 1)[-1]) for w in words)
+    for index, word in enumerate(words):
+        setting = ASSIGNMENT.fullmatch(word)
+        if setting:
+            shown, (name, value) = f"{setting.group(1)}=", setting.groups()
+        elif mysql and re.fullmatch(r"-p.+", word):
+            shown, name, value = "mysql's -p", "password", word[2:]
+        elif word.startswith("--") and not mysql and not word.startswith("--no-"):
+            following = words[index + 1] if index + 1 < len(words) else ""
+            shown, name, value = word, word[2:], following
+        else:
+            continue
+        value = value.strip("'\"")
+        if value and value[0] not in "$/-" and _name_problem(name, value) is not None:
+            problems.append(f"{shown} sets a secret in plain text")
+    return problems
+
+
+def _user_data_lines(value: Any) -> list[str]:
+    """User data's lines as given and, when it is base64 (launch templates, userDataBase64),
+    decoded too (and gunzipped: cloud-init takes gzip)."""
+    if not isinstance(value, str) or not value:
+        return []
+    lines = value.splitlines()
+    try:
+        raw = base64.b64decode("".join(value.split()), validate=True)
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (binascii.Error, ValueError, OSError, EOFError, zlib.error):
+        return lines
+    return lines + raw.decode("utf-8", "replace").splitlines()
+
+
+def _plaintext_commands(args: ResourceValidationArgs) -> list[tuple[str, list[Any]]]:
+    """The command lines and user data a resource hands over in plain text: (where, words)."""
+    props, typ = args.props, args.resource_type
+    found: list[tuple[str, list[Any]]] = []
+    if typ == TASK_DEFINITION:
+        for c in _container_definitions(props.get("containerDefinitions")):
+            for key, value in (
+                ("entryPoint", c.get("entryPoint")),
+                ("command", c.get("command")),
+                ("healthCheck", _dig(c, "healthCheck", "command")),
+            ):
+                found.append((f"container {c.get('name')} {key}", _as_list(value)))
+    elif typ == BATCH_JOB:
+        container = _json(props.get("containerProperties"))
+        command = container.get("command") if isinstance(container, Mapping) else None
+        found.append(("Batch container command", _as_list(command)))
+    elif typ == APP_RUNNER:
+        for where, config in _app_runner_configurations(props):
+            for key in ("startCommand", "buildCommand"):
+                found.append((f"{where} {key}", _as_list(config.get(key))))
+    elif typ in (*MACHINES, LAUNCH_TEMPLATE):
+        for key in ("userData", "userDataBase64"):
+            found.append((key, _user_data_lines(props.get(key))))
+    elif typ == SPOT_FLEET:
+        for index, spec in enumerate(_launch_specifications(props)):
+            found.append((f"launch_specifications[{index}] userData",
+                          _user_data_lines(spec.get("userData"))))  # fmt: skip
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value] if isinstance(value, str) else []
+
+
+def no_secret_in_command_or_user_data(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """No secret on a command line (ECS entry points, commands and health checks, Batch
+    commands, App Runner start and build commands) or in user data (instances, spot
+    requests and fleets, launch configurations and templates, base64 decoded): both are
+    plain text in the API, the console and the instance's metadata (see _command_problems)."""
+    for where, words in _plaintext_commands(args):
+        for problem in dict.fromkeys(_command_problems(words)):
             report(
-                f"Lambda environment: {problem}; keep the secret in Secrets Manager or SSM "
-                "and pass its ARN (a variable ending in _ARN) for the function to read",
+                f"{where}: {problem}; read it at run time from Secrets Manager or SSM (or an "
+                "environment variable ECS fills from `secrets`)",
                 None,
             )
 
@@ -701,9 +890,15 @@ RESOURCE_VALIDATIONS: dict[str, tuple[str, Validation]] = {
         storage_encrypted,
     ),
     "no-secret-in-environment": (
-        "ECS containers and Lambda functions get passwords, secrets, keys, tokens and URLs "
-        "with passwords through Secrets Manager or SSM, never `environment`.",
+        "ECS and Batch containers, Lambda functions, App Runner services and CodeBuild "
+        "projects get passwords, secrets, keys, tokens and URLs with passwords through Secrets "
+        "Manager or SSM, never a plain-text environment.",
         no_secret_in_environment,
+    ),
+    "no-secret-in-command-or-user-data": (
+        "No password, key or token on a container, Batch or App Runner command line or in "
+        "EC2 user data.",
+        no_secret_in_command_or_user_data,
     ),
     "required-tags": (
         f"Taggable AWS resources carry {', '.join(REQUIRED_TAGS)}.",

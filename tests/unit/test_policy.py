@@ -205,7 +205,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
        {"containerDefinitions": container_definitions(bad)}, bad)
       for good, bad in [("BYPASS_CACHE", "DB_PASS"), ("OLDPWD", "DB_PWD"),
                         ("PASSENGER_MIN", "MYSQL_PASSWD"), ("AUTHOR", "AUTH"),
-                        ("DB_PASSWORD_SECRET_ARN", "AWS_CREDENTIALS")]],
+                        ("CREDITS", "AWS_CREDENTIALS"), ("PATH", "GITHUB_PAT"),
+                        ("PWRITE_SIZE", "DB_PW"), ("SALTED", "PASSWORD_SALT"),
+                        ("OAUTH_URL", "JWT_SIGNING")]],
     ("no-secret-in-environment", pol.TASK_DEFINITION,
      {"containerDefinitions": container_definitions(DATABASE_URL="mysql2://appdb:3306/app")},
      {"containerDefinitions": container_definitions(DATABASE_URL=URL_WITH_PASSWORD)},
