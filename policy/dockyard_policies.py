@@ -545,7 +545,7 @@ def _command_problems(argv: Iterable[Any]) -> list[str]:
     for index, word in enumerate(words):
         setting = ASSIGNMENT.fullmatch(word)
         if setting:
-            shown, (name, value) = f"{setting.group(1)}=", setting.groups()
+            shown, (name, value) = word.split("=", 1)[0] + "=", setting.groups()
         elif mysql and re.fullmatch(r"-p.+", word):
             shown, name, value = "mysql's -p", "password", word[2:]
         elif word.startswith("--") and not mysql and not word.startswith("--no-"):

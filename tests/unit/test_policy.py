@@ -52,6 +52,60 @@ def container_definitions(*names: str, **variables: str) -> str:
 
 # checkov:skip=CKV_SECRET_4: a made-up password, the case the policy must report
 URL_WITH_PASSWORD = "mysql2://root:Hunter2Secret@appdb:3306/app"
+# Made-up secrets in each known form, put together at run time so that secret scanners
+# reading this file do not take them for real ones.
+PASSWORD = "Hunter2" + "Secret"
+KEYS = {
+    "an AWS access key id": "AKIA" + "Q3EXAMPLENOTREAL",
+    "a PEM private key": "-----BEGIN "
+    + "RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----",
+    "a GitHub token": "ghp" + "_" + "0123456789abcdefghijABCDEFGHIJ012345",
+    "a Slack token": "xoxb" + "-1234567890-0987654321-" + "notarealtoken",
+}
+DSN = "Server=appdb;Database=app;User Id=rails"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+
+
+def task(**container: Any) -> dict[str, Any]:
+    """A task definition with one container "web" with these keys."""
+    return {"containerDefinitions": json.dumps([{"name": "web", **container}]), "tags": TAGS}
+
+
+def batch(**container: Any) -> dict[str, Any]:
+    return {"type": "container", "containerProperties": json.dumps(container), "tags": TAGS}
+
+
+def app_runner(variables: dict[str, str], start: str = "bin/rails server",
+               source: str = "image") -> dict[str, Any]:  # fmt: skip
+    config = {"runtimeEnvironmentVariables": variables, "startCommand": start}
+    if source == "image":
+        repo = {"imageRepository": {"imageIdentifier": "public.ecr.aws/x/y:1",
+                                    "imageRepositoryType": "ECR_PUBLIC",
+                                    "imageConfiguration": config}}  # fmt: skip
+    else:
+        values = {"configurationSource": "API", "codeConfigurationValues": config}
+        repo = {"codeRepository": {"repositoryUrl": "https://github.com/x/y",
+                                   "codeConfiguration": values}}  # fmt: skip
+    return {"sourceConfiguration": repo, "tags": TAGS}
+
+
+def codebuild(*variables: dict[str, str]) -> dict[str, Any]:
+    env = {"computeType": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0",
+           "type": "LINUX_CONTAINER", "environmentVariables": list(variables)}  # fmt: skip
+    return {"environment": env, "tags": TAGS}
+
+
+def b64(text: str, gzipped: bool = False) -> str:
+    import base64
+    import gzip
+
+    data = gzip.compress(text.encode()) if gzipped else text.encode()
+    return base64.b64encode(data).decode()
+
+
+SCRIPT_OK = (
+    "#!/bin/bash\nexport DB_PASSWORD_FILE=/run/db\necho ECS_CLUSTER=web >>/etc/ecs/ecs.config\n"
+)
 
 
 ROOT_OK = {"encrypted": True, "volumeSize": 30}
@@ -218,6 +272,92 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("no-secret-in-environment", pol.LAMBDA,
      lambda_environment(REDIS_URL="redis://cache:6379/0"),
      lambda_environment(REDIS_URL="redis://:hunter2@cache:6379/0"), "REDIS_URL holds a URL"),
+    # secrets by value, other spellings, Batch, App Runner and CodeBuild (issue 23)
+    *[("no-secret-in-environment", pol.TASK_DEFINITION,
+       {"containerDefinitions": container_definitions(BUILD_ID="b-1234", DB_HOST="appdb")},
+       {"containerDefinitions": container_definitions(BUILD_ID=value)}, f"BUILD_ID holds {form}")
+      for form, value in KEYS.items()],
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(DB=DSN)},
+     {"containerDefinitions": container_definitions(DB=f"{DSN};Password={PASSWORD}")},
+     "DB holds a connection string with a password"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(PG="host=db user=app sslmode=require"),
+     lambda_environment(PG=f"host=db user=app password={PASSWORD}"), "PG holds a connection"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(DB_SECRET_ARN=SECRET_ARN), lambda_environment(DB_SECRET_ARN=PASSWORD),
+     "DB_SECRET_ARN ends in ARN but does not hold an ARN"),
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(MYSQL_PASSWORD_FILE="/run/secrets/db")},
+     {"containerDefinitions": container_definitions(MYSQL_PASSWORD_FILE=PASSWORD)},
+     "MYSQL_PASSWORD_FILE ends in FILE but does not hold an absolute path"),
+    ("no-secret-in-environment", pol.BATCH_JOB,
+     batch(image="fio", environment=[{"name": "JOBFILES", "value": "a.fio"}]),
+     batch(image="fio", environment=[{"name": "DB_PASSWORD", "value": PASSWORD}]),
+     "Batch container environment: DB_PASSWORD"),
+    ("no-secret-in-environment", pol.APP_RUNNER,
+     app_runner({"RAILS_ENV": "production"}), app_runner({"SECRET_KEY_BASE": PASSWORD}),
+     "App Runner image runtimeEnvironmentVariables: SECRET_KEY_BASE"),
+    ("no-secret-in-environment", pol.APP_RUNNER,
+     app_runner({"RAILS_ENV": "production"}, source="code"),
+     app_runner({"DATABASE_URL": URL_WITH_PASSWORD}, source="code"),
+     "App Runner code runtimeEnvironmentVariables: DATABASE_URL holds a URL"),
+    ("no-secret-in-environment", pol.CODEBUILD,
+     codebuild({"name": "GITHUB_TOKEN", "value": "ci/github-token", "type": "SECRETS_MANAGER"}),
+     codebuild({"name": "GITHUB_TOKEN", "value": KEYS["a GitHub token"]}),
+     "CodeBuild PLAINTEXT environment: GITHUB_TOKEN"),
+    ("no-secret-in-environment", pol.CODEBUILD,
+     codebuild({"name": "STAGE", "value": "prod", "type": "PLAINTEXT"}),
+     codebuild({"name": "NPM_PW", "value": PASSWORD, "type": "PLAINTEXT"}), "NPM_PW"),
+    # command lines and user data (issue 23)
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["bin/rails", "db:migrate", "--password-file=/run/secrets/db"]),
+     task(command=["bin/rails", "db:migrate", f"--password={PASSWORD}"]),
+     "container web command: --password= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(entryPoint=["mysql", "-uroot", '-p"$MYSQL_ROOT_PASSWORD"', "-p"]),
+     task(entryPoint=["mysql", "-uroot", f"-p{PASSWORD}"]),
+     "container web entryPoint: mysql's -p sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(healthCheck={"command": ["CMD-SHELL", "mysqladmin --protocol=tcp -h 127.0.0.1 ping"]}),
+     task(healthCheck={"command": ["CMD-SHELL", f"mysqladmin -uroot -p{PASSWORD} ping"]}),
+     "container web healthCheck: mysql's -p"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["fetch", "--token", "$GITHUB_TOKEN", "--no-auth", "repo"]),
+     task(command=["fetch", "--token", KEYS["a GitHub token"]]),
+     "container web command: an argument holds a GitHub token"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["sh", "-c", "curl https://example.com/x"]),
+     task(command=["sh", "-c", f"curl https://deploy:{PASSWORD}@example.com/x"]),
+     "an argument holds a URL with a password"),
+    ("no-secret-in-command-or-user-data", pol.BATCH_JOB,
+     batch(image="fio", command=["fio", "--output-format=json", "job.fio"]),
+     batch(image="fio", command=["upload", "--api-key", PASSWORD]),
+     "Batch container command: --api-key sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.APP_RUNNER,
+     app_runner({}), app_runner({}, start=f"bin/start DB_PASSWORD={PASSWORD}"),
+     "App Runner image startCommand: DB_PASSWORD= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.INSTANCE,
+     {"userData": SCRIPT_OK, "tags": TAGS},
+     {"userData": f"#!/bin/bash\nexport DB_PASSWORD='{PASSWORD}'\n", "tags": TAGS},
+     "userData: DB_PASSWORD= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_TEMPLATE,
+     {"userData": b64(SCRIPT_OK)},
+     {"userData": b64(f"aws configure set aws_access_key_id {KEYS['an AWS access key id']}")},
+     "userData: an argument holds an AWS access key id"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_TEMPLATE,
+     {"userData": b64(SCRIPT_OK, gzipped=True)},
+     {"userData": b64("#cloud-config\nwrite_files:\n- content: |\n    "
+                      + KEYS["a PEM private key"].replace("\n", "\n    "), gzipped=True)},
+     "userData: an argument holds a PEM private key"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_CONFIGURATION,
+     {"userDataBase64": b64(SCRIPT_OK)},
+     {"userDataBase64": b64(f"#!/bin/sh\nmysql -uroot -p{PASSWORD} < /tmp/init.sql\n")},
+     "userDataBase64: mysql's -p"),
+    ("no-secret-in-command-or-user-data", pol.SPOT_FLEET,
+     {"launchSpecifications": [{**SPOT_SPEC, "userData": SCRIPT_OK}]},
+     {"launchSpecifications": [{**SPOT_SPEC, "userData": f"SLACK_TOKEN={KEYS['a Slack token']}"}]},
+     "launch_specifications[0] userData"),
     ("required-tags", "aws:ec2/instance:Instance", {"tags": TAGS},
      {"tags": {"Project": "dockyard"}}, "Stack, ManagedBy"),
     ("required-tags", "aws:autoscaling/group:Group",
@@ -255,6 +395,24 @@ def test_resource_policy_passes_good_and_reports_bad(
 def test_what_counts_as_the_world(cidr: str, wide: bool) -> None:
     """A public CIDR wider than /16 (IPv4) or /32 (IPv6) is the world; private ranges never."""
     assert (pol._wide_open([cidr]) == [cidr]) is wide
+
+
+SECRETS = [PASSWORD, *KEYS.values(), *(k.split("\n")[0] for k in KEYS.values())]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c[0].startswith("no-secret")],
+    ids=lambda c: c[-1][:40],
+)
+def test_secret_messages_never_repeat_a_secret(
+    case: tuple[str, str, dict[str, Any], dict[str, Any], str],
+) -> None:
+    """Whatever form a secret takes, the report names where it is, never the secret."""
+    policy, typ, _, bad, _ = case
+    found = violations(pol.RESOURCE_VALIDATIONS[policy][1], resource_args(typ, bad))
+    leaked = [m for m in found for secret in SECRETS if secret in m]
+    assert found and not leaked, leaked
 
 
 def test_environment_messages_never_repeat_a_value() -> None:
