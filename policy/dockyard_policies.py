@@ -18,7 +18,7 @@ import json
 import keyword
 import re
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 ADMIN_PORTS = (22, 2376, 8000, 3306)
 """SSH, the Docker TLS API, the Flocker control API and MySQL (dockyard.netrules.ADMIN_PORTS)."""
@@ -147,6 +148,12 @@ PUBLIC_ACCESS_FLAGS = (
 )
 
 Validation = Callable[[ResourceValidationArgs, ReportViolation], None]
+
+
+def _is_list(value: Any) -> bool:
+    """Whether a property is a list: pulumi-policy hands lists over as Sequences (its
+    unknown-checking proxy), not as `list`."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
 
 
 def _truthy(value: Any) -> bool:
@@ -386,7 +393,7 @@ def _json(value: Any) -> Any:
 
 def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
     value = _json(value)
-    return [c for c in value if isinstance(c, Mapping)] if isinstance(value, list) else []
+    return [c for c in value if isinstance(c, Mapping)] if _is_list(value) else []
 
 
 def _words(name: str) -> list[str]:
@@ -605,7 +612,7 @@ def _plaintext_commands(args: ResourceValidationArgs) -> list[tuple[str, list[An
 
 
 def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return list(value) if _is_list(value) else [value] if isinstance(value, str) else []
 
 
 def no_secret_in_command_or_user_data(
@@ -645,7 +652,7 @@ def _taggable(resource_type: str) -> bool:
 def _tag_keys(tags: Any) -> set[str]:
     if isinstance(tags, Mapping):
         return {k for k, v in tags.items() if v not in (None, "")}
-    if isinstance(tags, list):  # Auto Scaling groups: [{key, value, propagateAtLaunch}]
+    if _is_list(tags):  # Auto Scaling groups: [{key, value, propagateAtLaunch}]
         return {t.get("key") for t in tags if isinstance(t, Mapping) and t.get("value")}
     return set()
 
@@ -671,7 +678,7 @@ def _reference_names(value: Any) -> list[Any]:
     """The ids and names a reference value carries (a value, a list, or a mapping)."""
     if isinstance(value, Mapping):
         return [value.get(k) for k in REFERENCE_KEYS if value.get(k) not in (None, "")]
-    if isinstance(value, list):
+    if _is_list(value):
         return [name for item in value for name in _reference_names(item)]
     return [] if value in (None, "") else [value]
 
@@ -685,8 +692,11 @@ def _refers_to(
     called "data"."""
     if target in resource.property_dependencies.get(key, []):
         return True
-    physical = target.props.get(name_key)
-    names = _reference_names(resource.props.get(key) if value is None else value)
+    try:
+        physical = target.props.get(name_key)
+        names = _reference_names(resource.props.get(key) if value is None else value)
+    except UnknownValueError:  # in a preview: computed from something else, not `target`
+        return False
     return physical not in (None, "") and physical in names
 
 

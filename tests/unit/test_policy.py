@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from tests.harness.pulumi_program import Evaluation
 from tests.harness.stackref import run_consumer
@@ -383,6 +384,22 @@ def test_resource_policy_passes_good_and_reports_bad(
 
 
 @pytest.mark.parametrize(
+    ("policy", "typ", "good", "bad", "words"),
+    CASES,
+    ids=[f"{c[0]}-{c[1].rsplit(':', 1)[-1]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_resource_policy_reads_the_engines_proxied_props(
+    policy: str, typ: str, good: dict[str, Any], bad: dict[str, Any], words: str
+) -> None:
+    """The same cases with props wrapped as pulumi-policy hands them over (its lists are
+    Sequences, not lists; its mappings raise on unknown values): the same findings."""
+    validate = pol.RESOURCE_VALIDATIONS[policy][1]
+    assert violations(validate, resource_args(typ, unknown_checking_proxy(good))) == []
+    found = violations(validate, resource_args(typ, unknown_checking_proxy(bad)))
+    assert found == violations(validate, resource_args(typ, bad)), found
+
+
+@pytest.mark.parametrize(
     ("cidr", "wide"),
     [
         ("0.0.0.0/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True),
@@ -663,6 +680,31 @@ def test_internal_or_public_port_load_balancer_passes(stack: StackValidationArgs
     """An internal NLB on 22, a public NLB on 443 (or on a UDP-only cluster port over TCP),
     and an application load balancer are not this policy's business."""
     assert violations(pol.no_admin_port_open_indirectly, stack) == []
+
+
+def test_stack_policies_survive_unknown_references() -> None:
+    """In a preview a reference computed from another resource is unknown (pulumi-policy
+    raises on reading it): references are still found by dependency, and an unknown one
+    is not taken for another resource (an ALB listener is not the NLB's)."""
+    unknown = UNKNOWN_STRING_VALUE
+
+    def proxied(typ: str, name: str, props: dict[str, Any], deps: Any = None) -> PolicyResource:
+        return policy_resource(typ, name, unknown_checking_proxy({**props, "tags": TAGS}), deps)
+
+    nlb = proxied(pol.LOAD_BALANCERS[0], "nlb", {"loadBalancerType": "network"})
+    alb = proxied(pol.LOAD_BALANCERS[0], "alb", {"loadBalancerType": "application"})
+    template = proxied(pol.LAUNCH_TEMPLATE, "ecs", TEMPLATE_OK)
+    resources = [
+        nlb, alb, template,
+        proxied(pol.LISTENERS[0], "tls", {"port": 443, "protocol": "TLS",
+                                          "loadBalancerArn": unknown}, {"loadBalancerArn": [nlb]}),
+        proxied(pol.LISTENERS[0], "web", {"port": 8000, "protocol": "HTTP",
+                                          "loadBalancerArn": unknown}, {"loadBalancerArn": [alb]}),
+        proxied(pol.AUTOSCALING_GROUP, "asg", {"launchTemplate": {"id": unknown}},
+                {"launchTemplate": [template]}),
+    ]  # fmt: skip
+    for _, validate in pol.STACK_VALIDATIONS.values():
+        assert violations(validate, StackValidationArgs(resources)) == []
 
 
 def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
