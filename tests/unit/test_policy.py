@@ -60,7 +60,7 @@ KEYS = {
     "an AWS access key id": "AKIA" + "Q3EXAMPLENOTREAL",
     "a PEM private key": "-----BEGIN "
     + "RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----",
-    "a GitHub token": "ghp" + "_" + "0123456789abcdefghijABCDEFGHIJ012345",
+    "a GitHub token": "ghp" + "_" + "x1" * 18,
     "a Slack token": "xoxb" + "-1234567890-0987654321-" + "notarealtoken",
 }
 DSN = "Server=appdb;Database=app;User Id=rails"
