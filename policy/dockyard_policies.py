@@ -75,11 +75,10 @@ REQUIRED_TAGS = ("Project", "Stack", "ManagedBy")
 """The tags components.config.StackConfig.base_tags puts on every taggable resource."""
 SECRET_NAME = re.compile(r"passw|passphrase|secret|key|token|credential", re.IGNORECASE)
 """Words that mark a variable name as a secret anywhere in it (DBPASSWORD, APIKEY)."""
-SECRET_WORDS = frozenset(
-    {"pass", "pwd", "pw", "psw", "pswd", "auth", "cred", "creds", "jwt", "bearer", "pat", "salt"}
-)
+SECRET_WORDS = frozenset("pass pwd pw psw pswd auth cred creds jwt bearer pat salt psk".split())  # noqa: SIM905
 """Short words that mark a secret only as a whole word of the name (DB_PASS, DB_PW,
-GITHUB_PAT, not BYPASS, PATH or PWRITE)."""
+GITHUB_PAT, WIFI_PSK, not BYPASS, PATH or PWRITE). SESSION is not one: SESSION_TIMEOUT
+is no secret, and AWS_SESSION_TOKEN has its TOKEN."""
 REFERENCES = {
     "arn": (re.compile(r"arn:aws[a-z-]*:\S+"), "an ARN"),
     "file": (re.compile(r"/\S+"), "an absolute path"),
@@ -102,6 +101,8 @@ DSN_PASSWORD = re.compile(
     r"(?:^|[;&?\s])(?:password|passwd|pwd)\s*=\s*['\"]?(?![$'\"])[^;&\s'\"]", re.IGNORECASE
 )
 """A key=value connection string with a password (Password=...; or libpq's password=...)."""
+GO_DSN_PASSWORD = re.compile(r"(?:^|[\s'\"=])[^\s:@/'\"=]+:[^\s@/'\"$]+@(?:tcp|udp|unix)\(")
+"""A Go driver DSN with a password: user:password@tcp(host:3306)/db (no scheme, so not a URL)."""
 ASSIGNMENT = re.compile(r"-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=(.*)", re.DOTALL)
 """A command-line word that sets something: --password=..., DB_PASSWORD=... (env, export)."""
 MYSQL_CLIENT = re.compile(r"(?:mysql|mariadb)[a-z-]*")
@@ -397,8 +398,10 @@ def _container_definitions(value: Any) -> list[Mapping[str, Any]]:
 
 
 def _words(name: str) -> list[str]:
-    """A name's words, lower case (DB_PASSWORD_SECRET_ARN, dbPassword, --password-file)."""
-    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w]
+    """A name's words, lower case (DB_PASSWORD_SECRET_ARN, dbPassword, --password-file,
+    DB_PW2: a number is a word of its own)."""
+    parts = re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])", name)
+    return [w.lower() for w in parts if w]
 
 
 def _secret_name(name: str) -> bool:
@@ -444,6 +447,8 @@ def _secret_form(value: Any) -> str | None:
             return label
     if _url_with_password(value):
         return "a URL with a password (user:password@)"
+    if GO_DSN_PASSWORD.search(value):
+        return "a DSN with a password (user:password@tcp(...))"
     if DSN_PASSWORD.search(value):
         return "a connection string with a password (password=...)"
     return None
