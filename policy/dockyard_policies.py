@@ -630,8 +630,7 @@ def no_secret_in_command_or_user_data(
     for where, words in _plaintext_commands(args):
         for problem in dict.fromkeys(_command_problems(words)):
             report(
-                f"{where}: {problem}; read it at run time from Secrets Manager or SSM (or an "
-                "environment variable ECS fills from `secrets`)",
+                f"{where}: {problem}; read it at run time from Secrets Manager or SSM instead",
                 None,
             )
 
@@ -895,13 +894,13 @@ RESOURCE_VALIDATIONS: dict[str, tuple[str, Validation]] = {
         no_admin_port_open_to_world,
     ),
     "imdsv2-required": (
-        f"Instances, spot requests and launch templates require IMDSv2 with a hop limit of "
-        f"{METADATA_HOP_LIMIT}.",
+        "Instances, spot requests and fleets, launch configurations and launch templates "
+        f"require IMDSv2 with a hop limit of {METADATA_HOP_LIMIT}.",
         imdsv2_required,
     ),
     "storage-encrypted": (
-        "EBS volumes, launch template root volumes, EFS file systems and RDS storage are "
-        "encrypted.",
+        "EBS volumes (instances, spot requests and fleets, launch configurations, launch "
+        "templates, which map the root device), EFS file systems and RDS storage are encrypted.",
         storage_encrypted,
     ),
     "no-secret-in-environment": (
