@@ -125,6 +125,7 @@ ROOT_DEVICES = frozenset({"/dev/xvda", "/dev/sda1", "/dev/sda", "/dev/nvme0n1"})
 PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
 LISTENER_PROTOCOLS = {"TCP": ("tcp",), "TLS": ("tcp",), "UDP": ("udp",), "TCP_UDP": ("tcp", "udp")}
 """A network load balancer listener's protocol, as security group protocols."""
 BATCH_JOB = "aws:batch/jobDefinition:JobDefinition"
@@ -839,19 +840,42 @@ def no_admin_port_open_indirectly(args: StackValidationArgs, report: ReportViola
                     resource.urn,
                 )
     for listener, lb_name in _public_nlb_listeners(args.resources):
-        protocol, port = listener.props.get("protocol") or "TCP", listener.props.get("port")
         ports = [
             p
+            for protocol, port in _listener_ports(listener, args.resources)
             for proto in LISTENER_PROTOCOLS.get(str(protocol).upper(), ("tcp",))
             for p in _private_ports(proto, port, port)
         ]
         if ports:
             report(
-                f"listener {listener.name} puts admin or cluster port(s) {', '.join(ports)} "
-                f"on the internet-facing network load balancer {lb_name}; make the load "
-                "balancer internal (internal=True) or reach the port another way",
+                f"listener {listener.name} puts admin or cluster port(s) "
+                f"{', '.join(dict.fromkeys(ports))} on the internet-facing network load "
+                f"balancer {lb_name}; make the load balancer internal (internal=True) or "
+                "reach the port another way",
                 listener.urn,
             )
+
+
+def _listener_ports(listener: PolicyResource, resources: list[PolicyResource]) -> list[Any]:
+    """(protocol, port) a listener opens: its own, and that of each of this stack's target
+    groups it forwards to (listener 2222 to a target group on 22 is SSH too)."""
+    actions = [a for a in listener.props.get("defaultActions") or [] if isinstance(a, Mapping)]
+    arns = [a.get("targetGroupArn") for a in actions] + [
+        group.get("arn")
+        for a in actions
+        for group in _dig(a, "forward", "targetGroups") or []
+        if isinstance(group, Mapping)
+    ]
+    groups = [
+        r
+        for r in resources
+        if r.resource_type in TARGET_GROUPS
+        and _refers_to(listener, "defaultActions", r, "arn", [a for a in arns if a])
+    ]
+    own = listener.props.get("protocol") or "TCP"
+    return [(own, listener.props.get("port"))] + [
+        (g.props.get("protocol") or own, g.props.get("port")) for g in groups
+    ]
 
 
 def buckets_private_and_versioned(args: StackValidationArgs, report: ReportViolation) -> None:

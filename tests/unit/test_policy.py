@@ -650,28 +650,41 @@ def test_admin_port_open_through_a_prefix_list(
     assert violations(pol.no_admin_port_open_indirectly, stack("198.51.100.0/24", 22.0)) == []
 
 
-def nlb_stack(port: float, internal: bool | None, typ: str = "network",
-              protocol: str = "TCP") -> StackValidationArgs:  # fmt: skip
+def nlb_stack(port: float, internal: bool | None, typ: str = "network", protocol: str = "TCP",
+              target_port: float | None = None) -> StackValidationArgs:  # fmt: skip
+    """A load balancer with one listener on `port`, forwarding to a target group on
+    `target_port` when one is given."""
     props: dict[str, Any] = {"loadBalancerType": typ, "tags": TAGS}
     if internal is not None:
         props["internal"] = internal
     lb = policy_resource(pol.LOAD_BALANCERS[0], "nlb", props)
+    resources = [lb]
+    deps: dict[str, list[PolicyResource]] = {"loadBalancerArn": [lb]}
+    if target_port is not None:
+        group = policy_resource(pol.TARGET_GROUPS[0], "hosts", {"port": target_port,
+                                "protocol": protocol, "tags": TAGS})  # fmt: skip
+        resources.append(group)
+        deps["defaultActions"] = [group]
     listener = policy_resource(pol.LISTENERS[0], "nlb-ssh",
-                               {"port": port, "protocol": protocol, "tags": TAGS},
-                               {"loadBalancerArn": [lb]})  # fmt: skip
-    return StackValidationArgs([lb, listener])
+                               {"port": port, "protocol": protocol, "tags": TAGS,
+                                "defaultActions": [{"type": "forward",
+                                                    "targetGroupArn": "(unknown)"}]},
+                               deps)  # fmt: skip
+    return StackValidationArgs([*resources, listener])
 
 
 @pytest.mark.parametrize(
     ("stack", "words"),
     [(nlb_stack(22.0, None), "22"), (nlb_stack(22.0, False), "22"),
      (nlb_stack(4789.0, None, protocol="UDP"), "4789/udp"),
-     (nlb_stack(2376.0, None, protocol="TLS"), "2376")],
+     (nlb_stack(2376.0, None, protocol="TLS"), "2376"),
+     (nlb_stack(2222.0, None, target_port=22.0), "22")],
 )  # fmt: skip
 def test_admin_port_on_a_public_network_load_balancer(
     stack: StackValidationArgs, words: str
 ) -> None:
-    """An internet-facing NLB listener on SSH, Docker TLS or a cluster port is reported."""
+    """An internet-facing NLB listener on SSH, Docker TLS or a cluster port, or forwarding to
+    a target group on one, is reported."""
     found = violations(pol.no_admin_port_open_indirectly, stack)
     assert len(found) == 1 and words in found[0] and "listener nlb-ssh" in found[0], found
 
@@ -679,6 +692,7 @@ def test_admin_port_on_a_public_network_load_balancer(
 @pytest.mark.parametrize(
     "stack",
     [nlb_stack(22.0, True), nlb_stack(443.0, None), nlb_stack(4789.0, None, protocol="TCP"),
+     nlb_stack(443.0, None, target_port=8443.0), nlb_stack(2222.0, True, target_port=22.0),
      nlb_stack(8000.0, None, typ="application", protocol="HTTP")],
 )  # fmt: skip
 def test_internal_or_public_port_load_balancer_passes(stack: StackValidationArgs) -> None:
