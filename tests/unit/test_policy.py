@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from tests.harness.pulumi_program import Evaluation
 from tests.harness.stackref import run_consumer
@@ -52,12 +53,72 @@ def container_definitions(*names: str, **variables: str) -> str:
 
 # checkov:skip=CKV_SECRET_4: a made-up password, the case the policy must report
 URL_WITH_PASSWORD = "mysql2://root:Hunter2Secret@appdb:3306/app"
+# Made-up secrets in each known form, put together at run time so that secret scanners
+# reading this file do not take them for real ones.
+PASSWORD = "Hunter2" + "Secret"
+KEYS = {
+    "an AWS access key id": "AKIA" + "Q3EXAMPLENOTREAL",
+    "a PEM private key": "-----BEGIN "
+    + "RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----",
+    "a GitHub token": "ghp" + "_" + "x1" * 18,
+    "a Slack token": "xoxb" + "-1234567890-0987654321-" + "notarealtoken",
+}
+DSN = "Server=appdb;Database=app;User Id=rails"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+
+
+def task(**container: Any) -> dict[str, Any]:
+    """A task definition with one container "web" with these keys."""
+    return {"containerDefinitions": json.dumps([{"name": "web", **container}]), "tags": TAGS}
+
+
+def batch(**container: Any) -> dict[str, Any]:
+    return {"type": "container", "containerProperties": json.dumps(container), "tags": TAGS}
+
+
+def app_runner(variables: dict[str, str], start: str = "bin/rails server",
+               source: str = "image") -> dict[str, Any]:  # fmt: skip
+    config = {"runtimeEnvironmentVariables": variables, "startCommand": start}
+    if source == "image":
+        repo = {"imageRepository": {"imageIdentifier": "public.ecr.aws/x/y:1",
+                                    "imageRepositoryType": "ECR_PUBLIC",
+                                    "imageConfiguration": config}}  # fmt: skip
+    else:
+        values = {"configurationSource": "API", "codeConfigurationValues": config}
+        repo = {"codeRepository": {"repositoryUrl": "https://github.com/x/y",
+                                   "codeConfiguration": values}}  # fmt: skip
+    return {"sourceConfiguration": repo, "tags": TAGS}
+
+
+def codebuild(*variables: dict[str, str]) -> dict[str, Any]:
+    env = {"computeType": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0",
+           "type": "LINUX_CONTAINER", "environmentVariables": list(variables)}  # fmt: skip
+    return {"environment": env, "tags": TAGS}
+
+
+def b64(text: str, gzipped: bool = False) -> str:
+    import base64
+    import gzip
+
+    data = gzip.compress(text.encode()) if gzipped else text.encode()
+    return base64.b64encode(data).decode()
+
+
+SCRIPT_OK = (
+    "#!/bin/bash\nexport DB_PASSWORD_FILE=/run/db\necho ECS_CLUSTER=web >>/etc/ecs/ecs.config\n"
+)
 
 
 ROOT_OK = {"encrypted": True, "volumeSize": 30}
 IMDS_OK = {"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 1.0}
 ENCRYPTED_ROOT = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]
 LAUNCH_TEMPLATE_REF = {"name": "ecs-template", "version": "$Latest"}
+DATA_DEVICE = {"deviceName": "/dev/sdf", "ebs": {"encrypted": "true"}}
+SPOT_SPEC = {
+    "ami": "ami-0123456789abcdef0",
+    "instanceType": "t3.micro",
+    "rootBlockDevices": [ROOT_OK],
+}
 
 
 def lambda_environment(**variables: str) -> dict[str, Any]:
@@ -154,6 +215,32 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      {"rootBlockDevice": ROOT_OK}, {"rootBlockDevice": {"volumeSize": 30}}, "root volume"),
     ("storage-encrypted", pol.INSTANCE,
      {"launchTemplate": LAUNCH_TEMPLATE_REF}, {"launchTemplate": {}}, "root volume"),
+    # launch configurations, spot fleets and data-only templates (issue 23)
+    ("imdsv2-required", pol.LAUNCH_CONFIGURATION,
+     {"metadataOptions": IMDS_OK, "rootBlockDevice": ROOT_OK}, {"rootBlockDevice": ROOT_OK},
+     "IMDSv1"),
+    ("storage-encrypted", pol.LAUNCH_CONFIGURATION,
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdf",
+                                                       "encrypted": True}]},
+     {"metadataOptions": IMDS_OK}, "root volume"),
+    ("storage-encrypted", pol.LAUNCH_CONFIGURATION,
+     {"rootBlockDevice": ROOT_OK},
+     {"rootBlockDevice": ROOT_OK, "ebsBlockDevices": [{"deviceName": "/dev/sdg"}]}, "/dev/sdg"),
+    ("imdsv2-required", pol.SPOT_FLEET,
+     {"launchTemplateConfigs": [{"launchTemplateSpecification": LAUNCH_TEMPLATE_REF}]},
+     {"launchSpecifications": [SPOT_SPEC]}, "launch_specifications[0] cannot require IMDSv2"),
+    ("storage-encrypted", pol.SPOT_FLEET,
+     {"launchSpecifications": [SPOT_SPEC]},
+     {"launchSpecifications": [{**SPOT_SPEC, "rootBlockDevices": []}]},
+     "launch_specifications[0]: the root volume"),
+    ("storage-encrypted", pol.SPOT_FLEET,
+     {"launchSpecifications": [SPOT_SPEC]},
+     {"launchSpecifications": [{**SPOT_SPEC, "rootBlockDevices": [{"volumeSize": 8}]}]},
+     "launch_specifications[0]: the root volume"),
+    ("storage-encrypted", pol.LAUNCH_TEMPLATE,
+     {"blockDeviceMappings": [*ENCRYPTED_ROOT, DATA_DEVICE]},
+     {"blockDeviceMappings": [DATA_DEVICE]},
+     "no EBS block device mapping for the root device"),
     ("storage-encrypted", pol.EBS_VOLUME, {"encrypted": True, "size": 10}, {"size": 10},
      "not encrypted"),
     ("storage-encrypted", "aws:rds/instance:Instance",
@@ -173,7 +260,10 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
        {"containerDefinitions": container_definitions(bad)}, bad)
       for good, bad in [("BYPASS_CACHE", "DB_PASS"), ("OLDPWD", "DB_PWD"),
                         ("PASSENGER_MIN", "MYSQL_PASSWD"), ("AUTHOR", "AUTH"),
-                        ("DB_PASSWORD_SECRET_ARN", "AWS_CREDENTIALS")]],
+                        ("CREDITS", "AWS_CREDENTIALS"), ("PATH", "GITHUB_PAT"),
+                        ("PWRITE_SIZE", "DB_PW"), ("SALTED", "PASSWORD_SALT"),
+                        ("OAUTH_URL", "JWT_SIGNING"), ("MD5_SUM", "DB_PW2"),
+                        ("SESSION_TIMEOUT", "WIFI_PSK")]],
     ("no-secret-in-environment", pol.TASK_DEFINITION,
      {"containerDefinitions": container_definitions(DATABASE_URL="mysql2://appdb:3306/app")},
      {"containerDefinitions": container_definitions(DATABASE_URL=URL_WITH_PASSWORD)},
@@ -184,6 +274,96 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("no-secret-in-environment", pol.LAMBDA,
      lambda_environment(REDIS_URL="redis://cache:6379/0"),
      lambda_environment(REDIS_URL="redis://:hunter2@cache:6379/0"), "REDIS_URL holds a URL"),
+    # secrets by value, other spellings, Batch, App Runner and CodeBuild (issue 23)
+    *[("no-secret-in-environment", pol.TASK_DEFINITION,
+       {"containerDefinitions": container_definitions(BUILD_ID="b-1234", DB_HOST="appdb")},
+       {"containerDefinitions": container_definitions(BUILD_ID=value)}, f"BUILD_ID holds {form}")
+      for form, value in KEYS.items()],
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(DB=DSN)},
+     {"containerDefinitions": container_definitions(DB=f"{DSN};Password={PASSWORD}")},
+     "DB holds a connection string with a password"),
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(DSN="rails@tcp(appdb:3306)/app")},
+     {"containerDefinitions": container_definitions(DSN=f"rails:{PASSWORD}@tcp(appdb:3306)/app")},
+     "DSN holds a DSN with a password"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(PG="host=db user=app sslmode=require"),
+     lambda_environment(PG=f"host=db user=app password={PASSWORD}"), "PG holds a connection"),
+    ("no-secret-in-environment", pol.LAMBDA,
+     lambda_environment(DB_SECRET_ARN=SECRET_ARN), lambda_environment(DB_SECRET_ARN=PASSWORD),
+     "DB_SECRET_ARN ends in ARN but does not hold an ARN"),
+    ("no-secret-in-environment", pol.TASK_DEFINITION,
+     {"containerDefinitions": container_definitions(MYSQL_PASSWORD_FILE="/run/secrets/db")},
+     {"containerDefinitions": container_definitions(MYSQL_PASSWORD_FILE=PASSWORD)},
+     "MYSQL_PASSWORD_FILE ends in FILE but does not hold an absolute path"),
+    ("no-secret-in-environment", pol.BATCH_JOB,
+     batch(image="fio", environment=[{"name": "JOBFILES", "value": "a.fio"}]),
+     batch(image="fio", environment=[{"name": "DB_PASSWORD", "value": PASSWORD}]),
+     "Batch container environment: DB_PASSWORD"),
+    ("no-secret-in-environment", pol.APP_RUNNER,
+     app_runner({"RAILS_ENV": "production"}), app_runner({"SECRET_KEY_BASE": PASSWORD}),
+     "App Runner image runtimeEnvironmentVariables: SECRET_KEY_BASE"),
+    ("no-secret-in-environment", pol.APP_RUNNER,
+     app_runner({"RAILS_ENV": "production"}, source="code"),
+     app_runner({"DATABASE_URL": URL_WITH_PASSWORD}, source="code"),
+     "App Runner code runtimeEnvironmentVariables: DATABASE_URL holds a URL"),
+    ("no-secret-in-environment", pol.CODEBUILD,
+     codebuild({"name": "GITHUB_TOKEN", "value": "ci/github-token", "type": "SECRETS_MANAGER"}),
+     codebuild({"name": "GITHUB_TOKEN", "value": KEYS["a GitHub token"]}),
+     "CodeBuild PLAINTEXT environment: GITHUB_TOKEN"),
+    ("no-secret-in-environment", pol.CODEBUILD,
+     codebuild({"name": "STAGE", "value": "prod", "type": "PLAINTEXT"}),
+     codebuild({"name": "NPM_PW", "value": PASSWORD, "type": "PLAINTEXT"}), "NPM_PW"),
+    # command lines and user data (issue 23)
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["bin/rails", "db:migrate", "--password-file=/run/secrets/db"]),
+     task(command=["bin/rails", "db:migrate", f"--password={PASSWORD}"]),
+     "container web command: --password= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(entryPoint=["mysql", "-uroot", '-p"$MYSQL_ROOT_PASSWORD"', "-p"]),
+     task(entryPoint=["mysql", "-uroot", f"-p{PASSWORD}"]),
+     "container web entryPoint: mysql's -p sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(healthCheck={"command": ["CMD-SHELL", "mysqladmin --protocol=tcp -h 127.0.0.1 ping"]}),
+     task(healthCheck={"command": ["CMD-SHELL", f"mysqladmin -uroot -p{PASSWORD} ping"]}),
+     "container web healthCheck: mysql's -p"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["fetch", "--token", "$GITHUB_TOKEN", "--no-auth", "repo"]),
+     task(command=["fetch", "--token", KEYS["a GitHub token"]]),
+     "container web command: an argument holds a GitHub token"),
+    ("no-secret-in-command-or-user-data", pol.TASK_DEFINITION,
+     task(command=["sh", "-c", "curl https://example.com/x"]),
+     task(command=["sh", "-c", f"curl https://deploy:{PASSWORD}@example.com/x"]),
+     "an argument holds a URL with a password"),
+    ("no-secret-in-command-or-user-data", pol.BATCH_JOB,
+     batch(image="fio", command=["fio", "--output-format=json", "job.fio"]),
+     batch(image="fio", command=["upload", "--api-key", PASSWORD]),
+     "Batch container command: --api-key sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.APP_RUNNER,
+     app_runner({}), app_runner({}, start=f"bin/start DB_PASSWORD={PASSWORD}"),
+     "App Runner image startCommand: DB_PASSWORD= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.INSTANCE,
+     {"userData": SCRIPT_OK, "tags": TAGS},
+     {"userData": f"#!/bin/bash\nexport DB_PASSWORD='{PASSWORD}'\n", "tags": TAGS},
+     "userData: DB_PASSWORD= sets a secret"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_TEMPLATE,
+     {"userData": b64(SCRIPT_OK)},
+     {"userData": b64(f"aws configure set aws_access_key_id {KEYS['an AWS access key id']}")},
+     "userData: an argument holds an AWS access key id"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_TEMPLATE,
+     {"userData": b64(SCRIPT_OK, gzipped=True)},
+     {"userData": b64("#cloud-config\nwrite_files:\n- content: |\n    "
+                      + KEYS["a PEM private key"].replace("\n", "\n    "), gzipped=True)},
+     "userData: an argument holds a PEM private key"),
+    ("no-secret-in-command-or-user-data", pol.LAUNCH_CONFIGURATION,
+     {"userDataBase64": b64(SCRIPT_OK)},
+     {"userDataBase64": b64(f"#!/bin/sh\nmysql -uroot -p{PASSWORD} < /tmp/init.sql\n")},
+     "userDataBase64: mysql's -p"),
+    ("no-secret-in-command-or-user-data", pol.SPOT_FLEET,
+     {"launchSpecifications": [{**SPOT_SPEC, "userData": SCRIPT_OK}]},
+     {"launchSpecifications": [{**SPOT_SPEC, "userData": f"SLACK_TOKEN={KEYS['a Slack token']}"}]},
+     "launch_specifications[0] userData"),
     ("required-tags", "aws:ec2/instance:Instance", {"tags": TAGS},
      {"tags": {"Project": "dockyard"}}, "Stack, ManagedBy"),
     ("required-tags", "aws:autoscaling/group:Group",
@@ -209,6 +389,22 @@ def test_resource_policy_passes_good_and_reports_bad(
 
 
 @pytest.mark.parametrize(
+    ("policy", "typ", "good", "bad", "words"),
+    CASES,
+    ids=[f"{c[0]}-{c[1].rsplit(':', 1)[-1]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_resource_policy_reads_the_engines_proxied_props(
+    policy: str, typ: str, good: dict[str, Any], bad: dict[str, Any], words: str
+) -> None:
+    """The same cases with props wrapped as pulumi-policy hands them over (its lists are
+    Sequences, not lists; its mappings raise on unknown values): the same findings."""
+    validate = pol.RESOURCE_VALIDATIONS[policy][1]
+    assert violations(validate, resource_args(typ, unknown_checking_proxy(good))) == []
+    found = violations(validate, resource_args(typ, unknown_checking_proxy(bad)))
+    assert found == violations(validate, resource_args(typ, bad)), found
+
+
+@pytest.mark.parametrize(
     ("cidr", "wide"),
     [
         ("0.0.0.0/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True),
@@ -221,6 +417,24 @@ def test_resource_policy_passes_good_and_reports_bad(
 def test_what_counts_as_the_world(cidr: str, wide: bool) -> None:
     """A public CIDR wider than /16 (IPv4) or /32 (IPv6) is the world; private ranges never."""
     assert (pol._wide_open([cidr]) == [cidr]) is wide
+
+
+SECRETS = [PASSWORD, *KEYS.values(), *(k.split("\n")[0] for k in KEYS.values())]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c[0].startswith("no-secret")],
+    ids=lambda c: c[-1][:40],
+)
+def test_secret_messages_never_repeat_a_secret(
+    case: tuple[str, str, dict[str, Any], dict[str, Any], str],
+) -> None:
+    """Whatever form a secret takes, the report names where it is, never the secret."""
+    policy, typ, _, bad, _ = case
+    found = violations(pol.RESOURCE_VALIDATIONS[policy][1], resource_args(typ, bad))
+    leaked = [m for m in found for secret in SECRETS if secret in m]
+    assert found and not leaked, leaked
 
 
 def test_environment_messages_never_repeat_a_value() -> None:
@@ -300,6 +514,18 @@ def test_bucket_policy_passes_private_versioned_bucket() -> None:
     assert violations(pol.buckets_private_and_versioned, bucket_stack(BLOCK_ALL, "Enabled")) == []
 
 
+@pytest.mark.parametrize(("named", "passes"), [("data", False), ("data-bucket", True)])
+def test_public_access_block_names_the_bucket_not_its_pulumi_name(named: str, passes: bool) -> None:
+    """A public access block naming the bucket's Pulumi name ("data") is for some other
+    bucket called "data"; naming the bucket's own name ("data-bucket") counts."""
+    args = bucket_stack(None, "Enabled")
+    block = policy_resource(pol.PUBLIC_ACCESS_BLOCK, "data-pab", {**BLOCK_ALL, "bucket": named})
+    found = violations(
+        pol.buckets_private_and_versioned, StackValidationArgs([*args.resources, block])
+    )
+    assert (found == []) is passes, found
+
+
 TEMPLATE_OK = {"name": "ecs-template", "metadataOptions": IMDS_OK,
                "blockDeviceMappings": ENCRYPTED_ROOT, "tags": TAGS}  # fmt: skip
 
@@ -328,6 +554,176 @@ def test_instance_on_a_template_outside_the_stack_is_reported() -> None:
     found = policy_violations([instance_with_template(None, "")])
     assert len(found) == 1 and found[0].startswith("launch-template-in-stack: "), found
     assert "metadataOptions and rootBlockDevice" in found[0]
+
+
+def launcher(typ: str, props: dict[str, Any], key: str, template: PolicyResource | None
+             ) -> PolicyResource:  # fmt: skip
+    """An Auto Scaling group or spot fleet on `template` (by dependency on `key`), or on
+    "elsewhere" (not in the stack) without one."""
+    return policy_resource(typ, "fleet", {**props, "tags": TAGS},
+                           {key: [template]} if template is not None else {})  # fmt: skip
+
+
+OUTSIDE_REF = {"name": "elsewhere", "version": "$Latest"}
+MIXED = {"launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": "elsewhere"}}}
+LAUNCHERS = [
+    (pol.AUTOSCALING_GROUP, {"launchTemplate": OUTSIDE_REF}, "launchTemplate",
+     pol.LAUNCH_TEMPLATE, "launches from a launch template"),
+    (pol.AUTOSCALING_GROUP, {"mixedInstancesPolicy": MIXED}, "mixedInstancesPolicy",
+     pol.LAUNCH_TEMPLATE, "mixed instances policy's launch template"),
+    (pol.AUTOSCALING_GROUP, {"launchConfiguration": "elsewhere"}, "launchConfiguration",
+     pol.LAUNCH_CONFIGURATION, "launch configuration"),
+    (pol.SPOT_FLEET, {"launchTemplateConfigs": [{"launchTemplateSpecification": OUTSIDE_REF}]},
+     "launchTemplateConfigs", pol.LAUNCH_TEMPLATE, "launch_template_configs[0]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typ", "props", "key", "target", "words"), LAUNCHERS)
+def test_group_or_fleet_on_a_template_outside_the_stack_is_reported(
+    typ: str, props: dict[str, Any], key: str, target: str, words: str
+) -> None:
+    """An Auto Scaling group or spot fleet launching from a template or configuration the
+    pack cannot see is reported; on one of this stack's (by dependency) it passes."""
+    found = violations(
+        pol.launch_template_in_stack, StackValidationArgs([launcher(typ, props, key, None)])
+    )
+    assert len(found) == 1 and words in found[0] and "not in this stack" in found[0], found
+    template = policy_resource(target, "tpl", {"name": "tpl-1"})
+    args = StackValidationArgs([template, launcher(typ, props, key, template)])
+    assert violations(pol.launch_template_in_stack, args) == []
+
+
+def test_mixed_instances_policy_finds_the_template_by_name() -> None:
+    """A mixed instances policy names its template with launchTemplateName: this stack's
+    template of that name passes."""
+    template = policy_resource(pol.LAUNCH_TEMPLATE, "ecs", {**TEMPLATE_OK, "name": "elsewhere"})
+    group = launcher(pol.AUTOSCALING_GROUP, {"mixedInstancesPolicy": MIXED}, "", None)
+    assert violations(pol.launch_template_in_stack, StackValidationArgs([template, group])) == []
+
+
+def test_a_pulumi_resource_name_is_not_a_reference() -> None:
+    """A launch template reference naming the template's Pulumi name, not its `name`
+    property, is not that template (another account's template may have that name)."""
+    template = policy_resource(pol.LAUNCH_TEMPLATE, "ecs-template", {**TEMPLATE_OK, "name": "lt-9"})
+    found = violations(
+        pol.launch_template_in_stack,
+        StackValidationArgs([template, instance_with_template(template, "name")]),
+    )
+    assert len(found) == 1 and "not in this stack" in found[0], found
+
+
+def prefix_list(cidr: str) -> PolicyResource:
+    return policy_resource(pol.PREFIX_LIST, "admins", {"id": "pl-0123", "addressFamily": "IPv4",
+                           "entries": [{"cidr": cidr}], "maxEntries": 5, "tags": TAGS})  # fmt: skip
+
+
+PREFIX_LIST_RULES = [
+    (pol.SG_INGRESS_RULE, "prefixListId",
+     lambda port, ref: {"prefixListId": ref, "fromPort": port, "toPort": port,
+                        "ipProtocol": "tcp", "tags": TAGS}),
+    (pol.SG_RULE, "prefixListIds",
+     lambda port, ref: {"type": "ingress", "prefixListIds": [ref], "fromPort": port,
+                        "toPort": port, "protocol": "tcp"}),
+    (pol.SGS[0], "ingress",
+     lambda port, ref: {"ingress": [{"prefixListIds": [ref], "fromPort": port, "toPort": port,
+                                     "protocol": "tcp"}], "tags": TAGS}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("by", ["dependency", "id"])
+@pytest.mark.parametrize(("typ", "key", "rule"), PREFIX_LIST_RULES)
+def test_admin_port_open_through_a_prefix_list(
+    typ: str, key: str, rule: Callable[[float, str], dict[str, Any]], by: str
+) -> None:
+    """An ingress rule (each form) from this stack's prefix list holding 0.0.0.0/0 to port 22
+    is reported; the same list to 443, or a list of specific CIDRs to 22, passes."""
+
+    def stack(cidr: str, port: float) -> StackValidationArgs:
+        plist = prefix_list(cidr)
+        ref = "(unknown)" if by == "dependency" else "pl-0123"
+        deps = {key: [plist]} if by == "dependency" else {}
+        return StackValidationArgs([plist, policy_resource(typ, "ssh", rule(port, ref), deps)])
+
+    found = violations(pol.no_admin_port_open_indirectly, stack("0.0.0.0/0", 22.0))
+    assert len(found) == 1 and "22" in found[0] and "prefix list admins" in found[0], found
+    assert violations(pol.no_admin_port_open_indirectly, stack("0.0.0.0/0", 443.0)) == []
+    assert violations(pol.no_admin_port_open_indirectly, stack("198.51.100.0/24", 22.0)) == []
+
+
+def nlb_stack(port: float, internal: bool | None, typ: str = "network", protocol: str = "TCP",
+              target_port: float | None = None) -> StackValidationArgs:  # fmt: skip
+    """A load balancer with one listener on `port`, forwarding to a target group on
+    `target_port` when one is given."""
+    props: dict[str, Any] = {"loadBalancerType": typ, "tags": TAGS}
+    if internal is not None:
+        props["internal"] = internal
+    lb = policy_resource(pol.LOAD_BALANCERS[0], "nlb", props)
+    resources = [lb]
+    deps: dict[str, list[PolicyResource]] = {"loadBalancerArn": [lb]}
+    if target_port is not None:
+        group = policy_resource(pol.TARGET_GROUPS[0], "hosts", {"port": target_port,
+                                "protocol": protocol, "tags": TAGS})  # fmt: skip
+        resources.append(group)
+        deps["defaultActions"] = [group]
+    listener = policy_resource(pol.LISTENERS[0], "nlb-ssh",
+                               {"port": port, "protocol": protocol, "tags": TAGS,
+                                "defaultActions": [{"type": "forward",
+                                                    "targetGroupArn": "(unknown)"}]},
+                               deps)  # fmt: skip
+    return StackValidationArgs([*resources, listener])
+
+
+@pytest.mark.parametrize(
+    ("stack", "words"),
+    [(nlb_stack(22.0, None), "22"), (nlb_stack(22.0, False), "22"),
+     (nlb_stack(4789.0, None, protocol="UDP"), "4789/udp"),
+     (nlb_stack(2376.0, None, protocol="TLS"), "2376"),
+     (nlb_stack(2222.0, None, target_port=22.0), "22")],
+)  # fmt: skip
+def test_admin_port_on_a_public_network_load_balancer(
+    stack: StackValidationArgs, words: str
+) -> None:
+    """An internet-facing NLB listener on SSH, Docker TLS or a cluster port, or forwarding to
+    a target group on one, is reported."""
+    found = violations(pol.no_admin_port_open_indirectly, stack)
+    assert len(found) == 1 and words in found[0] and "listener nlb-ssh" in found[0], found
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [nlb_stack(22.0, True), nlb_stack(443.0, None), nlb_stack(4789.0, None, protocol="TCP"),
+     nlb_stack(443.0, None, target_port=8443.0), nlb_stack(2222.0, True, target_port=22.0),
+     nlb_stack(8000.0, None, typ="application", protocol="HTTP")],
+)  # fmt: skip
+def test_internal_or_public_port_load_balancer_passes(stack: StackValidationArgs) -> None:
+    """An internal NLB on 22, a public NLB on 443 (or on a UDP-only cluster port over TCP),
+    and an application load balancer are not this policy's business."""
+    assert violations(pol.no_admin_port_open_indirectly, stack) == []
+
+
+def test_stack_policies_survive_unknown_references() -> None:
+    """In a preview a reference computed from another resource is unknown (pulumi-policy
+    raises on reading it): references are still found by dependency, and an unknown one
+    is not taken for another resource (an ALB listener is not the NLB's)."""
+    unknown = UNKNOWN_STRING_VALUE
+
+    def proxied(typ: str, name: str, props: dict[str, Any], deps: Any = None) -> PolicyResource:
+        return policy_resource(typ, name, unknown_checking_proxy({**props, "tags": TAGS}), deps)
+
+    nlb = proxied(pol.LOAD_BALANCERS[0], "nlb", {"loadBalancerType": "network"})
+    alb = proxied(pol.LOAD_BALANCERS[0], "alb", {"loadBalancerType": "application"})
+    template = proxied(pol.LAUNCH_TEMPLATE, "ecs", TEMPLATE_OK)
+    resources = [
+        nlb, alb, template,
+        proxied(pol.LISTENERS[0], "tls", {"port": 443, "protocol": "TLS",
+                                          "loadBalancerArn": unknown}, {"loadBalancerArn": [nlb]}),
+        proxied(pol.LISTENERS[0], "web", {"port": 8000, "protocol": "HTTP",
+                                          "loadBalancerArn": unknown}, {"loadBalancerArn": [alb]}),
+        proxied(pol.AUTOSCALING_GROUP, "asg", {"launchTemplate": {"id": unknown}},
+                {"launchTemplate": [template]}),
+    ]  # fmt: skip
+    for _, validate in pol.STACK_VALIDATIONS.values():
+        assert violations(validate, StackValidationArgs(resources)) == []
 
 
 def graph_resources(evaluation: Evaluation) -> list[PolicyResource]:
