@@ -244,16 +244,22 @@ def compare(args: argparse.Namespace) -> int:
         raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
     if args.png and not Path(args.png).parent.is_dir():
         raise UsageError(f"--png {args.png}: {Path(args.png).parent} is not a directory")
+    runs = ensure_plots(data_dir)
+    problems = {run.name: run.problem for run in runs if run.problem}
+    corrupt = [f"{name} ({problems[name]})" for name in names if name in problems]
+    if corrupt:
+        raise UsageError(
+            f"cannot compare run {'; '.join(corrupt)} in {data_dir}/runs: leave it out, or "
+            "remove it and pull or run it again"
+        )
     try:
-        chosen = select_runs(ensure_plots(data_dir), names)
+        chosen = select_runs(runs, names)
     except FioError as err:
         raise UsageError(f"{err} in {data_dir}/runs") from err
     header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
     print(header)
     for run in chosen:
         print(f"{run.name:40} ({printable(run.label)})")
-        if run.problem:
-            print(f"{'':40} not compared: {run.problem}")
         for row in run.rows:
             print(
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
