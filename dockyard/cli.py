@@ -4,7 +4,8 @@ Each subcommand module has `register(subparsers)`, which adds its parser and set
 `func` (argparse.Namespace -> exit status). Every `dockyard.errors.DockyardError` (bad
 input, a failed fio run, an AWS call refused...) is caught here, once: one line
 `dockyard: <message>` on stderr and the error's exit status (2). `python -m dockyard` and
-the `dockyard` script call `main`.
+the `dockyard` script call `main`. `dockyard bench ARGS` without an action is
+`dockyard bench run ARGS` (`bench.with_default_action` rewrites argv before parsing).
 """
 
 from __future__ import annotations
