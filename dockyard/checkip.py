@@ -12,6 +12,8 @@ import os
 import urllib.error
 import urllib.request
 
+from dockyard.errors import DockyardError
+
 ME = "me"
 CHECKIP_URL = "https://checkip.amazonaws.com"
 CHECKIP_URL_ENV = "DOCKYARD_CHECKIP_URL"
@@ -20,7 +22,7 @@ MAX_ANSWER_BYTES = 256
 """checkip answers one address and a newline; anything longer is not its answer."""
 
 
-class CheckIpError(ValueError):
+class CheckIpError(DockyardError, ValueError):
     """The address could not be looked up; the message says what happened."""
 
 

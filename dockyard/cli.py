@@ -1,9 +1,11 @@
 """The `dockyard` command: builds the parser from dockyard/commands/ and dispatches.
 
 Each subcommand module has `register(subparsers)`, which adds its parser and sets
-`func` (argparse.Namespace -> exit status). Bad input (`dockyard.errors.UsageError`)
-exits 2 with one line on stderr. `python -m dockyard` and the `dockyard` script call
-`main`.
+`func` (argparse.Namespace -> exit status). Every `dockyard.errors.DockyardError` (bad
+input, a failed fio run, an AWS call refused...) is caught here, once: one line
+`dockyard: <message>` on stderr and the error's exit status (2). `python -m dockyard` and
+the `dockyard` script call `main`. `dockyard bench ARGS` without an action is
+`dockyard bench run ARGS` (`bench.with_default_action` rewrites argv before parsing).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from dockyard.commands import bench, docker_env, inventory, ip, ls, rails, ssh
-from dockyard.errors import EXIT_BAD_INPUT, Stopped, UsageError
+from dockyard.errors import DockyardError, Stopped
 from dockyard.terminal import printable
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -44,12 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     128 + the signal) after its cleanups ran: nothing it wrote for itself is left."""
     previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser().parse_args(bench.with_default_action(words))
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
-    except UsageError as err:
+    except DockyardError as err:
         print(f"dockyard: {printable(str(err))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return err.exit_status
     except KeyboardInterrupt:
         print("dockyard: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT

@@ -9,7 +9,16 @@ from __future__ import annotations
 EXIT_BAD_INPUT = 2
 
 
-class UsageError(Exception):
+class DockyardError(Exception):
+    """A failure dockyard explains: `dockyard.cli.main` catches every one, prints
+    `dockyard: <message>` and exits with `exit_status`. The domain errors (FioError,
+    CheckIpError, the Rails tasks' AWS errors...) subclass it; the message names the
+    problem and the fix."""
+
+    exit_status = EXIT_BAD_INPUT
+
+
+class UsageError(DockyardError):
     """Bad input: printed as `dockyard: <message>` and exit status 2."""
 
 

@@ -1,10 +1,13 @@
-"""The `dockyard` subcommands, one module each: inventory, bench, docker-env, ls, ssh, ip.
+"""The `dockyard` subcommands, one module each: inventory, bench, docker-env, ls, ssh, ip,
+rails.
 
-Each module has `register(subparsers)`, which adds its parser and sets `func`
-(argparse.Namespace -> exit status) as its default, and that `run`. They turn
-arguments, stdin and files into calls to the pure code in dockyard/ and raise
-`dockyard.errors.UsageError` for bad input. The machine commands (docker-env, ls, ssh,
-ip) read the stack outputs through `add_stack_option` and `stack_outputs`.
+Each module has `register(subparsers)`, which adds its parser (and the parsers of its
+actions: `bench run|compare|pull|serve`, `rails exec|run|import-db`) and sets `func`
+(argparse.Namespace -> exit status) on each. They turn arguments, stdin and files into
+calls to the pure code in dockyard/ and raise `dockyard.errors.UsageError` for bad input;
+the domain errors that code raises (all `DockyardError`s) go up to `dockyard.cli.main`.
+The machine commands (docker-env, ls, ssh, ip) and rails read the stack outputs through
+`add_stack_option` and `stack_outputs`.
 """
 
 from __future__ import annotations

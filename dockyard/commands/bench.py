@@ -1,9 +1,9 @@
-"""`dockyard bench`: run fio against a directory, draw the graphs and serve the report.
-
-Also `dockyard bench compare RUN...`, `dockyard bench pull s3://BUCKET[/PREFIX] [DIR]`
-and `dockyard bench serve DIR`. The same run, report and server code as the fio-tools
-images (dockyard/fio/). Every input is checked, and the report's port bound, before fio
-runs or anything is written.
+"""`dockyard bench run|compare|pull|serve`: run fio against a directory, draw the graphs
+and serve the report (`bench run DIR`, also `bench DIR`: see `with_default_action`);
+compare runs (`bench compare RUN...`); fetch runs from S3 (`bench pull
+s3://BUCKET[/PREFIX] [DIR]`); serve results (`bench serve DIR`). The same run, report
+and server code as the fio-tools images (dockyard/fio/). Every input is checked, and the
+report's port bound, before fio runs or anything is written.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
-ACTIONS = ("compare", "pull", "serve")
+ACTIONS = ("run", "compare", "pull", "serve")
 
 # Direct I/O with an async engine measures the device, not the page cache: 4k random
 # reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
@@ -66,40 +67,128 @@ def default_job(runtime: int = DEFAULT_RUNTIME, size: str = DEFAULT_SIZE) -> Job
     )
 
 
+def with_default_action(argv: Sequence[str]) -> list[str]:
+    """`dockyard bench ARGS` is `dockyard bench run ARGS` unless ARGS starts with an action
+    or -h/--help: `bench DIR`, `bench -j JOB.fio DIR` and plain `bench` benchmark, and
+    `bench run serve` benchmarks a directory named `serve`."""
+    words = list(argv)
+    if words[:1] == ["bench"] and (words[1:2] == [] or words[1] not in (*ACTIONS, "-h", "--help")):
+        words.insert(1, "run")
+    return words
+
+
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="run fio jobs against a directory, draw graphs and serve them",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
-dockyard bench [DIR] [-j JOB.fio ...]   run fio against DIR (default .), keep the results
-    in DATA_DIR/runs/<UTC time>-<NAME>/, draw graphs and serve the report. Without -j a
-    default job measures the device: 4k random reads then writes, libaio, direct=1,
-    queue depth 32, a 1 GiB file (--size, --runtime). fio's test files go to
-    DIR/.dockyard-fio/ and are reused by later runs (delete it to reclaim the space).
-dockyard bench compare RUN... [-d DATA_DIR]   compare runs (a table; --png FILE a chart)
-dockyard bench pull s3://BUCKET[/PREFIX] [DIR]   fetch the runs kept in S3 that DIR
-    (default ./fio-data) lacks, each file checked against its sha256
-dockyard bench serve DIR   serve the results in DIR without running fio""",
+Benchmark a directory with fio, compare the runs, fetch them from S3, serve the report.
+`dockyard bench ACTION --help` shows an action's options.
+
+Without an action, `dockyard bench [ARGS]` is `dockyard bench run [ARGS]`: when the word
+after `bench` is not run, compare, pull, serve, -h or --help, it is run's. So
+`dockyard bench DIR` benchmarks DIR; a directory named like an action needs
+`dockyard bench run DIR` (e.g. `dockyard bench run serve`).""",
     )
-    parser.add_argument("target", nargs="?", default=".", help="directory, or an action above")
-    parser.add_argument("names", nargs="*", metavar="ARG", help="the action's arguments")
-    parser.add_argument("-j", "--job", action="append", default=[], help="fio job file")
-    parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
-    parser.add_argument("-d", "--data-dir", help="where results are (default TARGET/fio-data)")
+    actions = parser.add_subparsers(dest="bench_action", metavar="ACTION", required=True)
+    _register_run(actions)
+    _register_compare(actions)
+    _register_pull(actions)
+    _register_serve(actions)
+
+
+def _register_run(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "run",
+        help="run fio against DIR, keep the results, draw graphs and serve the report",
+        description=(
+            "Run fio against DIR (default .), keep the results in DATA_DIR/runs/<UTC time>-"
+            "<NAME>/, draw graphs and serve the report. Without -j a default job measures "
+            "the device: 4k random reads then writes, libaio, direct=1, queue depth 32, a 1 "
+            "GiB file (--size, --runtime). fio's test files go to DIR/.dockyard-fio/ and are "
+            "reused by later runs (delete it to reclaim the space)."
+        ),
+    )
+    parser.add_argument("target", nargs="?", default=".", metavar="DIR", help="default .")
     parser.add_argument(
-        "--port", default=str(PLOTS_PORT), help=f"port (default {PLOTS_PORT}; 0 picks a free one)"
+        "-j", "--job", action="append", default=[], help="fio job file (repeatable)"
     )
-    parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
+    parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
+    parser.add_argument(
+        "-d", "--data-dir", metavar="DATA_DIR", help="where to keep results (default DIR/fio-data)"
+    )
+    _add_serve_options(parser)
     parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
     parser.add_argument("--log-msec", default="1000", help="log interval (ms, default 1000)")
     parser.add_argument(
         "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
     )
     parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
-    parser.add_argument("--png", help="compare: also write the comparison chart here")
-    parser.add_argument("--endpoint-url", help="pull: an S3-compatible endpoint")
     parser.set_defaults(func=run)
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-d",
+        "--data-dir",
+        metavar="DATA_DIR",
+        default="fio-data",
+        help="the data dir holding runs/ (default ./fio-data)",
+    )
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", default=str(PLOTS_PORT), help=f"port (default {PLOTS_PORT}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="address to serve on (default 127.0.0.1)"
+    )
+
+
+def _register_compare(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "compare",
+        help="compare runs: a table, and with --png a chart",
+        description=(
+            "Print IOPS, bandwidth and p99 latency of each named run (RUN or RUN,RUN), in "
+            "the order given; --png FILE also draws them in one chart."
+        ),
+    )
+    parser.add_argument("runs", nargs="*", metavar="RUN", help="run directory names")
+    _add_data_dir(parser)
+    parser.add_argument("--png", metavar="FILE", help="also write the comparison chart here")
+    parser.set_defaults(func=compare)
+
+
+def _register_pull(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "pull",
+        help="fetch the runs kept in S3 that DIR lacks",
+        description=(
+            "Fetch the runs under s3://BUCKET[/PREFIX] that DIR (default ./fio-data) lacks, "
+            "each file checked against its sha256; a run is moved into place only whole."
+        ),
+    )
+    parser.add_argument("url", metavar="s3://BUCKET[/PREFIX]")
+    parser.add_argument("dir", nargs="?", metavar="DIR", help="where to put the runs (default: -d)")
+    _add_data_dir(parser)
+    parser.add_argument(
+        "--endpoint-url", metavar="URL", help="an S3-compatible endpoint (e.g. moto server)"
+    )
+    parser.set_defaults(func=pull)
+
+
+def _register_serve(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "serve",
+        help="serve the results in DIR without running fio",
+        description="Serve the report of the runs in DIR (a data dir holding runs/).",
+    )
+    parser.add_argument("dir", metavar="DIR", help="data dir holding runs/")
+    _add_serve_options(parser)
+    parser.set_defaults(func=serve)
 
 
 def _progress(line: str) -> None:
@@ -149,22 +238,28 @@ def _bind(data_dir: Path, host: str, port: int) -> ReportServer:
 def compare(args: argparse.Namespace) -> int:
     from dockyard.fio.report import ensure_plots, parse_selection, select_runs
 
-    data_dir = Path(args.data_dir or "fio-data")
-    names = parse_selection(args.names)
+    data_dir = Path(args.data_dir)
+    names = parse_selection(args.runs)
     if not names:
         raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
     if args.png and not Path(args.png).parent.is_dir():
         raise UsageError(f"--png {args.png}: {Path(args.png).parent} is not a directory")
+    runs = ensure_plots(data_dir)
+    problems = {run.name: run.problem for run in runs if run.problem}
+    corrupt = [f"{name} ({problems[name]})" for name in names if name in problems]
+    if corrupt:
+        raise UsageError(
+            f"cannot compare run {'; '.join(corrupt)} in {data_dir}/runs: leave it out, or "
+            "remove it and pull or run it again"
+        )
     try:
-        chosen = select_runs(ensure_plots(data_dir), names)
+        chosen = select_runs(runs, names)
     except FioError as err:
         raise UsageError(f"{err} in {data_dir}/runs") from err
     header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
     print(header)
     for run in chosen:
         print(f"{run.name:40} ({printable(run.label)})")
-        if run.problem:
-            print(f"{'':40} not compared: {run.problem}")
         for row in run.rows:
             print(
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
@@ -183,15 +278,10 @@ def pull(args: argparse.Namespace) -> int:
     from dockyard.fio.pull import parse_s3_url
     from dockyard.fio.pull import pull as pull_runs
 
-    if not args.names or len(args.names) > 2:
-        raise UsageError("usage: dockyard bench pull s3://BUCKET[/PREFIX] [DIR]")
-    data_dir = Path(args.names[1] if len(args.names) > 1 else args.data_dir or "fio-data")
-    try:
-        bucket, prefix = parse_s3_url(args.names[0])
-        client = boto3.client("s3", endpoint_url=check_endpoint_url(args.endpoint_url))
-        result = pull_runs(bucket, prefix, data_dir, client=client)
-    except FioError as err:
-        raise UsageError(str(err)) from err
+    data_dir = Path(args.dir or args.data_dir)
+    bucket, prefix = parse_s3_url(args.url)
+    client = boto3.client("s3", endpoint_url=check_endpoint_url(args.endpoint_url))
+    result = pull_runs(bucket, prefix, data_dir, client=client)
     for name in result.pulled:
         print(f"pulled {name}")
     print(
@@ -203,15 +293,10 @@ def pull(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    if len(args.names) != 1:
-        raise UsageError("usage: dockyard bench serve DIR [--port PORT] [--bind ADDR]")
-    data_dir = Path(args.names[0])
+    data_dir = Path(args.dir)
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir} is not a directory; give a data dir holding runs/")
-    try:
-        port = check_number(args.port, "--port", 0, 65535)
-    except FioError as err:
-        raise UsageError(str(err)) from err
+    port = check_number(args.port, "--port", 0, 65535)
     with _bind(data_dir, args.bind, port) as server:
         serve_until_stopped(
             server, data_dir, announce=lambda url: print(f"report: {url}", flush=True)
@@ -220,10 +305,6 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.target in ACTIONS:
-        return {"compare": compare, "pull": pull, "serve": serve}[args.target](args)
-    if args.names:
-        raise UsageError(f"unexpected arguments {' '.join(args.names)}; one DIR to benchmark")
     if args.job and (args.runtime or args.size):
         raise UsageError("--runtime and --size set the default job; edit your job file instead")
     target = _check_path(args.target, "target")
@@ -232,40 +313,34 @@ def run(args: argparse.Namespace) -> int:
     data_dir = _check_path(args.data_dir, "-d") if args.data_dir else target / "fio-data"
     job_paths = [str(_check_path(job, "job file")) for job in args.job]
     with contextlib.ExitStack() as stack:
-        try:
-            check_plotname(args.name)
-            port = check_number(args.port, "--port", 0, 65535)
-            log_msec = check_number(args.log_msec, "--log-msec", 1, MAX_LOG_MSEC)
-            if job_paths:
-                job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
-            else:
-                runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
-                job_files = [default_job(runtime, size)]
-            jobs_mod.parse_only(job_files)
-        except FioError as err:
-            raise UsageError(str(err)) from err
+        check_plotname(args.name)
+        port = check_number(args.port, "--port", 0, 65535)
+        log_msec = check_number(args.log_msec, "--log-msec", 1, MAX_LOG_MSEC)
+        if job_paths:
+            job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
+        else:
+            runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
+            job_files = [default_job(runtime, size)]
+        jobs_mod.parse_only(job_files)
         # The port is bound before fio runs: one in use is found now, not after the run.
         server = None if args.no_serve else stack.enter_context(_bind(data_dir, args.bind, port))
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
-        try:
-            # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
-            # and are reused by later runs, as plain fio reuses its files.
-            options = RunOptions(
-                data_dir=data_dir,
-                plotname=args.name,
-                target_dir=target / SCRATCH_DIR,
-                log_msec=log_msec,
-                create_target=True,
-            )
-            result = run_fio(job_files, options, progress=_progress)
-            if sys.stderr.isatty():
-                sys.stderr.write("\n")
-            from dockyard.fio.report import write_report
+        # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
+        # and are reused by later runs, as plain fio reuses its files.
+        options = RunOptions(
+            data_dir=data_dir,
+            plotname=args.name,
+            target_dir=target / SCRATCH_DIR,
+            log_msec=log_msec,
+            create_target=True,
+        )
+        result = run_fio(job_files, options, progress=_progress)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        from dockyard.fio.report import write_report
 
-            write_report(data_dir)
-        except FioError as err:
-            raise UsageError(str(err)) from err
+        write_report(data_dir)
         print(f"results: {result.run_dir}", flush=True)
         if server is None:
             return result.returncode

@@ -54,50 +54,55 @@ def register(subparsers: Subparsers) -> None:
     import_parser.add_argument(
         "--replace", action="store_true", help="drop and recreate a database that holds data"
     )
-    for child in (exec_parser, run_parser, import_parser):
+    for child, func in ((exec_parser, exec_), (run_parser, run), (import_parser, import_db)):
         add_stack_option(child)
-        child.set_defaults(func=run)
+        child.set_defaults(func=func)
 
 
 def _command(words: list[str]) -> list[str]:
     return words[1:] if words[:1] == ["--"] else words
 
 
-def _client(service: str, region: str) -> object:
-    import boto3
+def _target(args: argparse.Namespace) -> rails_tasks.Target:
+    return rails_tasks.target(stack_outputs(args, f"rails {args.rails_command}"))
 
-    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+def exec_(args: argparse.Namespace) -> int:
+    """`rails exec [-- CMD]`: replaces this process with `aws ecs execute-command`."""
+    where = _target(args)
+    line = shlex.join(_command(args.cmd)) or rails_tasks.DEFAULT_EXEC_COMMAND
+    task = rails_tasks.running_task(rails_tasks.client("ecs", where), where, "webService")
+    argv = rails_tasks.exec_argv(where, str(task["taskArn"]), line)
+    os.execv(argv[0], argv)  # noqa: S606 - the AWS CLI, found on PATH
 
 
 def run(args: argparse.Namespace) -> int:
-    where = rails_tasks.target(stack_outputs(args, f"rails {args.rails_command}"))
-    ecs = _client("ecs", where.region)
-    if args.rails_command == "exec":
-        line = shlex.join(_command(args.cmd)) or rails_tasks.DEFAULT_EXEC_COMMAND
-        task = rails_tasks.running_task(ecs, where, "webService")
-        argv = rails_tasks.exec_argv(where, str(task["taskArn"]), line)
-        os.execv(argv[0], argv)  # noqa: S606 - the AWS CLI, found on PATH
-    logs = _client("logs", where.region)
-    if args.rails_command == "run":
-        command = _command(args.cmd)
-        if not command:
-            raise UsageError("say what to run: dockyard rails run -- bin/rails db:migrate")
-        where.require(*rails_tasks.RUN_KEYS)
-        database = rails_tasks.private_address(rails_tasks.running_task(ecs, where, "dbService"))
-        params = rails_tasks.run_task_params(
-            where,
-            "webTaskDefinition",
-            "webContainer",
-            command,
-            {"APPDB_PORT_3306_TCP_ADDR": database},
-        )
-        return rails_tasks.run_one_off(
-            ecs, logs, where, params, where.log_group("web"), "web", print
-        )
+    """`rails run -- CMD`: the one-off task's exit code."""
+    where = _target(args)
+    command = _command(args.cmd)
+    if not command:
+        raise UsageError("say what to run: dockyard rails run -- bin/rails db:migrate")
+    where.require(*rails_tasks.RUN_KEYS)
+    ecs = rails_tasks.client("ecs", where)
+    database = rails_tasks.private_address(rails_tasks.running_task(ecs, where, "dbService"))
+    params = rails_tasks.run_task_params(
+        where,
+        "webTaskDefinition",
+        "webContainer",
+        command,
+        {"APPDB_PORT_3306_TCP_ADDR": database},
+    )
+    logs = rails_tasks.client("logs", where)
+    return rails_tasks.run_one_off(ecs, logs, where, params, where.log_group("web"), "web", print)
+
+
+def import_db(args: argparse.Namespace) -> int:
+    """`rails import-db DUMP [--replace]`: the loader task's exit code."""
+    where = _target(args)
     return rails_tasks.import_dump(
-        _client("s3", where.region),
-        ecs,
-        logs,
+        rails_tasks.client("s3", where),
+        rails_tasks.client("ecs", where),
+        rails_tasks.client("logs", where),
         where,
         args.dump,
         replace=args.replace,

@@ -26,6 +26,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from dockyard.errors import DockyardError
+
 MAX_JOBFILE_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT = 30.0
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -61,7 +63,7 @@ LOCAL_ENGINES = frozenset(
 )  # fmt: skip
 
 
-class FioError(Exception):
+class FioError(DockyardError):
     """Bad input or a failed step; the message names the problem and the fix."""
 
 

@@ -6,20 +6,25 @@ a one-off task from the web task definition (`bin/rails db:migrate`), and loadin
 One-off tasks are not part of Service Connect (only services are), so `appdb` does not
 resolve in them: they get the database task's private address in the seed's link
 variable (APPDB_PORT_3306_TCP_ADDR) or DB_HOST instead.
+
+What AWS answers badly (no such cluster, a region that does not exist, no network, no
+credentials) is an `AwsError`: one line naming the problem and the fix, not botocore's
+traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockyard.errors import UsageError
+from dockyard.errors import DockyardError, UsageError
 
 DEFAULT_EXEC_COMMAND = "bin/rails console"
 PRESIGN_SECONDS = 900
@@ -74,6 +79,67 @@ class Target:
         so a stale stack fails at once, not after a dump is uploaded or a task started."""
         for key in keys:
             self.get(key)
+
+
+class AwsError(DockyardError):
+    """An AWS call failed; the message names the call or the setting, and the fix."""
+
+
+def _refused(where: Target, err: Any) -> str:
+    """The message for botocore's ClientError (AWS answered with an error)."""
+    error = err.response.get("Error", {})
+    code = str(error.get("Code", "?"))
+    if code == "ClusterNotFoundException":
+        return (
+            f"ECS has no cluster {where.cluster} in {where.region}: deploy the stack "
+            "(pulumi up), or use AWS credentials of the stack's account (AWS_PROFILE)"
+        )
+    message = (str(error.get("Message") or "").strip().splitlines() or [""])[0][:200]
+    return (
+        f"AWS refused {err.operation_name} in {where.region} ({code}: {message}); check that "
+        "the stack outputs are current (pulumi up) and the credentials are the stack's account"
+    )
+
+
+@contextlib.contextmanager
+def aws_errors(where: Target) -> Iterator[None]:
+    """botocore's and boto3's errors from the calls inside, as one AwsError."""
+    import boto3.exceptions
+    import botocore.exceptions as aws
+
+    try:
+        yield
+    except aws.ClientError as err:
+        raise AwsError(_refused(where, err)) from None
+    except (aws.InvalidRegionError, aws.UnknownRegionError, aws.NoRegionError):
+        raise AwsError(
+            f"railsClusterArn names the region {where.region!r}, which AWS does not have: "
+            "pipe in the outputs of the deployed stack (pulumi stack output --json "
+            "--show-secrets)"
+        ) from None
+    except aws.EndpointConnectionError as err:
+        raise AwsError(
+            f"cannot reach AWS at {err.kwargs.get('endpoint_url')}: check the network (or "
+            f"AWS_ENDPOINT_URL), and that {where.region} is the stack's region"
+        ) from None
+    except aws.NoCredentialsError:
+        raise AwsError(
+            "no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) for the stack's account"
+        ) from None
+    except (aws.BotoCoreError, boto3.exceptions.Boto3Error) as err:
+        raise AwsError(f"the AWS call failed in {where.region}: {err}") from None
+
+
+def client(service: str, where: Target) -> Any:
+    """A boto3 client in the cluster's region; AwsError for a region AWS does not have
+    (checked against botocore's partitions, so no call goes to a made-up endpoint)."""
+    import boto3
+    import botocore.session
+
+    with aws_errors(where):
+        botocore.session.get_session().get_partition_for_region(where.region)
+        return boto3.client(service, region_name=where.region)  # type: ignore[call-overload]
 
 
 ONE_OFF_KEYS = ("dbService", "logGroups", "capacityProvider", "subnets", "securityGroups")
@@ -143,12 +209,13 @@ def run_task_params(
 def running_task(ecs: Any, where: Target, service_key: str) -> dict[str, Any]:
     """A running task of a service (DescribeTasks' shape)."""
     service = where.get(service_key)
-    arns = ecs.list_tasks(cluster=where.cluster, serviceName=service, desiredStatus="RUNNING")[
-        "taskArns"
-    ]
-    if not arns:
-        raise UsageError(f"service {service} has no running task in {where.cluster}")
-    tasks = ecs.describe_tasks(cluster=where.cluster, tasks=arns[:1])["tasks"]
+    with aws_errors(where):
+        arns = ecs.list_tasks(cluster=where.cluster, serviceName=service, desiredStatus="RUNNING")[
+            "taskArns"
+        ]
+        if not arns:
+            raise UsageError(f"service {service} has no running task in {where.cluster}")
+        tasks = ecs.describe_tasks(cluster=where.cluster, tasks=arns[:1])["tasks"]
     if not tasks:
         raise UsageError(f"service {service}'s task {arns[0]} is gone; try again")
     return dict(tasks[0])
@@ -246,18 +313,19 @@ def run_one_off(
     poll: float = 6.0,
 ) -> int:
     """Start the task, wait for it, print its exit code and log tail; the exit code."""
-    answer = ecs.run_task(**params)
-    if answer.get("failures") or not answer.get("tasks"):
-        reasons = "; ".join(str(f.get("reason")) for f in answer.get("failures", []))
-        raise UsageError(f"ECS did not start the task: {reasons or 'no task returned'}")
-    task_arn = str(answer["tasks"][0]["taskArn"])
-    echo(f"started {task_arn}")
-    stopped = wait_stopped(ecs, where, task_arn, echo, poll=poll)
-    container = params["overrides"]["containerOverrides"][0]["name"]
-    code = exit_code(stopped, container)
-    stream = f"{stream_prefix}/{container}/{task_arn.rsplit('/', 1)[-1]}"
-    for line in log_tail(logs, log_group, stream):
-        echo(f"  | {line}")
+    with aws_errors(where):
+        answer = ecs.run_task(**params)
+        if answer.get("failures") or not answer.get("tasks"):
+            reasons = "; ".join(str(f.get("reason")) for f in answer.get("failures", []))
+            raise UsageError(f"ECS did not start the task: {reasons or 'no task returned'}")
+        task_arn = str(answer["tasks"][0]["taskArn"])
+        echo(f"started {task_arn}")
+        stopped = wait_stopped(ecs, where, task_arn, echo, poll=poll)
+        container = params["overrides"]["containerOverrides"][0]["name"]
+        code = exit_code(stopped, container)
+        stream = f"{stream_prefix}/{container}/{task_arn.rsplit('/', 1)[-1]}"
+        for line in log_tail(logs, log_group, stream):
+            echo(f"  | {line}")
     echo(
         f"exit code {code}"
         + (f" ({stopped['stoppedReason']})" if code and stopped.get("stoppedReason") else "")
@@ -313,28 +381,29 @@ def import_dump(
     """Upload the dump, load it with the loader task, remove it; the loader's exit code."""
     check_dump(path)
     where.require(*IMPORT_KEYS)
-    bucket = str(where.get("importBucket"))
-    suffix = ".sql.gz" if path.name.endswith(".gz") else ".sql"
-    key = f"imports/{uuid.uuid4().hex}{suffix}"
-    database_address = private_address(running_task(ecs, where, "dbService"))
-    echo(f"uploading {path} ({path.stat().st_size} bytes) to s3://{bucket}/{key}")
-    s3.upload_file(str(path), bucket, key, ExtraArgs={"ServerSideEncryption": "AES256"})
-    version = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
-    try:
-        url = s3.generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
-        )
-        params = run_task_params(
-            where,
-            "importTaskDefinition",
-            "importContainer",
-            *import_override(url, database_address, replace=replace),
-        )
-        echo(f"loading into appdb at {database_address} (a one-off task)")
-        return run_one_off(
-            ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll
-        )
-    finally:
-        # the version itself, not a delete marker over it (the bucket is versioned)
-        s3.delete_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
-        echo(f"removed s3://{bucket}/{key}")
+    with aws_errors(where):
+        bucket = str(where.get("importBucket"))
+        suffix = ".sql.gz" if path.name.endswith(".gz") else ".sql"
+        key = f"imports/{uuid.uuid4().hex}{suffix}"
+        database_address = private_address(running_task(ecs, where, "dbService"))
+        echo(f"uploading {path} ({path.stat().st_size} bytes) to s3://{bucket}/{key}")
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ServerSideEncryption": "AES256"})
+        version = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
+        try:
+            url = s3.generate_presigned_url(
+                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
+            )
+            params = run_task_params(
+                where,
+                "importTaskDefinition",
+                "importContainer",
+                *import_override(url, database_address, replace=replace),
+            )
+            echo(f"loading into appdb at {database_address} (a one-off task)")
+            return run_one_off(
+                ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll
+            )
+        finally:
+            # the version itself, not a delete marker over it (the bucket is versioned)
+            s3.delete_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
+            echo(f"removed s3://{bucket}/{key}")

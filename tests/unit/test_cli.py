@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.checkip import CheckIpError
+from dockyard.errors import DockyardError
+from dockyard.fio.jobs import FioError
 from tests.harness.tools import assert_bad_input, run_dockyard
 
 NAMED = (
@@ -44,3 +47,39 @@ def test_bad_input_is_one_line_and_exit_2(
     proc = run_dockyard(argv, stdin, tmp_path, {**os.environ, "HOME": str(tmp_path)})
     assert_bad_input(proc, words)
     assert list(tmp_path.iterdir()) == []
+
+
+class Refused(DockyardError):
+    """A domain error with its own exit status."""
+
+    exit_status = 3
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (FioError("fio rejected x.fio"), 2, "dockyard: fio rejected x.fio"),
+        (CheckIpError("no answer\nfrom checkip"), 2, "dockyard: no answer\\nfrom checkip"),
+        (Refused("refused"), 3, "dockyard: refused"),
+    ],
+    ids=["fio-error", "checkip-error-escaped", "own-exit-status"],
+)  # fmt: skip
+def test_every_dockyard_error_is_caught_once_in_main(
+    error: DockyardError,
+    status: int,
+    line: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A domain error (not a UsageError) raised by a subcommand reaches `cli.main`, which
+    prints it as one escaped `dockyard: ...` line and exits with its exit_status."""
+    from dockyard import cli
+    from dockyard.commands import ls
+
+    def fail(args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(ls, "run", fail)
+    assert cli.main(["ls"]) == status
+    captured = capsys.readouterr()
+    assert captured.err == line + "\n" and captured.out == ""

@@ -82,3 +82,16 @@ def test_a_log_group_the_outputs_lack_is_one_line(groups: object) -> None:
     where = Target(cluster="c", region="us-east-1", tasks={"logGroups": groups})
     with pytest.raises(UsageError, match=r"railsTasks\.logGroups has no web log group"):
         where.log_group("web")
+
+
+@pytest.mark.parametrize(
+    ("argv", "handler"),
+    [(["exec"], "exec_"), (["run", "--", "true"], "run"), (["import-db", "d.sql"], "import_db")],
+)
+def test_each_action_has_its_own_handler(argv: list[str], handler: str) -> None:
+    """Each `rails` action's parser sets its own function (no dispatch on the action's
+    name inside one `run`)."""
+    from dockyard.cli import build_parser
+    from dockyard.commands import rails
+
+    assert build_parser().parse_args(["rails", *argv]).func is getattr(rails, handler)
