@@ -31,7 +31,6 @@ from dockyard.hosts.inventory import (
     FORMATS,
     FlockerDataset,
     Inventory,
-    InventoryError,
     agent_yml_for,
     dynamic_host_vars,
     render,
@@ -259,32 +258,27 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     _check_args(args)
-    try:
-        fleet = build(args, env)
-        inventory = fleet.inventory(ansible_user=args.ansible_user)
-        if args.list:
-            return _emit(render_json(inventory))
-        if args.host is not None:
-            return _emit(json.dumps(_host_answer(inventory, args.host), indent=2) + "\n")
-        text = render(inventory, args.format)
-        specs = []
-        written = ["stdout" if args.output == "-" else args.output]
-        if args.output != "-":
-            specs.append(FileSpec(Path(args.output), text))
-        if args.agent_yml is not None:
-            region = resolve_region(
-                args.region,
-                env,
-                profile=args.profile,
-                control_zone=inventory.control.availability_zone,
-            )
-            agent = agent_yml_for(inventory, _dataset(args, inventory, region, env))
-            specs.append(FileSpec(args.agent_yml, agent, AGENT_YML_MODE))
-            written.append(
-                f"agent.yml to {args.agent_yml} (region {region.name} from {region.source})"
-            )
-    except InventoryError as err:
-        raise UsageError(str(err)) from None
+    fleet = build(args, env)
+    inventory = fleet.inventory(ansible_user=args.ansible_user)
+    if args.list:
+        return _emit(render_json(inventory))
+    if args.host is not None:
+        return _emit(json.dumps(_host_answer(inventory, args.host), indent=2) + "\n")
+    text = render(inventory, args.format)
+    specs = []
+    written = ["stdout" if args.output == "-" else args.output]
+    if args.output != "-":
+        specs.append(FileSpec(Path(args.output), text))
+    if args.agent_yml is not None:
+        region = resolve_region(
+            args.region,
+            env,
+            profile=args.profile,
+            control_zone=inventory.control.availability_zone,
+        )
+        agent = agent_yml_for(inventory, _dataset(args, inventory, region, env))
+        specs.append(FileSpec(args.agent_yml, agent, AGENT_YML_MODE))
+        written.append(f"agent.yml to {args.agent_yml} (region {region.name} from {region.source})")
     try:
         write_files(specs)
     except OSError as err:

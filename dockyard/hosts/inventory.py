@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from dockyard.errors import DockyardError
 from dockyard.hosts.machines import INSTANCE_ID
 
 CONTROL_GROUP = "flocker_control_service"
@@ -37,7 +38,7 @@ CONTROL_ROLE = "control"
 _GROUP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class InventoryError(ValueError):
+class InventoryError(DockyardError, ValueError):
     """Input that cannot make an inventory; the message names the problem and the fix."""
 
 

@@ -141,6 +141,7 @@ def _definitions(tree: ast.Module) -> list[str]:
 @pytest.mark.parametrize(
     ("name", "home"),
     [
+        ("DockyardError", "dockyard/errors.py"),
         ("UsageError", "dockyard/errors.py"),
         ("EXIT_BAD_INPUT", "dockyard/errors.py"),
         ("PLOTS_PORT", "dockyard/fio/__init__.py"),
