@@ -41,6 +41,7 @@ from components.shared.network import open_egress
 from components.shared.task_definition import register_task_definition
 from dockyard.netrules import PortRule
 from dockyard.rails import ecs as r
+from dockyard.rails.outputs import RailsTasks
 
 CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
@@ -550,22 +551,20 @@ class RailsApp(pulumi.ComponentResource):
         self.db_service_name = db_service.name
         self.db_password_secret_arn = secrets.root.arn
         # what `dockyard rails exec/run/import-db` need (docs/outputs.md: railsTasks)
-        self.tasks = pulumi.Output.from_input(
-            {
-                "webService": web_service.name,
-                "dbService": db_service.name,
-                "webTaskDefinition": web_task.arn,
-                "webContainer": r.APP_CONTAINER,
-                "importTaskDefinition": imports.task_definition_arn,
-                "importContainer": r.IMPORT_CONTAINER,
-                "importBucket": imports.bucket_name,
-                "logGroups": {"web": logs["web"].name, "db": logs["db"].name},
-                "subnets": self._subnets,
-                "securityGroups": [network.web.id],
-                "assignPublicIp": self._cfg.assign_public_ip,
-                "capacityProvider": self._cluster.capacity_provider,
-            }
-        )
+        self.tasks = pulumi.Output.all(
+            web_service=web_service.name,
+            db_service=db_service.name,
+            web_task_definition=web_task.arn,
+            web_container=r.APP_CONTAINER,
+            import_task_definition=imports.task_definition_arn,
+            import_container=r.IMPORT_CONTAINER,
+            import_bucket=imports.bucket_name,
+            log_groups={"web": logs["web"].name, "db": logs["db"].name},
+            subnets=self._subnets,
+            security_groups=[network.web.id],
+            assign_public_ip=self._cfg.assign_public_ip,
+            capacity_provider=self._cluster.capacity_provider,
+        ).apply(lambda values: RailsTasks(**values).to_output())
         self.register_outputs(
             {
                 "url": self.url,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import UsageError
+from dockyard.rails.outputs import OUTPUT, RailsTasks
 
 DEFAULT_EXEC_COMMAND = "bin/rails console"
 PRESIGN_SECONDS = 900
@@ -49,25 +50,21 @@ class Target:
 
     cluster: str
     region: str
-    tasks: dict[str, Any]
+    tasks: RailsTasks
 
     def get(self, key: str) -> Any:
-        if key not in self.tasks or self.tasks[key] in (None, "", []):
-            raise UsageError(
-                f"the stack output railsTasks has no {key}: run `pulumi up` with this "
-                "version of dockyard, then try again"
-            )
-        return self.tasks[key]
+        """railsTasks' `key` (e.g. webTaskDefinition), or a UsageError naming it."""
+        return self.tasks.need(key)
 
     def log_group(self, container: str) -> str:
         """railsTasks.logGroups[container] (web or db), or a UsageError naming it."""
-        groups = self.get("logGroups")
-        if not isinstance(groups, dict) or not isinstance(groups.get(container), str):
+        groups: dict[str, str] = self.get("logGroups")
+        if container not in groups:
             raise UsageError(
-                f"the stack output railsTasks.logGroups has no {container} log group: run "
+                f"the stack output {OUTPUT}.logGroups has no {container} log group: run "
                 "`pulumi up` with this version of dockyard, then try again"
             )
-        return str(groups[container])
+        return groups[container]
 
     def require(self, *keys: str) -> None:
         """UsageError for the first of `keys` the outputs lack: checked before any AWS call,
@@ -84,10 +81,10 @@ IMPORT_KEYS = ("importBucket", "importTaskDefinition", "importContainer", *ONE_O
 
 def target(outputs: dict[str, Any]) -> Target:
     """The cluster, region and task settings from the stack outputs."""
-    tasks = outputs.get("railsTasks")
+    tasks = outputs.get(OUTPUT)
     cluster = outputs.get("railsClusterArn")
     if not isinstance(tasks, dict) or not isinstance(cluster, str):
-        missing = "railsTasks" if not isinstance(tasks, dict) else "railsClusterArn"
+        missing = OUTPUT if not isinstance(tasks, dict) else "railsClusterArn"
         raise UsageError(
             f"the stack outputs have no {missing}: is the Rails flow on (dockyard:rails true) "
             "and the stack up to date (pulumi up)?"
@@ -95,7 +92,7 @@ def target(outputs: dict[str, Any]) -> Target:
     parts = cluster.split(":")
     if len(parts) < 6 or parts[2] != "ecs":
         raise UsageError(f"railsClusterArn {cluster!r} is not an ECS cluster ARN")
-    return Target(cluster=cluster, region=parts[3], tasks=tasks)
+    return Target(cluster=cluster, region=parts[3], tasks=RailsTasks.from_output(tasks))
 
 
 def network_configuration(where: Target) -> dict[str, Any]:
@@ -104,7 +101,7 @@ def network_configuration(where: Target) -> dict[str, Any]:
         "awsvpcConfiguration": {
             "subnets": list(where.get("subnets")),
             "securityGroups": list(where.get("securityGroups")),
-            "assignPublicIp": "ENABLED" if where.tasks.get("assignPublicIp") else "DISABLED",
+            "assignPublicIp": "ENABLED" if where.tasks.assign_public_ip else "DISABLED",
         }
     }
 

@@ -174,9 +174,7 @@ def test_run_starts_waits_and_prints_the_log_tail(moto_server: MotoServer) -> No
     assert override["command"] == ["bin/rails", "db:migrate"]
     assert override["environment"] == [{"name": "APPDB_PORT_3306_TCP_ADDR", "value": database}]
     assert database.count(".") == 3
-    assert (
-        run_task["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == where.tasks["subnets"]
-    )
+    assert run_task["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == where.tasks.subnets
     assert "  | == migrating" in printed and "  | done" in printed
     stopped = clients.clients["ecs"].describe_tasks(
         cluster=where.cluster, tasks=[run_task_arn(clients)]
