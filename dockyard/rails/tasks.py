@@ -52,13 +52,9 @@ class Target:
     region: str
     tasks: RailsTasks
 
-    def get(self, key: str) -> Any:
-        """railsTasks' `key` (e.g. webTaskDefinition), or a UsageError naming it."""
-        return self.tasks.need(key)
-
     def log_group(self, container: str) -> str:
         """railsTasks.logGroups[container] (web or db), or a UsageError naming it."""
-        groups: dict[str, str] = self.get("logGroups")
+        groups: dict[str, str] = self.tasks.need("logGroups")
         if container not in groups:
             raise UsageError(
                 f"the stack output {OUTPUT}.logGroups has no {container} log group: run "
@@ -70,7 +66,7 @@ class Target:
         """UsageError for the first of `keys` the outputs lack: checked before any AWS call,
         so a stale stack fails at once, not after a dump is uploaded or a task started."""
         for key in keys:
-            self.get(key)
+            self.tasks.need(key)
 
 
 ONE_OFF_KEYS = ("dbService", "logGroups", "capacityProvider", "subnets", "securityGroups")
@@ -99,8 +95,8 @@ def network_configuration(where: Target) -> dict[str, Any]:
     """The web service's network configuration (subnets, security group, public IP)."""
     return {
         "awsvpcConfiguration": {
-            "subnets": list(where.get("subnets")),
-            "securityGroups": list(where.get("securityGroups")),
+            "subnets": list(where.tasks.need("subnets")),
+            "securityGroups": list(where.tasks.need("securityGroups")),
             "assignPublicIp": "ENABLED" if where.tasks.assign_public_ip else "DISABLED",
         }
     }
@@ -116,16 +112,16 @@ def run_task_params(
     """RunTask's parameters for a one-off task (one container's command and environment)."""
     return {
         "cluster": where.cluster,
-        "taskDefinition": where.get(task_definition_key),
+        "taskDefinition": where.tasks.need(task_definition_key),
         "count": 1,
         "capacityProviderStrategy": [
-            {"capacityProvider": str(where.get("capacityProvider")), "weight": 1, "base": 1}
+            {"capacityProvider": str(where.tasks.need("capacityProvider")), "weight": 1, "base": 1}
         ],
         "networkConfiguration": network_configuration(where),
         "overrides": {
             "containerOverrides": [
                 {
-                    "name": where.get(container_key),
+                    "name": where.tasks.need(container_key),
                     "command": list(command),
                     "environment": [
                         {"name": k, "value": v} for k, v in sorted(environment.items())
@@ -139,7 +135,7 @@ def run_task_params(
 
 def running_task(ecs: Any, where: Target, service_key: str) -> dict[str, Any]:
     """A running task of a service (DescribeTasks' shape)."""
-    service = where.get(service_key)
+    service = where.tasks.need(service_key)
     arns = ecs.list_tasks(cluster=where.cluster, serviceName=service, desiredStatus="RUNNING")[
         "taskArns"
     ]
@@ -186,7 +182,7 @@ def exec_argv(where: Target, task_arn: str, command: str) -> list[str]:
         "--task",
         task_arn,
         "--container",
-        str(where.get("webContainer")),
+        str(where.tasks.need("webContainer")),
         "--interactive",
         "--command",
         command,
@@ -310,7 +306,7 @@ def import_dump(
     """Upload the dump, load it with the loader task, remove it; the loader's exit code."""
     check_dump(path)
     where.require(*IMPORT_KEYS)
-    bucket = str(where.get("importBucket"))
+    bucket = str(where.tasks.need("importBucket"))
     suffix = ".sql.gz" if path.name.endswith(".gz") else ".sql"
     key = f"imports/{uuid.uuid4().hex}{suffix}"
     database_address = private_address(running_task(ecs, where, "dbService"))
