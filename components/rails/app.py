@@ -551,20 +551,22 @@ class RailsApp(pulumi.ComponentResource):
         self.db_service_name = db_service.name
         self.db_password_secret_arn = secrets.root.arn
         # what `dockyard rails exec/run/import-db` need (docs/outputs.md: railsTasks)
-        self.tasks = pulumi.Output.all(
-            web_service=web_service.name,
-            db_service=db_service.name,
-            web_task_definition=web_task.arn,
-            web_container=r.APP_CONTAINER,
-            import_task_definition=imports.task_definition_arn,
-            import_container=r.IMPORT_CONTAINER,
-            import_bucket=imports.bucket_name,
-            log_groups={"web": logs["web"].name, "db": logs["db"].name},
-            subnets=self._subnets,
-            security_groups=[network.web.id],
-            assign_public_ip=self._cfg.assign_public_ip,
-            capacity_provider=self._cluster.capacity_provider,
-        ).apply(lambda values: RailsTasks(**values).to_output())
+        # Outputs stand in for the plain values, as in the task definitions.
+        tasks: dict[str, Any] = {
+            "web_service": web_service.name,
+            "db_service": db_service.name,
+            "web_task_definition": web_task.arn,
+            "web_container": r.APP_CONTAINER,
+            "import_task_definition": imports.task_definition_arn,
+            "import_container": r.IMPORT_CONTAINER,
+            "import_bucket": imports.bucket_name,
+            "log_groups": {"web": logs["web"].name, "db": logs["db"].name},
+            "subnets": self._subnets,
+            "security_groups": [network.web.id],
+            "assign_public_ip": self._cfg.assign_public_ip,
+            "capacity_provider": self._cluster.capacity_provider,
+        }
+        self.tasks = pulumi.Output.from_input(RailsTasks(**tasks).to_output())
         self.register_outputs(
             {
                 "url": self.url,

@@ -45,9 +45,9 @@ class RailsTasks(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """What the one-off tasks run on (FARGATE or the EC2 capacity provider)."""
 
     def to_output(self) -> dict[str, Any]:
-        """The stack output's value (every key, camelCase)."""
-        value: dict[str, Any] = msgspec.to_builtins(self)
-        return value
+        """The stack output's value: every key, camelCase, its value as given (the component
+        gives Pulumi Outputs, so a preview still shows the keys it knows)."""
+        return {key: getattr(self, name) for key, name in _ATTRIBUTES.items()}
 
     @classmethod
     def from_output(cls, value: Mapping[str, Any]) -> RailsTasks:
