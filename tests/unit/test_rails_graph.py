@@ -315,6 +315,30 @@ def test_fargate_capacity(fargate: tuple[Evaluation, RailsMocks]) -> None:
         assert (task.inputs["cpu"], task.inputs["memory"]) == ("256", "512")
 
 
+def test_fargate_task_size_holds_its_containers() -> None:
+    """Each Fargate task is the smallest size that holds its containers' cpu and memory, also
+    when the web limits grow past the smallest size (the loader takes the database's)."""
+    _, mocks = run(
+        {
+            "dockyard:railsCapacity": "fargate",
+            "dockyard:railsCpu": "300",
+            "dockyard:railsMemory": "600",
+        }
+    )
+    sizes = {}
+    for name, definition in mocks.definitions.items():
+        cpu = sum(c["cpu"] for c in definition["containerDefinitions"])
+        memory = sum(c["memory"] for c in definition["containerDefinitions"])
+        expected = tuple(str(n) for n in rails_ecs.fargate_task_size(cpu, memory))
+        assert (definition["cpu"], definition["memory"]) == expected, name
+        sizes[name] = expected
+    assert sizes == {
+        "rails-web": ("512", "1024"),
+        "rails-db": ("256", "512"),
+        "rails-db-import": ("256", "512"),
+    }
+
+
 def test_web_image_built_from_repo_and_pushed_by_digest(ec2: tuple[Evaluation, RailsMocks]) -> None:
     """containers/rails is built with APP_SRC and pushed to ECR; tasks run the pushed digest."""
     image = task_named(ec2[0], "rails-web")
