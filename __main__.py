@@ -12,9 +12,7 @@ from components.hosts.ansible_run import AnsibleRun
 from components.hosts.docker_hosts import DockerHosts
 from components.rails.app import RailsApp
 from components.shared.ecs_cluster import EcsCluster
-from components.shared.load_balancer import Https
 from components.shared.network import ClusterNetwork, resolve_admin_cidrs, resolve_network
-from dockyard.rails.ecs import Limits
 
 cfg = config.load()
 tags = cfg.base_tags
@@ -109,29 +107,13 @@ if cfg.rails is not None:
         )
     rails = RailsApp(
         "rails",
+        rails_cfg,
         {
             "name_prefix": cfg.name_prefix,
             "region": cfg.region,
             "vpc_id": vpc_id,
             "subnet_ids": rails_subnets,
-            "cluster_arn": ecs.cluster_arn,
-            "namespace_arn": ecs.namespace_arn,
-            "capacity_provider": ecs.capacity_provider,
-            "fargate": ecs.fargate,
-            "cluster_ready": ecs.capacity_providers,
-            "assign_public_ip": rails_cfg.assign_public_ip,
-            "ingress_cidrs": list(rails_cfg.ingress_cidrs),
-            "https": (
-                Https(rails_cfg.domain, rails_cfg.hosted_zone_id) if rails_cfg.domain else None
-            ),
-            "web_image": rails_cfg.web_image,
-            "app_source": rails_cfg.app_source,
-            "db_image": rails_cfg.db_image,
-            "web_limits": Limits(cpu=rails_cfg.web_cpu, memory=rails_cfg.web_memory),
-            "db_limits": Limits(cpu=rails_cfg.db_cpu, memory=rails_cfg.db_memory),
-            "desired_count": rails_cfg.desired_count,
-            "db_wait_timeout": rails_cfg.db_wait_timeout,
-            "log_retention_days": rails_cfg.log_retention_days,
+            "cluster": ecs,
             "tags": tags,
         },
     )

@@ -18,7 +18,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 @dataclass(frozen=True)
 class RailsConfig:
-    """Flow 3: the seed's Rails + MySQL containers on ECS (off unless `rails` is true)."""
+    """Flow 3: the seed's Rails + MySQL containers on ECS (off unless `rails` is true).
+    Every value comes from the stack config; Pulumi.yaml holds the defaults."""
 
     capacity: str
     """`ec2` (an Auto Scaling group on the ECS-optimized AMI) or `fargate`."""
@@ -29,31 +30,68 @@ class RailsConfig:
     """Subnets for the tasks, the EFS mount targets and the load balancer (2+ zones); empty
     means the default VPC's subnets."""
     assign_public_ip: bool
+    """Give tasks public addresses (Fargate in public subnets without NAT)."""
     ingress_cidrs: tuple[str, ...]
     """Who may reach the load balancer on port 80 (and 443 with a domain)."""
     domain: str | None
     """Serve the app over HTTPS at this name; None: plain HTTP."""
     hosted_zone_id: str | None
-    """Route 53 zone of `domain` (validation and alias records made there)."""
+    """Route 53 zone of `domain` (validation and alias records made there); only with it."""
     web_image: str | None
     """An existing image for the web task; None builds containers/rails and pushes it to ECR."""
     app_source: str
     """APP_SRC build argument: the app's directory inside containers/rails."""
     db_image: str | None
     """An existing MySQL/MariaDB image; None builds containers/mysql and pushes it to ECR."""
-    web_cpu: int
-    web_memory: int
-    db_cpu: int
-    db_memory: int
+    web_limits: rails_ecs.Limits
+    """cpu units and memory (MiB) of the Rails container (railsCpu, railsMemory)."""
+    db_limits: rails_ecs.Limits
+    """cpu units and memory (MiB) of the database container (railsDbCpu, railsDbMemory)."""
     desired_count: int
+    """Web tasks to run; the database always runs one."""
     db_wait_timeout: int
+    """Seconds the web entrypoint waits for the database."""
     log_retention_days: int
+    """CloudWatch Logs retention of both log groups."""
 
 
 def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
     """Flow 3's section; None unless `rails` is true."""
     if not reader.boolean("rails"):
         return None
+    # read in this order, so that of several bad keys the same one is reported first
+    subnets = _subnets(reader, network)
+    ingress = tuple(reader.cidrs("railsIngressCidrs") or ["0.0.0.0/0"])
+    domain, zone = _https(reader)
+    app_source = reader.string("railsAppSource")
+    web_image = reader.optional("railsImage")
+    if web_image is None:
+        _check_app_source(app_source)
+    retention = _retention(reader)
+    web_limits = _limits(reader, "railsCpu", "railsMemory")
+    return RailsConfig(
+        capacity=reader.choice("railsCapacity", ("ec2", "fargate")),
+        instance_type=reader.string("railsInstanceType"),
+        instance_count=reader.integer("railsInstanceCount", minimum=1, maximum=20),
+        root_volume_size=reader.integer("railsRootVolumeSize", minimum=30, maximum=16384),
+        subnet_ids=subnets,
+        assign_public_ip=reader.boolean("railsAssignPublicIp"),
+        ingress_cidrs=ingress,
+        domain=domain,
+        hosted_zone_id=zone,
+        web_image=web_image,
+        app_source=app_source,
+        db_image=reader.optional("railsDbImage"),
+        web_limits=web_limits,
+        db_limits=_limits(reader, "railsDbCpu", "railsDbMemory"),
+        desired_count=reader.integer("railsDesiredCount", minimum=0, maximum=100),
+        db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
+        log_retention_days=retention,
+    )
+
+
+def _subnets(reader: Reader, network: NetworkConfig) -> tuple[str, ...]:
+    """railsSubnetIds, or the stack's subnetIds: two or more (the load balancer's zones)."""
     subnets = subnet_ids(reader, "railsSubnetIds") or list(network.subnet_ids)
     check_ids("railsSubnetIds", "subnet-", subnets)
     # With the default VPC and no railsSubnetIds, components.shared.network checks its subnets.
@@ -64,7 +102,11 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             "pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
             "(or list two in subnetIds; with networkStack, list them in railsSubnetIds)",
         )
-    ingress = reader.cidrs("railsIngressCidrs") or ["0.0.0.0/0"]
+    return tuple(subnets)
+
+
+def _https(reader: Reader) -> tuple[str | None, str | None]:
+    """railsDomain and railsHostedZoneId: a DNS name, and a Route 53 zone id only with it."""
     domain = reader.optional("railsDomain")
     zone = reader.optional("railsHostedZoneId")
     if zone is not None and domain is None:
@@ -85,18 +127,23 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             f"{zone!r} is not a Route 53 hosted zone id",
             "use the zone's id as `aws route53 list-hosted-zones` shows it, e.g. Z0123456789ABC",
         )
-    app_source = reader.string("railsAppSource")
+    return domain, zone
+
+
+def _check_app_source(app_source: str) -> None:
+    """railsAppSource, to be built: a directory under containers/rails holding a Gemfile."""
     source_dir = (RAILS_DIR / app_source).resolve()
-    web_image = reader.optional("railsImage")
-    if web_image is None and not (
-        source_dir.is_relative_to(RAILS_DIR) and (source_dir / "Gemfile").is_file()
-    ):
+    if not (source_dir.is_relative_to(RAILS_DIR) and (source_dir / "Gemfile").is_file()):
         raise ConfigError(
             "railsAppSource",
             f"containers/rails/{app_source} holds no Gemfile (the build context is "
             "containers/rails)",
             "put the app under containers/rails/ and name its directory, e.g. sample",
         )
+
+
+def _retention(reader: Reader) -> int:
+    """railsLogRetentionDays: one of the periods CloudWatch Logs accepts."""
     retention = reader.integer("railsLogRetentionDays")
     if retention not in LOG_RETENTION_DAYS:
         raise ConfigError(
@@ -104,30 +151,14 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
             f"{retention} is not a retention CloudWatch Logs accepts",
             f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
         )
-    web_cpu = reader.integer("railsCpu", minimum=0, maximum=10240)
-    web_memory = reader.integer(
-        "railsMemory", minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB, maximum=30720
-    )
-    return RailsConfig(
-        capacity=reader.choice("railsCapacity", ("ec2", "fargate")),
-        instance_type=reader.string("railsInstanceType"),
-        instance_count=reader.integer("railsInstanceCount", minimum=1, maximum=20),
-        root_volume_size=reader.integer("railsRootVolumeSize", minimum=30, maximum=16384),
-        subnet_ids=tuple(subnets),
-        assign_public_ip=reader.boolean("railsAssignPublicIp"),
-        ingress_cidrs=tuple(ingress),
-        domain=domain,
-        hosted_zone_id=zone,
-        web_image=web_image,
-        app_source=app_source,
-        db_image=reader.optional("railsDbImage"),
-        web_cpu=web_cpu,
-        web_memory=web_memory,
-        db_cpu=reader.integer("railsDbCpu", minimum=0, maximum=10240),
-        db_memory=reader.integer(
-            "railsDbMemory", minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB, maximum=30720
+    return retention
+
+
+def _limits(reader: Reader, cpu_key: str, memory_key: str) -> rails_ecs.Limits:
+    """A container's cpu units and memory (MiB) within what ECS accepts."""
+    return rails_ecs.Limits(
+        cpu=reader.integer(cpu_key, minimum=0, maximum=10240),
+        memory=reader.integer(
+            memory_key, minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB, maximum=30720
         ),
-        desired_count=reader.integer("railsDesiredCount", minimum=0, maximum=100),
-        db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
-        log_retention_days=retention,
     )

@@ -14,28 +14,34 @@ secrets in Secrets Manager, data that survives a task replacement.
 - security groups chained ALB -> web -> database (and database -> EFS) only;
 - CloudWatch log groups with a retention.
 
-The container definitions come from dockyard.rails.ecs (plain data).
+The task definitions come from dockyard.rails.ecs (RegisterTaskDefinition requests, plain
+data) and are registered as they are; every setting comes from the RailsConfig.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from components import PROJECT_DIR
+from components.config.rails import RailsConfig
 from components.rails.db_imports import DumpImports
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
+from components.shared.ecs_cluster import EcsCluster
 from components.shared.load_balancer import Https, LoadBalancer
 from components.shared.network import open_egress
+from components.shared.task_definition import register_task_definition
 from dockyard.netrules import PortRule
 from dockyard.rails import ecs as r
+from dockyard.rails.outputs import RailsTasks
 
 CONTAINERS_DIR = PROJECT_DIR / "containers"
 EFS_PORT = 2049
@@ -43,6 +49,8 @@ HTTP_RULE = PortRule("http", "tcp", r.PUBLIC_PORT, r.PUBLIC_PORT, "HTTP to the R
 
 
 class RailsAppArgs(TypedDict):
+    """What the app is wired to; its own settings are the RailsConfig."""
+
     name_prefix: str
     """Prefix of every name (families, log groups, secrets, repositories)."""
     region: str
@@ -51,40 +59,49 @@ class RailsAppArgs(TypedDict):
     """VPC of the tasks, the EFS mount targets and the load balancer."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets of the tasks, the EFS mount targets and the ALB (two zones or more)."""
-    cluster_arn: pulumi.Input[str]
-    """The ECS cluster (an EcsCluster's cluster_arn)."""
-    namespace_arn: pulumi.Input[str]
-    """Service Connect namespace (an EcsCluster's namespace_arn)."""
-    capacity_provider: pulumi.Input[str]
-    """Capacity provider both services run on (FARGATE or the EC2 provider)."""
-    fargate: bool
-    """Whether the capacity is Fargate (task-level cpu/memory, FARGATE compatibility)."""
-    cluster_ready: NotRequired[pulumi.Resource]
-    """Created before the services (the cluster's capacity provider association)."""
-    assign_public_ip: NotRequired[bool]
-    """Give tasks public addresses (Fargate in public subnets without NAT); default false."""
-    ingress_cidrs: NotRequired[Sequence[str]]
-    """Who may reach the load balancer on port 80 (default 0.0.0.0/0: a public site)."""
-    https: NotRequired[Https | None]
-    """Serve a domain over HTTPS (ACM certificate, 443, 80 redirects); default plain HTTP."""
-    web_image: NotRequired[str | None]
-    """An existing web image; default: build containers/rails and push it to ECR."""
-    app_source: NotRequired[str]
-    """APP_SRC build argument (the app directory inside containers/rails); default sample."""
-    db_image: NotRequired[str | None]
-    """An existing MySQL/MariaDB image; default: build containers/mysql and push it to ECR."""
-    web_limits: NotRequired[r.Limits]
-    """cpu units and memory (MiB) of the Rails container; default the seed's 100 / 112."""
-    db_limits: NotRequired[r.Limits]
-    """cpu units and memory (MiB) of the database container; default the seed's 100 / 112."""
-    desired_count: NotRequired[int]
-    """Web tasks to run (default 1). The database always runs one task."""
-    db_wait_timeout: NotRequired[int]
-    """Seconds the web entrypoint waits for the database (default 120)."""
-    log_retention_days: NotRequired[int]
-    """CloudWatch Logs retention (default 30 days)."""
-    tags: NotRequired[Mapping[str, str]]
+    cluster: EcsCluster
+    """The ECS cluster: its Service Connect namespace and the capacity both services run on
+    (Fargate or the EC2 provider; the services are created after its association)."""
+    tags: Mapping[str, str]
     """Tags for every taggable resource."""
+
+
+@dataclass(frozen=True)
+class _Secrets:
+    """The generated values ECS injects from Secrets Manager."""
+
+    root: aws.secretsmanager.Secret
+    """MYSQL_ROOT_PASSWORD (the database container and the dump loader only)."""
+    app: aws.secretsmanager.Secret
+    """The password of the app's own database user."""
+    key_base: aws.secretsmanager.Secret
+    """Rails' SECRET_KEY_BASE."""
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The security groups (ALB -> web -> db -> EFS) and the load balancer."""
+
+    web: aws.ec2.SecurityGroup
+    db: aws.ec2.SecurityGroup
+    efs: aws.ec2.SecurityGroup
+    balancer: LoadBalancer
+
+
+@dataclass(frozen=True)
+class _Storage:
+    """The database's data: an encrypted EFS file system through an access point."""
+
+    fs: aws.efs.FileSystem
+    mount_targets: list[aws.efs.MountTarget]
+    access_point: aws.efs.AccessPoint
+
+
+@dataclass(frozen=True)
+class _Roles:
+    execution: aws.iam.Role
+    web_task: aws.iam.Role
+    db_task: aws.iam.Role
 
 
 class RailsApp(pulumi.ComponentResource):
@@ -100,71 +117,103 @@ class RailsApp(pulumi.ComponentResource):
     db_password_secret_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: RailsAppArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        cfg: RailsConfig,
+        args: RailsAppArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dockyard:rails_app:RailsApp", name, None, opts)
-        self._name = name
+        self._name, self._cfg, self._args = name, cfg, args
         self._child = pulumi.ResourceOptions(parent=self)
-        prefix = args["name_prefix"]
-        stack = pulumi.get_stack()
-        tags = dict(args.get("tags", {}))
-        self._tags = tags
-        fargate = args["fargate"]
-        web_limits = args.get("web_limits", r.Limits())
-        db_limits = args.get("db_limits", r.Limits())
-        db_wait_timeout = args.get("db_wait_timeout", 120)
-        subnets = list(args["subnet_ids"])
-        child = self._child
+        self._tags = dict(args["tags"])
+        self._prefix, self._stack = args["name_prefix"], pulumi.get_stack()
+        self._subnets = list(args["subnet_ids"])
+        self._cluster = args["cluster"]
+        secrets = self._secrets()
+        logs = self._logs()
+        network = self._security_groups()
+        storage = self._storage(network.efs)
+        roles = self._roles(secrets, storage)
+        web_image, db_image = self._images()
+        web_task, db_task = self._task_definitions(
+            web_image, db_image, secrets, logs, storage, roles
+        )
+        imports = self._imports(db_image, secrets, logs, roles)
+        db_service = self._db_service(db_task, network, storage)
+        web_service = self._web_service(web_task, network, db_service)
+        self._outputs(secrets, logs, network, web_task, imports, web_service, db_service)
 
-        # --- secrets: generated, stored in Secrets Manager, injected by ECS ----------
-        self.db_password_secret = self._generated_secret(
-            f"{name}-db-password",
-            32,
-            f"{prefix}/{stack}/appdb-root-password-",
-            "Root password of the Rails flow's database (MYSQL_ROOT_PASSWORD)",
-        )
-        app_password_secret = self._generated_secret(
-            f"{name}-db-app-password",
-            32,
-            f"{prefix}/{stack}/appdb-app-password-",
-            f"Password of the Rails app's database user {r.APP_DB_USER} (rights on "
-            f"{r.APP_DATABASE} only)",
-        )
-        key_base_secret = self._generated_secret(
-            f"{name}-secret-key-base",
-            128,
-            f"{prefix}/{stack}/rails-secret-key-base-",
-            "SECRET_KEY_BASE of the Rails app",
-        )
-
-        # --- logs --------------------------------------------------------------------
-        retention = args.get("log_retention_days", 30)
-        web_logs = aws.cloudwatch.LogGroup(
-            f"{name}-web-logs",
-            name=f"/dockyard/{prefix}-{stack}/web",
-            retention_in_days=retention,
-            tags=tags,
-            opts=child,
-        )
-        db_logs = aws.cloudwatch.LogGroup(
-            f"{name}-db-logs",
-            name=f"/dockyard/{prefix}-{stack}/appdb",
-            retention_in_days=retention,
-            tags=tags,
-            opts=child,
+    def _secrets(self) -> _Secrets:
+        """Root's and the app user's passwords and SECRET_KEY_BASE, generated and kept in
+        Secrets Manager for ECS to inject."""
+        name, where = self._name, f"{self._prefix}/{self._stack}"
+        return _Secrets(
+            root=self._generated_secret(
+                f"{name}-db-password",
+                32,
+                f"{where}/appdb-root-password-",
+                "Root password of the Rails flow's database (MYSQL_ROOT_PASSWORD)",
+            ),
+            app=self._generated_secret(
+                f"{name}-db-app-password",
+                32,
+                f"{where}/appdb-app-password-",
+                f"Password of the Rails app's database user {r.APP_DB_USER} (rights on "
+                f"{r.APP_DATABASE} only)",
+            ),
+            key_base=self._generated_secret(
+                f"{name}-secret-key-base",
+                128,
+                f"{where}/rails-secret-key-base-",
+                "SECRET_KEY_BASE of the Rails app",
+            ),
         )
 
-        # --- security groups: ALB -> web -> db -> EFS, nothing else in ---------------
-        web_sg = self._group("web", args["vpc_id"], "Rails web tasks: 3000 from the ALB", tags)
-        db_sg = self._group("db", args["vpc_id"], "Rails database: 3306 from web tasks", tags)
-        efs_sg = self._group("efs", args["vpc_id"], "Database EFS: NFS from the db tasks", tags)
-        https = args.get("https")
-        ingress_cidrs = list(args.get("ingress_cidrs", ["0.0.0.0/0"]))
-        balancer = LoadBalancer(
+    def _logs(self) -> dict[str, aws.cloudwatch.LogGroup]:
+        """The web and the database containers' CloudWatch log groups, by container."""
+        return {
+            what: aws.cloudwatch.LogGroup(
+                f"{self._name}-{what}-logs",
+                name=f"/dockyard/{self._prefix}-{self._stack}/{group}",
+                retention_in_days=self._cfg.log_retention_days,
+                tags=self._tags,
+                opts=self._child,
+            )
+            for what, group in (("web", "web"), ("db", "appdb"))
+        }
+
+    def _security_groups(self) -> _Network:
+        """ALB -> web -> db -> EFS, nothing else in; web and db may go out."""
+        vpc_id, tags = self._args["vpc_id"], self._tags
+        web_sg = self._group("web", vpc_id, "Rails web tasks: 3000 from the ALB", tags)
+        db_sg = self._group("db", vpc_id, "Rails database: 3306 from web tasks", tags)
+        efs_sg = self._group("efs", vpc_id, "Database EFS: NFS from the db tasks", tags)
+        balancer = self._balancer()
+        alb_sg = balancer.security_group
+        self._link(
+            "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
+        )
+        self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
+        self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
+        for sg, what in ((web_sg, "web"), (db_sg, "db")):
+            open_egress(
+                f"{self._name}-{what}-egress",
+                sg.id,
+                "Image pulls, Secrets Manager, logs, Service Connect",
+                tags=tags,
+                opts=self._child,
+            )
+        return _Network(web=web_sg, db=db_sg, efs=efs_sg, balancer=balancer)
+
+    def _balancer(self) -> LoadBalancer:
+        """The ALB: port 80 (and 443 with a domain) from railsIngressCidrs, to 3000."""
+        name, cfg = self._name, self._cfg
+        return LoadBalancer(
             name,
             {
-                "vpc_id": args["vpc_id"],
-                "subnet_ids": subnets,
+                "vpc_id": self._args["vpc_id"],
+                "subnet_ids": self._subnets,
                 "ingress_rule": HTTP_RULE,
                 "target_port": r.APP_PORT,
                 "target_type": "ip",
@@ -179,9 +228,9 @@ class RailsApp(pulumi.ComponentResource):
                     "healthy_threshold": 2,
                     "unhealthy_threshold": 3,
                 },
-                "ingress_cidrs": ingress_cidrs,
+                "ingress_cidrs": list(cfg.ingress_cidrs),
                 "description": "Rails load balancer: HTTP in",
-                "https": https,
+                "https": Https(cfg.domain, cfg.hosted_zone_id) if cfg.domain else None,
                 "deregistration_delay": 30,
                 "internal": False,
                 "former_parent": self,
@@ -193,32 +242,20 @@ class RailsApp(pulumi.ComponentResource):
                     "ingress": f"{name}-alb",
                 },
                 "legacy_ingress_prefix": f"{name}-alb-http",
-                "tags": tags,
+                "tags": self._tags,
             },
-            opts=child,
+            opts=self._child,
         )
-        alb_sg = balancer.security_group
-        self._link(
-            "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
-        )
-        self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
-        self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
-        for sg, what in ((web_sg, "web"), (db_sg, "db")):
-            open_egress(
-                f"{name}-{what}-egress",
-                sg.id,
-                "Image pulls, Secrets Manager, logs, Service Connect",
-                tags=tags,
-                opts=child,
-            )
 
-        # --- the database's data: encrypted EFS through an access point ---------------
+    def _storage(self, efs_sg: aws.ec2.SecurityGroup) -> _Storage:
+        """Encrypted EFS, a mount target per subnet, and the access point (uid/gid 999)."""
+        name, child = self._name, self._child
         fs = aws.efs.FileSystem(
             f"{name}-db-data",
             encrypted=True,
             performance_mode="generalPurpose",
             throughput_mode="elastic",
-            tags={**tags, "Name": f"{prefix}-{stack}-appdb-data"},
+            tags={**self._tags, "Name": f"{self._prefix}-{self._stack}-appdb-data"},
             opts=child,
         )
         mount_targets = [
@@ -229,7 +266,7 @@ class RailsApp(pulumi.ComponentResource):
                 security_groups=[efs_sg.id],
                 opts=child,
             )
-            for i, subnet in enumerate(subnets)
+            for i, subnet in enumerate(self._subnets)
         ]
         access_point = aws.efs.AccessPoint(
             f"{name}-db-data",
@@ -243,11 +280,15 @@ class RailsApp(pulumi.ComponentResource):
                     "permissions": "0750",
                 },
             },
-            tags=tags,
+            tags=self._tags,
             opts=child,
         )
+        return _Storage(fs=fs, mount_targets=mount_targets, access_point=access_point)
 
-        # --- roles -------------------------------------------------------------------
+    def _roles(self, secrets: _Secrets, storage: _Storage) -> _Roles:
+        """The execution role (reads the three secrets), the web task's (ECS Exec) and the
+        database task's (its EFS data, through the access point only)."""
+        name, tags, child = self._name, self._tags, self._child
         execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
         aws.iam.RolePolicy(
             f"{name}-execution-secrets",
@@ -259,11 +300,7 @@ class RailsApp(pulumi.ComponentResource):
                         {
                             "Effect": "Allow",
                             "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [
-                                self.db_password_secret.arn,
-                                app_password_secret.arn,
-                                key_base_secret.arn,
-                            ],
+                            "Resource": [secrets.root.arn, secrets.app.arn, secrets.key_base.arn],
                         }
                     ],
                 }
@@ -279,6 +316,7 @@ class RailsApp(pulumi.ComponentResource):
             opts=child,
         )
         db_task_role = ecs_roles.task_role(f"{name}-db-task", tags, self)
+        fs, access_point = storage.fs, storage.access_point
         aws.iam.RolePolicy(
             f"{name}-db-task-efs",
             role=db_task_role.id,
@@ -299,128 +337,140 @@ class RailsApp(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        return _Roles(execution=execution_role, web_task=web_task_role, db_task=db_task_role)
 
-        # --- images ------------------------------------------------------------------
-        web_image = self._image(
-            "web",
-            args.get("web_image"),
-            CONTAINERS_DIR / "rails",
-            {"APP_SRC": args.get("app_source", "sample")},
-            prefix,
-            tags,
+    def _images(self) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The web and database images: railsImage / railsDbImage, or built and pushed."""
+        cfg = self._cfg
+        web = self._image(
+            "web", cfg.web_image, CONTAINERS_DIR / "rails", {"APP_SRC": cfg.app_source}
         )
-        db_image = self._image(
-            "db", args.get("db_image"), CONTAINERS_DIR / "mysql", {}, prefix, tags
+        db = self._image("db", cfg.db_image, CONTAINERS_DIR / "mysql", {})
+        return web, db
+
+    def _task_definitions(
+        self,
+        web_image: pulumi.Output[str],
+        db_image: pulumi.Output[str],
+        secrets: _Secrets,
+        logs: dict[str, aws.cloudwatch.LogGroup],
+        storage: _Storage,
+        roles: _Roles,
+    ) -> tuple[aws.ecs.TaskDefinition, aws.ecs.TaskDefinition]:
+        """The web and database tasks: what dockyard.rails.ecs returns, registered as it is."""
+        cfg, region = self._cfg, self._args["region"]
+        health = r.OFFICIAL_DB_HEALTH_COMMAND if cfg.db_image else r.BUILT_DB_HEALTH_COMMAND
+        db = pulumi.Output.all(db_image, secrets.root.arn, secrets.app.arn, logs["db"].name).apply(
+            lambda v: r.db_container(
+                image=v[0],
+                password_secret_arn=v[1],
+                app_password_secret_arn=v[2],
+                logs=r.Logs(group=v[3], region=region, stream_prefix="appdb"),
+                limits=cfg.db_limits,
+                health_command=health,
+            )
         )
-        db_health = (
-            r.OFFICIAL_DB_HEALTH_COMMAND if args.get("db_image") else r.BUILT_DB_HEALTH_COMMAND
+        web = pulumi.Output.all(
+            web_image, secrets.app.arn, secrets.key_base.arn, logs["web"].name
+        ).apply(
+            lambda v: r.web_container(
+                image=v[0],
+                app_password_secret_arn=v[1],
+                secret_key_base_arn=v[2],
+                logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
+                limits=cfg.web_limits,
+                db_wait_timeout=cfg.db_wait_timeout,
+            )
+        )
+        volume = r.efs_volume(cast(Any, storage.fs.id), cast(Any, storage.access_point.id))
+        db_task = self._register("db", "appdb", db, cfg.db_limits, roles, roles.db_task, [volume])
+        # The web task has always been registered with an empty volume list (leaving the
+        # key out would change its inputs, and so replace it).
+        web_task = self._register("web", "web", web, cfg.web_limits, roles, roles.web_task, [])
+        return web_task, db_task
+
+    def _register(
+        self,
+        what: str,
+        family: str,
+        container: pulumi.Output[dict[str, Any]],
+        limits: r.Limits,
+        roles: _Roles,
+        task_role: aws.iam.Role,
+        volumes: list[dict[str, Any]],
+    ) -> aws.ecs.TaskDefinition:
+        """One task of a single container; Outputs stand in for the plain values."""
+        definition = r.task_definition(
+            family=f"{self._prefix}-{self._stack}-{family}",
+            containers=[cast(Any, container)],
+            limits=limits,
+            execution_role_arn=cast(Any, roles.execution.arn),
+            task_role_arn=cast(Any, task_role.arn),
+            fargate=self._cluster.fargate,
+            volumes=volumes,
+        )
+        return register_task_definition(
+            f"{self._name}-{what}", definition, tags=self._tags, opts=self._child
         )
 
-        # --- task definitions (plain data from dockyard.rails.ecs) ---------------------
-        region = args["region"]
-        db_containers = pulumi.Output.all(
-            db_image, self.db_password_secret.arn, app_password_secret.arn, db_logs.name
-        ).apply(
-            lambda v: [
-                r.db_container(
-                    image=v[0],
-                    password_secret_arn=v[1],
-                    app_password_secret_arn=v[2],
-                    logs=r.Logs(group=v[3], region=region, stream_prefix="appdb"),
-                    limits=db_limits,
-                    health_command=db_health,
-                )
-            ]
-        )
-        web_containers = pulumi.Output.all(
-            web_image, app_password_secret.arn, key_base_secret.arn, web_logs.name
-        ).apply(
-            lambda v: [
-                r.web_container(
-                    image=v[0],
-                    app_password_secret_arn=v[1],
-                    secret_key_base_arn=v[2],
-                    logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
-                    limits=web_limits,
-                    db_wait_timeout=db_wait_timeout,
-                )
-            ]
-        )
-        db_task = self._task_definition(
-            "db",
-            f"{prefix}-{stack}-appdb",
-            db_containers,
-            db_limits,
-            execution_role,
-            fargate,
-            task_role=db_task_role,
-            volumes=[
-                aws.ecs.TaskDefinitionVolumeArgs(
-                    name=r.DB_DATA_VOLUME,
-                    efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
-                        file_system_id=fs.id,
-                        transit_encryption="ENABLED",
-                        authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
-                            access_point_id=access_point.id, iam="ENABLED"
-                        ),
-                    ),
-                )
-            ],
-        )
-        web_task = self._task_definition(
-            "web",
-            f"{prefix}-{stack}-web",
-            web_containers,
-            web_limits,
-            execution_role,
-            fargate,
-            task_role=web_task_role,
-        )
-        imports = DumpImports(
-            name,
+    def _imports(
+        self,
+        db_image: pulumi.Output[str],
+        secrets: _Secrets,
+        logs: dict[str, aws.cloudwatch.LogGroup],
+        roles: _Roles,
+    ) -> DumpImports:
+        """The dump loader's bucket and task (`dockyard rails import-db`)."""
+        return DumpImports(
+            self._name,
             {
-                "name_prefix": f"{prefix}-{stack}",
+                "name_prefix": f"{self._prefix}-{self._stack}",
                 "db_image": db_image,
-                "password_secret_arn": self.db_password_secret.arn,
-                "region": region,
-                "log_group": db_logs.name,
-                "limits": db_limits,
-                "fargate": fargate,
-                "execution_role_arn": execution_role.arn,
-                "tags": tags,
+                "password_secret_arn": secrets.root.arn,
+                "region": self._args["region"],
+                "log_group": logs["db"].name,
+                "limits": self._cfg.db_limits,
+                "fargate": self._cluster.fargate,
+                "execution_role_arn": roles.execution.arn,
+                "tags": self._tags,
             },
-            opts=child,
+            opts=self._child,
         )
 
-        # --- services ----------------------------------------------------------------
-        ready = [args["cluster_ready"]] if "cluster_ready" in args else []
-        public_ip = args.get("assign_public_ip", False)
-        strategy = [
+    def _strategy(self) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
+        return [
             aws.ecs.ServiceCapacityProviderStrategyArgs(
-                capacity_provider=args["capacity_provider"], weight=1, base=1
+                capacity_provider=self._cluster.capacity_provider, weight=1, base=1
             )
         ]
-        db_service = aws.ecs.Service(
-            f"{name}-db",
+
+    def _db_service(
+        self, task: aws.ecs.TaskDefinition, network: _Network, storage: _Storage
+    ) -> aws.ecs.Service:
+        """One database task at a time, published through Service Connect as appdb:3306."""
+        return aws.ecs.Service(
+            f"{self._name}-db",
             name="appdb",
-            cluster=args["cluster_arn"],
-            task_definition=db_task.arn,
+            cluster=self._cluster.cluster_arn,
+            task_definition=task.arn,
             desired_count=1,
             # One MariaDB on the data at a time: stop the old task before the new one.
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
-            capacity_provider_strategies=strategy,
+            capacity_provider_strategies=self._strategy(),
             # Switching railsCapacity changes the strategy, which ECS applies only with a new
             # deployment (the provider refuses to plan the change without it).
             force_new_deployment=True,
             # A crash-looping task fails the deployment and rolls back.
             deployment_circuit_breaker={"enable": True, "rollback": True},
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=subnets, security_groups=[db_sg.id], assign_public_ip=public_ip
+                subnets=self._subnets,
+                security_groups=[network.db.id],
+                assign_public_ip=self._cfg.assign_public_ip,
             ),
             service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
                 enabled=True,
-                namespace=args["namespace_arn"],
+                namespace=self._cluster.namespace_arn,
                 services=[
                     aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
                         port_name=r.DB_PORT_NAME,
@@ -435,19 +485,30 @@ class RailsApp(pulumi.ComponentResource):
             ),
             propagate_tags="SERVICE",
             wait_for_steady_state=False,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*mount_targets, *ready]),
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*storage.mount_targets, self._cluster.capacity_providers],
+            ),
         )
-        web_service = aws.ecs.Service(
-            f"{name}-web",
+
+    def _web_service(
+        self, task: aws.ecs.TaskDefinition, network: _Network, db_service: aws.ecs.Service
+    ) -> aws.ecs.Service:
+        """The Rails tasks behind the load balancer, Service Connect clients of appdb."""
+        balancer = network.balancer
+        return aws.ecs.Service(
+            f"{self._name}-web",
             name="web",
-            cluster=args["cluster_arn"],
-            task_definition=web_task.arn,
-            desired_count=args.get("desired_count", 1),
-            capacity_provider_strategies=strategy,
+            cluster=self._cluster.cluster_arn,
+            task_definition=task.arn,
+            desired_count=self._cfg.desired_count,
+            capacity_provider_strategies=self._strategy(),
             force_new_deployment=True,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=subnets, security_groups=[web_sg.id], assign_public_ip=public_ip
+                subnets=self._subnets,
+                security_groups=[network.web.id],
+                assign_public_ip=self._cfg.assign_public_ip,
             ),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
@@ -456,44 +517,56 @@ class RailsApp(pulumi.ComponentResource):
                     container_port=r.APP_PORT,
                 )
             ],
-            health_check_grace_period_seconds=db_wait_timeout + 60,
+            health_check_grace_period_seconds=self._cfg.db_wait_timeout + 60,
             # `dockyard rails exec`: aws ecs execute-command into a running web task.
             enable_execute_command=True,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
-                enabled=True, namespace=args["namespace_arn"]
+                enabled=True, namespace=self._cluster.namespace_arn
             ),
             propagate_tags="SERVICE",
             wait_for_steady_state=False,
-            tags=tags,
+            tags=self._tags,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*balancer.listeners, db_service, *ready]
+                parent=self,
+                depends_on=[*balancer.listeners, db_service, self._cluster.capacity_providers],
             ),
         )
 
+    def _outputs(
+        self,
+        secrets: _Secrets,
+        logs: dict[str, aws.cloudwatch.LogGroup],
+        network: _Network,
+        web_task: aws.ecs.TaskDefinition,
+        imports: DumpImports,
+        web_service: aws.ecs.Service,
+        db_service: aws.ecs.Service,
+    ) -> None:
+        balancer = network.balancer
         self.url = balancer.url
         self.certificate_validation_records = balancer.validation_records
         self.alb_dns_name = balancer.dns_name
         self.web_service_name = web_service.name
         self.db_service_name = db_service.name
-        self.db_password_secret_arn = self.db_password_secret.arn
+        self.db_password_secret_arn = secrets.root.arn
         # what `dockyard rails exec/run/import-db` need (docs/outputs.md: railsTasks)
-        self.tasks = pulumi.Output.from_input(
-            {
-                "webService": web_service.name,
-                "dbService": db_service.name,
-                "webTaskDefinition": web_task.arn,
-                "webContainer": r.APP_CONTAINER,
-                "importTaskDefinition": imports.task_definition_arn,
-                "importContainer": r.IMPORT_CONTAINER,
-                "importBucket": imports.bucket_name,
-                "logGroups": {"web": web_logs.name, "db": db_logs.name},
-                "subnets": subnets,
-                "securityGroups": [web_sg.id],
-                "assignPublicIp": public_ip,
-                "capacityProvider": args["capacity_provider"],
-            }
-        )
+        # Outputs stand in for the plain values, as in the task definitions.
+        tasks: dict[str, Any] = {
+            "web_service": web_service.name,
+            "db_service": db_service.name,
+            "web_task_definition": web_task.arn,
+            "web_container": r.APP_CONTAINER,
+            "import_task_definition": imports.task_definition_arn,
+            "import_container": r.IMPORT_CONTAINER,
+            "import_bucket": imports.bucket_name,
+            "log_groups": {"web": logs["web"].name, "db": logs["db"].name},
+            "subnets": self._subnets,
+            "security_groups": [network.web.id],
+            "assign_public_ip": self._cfg.assign_public_ip,
+            "capacity_provider": self._cluster.capacity_provider,
+        }
+        self.tasks = pulumi.Output.from_input(RailsTasks(**tasks).to_output())
         self.register_outputs(
             {
                 "url": self.url,
@@ -576,8 +649,6 @@ class RailsApp(pulumi.ComponentResource):
         existing: str | None,
         context: Path,
         build_args: dict[str, str],
-        prefix: str,
-        tags: dict[str, str],
     ) -> pulumi.Output[str]:
         """An existing image reference, or one built from `context` and pushed to ECR."""
         if existing:
@@ -585,48 +656,11 @@ class RailsApp(pulumi.ComponentResource):
         return EcrImage(
             f"{self._name}-{what}",
             {
-                "repository_name": f"{prefix}-{pulumi.get_stack()}-{what}",
+                "repository_name": f"{self._prefix}-{self._stack}-{what}",
                 "context": str(context),
                 "dockerfile": str(context / "Dockerfile"),
                 "build_args": build_args,
-                "tags": tags,
+                "tags": self._tags,
             },
             opts=self._child,
         ).image_ref
-
-    def _task_definition(
-        self,
-        what: str,
-        family: str,
-        containers: pulumi.Output[list[dict[str, Any]]],
-        limits: r.Limits,
-        execution_role: aws.iam.Role,
-        fargate: bool,
-        *,
-        task_role: aws.iam.Role | None = None,
-        volumes: Sequence[aws.ecs.TaskDefinitionVolumeArgs] = (),
-    ) -> aws.ecs.TaskDefinition:
-        extra: dict[str, Any] = {}
-        if fargate:
-            cpu, memory = r.fargate_task_size(limits.cpu, limits.memory)
-            extra = {
-                "cpu": str(cpu),
-                "memory": str(memory),
-                "runtime_platform": {
-                    "cpu_architecture": "X86_64",
-                    "operating_system_family": "LINUX",
-                },
-            }
-        return aws.ecs.TaskDefinition(
-            f"{self._name}-{what}",
-            family=family,
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE" if fargate else "EC2"],
-            container_definitions=pulumi.Output.json_dumps(containers),
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn if task_role else None,
-            volumes=list(volumes),
-            **extra,
-            tags=self._tags,
-            opts=self._child,
-        )

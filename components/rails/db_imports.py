@@ -7,12 +7,13 @@ needs no role of its own.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components.shared.private_bucket import private_bucket_settings
+from components.shared.task_definition import register_task_definition
 from dockyard.rails import ecs as r
 
 EXPIRE_DAYS = 1
@@ -33,9 +34,9 @@ class DumpImportsArgs(TypedDict):
     """Pulls the image, reads the password, writes the logs."""
     fargate: bool
     """Fargate capacity (task-level cpu/memory)."""
-    limits: NotRequired[r.Limits]
-    """cpu units and memory (MiB) of the loader (default the seed's 100 / 112)."""
-    tags: NotRequired[dict[str, str]]
+    limits: r.Limits
+    """cpu units and memory (MiB) of the loader (the database container's)."""
+    tags: dict[str, str]
     """Tags for every taggable resource."""
 
 
@@ -50,8 +51,7 @@ class DumpImports(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dockyard:db_imports:DumpImports", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.get("tags", {})
-        limits = args.get("limits", r.Limits())
+        tags, limits = args["tags"], args["limits"]
         prefix = args["name_prefix"]
 
         bucket = aws.s3.Bucket(
@@ -81,40 +81,25 @@ class DumpImports(pulumi.ComponentResource):
             opts=child,
         )
 
-        containers = pulumi.Output.all(
+        container = pulumi.Output.all(
             args["db_image"], args["password_secret_arn"], args["log_group"]
         ).apply(
-            lambda v: [
-                r.import_container(
-                    image=v[0],
-                    password_secret_arn=v[1],
-                    logs=r.Logs(group=v[2], region=args["region"], stream_prefix="import"),
-                    limits=limits,
-                )
-            ]
+            lambda v: r.import_container(
+                image=v[0],
+                password_secret_arn=v[1],
+                logs=r.Logs(group=v[2], region=args["region"], stream_prefix="import"),
+                limits=limits,
+            )
         )
-        size: dict[str, Any] = {}
-        if args["fargate"]:
-            cpu, memory = r.fargate_task_size(limits.cpu, limits.memory)
-            size = {
-                "cpu": str(cpu),
-                "memory": str(memory),
-                "runtime_platform": {
-                    "cpu_architecture": "X86_64",
-                    "operating_system_family": "LINUX",
-                },
-            }
-        task = aws.ecs.TaskDefinition(
-            f"{name}-db-import",
+        # Outputs stand in for the plain values: the definition holds them as they are.
+        definition = r.task_definition(
             family=f"{prefix}-db-import",
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE" if args["fargate"] else "EC2"],
-            container_definitions=pulumi.Output.json_dumps(containers),
-            execution_role_arn=args["execution_role_arn"],
-            tags=tags,
-            opts=child,
-            **size,
+            containers=[cast(Any, container)],
+            limits=limits,
+            execution_role_arn=cast(Any, args["execution_role_arn"]),
+            fargate=args["fargate"],
         )
+        task = register_task_definition(f"{name}-db-import", definition, tags=tags, opts=child)
         self.bucket_name = bucket.bucket
         self.task_definition_arn = task.arn
         self.register_outputs(

@@ -10,8 +10,10 @@
 #     prints it), then DOCKYARD_DB_GATE=1 for the server's readiness gate
 #     (/usr/local/lib/dockyard/db_gate.rb, loaded by config/puma.rb): the app boots
 #     once, at once, and in that process the gate waits for the database (bounded by
-#     DB_WAIT_TIMEOUT seconds, default 60, polled every DB_WAIT_INTERVAL, default
-#     0.1; exit 1 with a clear message when it never answers), runs the idempotent
+#     DB_WAIT_TIMEOUT seconds, which has no default here: the ECS task definition sets it
+#     from railsDbWaitTimeout, compose.yaml sets 120, and the server does not start
+#     without it; polled every DB_WAIT_INTERVAL, default 0.1; exit 1 with a clear
+#     message when it never answers), runs the idempotent
 #     `db:prepare` (create + migrate, under a MySQL lock; DB_PREPARE=0 skips it) and
 #     only then lets /health answer 200;
 #   - `exec "$@"`, so the server is PID 1 and gets the signals.
@@ -57,9 +59,13 @@ describe_db() {
 	db_where="$(db-ping --describe 2>&1)" || die "cannot tell where the database is: $db_where (check DATABASE_URL or APPDB_PORT_3306_TCP_ADDR/_PORT)"
 }
 
-# check_wait_settings: the gate's bound and poll interval are numbers.
+# check_wait_settings: the gate's bound is set (by the task definition) and it and the
+# poll interval are numbers.
 check_wait_settings() {
-	local timeout="${DB_WAIT_TIMEOUT:-60}" interval="${DB_WAIT_INTERVAL:-0.1}"
+	[[ -n "${DB_WAIT_TIMEOUT:-}" ]] ||
+		die "DB_WAIT_TIMEOUT is not set; set it to the seconds to wait for the database" \
+			"(the ECS task definition sets it from railsDbWaitTimeout; compose.yaml sets 120)"
+	local timeout="$DB_WAIT_TIMEOUT" interval="${DB_WAIT_INTERVAL:-0.1}"
 	[[ "$timeout" =~ ^[0-9]+$ ]] || die "DB_WAIT_TIMEOUT='$timeout' is not a whole number of seconds"
 	is_number "$interval" || die "DB_WAIT_INTERVAL='$interval' is not a number of seconds"
 	[[ "${DB_PREPARE_LOCK_TIMEOUT:-600}" =~ ^[0-9]+$ ]] ||

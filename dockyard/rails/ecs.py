@@ -81,10 +81,11 @@ class Logs:
 
 @dataclass(frozen=True)
 class Limits:
-    """A container's cpu units and hard memory limit (MiB)."""
+    """A container's cpu units and hard memory limit (MiB); the stack config sets them
+    (railsCpu, railsMemory, railsDbCpu, railsDbMemory: the seed's 100 and 112 by default)."""
 
-    cpu: int = SEED_CPU
-    memory: int = SEED_MEMORY_MIB
+    cpu: int
+    memory: int
 
     def __post_init__(self) -> None:
         if self.cpu < 0 or self.cpu > 10 * 1024:
@@ -154,7 +155,7 @@ def db_container(
     password_secret_arn: str,
     app_password_secret_arn: str,
     logs: Logs,
-    limits: Limits = Limits(),
+    limits: Limits,
     health_command: Sequence[str] = BUILT_DB_HEALTH_COMMAND,
     database: str = APP_DATABASE,
     app_user: str = APP_DB_USER,
@@ -189,17 +190,18 @@ def web_container(
     app_password_secret_arn: str,
     secret_key_base_arn: str,
     logs: Logs,
-    limits: Limits = Limits(),
+    limits: Limits,
+    db_wait_timeout: int,
     db_host: str = APPDB_ALIAS,
     db_port: int = DB_PORT,
-    db_wait_timeout: int = 120,
     database: str = APP_DATABASE,
     app_user: str = APP_DB_USER,
     environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Rails container: the seed's APPDB_* link variables and the app user's account
     as a docker link names the database container's (APPDB_ENV_MYSQL_USER, _PASSWORD,
-    _DATABASE), passwords through `secrets`. Root's password is not given to it."""
+    _DATABASE), passwords through `secrets`. Root's password is not given to it;
+    `db_wait_timeout` (railsDbWaitTimeout) bounds the entrypoint's wait for the database."""
     if db_wait_timeout < 1:
         raise RailsEcsError(f"db_wait_timeout {db_wait_timeout} must be at least 1 second")
     env = {
@@ -309,29 +311,32 @@ def task_definition(
     *,
     family: str,
     containers: Sequence[Mapping[str, Any]],
+    limits: Limits,
     execution_role_arn: str,
     task_role_arn: str | None = None,
     fargate: bool = False,
-    volumes: Sequence[Mapping[str, Any]] = (),
+    volumes: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition's parameters for one task (awsvpc networking on EC2 and Fargate)."""
+    """RegisterTaskDefinition's parameters for one task (awsvpc networking on EC2 and Fargate).
+
+    `limits` is what the containers take in all (a Fargate task is sized to hold it), so the
+    containers are held as given and never read: a caller may pass values it resolves
+    later. Without `volumes` the request has none (not an empty list)."""
     if not containers:
         raise RailsEcsError(f"task {family} needs at least one container")
     params: dict[str, Any] = {
         "family": family,
         "networkMode": "awsvpc",
-        "containerDefinitions": [dict(c) for c in containers],
+        "containerDefinitions": list(containers),
         "executionRoleArn": execution_role_arn,
         "requiresCompatibilities": ["FARGATE" if fargate else "EC2"],
-        "volumes": [dict(v) for v in volumes],
     }
+    if volumes is not None:
+        params["volumes"] = list(volumes)
     if task_role_arn:
         params["taskRoleArn"] = task_role_arn
     if fargate:
-        cpu, memory = fargate_task_size(
-            sum(int(c.get("cpu", 0)) for c in containers),
-            sum(int(c.get("memory", 0)) for c in containers),
-        )
+        cpu, memory = fargate_task_size(limits.cpu, limits.memory)
         params["cpu"] = str(cpu)
         params["memory"] = str(memory)
         params["runtimePlatform"] = {
@@ -370,7 +375,6 @@ def ecs_instance_user_data(cluster_name: str) -> str:
 IMPORT_CONTAINER = "import"
 IMPORT_COMMAND = "/usr/local/bin/db-import"
 """containers/mysql's loader: a dump (DUMP_URL or stdin, plain or gzip) into DB_NAME."""
-APP_DATABASE = "appdb_production"
 EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -389,7 +393,7 @@ def exec_task_policy() -> dict[str, Any]:
 
 
 def import_container(
-    *, image: str, password_secret_arn: str, logs: Logs, limits: Limits = Limits()
+    *, image: str, password_secret_arn: str, logs: Logs, limits: Limits
 ) -> dict[str, Any]:
     """The dump loader: the database image's client, root's password from Secrets Manager;
     the CLI supplies DUMP_URL, DB_HOST and the command (with or without --replace)."""

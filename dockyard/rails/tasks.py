@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError, UsageError
+from dockyard.rails.outputs import OUTPUT, RailsTasks
 
 DEFAULT_EXEC_COMMAND = "bin/rails console"
 PRESIGN_SECONDS = 900
@@ -54,31 +55,23 @@ class Target:
 
     cluster: str
     region: str
-    tasks: dict[str, Any]
-
-    def get(self, key: str) -> Any:
-        if key not in self.tasks or self.tasks[key] in (None, "", []):
-            raise UsageError(
-                f"the stack output railsTasks has no {key}: run `pulumi up` with this "
-                "version of dockyard, then try again"
-            )
-        return self.tasks[key]
+    tasks: RailsTasks
 
     def log_group(self, container: str) -> str:
         """railsTasks.logGroups[container] (web or db), or a UsageError naming it."""
-        groups = self.get("logGroups")
-        if not isinstance(groups, dict) or not isinstance(groups.get(container), str):
+        groups: dict[str, str] = self.tasks.need("logGroups")
+        if container not in groups:
             raise UsageError(
-                f"the stack output railsTasks.logGroups has no {container} log group: run "
+                f"the stack output {OUTPUT}.logGroups has no {container} log group: run "
                 "`pulumi up` with this version of dockyard, then try again"
             )
-        return str(groups[container])
+        return groups[container]
 
     def require(self, *keys: str) -> None:
         """UsageError for the first of `keys` the outputs lack: checked before any AWS call,
         so a stale stack fails at once, not after a dump is uploaded or a task started."""
         for key in keys:
-            self.get(key)
+            self.tasks.need(key)
 
 
 class AwsError(DockyardError):
@@ -150,10 +143,10 @@ IMPORT_KEYS = ("importBucket", "importTaskDefinition", "importContainer", *ONE_O
 
 def target(outputs: dict[str, Any]) -> Target:
     """The cluster, region and task settings from the stack outputs."""
-    tasks = outputs.get("railsTasks")
+    tasks = outputs.get(OUTPUT)
     cluster = outputs.get("railsClusterArn")
     if not isinstance(tasks, dict) or not isinstance(cluster, str):
-        missing = "railsTasks" if not isinstance(tasks, dict) else "railsClusterArn"
+        missing = OUTPUT if not isinstance(tasks, dict) else "railsClusterArn"
         raise UsageError(
             f"the stack outputs have no {missing}: is the Rails flow on (dockyard:rails true) "
             "and the stack up to date (pulumi up)?"
@@ -161,16 +154,16 @@ def target(outputs: dict[str, Any]) -> Target:
     parts = cluster.split(":")
     if len(parts) < 6 or parts[2] != "ecs":
         raise UsageError(f"railsClusterArn {cluster!r} is not an ECS cluster ARN")
-    return Target(cluster=cluster, region=parts[3], tasks=tasks)
+    return Target(cluster=cluster, region=parts[3], tasks=RailsTasks.from_output(tasks))
 
 
 def network_configuration(where: Target) -> dict[str, Any]:
     """The web service's network configuration (subnets, security group, public IP)."""
     return {
         "awsvpcConfiguration": {
-            "subnets": list(where.get("subnets")),
-            "securityGroups": list(where.get("securityGroups")),
-            "assignPublicIp": "ENABLED" if where.tasks.get("assignPublicIp") else "DISABLED",
+            "subnets": list(where.tasks.need("subnets")),
+            "securityGroups": list(where.tasks.need("securityGroups")),
+            "assignPublicIp": "ENABLED" if where.tasks.assign_public_ip else "DISABLED",
         }
     }
 
@@ -185,16 +178,16 @@ def run_task_params(
     """RunTask's parameters for a one-off task (one container's command and environment)."""
     return {
         "cluster": where.cluster,
-        "taskDefinition": where.get(task_definition_key),
+        "taskDefinition": where.tasks.need(task_definition_key),
         "count": 1,
         "capacityProviderStrategy": [
-            {"capacityProvider": str(where.get("capacityProvider")), "weight": 1, "base": 1}
+            {"capacityProvider": str(where.tasks.need("capacityProvider")), "weight": 1, "base": 1}
         ],
         "networkConfiguration": network_configuration(where),
         "overrides": {
             "containerOverrides": [
                 {
-                    "name": where.get(container_key),
+                    "name": where.tasks.need(container_key),
                     "command": list(command),
                     "environment": [
                         {"name": k, "value": v} for k, v in sorted(environment.items())
@@ -208,7 +201,7 @@ def run_task_params(
 
 def running_task(ecs: Any, where: Target, service_key: str) -> dict[str, Any]:
     """A running task of a service (DescribeTasks' shape)."""
-    service = where.get(service_key)
+    service = where.tasks.need(service_key)
     with aws_errors(where):
         arns = ecs.list_tasks(cluster=where.cluster, serviceName=service, desiredStatus="RUNNING")[
             "taskArns"
@@ -256,7 +249,7 @@ def exec_argv(where: Target, task_arn: str, command: str) -> list[str]:
         "--task",
         task_arn,
         "--container",
-        str(where.get("webContainer")),
+        str(where.tasks.need("webContainer")),
         "--interactive",
         "--command",
         command,
@@ -382,7 +375,7 @@ def import_dump(
     check_dump(path)
     where.require(*IMPORT_KEYS)
     with aws_errors(where):
-        bucket = str(where.get("importBucket"))
+        bucket = str(where.tasks.need("importBucket"))
         suffix = ".sql.gz" if path.name.endswith(".gz") else ".sql"
         key = f"imports/{uuid.uuid4().hex}{suffix}"
         database_address = private_address(running_task(ecs, where, "dbService"))

@@ -372,12 +372,14 @@ def test_db_never_up_server_answers_503_then_exits(podman: Podman, images: Image
         ),
         ({"SECRET_KEY_BASE_FILE": "/nonexistent"}, "which is not a readable file"),
         ({"SECRET_KEY_BASE": "x", "DB_WAIT_TIMEOUT": "soon"}, "DB_WAIT_TIMEOUT='soon'"),
+        ({"SECRET_KEY_BASE": "x"}, "DB_WAIT_TIMEOUT is not set"),
     ],
 )
 def test_app_bad_settings_fail_clearly(
     podman: Podman, images: Images, env: dict[str, str], message: str
 ) -> None:
-    """Bad secret or wait settings stop the app entrypoint with a message naming the fix."""
+    """Bad secret or wait settings stop the app entrypoint with a message naming the fix;
+    the wait's bound has no default in the image (the task definition sets it)."""
     args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
     proc = podman.run("run", "--rm", *args, images.rails, check=False, timeout=60)
     assert proc.returncode == 1

@@ -169,6 +169,7 @@ def run_loader(podman: Podman, images: Images, target: Site, url: str, *, replac
         image=images.mysql,
         password_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-root",
         logs=rails_ecs.Logs(group="/dockyard/db", region="eu-west-1", stream_prefix="import"),
+        limits=rails_ecs.Limits(cpu=rails_ecs.SEED_CPU, memory=rails_ecs.SEED_MEMORY_MIB),
     )
     command, override = import_override(url, ip_of(podman, target.db), replace=replace)
     environment = {e["name"]: e["value"] for e in container["environment"]} | override

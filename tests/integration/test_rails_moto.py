@@ -1,74 +1,79 @@
-"""The Rails flow's task definitions registered with a real ECS API emulator (moto server).
+"""The Rails flow's task definitions, as the components register them, registered with a
+real ECS API emulator (moto server).
 
-The secrets are created in moto's Secrets Manager first, so the task definitions
-carry real secret ARNs; what ECS stores and returns keeps the passwords in
+The program is evaluated under mocks whose Secrets Manager is moto's: each secret the
+program makes is created there (its value from the generated password), so the task
+definitions carry real secret ARNs; what ECS stores and returns keeps the passwords in
 `secrets` (ARNs only) and nothing secret in `environment`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pulumi
 import pytest
 
-from dockyard.rails import ecs as r
 from tests.harness.moto import MotoServer
+from tests.harness.pulumi_program import RecordingMocks, evaluate
+from tests.harness.rails_definitions import recording_definitions
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "moto-root-pw-Qx7"
-APP_PASSWORD = "moto-app-pw-Rt4"
-KEY_BASE = "moto-key-base-" + "f" * 50
+SECRET = "aws:secretsmanager/secret:Secret"
+VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+PASSWORD = "random:index/randomPassword:RandomPassword"
 
 
-@pytest.mark.parametrize("fargate", [False, True], ids=["ec2", "fargate"])
-def test_register_and_read_back(moto_server: MotoServer, fargate: bool) -> None:
-    """Both task definitions register; read back, passwords are ARNs in `secrets` only."""
-    sm = moto_server.client("secretsmanager")
-    suffix = "fargate" if fargate else "ec2"
-    pw_arn = sm.create_secret(Name=f"appdb-root-{suffix}", SecretString=PASSWORD)["ARN"]
-    app_arn = sm.create_secret(Name=f"appdb-app-{suffix}", SecretString=APP_PASSWORD)["ARN"]
-    kb_arn = sm.create_secret(Name=f"key-base-{suffix}", SecretString=KEY_BASE)["ARN"]
-    logs = r.Logs(group="/dockyard/test", region="us-east-1", stream_prefix="x")
-    role = "arn:aws:iam::123456789012:role/exec"
-    tasks = [
-        r.task_definition(
-            family=f"appdb-{suffix}",
-            containers=[
-                r.db_container(
-                    image="mariadb:10.11",
-                    password_secret_arn=pw_arn,
-                    app_password_secret_arn=app_arn,
-                    logs=logs,
-                )
-            ],
-            execution_role_arn=role,
-            fargate=fargate,
-            volumes=[r.efs_volume("fs-0123456789abcdef0", "fsap-0123456789abcdef0")],
-        ),
-        r.task_definition(
-            family=f"web-{suffix}",
-            containers=[
-                r.web_container(
-                    image="web:1",
-                    app_password_secret_arn=app_arn,
-                    secret_key_base_arn=kb_arn,
-                    logs=logs,
-                )
-            ],
-            execution_role_arn=role,
-            fargate=fargate,
-        ),
-    ]
+class MotoSecretsMocks(RecordingMocks):
+    """The recording mocks, with the program's secrets made in moto's Secrets Manager."""
+
+    def __init__(self, moto: MotoServer) -> None:
+        super().__init__()
+        self.sm = moto.client("secretsmanager")
+        self.values: list[str] = []
+        self.arns: set[str] = set()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        rid, outputs = super().new_resource(args)
+        if args.typ == PASSWORD:
+            outputs["result"] = f"moto-{args.name}-Qx7{len(self.values)}"
+            self.values.append(outputs["result"])
+        elif args.typ == SECRET:
+            arn = self.sm.create_secret(Name=f"{args.inputs['namePrefix']}moto")["ARN"]
+            self.arns.add(arn)
+            rid, outputs["arn"] = arn, arn
+        elif args.typ == VERSION:
+            secret_string = outputs["secretString"]
+            self.sm.put_secret_value(SecretId=args.inputs["secretId"], SecretString=secret_string)
+        return rid, outputs
+
+
+@pytest.mark.parametrize("capacity", ["ec2", "fargate"])
+def test_register_and_read_back(moto_server: MotoServer, capacity: str) -> None:
+    """The three task definitions the components register (web, db, dump loader) register
+    as they are; read back, passwords are ARNs of the program's secrets in `secrets` only."""
+    mocks = MotoSecretsMocks(moto_server)
+    config = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
+    with recording_definitions() as definitions:
+        evaluate({**config, "dockyard:railsCapacity": capacity}, mocks=mocks)
+    assert sorted(definitions) == ["rails-db", "rails-db-import", "rails-web"]
+    assert len(mocks.values) == 3 and len(mocks.arns) == 3
     ecs = moto_server.client("ecs")
-    for task in tasks:
-        registered = ecs.register_task_definition(**task)["taskDefinition"]
+    for definition in definitions.values():
+        registered = ecs.register_task_definition(**definition)["taskDefinition"]
         stored = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
-        definition = stored["taskDefinition"]
-        assert definition["networkMode"] == "awsvpc"
-        for container in definition["containerDefinitions"]:
+        task = stored["taskDefinition"]
+        assert task["networkMode"] == "awsvpc"
+        assert task["family"] == definition["family"]
+        for container in task["containerDefinitions"]:
             values = [e["value"] for e in container.get("environment", [])]
-            assert not {PASSWORD, APP_PASSWORD, KEY_BASE} & set(values)
-            assert {s["valueFrom"] for s in container["secrets"]} <= {pw_arn, app_arn, kb_arn}
+            assert not set(mocks.values) & set(values)
+            assert container["secrets"]
+            assert {s["valueFrom"] for s in container["secrets"]} <= mocks.arns
             assert (container["cpu"], container["memory"]) == (100, 112)
-        if fargate:
-            assert (definition["cpu"], definition["memory"]) == ("256", "512")
-    assert sm.get_secret_value(SecretId=pw_arn)["SecretString"] == PASSWORD
+        if capacity == "fargate":
+            assert (task["cpu"], task["memory"]) == ("256", "512")
+    sm = moto_server.client("secretsmanager")
+    stored_values = {sm.get_secret_value(SecretId=arn)["SecretString"] for arn in mocks.arns}
+    assert stored_values == set(mocks.values)

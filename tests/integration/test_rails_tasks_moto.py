@@ -34,6 +34,7 @@ def stack(moto: MotoServer) -> tuple[rt.Target, dict[str, Any]]:
     group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
     cluster = ecs.create_cluster(clusterName="demo")["cluster"]["clusterArn"]
     logs = rails_ecs.Logs(group=LOGS["web"], region="us-east-1", stream_prefix="web")
+    limits = rails_ecs.Limits(cpu=rails_ecs.SEED_CPU, memory=rails_ecs.SEED_MEMORY_MIB)
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pw"
     web = ecs.register_task_definition(
         **rails_ecs.task_definition(
@@ -44,8 +45,11 @@ def stack(moto: MotoServer) -> tuple[rt.Target, dict[str, Any]]:
                     app_password_secret_arn=secret,
                     secret_key_base_arn=secret,
                     logs=logs,
+                    limits=limits,
+                    db_wait_timeout=120,
                 )
             ],
+            limits=limits,
             execution_role_arn="arn:aws:iam::123456789012:role/exec",
             fargate=True,
         )
@@ -54,8 +58,11 @@ def stack(moto: MotoServer) -> tuple[rt.Target, dict[str, Any]]:
         **rails_ecs.task_definition(
             family="demo-db-import",
             containers=[
-                rails_ecs.import_container(image="db:1", password_secret_arn=secret, logs=logs)
+                rails_ecs.import_container(
+                    image="db:1", password_secret_arn=secret, logs=logs, limits=limits
+                )
             ],
+            limits=limits,
             execution_role_arn="arn:aws:iam::123456789012:role/exec",
             fargate=True,
         )
@@ -167,9 +174,7 @@ def test_run_starts_waits_and_prints_the_log_tail(moto_server: MotoServer) -> No
     assert override["command"] == ["bin/rails", "db:migrate"]
     assert override["environment"] == [{"name": "APPDB_PORT_3306_TCP_ADDR", "value": database}]
     assert database.count(".") == 3
-    assert (
-        run_task["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == where.tasks["subnets"]
-    )
+    assert run_task["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == where.tasks.subnets
     assert "  | == migrating" in printed and "  | done" in printed
     stopped = clients.clients["ecs"].describe_tasks(
         cluster=where.cluster, tasks=[run_task_arn(clients)]

@@ -77,9 +77,11 @@ def test_a_log_group_the_outputs_lack_is_one_line(groups: object) -> None:
     """railsTasks.logGroups without the container's group (or not a map of names) is a
     UsageError naming it, not a KeyError after the task ran."""
     from dockyard.errors import UsageError
+    from dockyard.rails.outputs import RailsTasks
     from dockyard.rails.tasks import Target
 
-    where = Target(cluster="c", region="us-east-1", tasks={"logGroups": groups})
+    tasks = RailsTasks.from_output({"logGroups": groups})
+    where = Target(cluster="c", region="us-east-1", tasks=tasks)
     with pytest.raises(UsageError, match=r"railsTasks\.logGroups has no web log group"):
         where.log_group("web")
 

@@ -15,6 +15,8 @@ SKB_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:secret-key-base-
 EXEC_ROLE = "arn:aws:iam::123456789012:role/exec"
 TASK_ROLE = "arn:aws:iam::123456789012:role/task"
 LOGS = r.Logs(group="/dockyard/dev/rails", region="us-east-1", stream_prefix="app")
+SEED = r.Limits(cpu=r.SEED_CPU, memory=r.SEED_MEMORY_MIB)
+WAIT = 120
 
 
 def db_task(fargate: bool) -> dict[str, Any]:
@@ -26,8 +28,10 @@ def db_task(fargate: bool) -> dict[str, Any]:
                 password_secret_arn=PW_ARN,
                 app_password_secret_arn=APP_PW_ARN,
                 logs=LOGS,
+                limits=SEED,
             )
         ],
+        limits=SEED,
         execution_role_arn=EXEC_ROLE,
         task_role_arn=TASK_ROLE,
         fargate=fargate,
@@ -44,8 +48,11 @@ def web_task(fargate: bool) -> dict[str, Any]:
                 app_password_secret_arn=APP_PW_ARN,
                 secret_key_base_arn=SKB_ARN,
                 logs=LOGS,
+                limits=SEED,
+                db_wait_timeout=WAIT,
             )
         ],
+        limits=SEED,
         execution_role_arn=EXEC_ROLE,
         fargate=fargate,
     )
@@ -75,8 +82,9 @@ def test_botocore_model_catches_broken_definitions(break_it: Any, expected: str)
 
 
 @pytest.mark.parametrize("build", [db_task, web_task], ids=["db", "web"])
-def test_seed_cpu_and_memory_defaults(build: Any) -> None:
-    """Containers default to the seed's cpu 100 and 112 MiB (mem_limit 117964800 bytes)."""
+def test_containers_carry_their_limits(build: Any) -> None:
+    """Containers take the limits they are given, here the seed's cpu 100 and 112 MiB
+    (mem_limit 117964800 bytes); the stack config's defaults are those (Pulumi.yaml)."""
     (container,) = build(False)["containerDefinitions"]
     assert (container["cpu"], container["memory"]) == (100, 112)
     # 117964800 bytes are 112.5 MiB; ECS takes whole MiB and the design rounds down.
@@ -139,6 +147,8 @@ def test_secret_looking_environment_is_refused(name: str) -> None:
             app_password_secret_arn=APP_PW_ARN,
             secret_key_base_arn=SKB_ARN,
             logs=LOGS,
+            limits=SEED,
+            db_wait_timeout=WAIT,
             environment={name: "v"},
         )
 
@@ -147,7 +157,11 @@ def test_secret_must_be_an_arn() -> None:
     """A plain value where an ARN belongs is refused (it would be a plaintext password)."""
     with pytest.raises(r.RailsEcsError, match="ARN"):
         r.db_container(
-            image="x", password_secret_arn="hunter2", app_password_secret_arn=APP_PW_ARN, logs=LOGS
+            image="x",
+            password_secret_arn="hunter2",
+            app_password_secret_arn=APP_PW_ARN,
+            logs=LOGS,
+            limits=SEED,
         )
 
 
@@ -196,6 +210,7 @@ def test_web_health_start_period_covers_wait_within_ecs_limit(wait: int, start_p
         app_password_secret_arn=APP_PW_ARN,
         secret_key_base_arn=SKB_ARN,
         logs=LOGS,
+        limits=SEED,
         db_wait_timeout=wait,
     )
     assert container["healthCheck"]["startPeriod"] == start_period

@@ -1,11 +1,13 @@
 """Flow 3 (Rails + MySQL on ECS) under Pulumi mocks: the recorded graph, asserted on.
 
-Task definitions are rebuilt from the recorded TaskDefinition inputs and checked
-by botocore's own RegisterTaskDefinition model.
+The task definitions are checked by botocore's own RegisterTaskDefinition model as the
+components register them (the requests handed to register_task_definition, recorded), and
+the engine is checked to receive exactly those.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 from dockyard.rails import ecs as rails_ecs
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.pulumi_program import Evaluation, RecordingMocks, config_error, evaluate
+from tests.harness.rails_definitions import recording_definitions
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
 TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
@@ -32,6 +35,8 @@ class RailsMocks(RecordingMocks):
         super().__init__()
         self.ids: dict[str, str] = {}
         self.passwords: list[str] = []
+        self.definitions: dict[str, dict[str, Any]] = {}
+        """The RegisterTaskDefinition requests the components registered, by resource name."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         rid, outputs = super().new_resource(args)
@@ -44,7 +49,10 @@ class RailsMocks(RecordingMocks):
 
 def run(extra: dict[str, Any] | None = None) -> tuple[Evaluation, RailsMocks]:
     mocks = RailsMocks()
-    return evaluate({**RAILS_ON, **(extra or {})}, mocks=mocks), mocks
+    with recording_definitions() as definitions:
+        evaluation = evaluate({**RAILS_ON, **(extra or {})}, mocks=mocks)
+    mocks.definitions = definitions
+    return evaluation, mocks
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +82,6 @@ def containers(task: Any) -> list[dict[str, Any]]:
     return parsed
 
 
-def register_params(task: Any) -> dict[str, Any]:
-    """RegisterTaskDefinition input rebuilt from the recorded resource inputs."""
-    keys = (
-        "family", "networkMode", "requiresCompatibilities", "executionRoleArn", "taskRoleArn",
-        "volumes", "cpu", "memory", "runtimePlatform",
-    )  # fmt: skip
-    params = {k: task.inputs[k] for k in keys if k in task.inputs}
-    params["containerDefinitions"] = containers(task)
-    return params
-
-
 def test_flow_off_by_default() -> None:
     """Without `rails: true` the program creates no ECS, EFS, ALB or secret resources."""
     graph = evaluate({"dockyard:dockerHosts": "false"})
@@ -99,17 +96,24 @@ def service_tasks(evaluation: Evaluation) -> list[Any]:
 
 
 def test_task_definitions_validate_against_botocore(graph: tuple[Evaluation, RailsMocks]) -> None:
-    """Every recorded task definition (web, db, dump loader) is valid RegisterTaskDefinition
-    input for botocore."""
-    tasks = graph[0].of_type(TASK_DEF)
+    """Every task definition the components register (web, db, dump loader) is valid
+    RegisterTaskDefinition input for botocore, and the engine receives exactly it: the
+    same keys and values, the containers as their JSON, nothing else but the tags."""
+    evaluation, mocks = graph
+    tasks = evaluation.of_type(TASK_DEF)
     assert sorted(t.name for t in tasks) == ["rails-db", "rails-db-import", "rails-web"]
+    assert sorted(mocks.definitions) == sorted(t.name for t in tasks)
     for task in tasks:
-        assert ecs_input_errors(register_params(task)) == "", task.name
+        definition = mocks.definitions[task.name]
+        assert ecs_input_errors(definition) == "", task.name
+        sent = {k: v for k, v in task.inputs.items() if k != "tags"}
+        assert json.loads(sent.pop("containerDefinitions")) == definition["containerDefinitions"]
+        assert sent == {k: v for k, v in definition.items() if k != "containerDefinitions"}
 
 
 def test_botocore_check_can_fail(ec2: tuple[Evaluation, RailsMocks]) -> None:
-    """A recorded definition with one wrong type is rejected: the check is real."""
-    params = register_params(ec2[0].of_type(TASK_DEF)[0])
+    """A registered definition with one wrong type is rejected: the check is real."""
+    params = copy.deepcopy(ec2[1].definitions["rails-web"])
     params["containerDefinitions"][0]["memory"] = "112"
     assert "Invalid type" in ecs_input_errors(params)
 
@@ -309,6 +313,30 @@ def test_fargate_capacity(fargate: tuple[Evaluation, RailsMocks]) -> None:
     for task in evaluation.of_type(TASK_DEF):
         assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
         assert (task.inputs["cpu"], task.inputs["memory"]) == ("256", "512")
+
+
+def test_fargate_task_size_holds_its_containers() -> None:
+    """Each Fargate task is the smallest size that holds its containers' cpu and memory, also
+    when the web limits grow past the smallest size (the loader takes the database's)."""
+    _, mocks = run(
+        {
+            "dockyard:railsCapacity": "fargate",
+            "dockyard:railsCpu": "300",
+            "dockyard:railsMemory": "600",
+        }
+    )
+    sizes = {}
+    for name, definition in mocks.definitions.items():
+        cpu = sum(c["cpu"] for c in definition["containerDefinitions"])
+        memory = sum(c["memory"] for c in definition["containerDefinitions"])
+        expected = tuple(str(n) for n in rails_ecs.fargate_task_size(cpu, memory))
+        assert (definition["cpu"], definition["memory"]) == expected, name
+        sizes[name] = expected
+    assert sizes == {
+        "rails-web": ("512", "1024"),
+        "rails-db": ("256", "512"),
+        "rails-db-import": ("256", "512"),
+    }
 
 
 def test_web_image_built_from_repo_and_pushed_by_digest(ec2: tuple[Evaluation, RailsMocks]) -> None:

@@ -149,6 +149,8 @@ def test_rails_leaves_out_empty_values() -> None:
         app_password_secret_arn="arn:aws:secretsmanager:us-east-1:1:secret:p",
         secret_key_base_arn="arn:aws:secretsmanager:us-east-1:1:secret:k",
         logs=rails_ecs.Logs("g", "us-east-1", "web"),
+        limits=rails_ecs.Limits(cpu=rails_ecs.SEED_CPU, memory=rails_ecs.SEED_MEMORY_MIB),
+        db_wait_timeout=120,
         environment={"EXTRA": "", "OTHER": "1"},
     )
     names = {e["name"] for e in web["environment"]}
