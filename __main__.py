@@ -100,7 +100,7 @@ if cfg.rails is not None:
             "tags": tags,
         },
     )
-    if rails_cfg.domain is None and pulumi.get_stack() != "dev":
+    if rails_cfg.https is None and pulumi.get_stack() != "dev":
         pulumi.log.warn(
             f"railsDomain is not set: stack {pulumi.get_stack()} serves the Rails app over "
             "plain HTTP; set railsDomain (and railsHostedZoneId) for HTTPS (docs/rails.md)"

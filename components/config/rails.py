@@ -17,6 +17,16 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 
 @dataclass(frozen=True)
+class Https:
+    """Serve `domain` over HTTPS (railsDomain)."""
+
+    domain: str
+    zone_id: str | None = None
+    """A Route 53 hosted zone for `domain` (railsHostedZoneId): validation and alias
+    records made there."""
+
+
+@dataclass(frozen=True)
 class RailsConfig:
     """Flow 3: the seed's Rails + MySQL containers on ECS (off unless `rails` is true).
     Every value comes from the stack config; Pulumi.yaml holds the defaults."""
@@ -33,10 +43,8 @@ class RailsConfig:
     """Give tasks public addresses (Fargate in public subnets without NAT)."""
     ingress_cidrs: tuple[str, ...]
     """Who may reach the load balancer on port 80 (and 443 with a domain)."""
-    domain: str | None
-    """Serve the app over HTTPS at this name; None: plain HTTP."""
-    hosted_zone_id: str | None
-    """Route 53 zone of `domain` (validation and alias records made there); only with it."""
+    https: Https | None
+    """Serve the app over HTTPS at a domain; None: plain HTTP."""
     web_image: str | None
     """An existing image for the web task; None builds containers/rails and pushes it to ECR."""
     app_source: str
@@ -62,7 +70,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
     # read in this order, so that of several bad keys the same one is reported first
     subnets = _subnets(reader, network)
     ingress = tuple(reader.cidrs("railsIngressCidrs") or ["0.0.0.0/0"])
-    domain, zone = _https(reader)
+    https = _https(reader)
     app_source = reader.string("railsAppSource")
     web_image = reader.optional("railsImage")
     if web_image is None:
@@ -77,8 +85,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         subnet_ids=subnets,
         assign_public_ip=reader.boolean("railsAssignPublicIp"),
         ingress_cidrs=ingress,
-        domain=domain,
-        hosted_zone_id=zone,
+        https=https,
         web_image=web_image,
         app_source=app_source,
         db_image=reader.optional("railsDbImage"),
@@ -105,7 +112,7 @@ def _subnets(reader: Reader, network: NetworkConfig) -> tuple[str, ...]:
     return tuple(subnets)
 
 
-def _https(reader: Reader) -> tuple[str | None, str | None]:
+def _https(reader: Reader) -> Https | None:
     """railsDomain and railsHostedZoneId: a DNS name, and a Route 53 zone id only with it."""
     domain = reader.optional("railsDomain")
     zone = reader.optional("railsHostedZoneId")
@@ -127,7 +134,7 @@ def _https(reader: Reader) -> tuple[str | None, str | None]:
             f"{zone!r} is not a Route 53 hosted zone id",
             "use the zone's id as `aws route53 list-hosted-zones` shows it, e.g. Z0123456789ABC",
         )
-    return domain, zone
+    return None if domain is None else Https(domain, zone)
 
 
 def _check_app_source(app_source: str) -> None:

@@ -36,7 +36,7 @@ from components.rails.db_imports import DumpImports
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.ecs_cluster import EcsCluster
-from components.shared.load_balancer import Https, LoadBalancer
+from components.shared.load_balancer import LoadBalancer
 from components.shared.network import open_egress
 from components.shared.task_definition import register_task_definition
 from dockyard.netrules import PortRule
@@ -230,7 +230,7 @@ class RailsApp(pulumi.ComponentResource):
                 },
                 "ingress_cidrs": list(cfg.ingress_cidrs),
                 "description": "Rails load balancer: HTTP in",
-                "https": Https(cfg.domain, cfg.hosted_zone_id) if cfg.domain else None,
+                "https": cfg.https,
                 "deregistration_delay": 30,
                 "internal": False,
                 "former_parent": self,

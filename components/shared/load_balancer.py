@@ -15,12 +15,12 @@ Children that the component using this one made itself before keep their names
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components.config.rails import Https
 from components.shared.network import ingress_from_cidrs
 from dockyard.netrules import PortRule
 
@@ -28,15 +28,6 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only, forward-secret ciphers: AWS's recommended policy for new ALBs."""
 HTTPS_PORT = 443
 HTTPS_RULE = PortRule("https", "tcp", HTTPS_PORT, HTTPS_PORT, "HTTPS (TLS ends at the ALB)")
-
-
-@dataclass(frozen=True)
-class Https:
-    """Serve `domain` over HTTPS."""
-
-    domain: str
-    zone_id: str | None = None
-    """A Route 53 hosted zone for `domain`: validation and alias records made there."""
 
 
 class LoadBalancerArgs(TypedDict):

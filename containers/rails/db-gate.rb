@@ -40,7 +40,9 @@ module Dockyard
         preparing = env.fetch("DB_PREPARE", "1") != "0"
         # Load the rake tasks as soon as the app is loaded, while the database comes up.
         tasks = Thread.new { wait_for_app } if preparing
-        wait_for(db, Integer(env.fetch("DB_WAIT_TIMEOUT", "60")), Float(env.fetch("DB_WAIT_INTERVAL", "0.1")))
+        # no default here: the task definition sets it from railsDbWaitTimeout
+        timeout = env.fetch("DB_WAIT_TIMEOUT") { die("DB_WAIT_TIMEOUT is not set (the task definition sets it from railsDbWaitTimeout)") }
+        wait_for(db, Integer(timeout), Float(env.fetch("DB_WAIT_INTERVAL", "0.1")))
         if preparing
           tasks.join
           prepare(db, Integer(env.fetch("DB_PREPARE_LOCK_TIMEOUT", "600")))

@@ -127,8 +127,8 @@ def test_fio_job_defaults_to_the_example_job(bases: dict[str, dict[str, Any]]) -
     ],
 )
 def test_container_defaults_are_the_seeds(key: str, seed: int) -> None:
-    """The Rails containers' cpu and memory defaults in Pulumi.yaml are the seed's (the
-    values dockyard.rails.ecs.Limits also defaults to)."""
+    """The Rails containers' cpu and memory defaults in Pulumi.yaml (their one home: Limits
+    has none of its own) are the seed's."""
     assert project_defaults()[f"{PROJECT}:{key}"] == seed
 
 
