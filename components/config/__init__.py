@@ -27,7 +27,7 @@ from components.config.hosts import (
     read_docker_hosts,
     read_flocker,
 )
-from components.config.network import NetworkConfig, read_network
+from components.config.network import NetworkConfig, read_network, require_two_zones
 from components.config.rails import RailsConfig, read_rails
 from components.config.reader import NAMESPACE, ConfigError, Reader, check_known_keys
 from dockyard.terminal import printable
@@ -125,12 +125,9 @@ def load(reader: Reader | None = None) -> StackConfig:
         and not fio_bench.per_host
         and network.network_stack is None
         and not network.default_vpc
-        and len(network.subnet_ids) < 2
     ):
-        raise ConfigError(
-            "subnetIds",
-            "needs two subnets in different zones for the fio plots' load balancer",
-            "pulumi config set --path 'subnetIds[1]' subnet-... (a second zone)",
+        require_two_zones(
+            "subnetIds", "the fio plots' load balancer", network.subnet_ids, holder="it lists"
         )
     return StackConfig(
         project=pulumi.get_project(),

@@ -7,6 +7,7 @@ the deployer's address for `me`) are in components/shared/network.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.config.reader import ConfigError, Reader, check_ids
@@ -14,6 +15,23 @@ from dockyard.checkip import ME
 from dockyard.netrules import open_to_world
 
 SUBNET_EXAMPLE = "subnet-0123456789abcdef0"
+
+
+def require_two_zones(
+    key: str, purpose: str, subnets: Sequence[object], *, holder: str, fix: str = ""
+) -> None:
+    """The one statement of the rule that a load balancer (and EFS, a mount target per
+    zone) needs subnets in two availability zones: ConfigError naming `key` when
+    `subnets` (what `holder` lists) are fewer than two."""
+    count = len(set(subnets))
+    if count >= 2:
+        return
+    raise ConfigError(
+        key,
+        f"{purpose} needs subnets in two zones, and {holder} {count} "
+        f"subnet{'' if count == 1 else 's'}",
+        fix or f"pulumi config set --path '{key}[1]' {SUBNET_EXAMPLE} (a subnet in a second zone)",
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components import PROJECT_DIR
-from components.config.network import NetworkConfig, subnet_ids
+from components.config.network import NetworkConfig, require_two_zones, subnet_ids
 from components.config.reader import ConfigError, Reader, check_ids
 from dockyard.rails import ecs as rails_ecs
 
@@ -102,11 +102,13 @@ def _subnets(reader: Reader, network: NetworkConfig) -> tuple[str, ...]:
     subnets = subnet_ids(reader, "railsSubnetIds") or list(network.subnet_ids)
     check_ids("railsSubnetIds", "subnet-", subnets)
     # With the default VPC and no railsSubnetIds, components.shared.network checks its subnets.
-    if (subnets or not network.default_vpc) and len(set(subnets)) < 2:
-        raise ConfigError(
+    if subnets or not network.default_vpc:
+        require_two_zones(
             "railsSubnetIds",
-            "needs at least two subnets (in two availability zones) for the load balancer",
-            "pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
+            "the Rails load balancer",
+            subnets,
+            holder="railsSubnetIds (else subnetIds) lists",
+            fix="pulumi config set --path 'railsSubnetIds[1]' subnet-0123456789abcdef1 "
             "(or list two in subnetIds; with networkStack, list them in railsSubnetIds)",
         )
     return tuple(subnets)

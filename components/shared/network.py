@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import ConfigError, NetworkConfig
+from components.config.network import require_two_zones
 from dockyard.checkip import ME, CheckIpError, public_ipv4_cidr
 from dockyard.netrules import ADMIN_RULES, CLUSTER_RULES, PortRule, cidr_ingress
 
@@ -73,15 +74,15 @@ class ResolvedNetwork:
         `key` is the setting that lists subnets instead."""
         ids = self.subnet_ids
         assert self.default_vpc and isinstance(ids, list)
-        if len(ids) < 2:
-            raise ConfigError(
-                key,
-                f"{purpose} needs subnets in two zones, and the default VPC has "
-                f"{len(ids)} default subnet",
-                f"pulumi config set --path '{key}[1]' subnet-... (a subnet in a second zone), "
-                "or create a default subnet in another zone (aws ec2 create-default-subnet "
-                "--availability-zone ZONE)",
-            )
+        require_two_zones(
+            key,
+            purpose,
+            ids,
+            holder="the default VPC has",
+            fix=f"pulumi config set --path '{key}[1]' subnet-... (a subnet in a second zone), "
+            "or create a default subnet in another zone (aws ec2 create-default-subnet "
+            "--availability-zone ZONE)",
+        )
         return ids
 
 

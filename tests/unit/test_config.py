@@ -56,6 +56,17 @@ from tests.harness.pulumi_program import config_error, evaluate
         ({"dockyard:namePrefix": "bad prefix!"}, "dockyard:namePrefix", "name prefix"),
         ({"dockyard:runAnsible": "maybe"}, "dockyard:runAnsible", "true or false"),
         ({"aws:region": "us east 1"}, "aws:region", "not a region name"),
+        # the two-zone rule, stated once (components.config.network.require_two_zones)
+        (
+            {"dockyard:rails": "true", "dockyard:railsSubnetIds": ["subnet-0aaa1111"] * 2},
+            "dockyard:railsSubnetIds",
+            "the Rails load balancer needs subnets in two zones, and railsSubnetIds",
+        ),
+        (
+            {"dockyard:fioBench": "true", "dockyard:subnetIds": ["subnet-0aaa1111"]},
+            "dockyard:subnetIds",
+            "the fio plots' load balancer needs subnets in two zones, and it lists 1 subnet",
+        ),
     ],
 )
 def test_bad_config_names_key_and_fix(overrides: dict[str, Any], key: str, words: str) -> None:
