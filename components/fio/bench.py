@@ -19,7 +19,7 @@ from components.config.fio import FioBenchConfig
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.load_balancer import LoadBalancer
-from components.shared.network import ingress_from_cidrs, open_egress
+from components.shared.network import group_rule, ingress_from_cidrs, open_egress
 from components.shared.private_bucket import private_bucket_settings
 from components.shared.task_definition import register_task_definition
 from dockyard.fio import ecs as fio_ecs
@@ -284,14 +284,14 @@ class FioBench(pulumi.ComponentResource):
         )
         # awsvpc tasks carry task_sg; bridge tasks on EC2 listen on their host's 8000.
         host_sg = self._args["host_security_group_id"]
-        aws.vpc.SecurityGroupIngressRule(
+        group_rule(
             f"{name}-task-from-lb",
-            security_group_id=task_sg.id if awsvpc or host_sg is None else host_sg,
-            ip_protocol="tcp",
-            from_port=fio_ecs.PLOTS_PORT,
-            to_port=fio_ecs.PLOTS_PORT,
-            referenced_security_group_id=lb_sg.id,
-            description="fio plots from the load balancer",
+            task_sg.id if awsvpc or host_sg is None else host_sg,
+            lb_sg.id,
+            "tcp",
+            fio_ecs.PLOTS_PORT,
+            fio_ecs.PLOTS_PORT,
+            "fio plots from the load balancer",
             tags=tags,
             opts=child,
         )

@@ -37,7 +37,7 @@ from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.ecs_cluster import EcsCluster
 from components.shared.load_balancer import LoadBalancer
-from components.shared.network import open_egress
+from components.shared.network import link_groups, open_egress
 from components.shared.task_definition import register_task_definition
 from dockyard.netrules import PortRule
 from dockyard.rails import ecs as r
@@ -191,11 +191,22 @@ class RailsApp(pulumi.ComponentResource):
         efs_sg = self._group("efs", vpc_id, "Database EFS: NFS from the db tasks", tags)
         balancer = self._balancer()
         alb_sg = balancer.security_group
-        self._link(
-            "alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", egress=True
+        links = (
+            ("alb-to-web", alb_sg, web_sg, r.APP_PORT, "ALB to the Rails containers", True),
+            ("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)", False),
+            ("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data", False),
         )
-        self._link("web-to-db", web_sg, db_sg, r.DB_PORT, "Rails to the database (appdb)")
-        self._link("db-to-efs", db_sg, efs_sg, EFS_PORT, "Database to its EFS data")
+        for what, source, target, port, description, egress in links:
+            link_groups(
+                f"{self._name}-{what}",
+                source,
+                target,
+                port,
+                description,
+                tags=tags,
+                opts=self._child,
+                egress=egress,
+            )
         for sg, what in ((web_sg, "web"), (db_sg, "db")):
             open_egress(
                 f"{self._name}-{what}-egress",
@@ -606,42 +617,6 @@ class RailsApp(pulumi.ComponentResource):
             tags={**tags, "Name": f"{self._name}-{what}"},
             opts=self._child,
         )
-
-    def _link(
-        self,
-        what: str,
-        source: aws.ec2.SecurityGroup,
-        target: aws.ec2.SecurityGroup,
-        port: int,
-        description: str,
-        *,
-        egress: bool = False,
-    ) -> None:
-        """`target` admits `port` from members of `source`; with `egress`, `source` may
-        send only that (its only egress rule)."""
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{what}",
-            security_group_id=target.id,
-            referenced_security_group_id=source.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=description,
-            tags=self._tags,
-            opts=self._child,
-        )
-        if egress:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._name}-{what}-out",
-                security_group_id=source.id,
-                referenced_security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=description,
-                tags=self._tags,
-                opts=self._child,
-            )
 
     def _image(
         self,

@@ -205,6 +205,64 @@ def open_egress(
         )
 
 
+def group_rule(
+    name: str,
+    group_id: pulumi.Input[str],
+    peer_group_id: pulumi.Input[str],
+    protocol: str,
+    from_port: int,
+    to_port: int,
+    description: str,
+    *,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    egress: bool = False,
+) -> None:
+    """One rule between two security groups: `group_id` admits the ports from members of
+    `peer_group_id` (with `egress`: may send them to its members)."""
+    rule = aws.vpc.SecurityGroupEgressRule if egress else aws.vpc.SecurityGroupIngressRule
+    rule(
+        name,
+        security_group_id=group_id,
+        referenced_security_group_id=peer_group_id,
+        ip_protocol=protocol,
+        from_port=from_port,
+        to_port=to_port,
+        description=description,
+        tags=tags,
+        opts=opts,
+    )
+
+
+def link_groups(
+    name: str,
+    source: aws.ec2.SecurityGroup,
+    target: aws.ec2.SecurityGroup,
+    port: int,
+    description: str,
+    *,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    egress: bool = False,
+) -> None:
+    """`target` admits TCP `port` from members of `source` (rule `name`); with `egress`,
+    `source` may send only that (rule `name-out`, its only egress rule)."""
+    group_rule(name, target.id, source.id, "tcp", port, port, description, tags=tags, opts=opts)
+    if egress:
+        group_rule(
+            f"{name}-out",
+            source.id,
+            target.id,
+            "tcp",
+            port,
+            port,
+            description,
+            tags=tags,
+            opts=opts,
+            egress=True,
+        )
+
+
 def ingress_from_cidrs(
     name: str,
     group_id: pulumi.Input[str],
@@ -289,14 +347,14 @@ class ClusterNetwork(pulumi.ComponentResource):
             name, group.id, ADMIN_RULES, args.get("admin_cidrs", []), tags=tags, opts=child
         )
         for rule in CLUSTER_RULES:
-            aws.vpc.SecurityGroupIngressRule(
+            group_rule(
                 f"{name}-{rule.name}",
-                security_group_id=group.id,
-                ip_protocol=rule.protocol,
-                from_port=rule.from_port,
-                to_port=rule.to_port,
-                referenced_security_group_id=group.id,
-                description=f"{rule.description} (cluster members only)",
+                group.id,
+                group.id,
+                rule.protocol,
+                rule.from_port,
+                rule.to_port,
+                f"{rule.description} (cluster members only)",
                 tags=tags,
                 opts=child,
             )
