@@ -1,7 +1,8 @@
 """Typed getters over the `dockyard:` stack config, with Pulumi.yaml as the schema.
 
 Pulumi.yaml's `config:` section declares every key, its type and its default; the Reader
-takes both from there, so no default is written twice, and it refuses to read a key
+takes both from there and has no default of its own (the config dataclasses and the
+components have none either: CONTRIBUTING, "Config keys"), and it refuses to read a key
 Pulumi.yaml does not declare. A key the stack sets but Pulumi.yaml does not declare (a
 typo) stops the program, naming the closest known key.
 
