@@ -31,21 +31,21 @@ def _b64_user_data(cluster_name: str) -> str:
 class EcsClusterArgs(TypedDict):
     name_prefix: str
     """Prefix of the cluster's and its resources' names."""
-    capacity: NotRequired[str]
-    """`ec2` (default: an Auto Scaling group on the ECS-optimized AMI) or `fargate`."""
+    capacity: str
+    """`ec2` (an Auto Scaling group on the ECS-optimized AMI) or `fargate`."""
     vpc_id: NotRequired[pulumi.Input[str]]
     """VPC of the EC2 instances (needed for `ec2`)."""
     subnet_ids: NotRequired[Sequence[pulumi.Input[str]]]
     """Subnets the EC2 instances are spread over (needed for `ec2`)."""
-    instance_type: NotRequired[str]
-    """EC2 instance type (default t3.small)."""
-    instance_count: NotRequired[int]
-    """Instances the group starts with and keeps at least (default 1)."""
+    instance_type: str
+    """EC2 instance type (with `ec2`)."""
+    instance_count: int
+    """Instances the group starts with and keeps at least (with `ec2`)."""
     max_instances: NotRequired[int]
     """Upper bound for the capacity provider's scaling (default 2 x instance_count)."""
-    root_volume_size: NotRequired[int]
-    """Root volume in GiB, gp3 and encrypted (default 30, the AMI's minimum)."""
-    tags: NotRequired[Mapping[str, str]]
+    root_volume_size: int
+    """Root volume in GiB, gp3 and encrypted (with `ec2`)."""
+    tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
 
@@ -67,8 +67,8 @@ class EcsCluster(pulumi.ComponentResource):
         super().__init__("dockyard:ecs_cluster:EcsCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = args["name_prefix"]
-        tags = dict(args.get("tags", {}))
-        capacity = args.get("capacity", "ec2")
+        tags = dict(args["tags"])
+        capacity = args["capacity"]
         if capacity not in ("ec2", "fargate"):
             raise ValueError(f"capacity must be ec2 or fargate, not {capacity!r}")
         self.fargate = capacity == "fargate"
@@ -130,7 +130,7 @@ class EcsCluster(pulumi.ComponentResource):
     ) -> aws.ecs.CapacityProvider:
         if "vpc_id" not in args or not args.get("subnet_ids"):
             raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
-        count = args.get("instance_count", 1)
+        count = args["instance_count"]
         max_instances = args.get("max_instances", 2 * count)
 
         profile = self._instance_profile(name, tags, child)
@@ -237,7 +237,7 @@ class EcsCluster(pulumi.ComponentResource):
             f"{name}-instances",
             name_prefix=f"{prefix}-ecs-",
             image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
-            instance_type=args.get("instance_type", "t3.small"),
+            instance_type=args["instance_type"],
             iam_instance_profile={"arn": profile.arn},
             vpc_security_group_ids=[group.id],
             user_data=self.cluster.name.apply(_b64_user_data),
@@ -250,7 +250,7 @@ class EcsCluster(pulumi.ComponentResource):
                 {
                     "device_name": "/dev/xvda",
                     "ebs": {
-                        "volume_size": args.get("root_volume_size", 30),
+                        "volume_size": args["root_volume_size"],
                         "volume_type": "gp3",
                         "encrypted": "true",
                         "delete_on_termination": "true",
