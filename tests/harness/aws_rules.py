@@ -302,8 +302,10 @@ class Entry:
     """The Terraform resource file the inputs go through."""
 
 
-RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096)
-RETENTION_DAYS += (1827, 2192, 2557, 2922, 3288, 3653)
+RETENTION_DAYS = (
+    *(0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096),
+    *(1827, 2192, 2557, 2922, 3288, 3653),
+)
 
 
 def _enum(service: str, operation: str, member: str) -> Rule:

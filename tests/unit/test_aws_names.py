@@ -17,6 +17,17 @@ from tests.harness.stacks import StackValues, evaluate_stack, stack_config, stac
 WHAT_IFS: list[tuple[str, str, dict[str, Any]]] = [
     # (stack, stack file it starts from, config overrides)
     *[(stack, stack, {}) for stack in stack_names()],
+    ("dev", "dev", {"dockyard:namePrefix": "Dev"}),
+    ("My_Stack.1", "dev", {}),
+    ("dev", "dev", {"dockyard:namePrefix": "d" * 32}),
+    ("dev", "dev", {"dockyard:namePrefix": "d" * 33}),
+    ("p" * 48, "dev", {"dockyard:namePrefix": "d" * 32}),
+    ("p" * 49, "dev", {"dockyard:namePrefix": "d" * 32}),
+    ("prod", "prod", {"dockyard:namePrefix": "ecs"}),
+    ("dev", "dev", {"dockyard:namePrefix": "sthree"}),
+    ("dev", "dev", {"dockyard:namePrefix": "sg"}),
+    ("dev", "dev", {"dockyard:namePrefix": "dev-"}),
+    ("prod", "prod", {"dockyard:fioBench": True, "dockyard:fioLaunchType": "FARGATE"}),
 ]
 
 

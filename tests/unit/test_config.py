@@ -54,6 +54,12 @@ from tests.harness.pulumi_program import config_error, evaluate
         ({"dockyard:flockerZone": "eu-west-1a"}, "dockyard:flockerZone", "not a zone of"),
         ({"dockyard:flockerAccessKeyId": "AKIA1"}, "dockyard:flockerSecretAccessKey", "pair"),
         ({"dockyard:namePrefix": "bad prefix!"}, "dockyard:namePrefix", "name prefix"),
+        ({"dockyard:namePrefix": "Dev"}, "dockyard:namePrefix", "only lowercase letters"),
+        ({"dockyard:namePrefix": "dev-"}, "dockyard:namePrefix", "ending with a letter"),
+        ({"dockyard:namePrefix": "d" * 33}, "dockyard:namePrefix", "at most 32"),
+        ({"dockyard:namePrefix": "sthree"}, "dockyard:namePrefix", "S3 refuses"),
+        ({"dockyard:namePrefix": "sg"}, "dockyard:namePrefix", "security group"),
+        ({"dockyard:namePrefix": "ecs-bench"}, "dockyard:namePrefix", "capacity provider"),
         ({"dockyard:runAnsible": "maybe"}, "dockyard:runAnsible", "true or false"),
         ({"aws:region": "us east 1"}, "aws:region", "not a region name"),
     ],
@@ -233,3 +239,27 @@ def test_every_flow_in_the_stacks_region_not_flockers() -> None:
         for container in json.loads(r.inputs["containerDefinitions"])
     }
     assert regions == {"eu-west-1"}
+
+
+@pytest.mark.parametrize(
+    ("stack", "prefix", "words"),
+    [
+        ("My_Stack.1", "dev", "pulumi stack rename my-stack-1"),
+        ("Dev", "dev", "only lowercase letters"),
+        ("s" * 49, "d" * 32, "at most 80 together"),
+    ],
+)
+def test_stack_name_aws_would_refuse(stack: str, prefix: str, words: str) -> None:
+    """A stack name that would break the names built from it (ECR, S3, the ECS cluster's)
+    stops the program, naming the stack and `pulumi stack rename`."""
+    message = config_error(
+        lambda: evaluate({"dockyard:namePrefix": prefix}, stack=stack), "pulumi:stack", words
+    )
+    assert repr(stack) in message and "pulumi stack rename" in message, message
+
+
+def test_names_at_the_limits_evaluate() -> None:
+    """namePrefix at 32 characters with a stack name of 48 is accepted (and
+    test_aws_names checks AWS takes every name they make)."""
+    result = evaluate({"dockyard:namePrefix": "d" * 32}, stack="s" * 48)
+    assert result.resources
