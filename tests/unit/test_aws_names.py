@@ -88,3 +88,66 @@ def test_the_rules_refuse_what_aws_refuses(resource: Resource, refused: bool) ->
     """The harness itself: values AWS (or the provider) refuses are refused, prefixes
     completed with the provider's 26 characters, autonames with Pulumi's 8."""
     assert bool(aws_rules.check_resource(resource)) is refused, aws_rules.check_resource(resource)
+
+
+ACCOUNT_WIDE_NAMES = {
+    # type -> the input naming it uniquely in an account and region
+    "aws:ecr/repository:Repository": "name",
+    "aws:ecs/cluster:Cluster": "name",
+    "aws:ecs/taskDefinition:TaskDefinition": "family",
+    "aws:ecs/capacityProvider:CapacityProvider": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:servicediscovery/httpNamespace:HttpNamespace": "name",
+    "aws:iam/role:Role": "name",
+    "aws:s3/bucket:Bucket": "bucket",
+}
+
+
+def _fixed_names(evaluation: Evaluation) -> set[tuple[str, str]]:
+    return {
+        (r.typ, r.inputs[ACCOUNT_WIDE_NAMES[r.typ]])
+        for r in evaluation.resources
+        if r.typ in ACCOUNT_WIDE_NAMES and r.inputs.get(ACCOUNT_WIDE_NAMES[r.typ])
+    }
+
+
+def test_two_stacks_with_one_prefix_share_no_name() -> None:
+    """dev and a personal stack with dev's config (same namePrefix, same account) give no
+    account-wide name twice: each would fail to create, or take over the other's."""
+    dev = _fixed_names(_evaluate("dev", "dev", {}))
+    alice = _fixed_names(_evaluate("alice", "dev", {}))
+    assert dev and alice
+    assert dev & alice == set()
+
+
+NAME_INPUTS = ("name", "namePrefix", "family", "bucketPrefix")
+SIX_CHARACTERS = {"aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"}
+"""ELB name prefixes: at most 6 characters, no room for the stack."""
+
+
+@pytest.mark.parametrize("stack", ["dev", "alice"])
+def test_fio_physical_names_carry_the_stack(stack: str) -> None:
+    """Every name fio gives an AWS resource has `<prefix>-<stack>` in it, as the Rails ones
+    do, but the ELB name prefixes (6 characters) and the results bucket: it is retained
+    data (retainOnDelete), and a new bucket_prefix would replace it, so it keeps
+    `<prefix>-fio-`."""
+    evaluation = _evaluate(stack, "dev", {})
+    fio = {r.urn for r in evaluation.resources if r.name == "fio"}
+    named = [
+        (r, key, r.inputs[key])
+        for r in evaluation.resources
+        if r.typ.startswith("aws:") and (r.parent in fio or r.name.startswith("fio-"))
+        for key in NAME_INPUTS
+        if isinstance(r.inputs.get(key), str)
+    ]
+    assert len(named) >= 8
+    bucket = evaluation.named("fio-results")
+    assert bucket.inputs["bucketPrefix"] == "dev-fio-"
+    assert bucket.options.get("retainOnDelete") is True
+    missing = [
+        f"{r.typ}::{r.name} {key}={value!r}"
+        for r, key, value in named
+        if f"dev-{stack}" not in value and r.typ not in SIX_CHARACTERS and r is not bucket
+    ]
+    assert missing == []
