@@ -28,6 +28,19 @@ WHAT_IFS: list[tuple[str, str, dict[str, Any]]] = [
     ("dev", "dev", {"dockyard:namePrefix": "sg"}),
     ("dev", "dev", {"dockyard:namePrefix": "dev-"}),
     ("prod", "prod", {"dockyard:fioBench": True, "dockyard:fioLaunchType": "FARGATE"}),
+    (
+        "prod",
+        "prod",
+        {
+            "dockyard:fioBench": True,
+            "dockyard:fioLaunchType": "EC2",
+            "dockyard:fioVolume": "host",
+            "dockyard:fioHostPath": "/mnt/volume-under-test",
+            "dockyard:fioPerHost": True,
+            "dockyard:fioClusterArn": "arn:aws:ecs:eu-west-1:123456789012:cluster/bench",
+        },
+    ),
+    ("prod", "prod", {"dockyard:railsDomain": "app.example.com"}),
 ]
 
 
