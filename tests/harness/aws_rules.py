@@ -30,11 +30,16 @@ Provider sources read (hashicorp/terraform-provider-aws, as the search index ser
   (32 / 32-26 = 6);
 - internal/service/iam/role.go (several versions): roleNameMaxLen 64,
   roleNamePrefixMaxLen = 64 - id.UniqueIDSuffixLength = 38;
+- internal/service/ec2/vpc_security_group.go @01606926: name 0-255 and name_prefix
+  0-(255-26), neither beginning with sg-; description 0-255;
 - internal/service/s3/bucket.go @4c72bcc7: bucket_prefix StringLenBetween(0, 63 - 26);
   validBucketName holds names outside us-east-1 to 3-63 of [0-9a-z-.] but lets us-east-1
   have legacy names (uppercase, `_`, 255): AWS itself refuses those for new buckets in
   every region since March 2018, so the rule here is AWS's (docs, "General purpose bucket
   naming rules"), not the provider's.
+The other files TABLE names (Entry.source) are where each input goes through, named by
+path only: not read here; their fields pass through to the API, whose rule is botocore's
+or the API reference's.
 """
 
 from __future__ import annotations
@@ -217,16 +222,23 @@ ECS_CAPACITY_PROVIDER = Rule(
 )
 SECURITY_GROUP_NAME = Rule(
     what="ec2 CreateSecurityGroup GroupName",
-    source="AWS API reference CreateSecurityGroup (botocore's String has no constraint)",
+    source=(
+        "AWS API reference CreateSecurityGroup (botocore's String has no constraint); "
+        f"{TF_AWS}ec2/vpc_security_group.go @01606926 name: 0-255, not ^sg-"
+    ),
     max_len=255,
     pattern=_EC2_TEXT,
     checks=(("begins with sg-", _starts("sg-")),),
 )
 SECURITY_GROUP_PREFIX = Rule(
     what="ec2 security group name_prefix",
-    source=f"{TF_AWS}ec2/vpc_security_group.go name_prefix StringLenBetween(0, 100)",
+    source=(
+        f"{TF_AWS}ec2/vpc_security_group.go @01606926 name_prefix: StringLenBetween(0, "
+        "255-id.UniqueIDSuffixLength), StringDoesNotMatch(^sg-)"
+    ),
     min_len=0,
-    max_len=100,
+    max_len=255 - 26,
+    checks=(("begins with sg-", _starts("sg-")),),
 )
 EC2_DESCRIPTION = Rule(
     what="ec2 security group (rule) description",

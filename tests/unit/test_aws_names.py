@@ -21,8 +21,8 @@ WHAT_IFS: list[tuple[str, str, dict[str, Any]]] = [
     ("My_Stack.1", "dev", {}),
     ("dev", "dev", {"dockyard:namePrefix": "d" * 32}),
     ("dev", "dev", {"dockyard:namePrefix": "d" * 33}),
-    ("p" * 48, "dev", {"dockyard:namePrefix": "d" * 32}),
-    ("p" * 49, "dev", {"dockyard:namePrefix": "d" * 32}),
+    # the longest: a prefix of 32 and a stack name of 100 (Pulumi's limit)
+    ("p" * 100, "dev", {"dockyard:namePrefix": "d" * 32}),
     ("prod", "prod", {"dockyard:namePrefix": "ecs"}),
     ("dev", "dev", {"dockyard:namePrefix": "sthree"}),
     ("dev", "dev", {"dockyard:namePrefix": "sg"}),

@@ -246,7 +246,6 @@ def test_every_flow_in_the_stacks_region_not_flockers() -> None:
     [
         ("My_Stack.1", "dev", "pulumi stack rename my-stack-1"),
         ("Dev", "dev", "only lowercase letters"),
-        ("s" * 49, "d" * 32, "at most 80 together"),
     ],
 )
 def test_stack_name_aws_would_refuse(stack: str, prefix: str, words: str) -> None:
