@@ -10,7 +10,6 @@ address for `me`) are in the components.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from components.config.hosts import (
     read_docker_hosts,
     read_flocker,
 )
+from components.config.names import check_names
 from components.config.network import NetworkConfig, read_network, require_two_zones
 from components.config.rails import RailsConfig, read_rails
 from components.config.reader import NAMESPACE, ConfigError, Reader, check_known_keys
@@ -45,8 +45,6 @@ __all__ = [
     "StackConfig",
     "load",
 ]
-
-_NAME_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 
 
 @dataclass(frozen=True)
@@ -109,13 +107,8 @@ def load(reader: Reader | None = None) -> StackConfig:
     check_known_keys()
     reader = reader or Reader()
     prefix = reader.string("namePrefix")
-    if not _NAME_PREFIX.match(prefix):
-        raise ConfigError(
-            "namePrefix",
-            f"{prefix!r} is not a usable name prefix",
-            "use letters, digits and dashes, at most 32, e.g. my-prefix",
-        )
     stack = pulumi.get_stack()
+    check_names(prefix, stack)
     region = read_region()
     hosts = read_docker_hosts(reader)
     network = read_network(reader)

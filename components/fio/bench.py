@@ -76,6 +76,9 @@ class FioBench(pulumi.ComponentResource):
         self._name, self._cfg, self._args = name, cfg, args
         self._child = pulumi.ResourceOptions(parent=self)
         self._tags, self._prefix = args["tags"], args["name_prefix"]
+        # Physical names carry the stack, as the Rails ones do: two stacks with one prefix
+        # in one account must not share a cluster, repository, log group or family.
+        self._stack_prefix = f"{self._prefix}-{pulumi.get_stack()}"
         image = self._image()
         bucket = self._bucket()
         task = self._task_definition(image, bucket)
@@ -88,7 +91,7 @@ class FioBench(pulumi.ComponentResource):
         return EcrImage(
             f"{self._name}-aio",
             {
-                "repository_name": f"{self._prefix}-fiotools-aio",
+                "repository_name": f"{self._stack_prefix}-fiotools-aio",
                 "context": str(PROJECT_DIR),
                 "dockerfile": DOCKERFILE,
                 "target": "fiotools-aio",
@@ -99,7 +102,11 @@ class FioBench(pulumi.ComponentResource):
 
     def _bucket(self) -> aws.s3.Bucket:
         """The results bucket. The results outlive the stack: `pulumi destroy` leaves the
-        bucket and its settings (docs/fio.md says how to delete it on purpose)."""
+        bucket and its settings (docs/fio.md says how to delete it on purpose).
+
+        Its prefix alone has no stack in it: a new bucket_prefix replaces the bucket, and a
+        replaced retained bucket is left behind, with every earlier run, while the stack
+        writes to a new empty one. Its name is unique anyway (the provider's suffix)."""
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         bucket = aws.s3.Bucket(
             f"{self._name}-results",
@@ -129,7 +136,7 @@ class FioBench(pulumi.ComponentResource):
         launch_type: Any = cfg.launch_type
         logs = aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=f"/dockyard/{self._prefix}/fio",
+            name=f"/dockyard/{self._stack_prefix}/fio",
             retention_in_days=30,
             tags=self._tags,
             opts=self._child,
@@ -155,7 +162,7 @@ class FioBench(pulumi.ComponentResource):
             )
         )
         definition = fio_ecs.task_definition(
-            f"{self._prefix}-fio",
+            f"{self._stack_prefix}-fio",
             # Outputs stand in for the plain values: the definition holds them as-is.
             cast(Any, containers),
             target=cfg.volume,
@@ -173,7 +180,7 @@ class FioBench(pulumi.ComponentResource):
 
     def _service(self, task: aws.ecs.TaskDefinition) -> None:
         """The service, its cluster (unless given), and how the plots are reached."""
-        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        name, prefix, tags, child = self._name, self._stack_prefix, self._tags, self._child
         cluster_arn: pulumi.Input[str] | None = self._cfg.cluster_arn
         if cluster_arn is None:
             cluster = aws.ecs.Cluster(
@@ -220,7 +227,7 @@ class FioBench(pulumi.ComponentResource):
 
     def _load_balanced(self) -> dict[str, Any]:
         """One task behind a load balancer that takes port 8000 from the admin CIDRs only."""
-        name, prefix, tags, child = self._name, self._prefix, self._tags, self._child
+        name, prefix, tags, child = self._name, self._stack_prefix, self._tags, self._child
         awsvpc = self._network_mode == "awsvpc"
         balancer = LoadBalancer(
             name,
@@ -276,7 +283,7 @@ class FioBench(pulumi.ComponentResource):
         name, tags, child = self._name, self._tags, self._child
         task_sg = aws.ec2.SecurityGroup(
             f"{name}-task-sg",
-            name_prefix=f"{self._prefix}-fio-task-",
+            name_prefix=f"{self._stack_prefix}-fio-task-",
             description="fio task: port 8000 from its load balancer only",
             vpc_id=self._args["vpc_id"],
             tags=tags,

@@ -54,6 +54,12 @@ from tests.harness.pulumi_program import config_error, evaluate
         ({"dockyard:flockerZone": "eu-west-1a"}, "dockyard:flockerZone", "not a zone of"),
         ({"dockyard:flockerAccessKeyId": "AKIA1"}, "dockyard:flockerSecretAccessKey", "pair"),
         ({"dockyard:namePrefix": "bad prefix!"}, "dockyard:namePrefix", "name prefix"),
+        ({"dockyard:namePrefix": "Dev"}, "dockyard:namePrefix", "only lowercase letters"),
+        ({"dockyard:namePrefix": "dev-"}, "dockyard:namePrefix", "ending with a letter"),
+        ({"dockyard:namePrefix": "d" * 33}, "dockyard:namePrefix", "33 characters, at most 32"),
+        ({"dockyard:namePrefix": "sthree"}, "dockyard:namePrefix", "S3 refuses"),
+        ({"dockyard:namePrefix": "sg"}, "dockyard:namePrefix", "security group"),
+        ({"dockyard:namePrefix": "ecs-bench"}, "dockyard:namePrefix", "capacity provider"),
         ({"dockyard:runAnsible": "maybe"}, "dockyard:runAnsible", "true or false"),
         ({"aws:region": "us east 1"}, "aws:region", "not a region name"),
         # the two-zone rule, stated once (components.config.network.require_two_zones)
@@ -244,3 +250,19 @@ def test_every_flow_in_the_stacks_region_not_flockers() -> None:
         for container in json.loads(r.inputs["containerDefinitions"])
     }
     assert regions == {"eu-west-1"}
+
+
+@pytest.mark.parametrize(
+    ("stack", "prefix", "words"),
+    [
+        ("My_Stack.1", "dev", "pulumi stack rename my-stack-1"),
+        ("Dev", "dev", "only lowercase letters"),
+    ],
+)
+def test_stack_name_aws_would_refuse(stack: str, prefix: str, words: str) -> None:
+    """A stack name that would break the names built from it (ECR, S3, the ECS cluster's)
+    stops the program, naming the stack and `pulumi stack rename`."""
+    message = config_error(
+        lambda: evaluate({"dockyard:namePrefix": prefix}, stack=stack), "pulumi:stack", words
+    )
+    assert repr(stack) in message and "pulumi stack rename" in message, message
