@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dockyard.files import FileSpec, write_files
+from tests.harness import stacks as stack_files
 from tests.harness.checkout import copy_project, preview_from
 from tests.harness.pulumi_program import EMPTY_STATE, Evaluation
 from tests.harness.stacks import document, evaluate_stack, render, snapshot_path, stack_names
@@ -55,7 +56,11 @@ def previews_after_up(ups: dict[str, Evaluation]) -> bool:
     clean = True
     with tempfile.TemporaryDirectory(prefix="dockyard-checkout-") as temp:
         other = copy_project(Path(temp) / "dockyard")
+        print(f"another checkout: {other}")
         for stack, up in ups.items():
+            # the stack file the up was evaluated on, wherever it was read from
+            source = stack_files.STACKS_DIR / f"Pulumi.{stack}.yaml"
+            (other / "stacks" / source.name).write_text(source.read_text())
             before = document(up, mask=False)
             again = evaluate_stack(stack, preview=True, state=up)
             clean &= _report(
