@@ -235,12 +235,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> None:
         self.state = state
         """The stack's state from the last `up` (an Evaluation), or EMPTY_STATE for a new
-        stack. Given one, the mocks answer as the engine does (pulumi/pulumi
-        pkg/resource/deploy step generation): a resource whose checked inputs the provider
-        diffs as unchanged is a same step and keeps its id and outputs; in a preview a
-        created, updated or replaced resource has only its inputs as outputs (computed
-        ones unknown to what uses them; no id when created or replaced). Without one
-        (None), every resource is answered as if just created, known even in preview."""
+        stack. Given one, the mocks answer as the engine does: a resource whose checked
+        inputs the provider diffs as unchanged is a same step and keeps its id and
+        outputs; in a preview a created, updated or replaced resource has only its inputs
+        as outputs (the engine hands a provider without preview support back its inputs,
+        pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go @1a80e27f Create;
+        pulumi-docker with buildOnPreview false does the same, and the Python SDK
+        resolves every output it is not given a value for as unknown in a dry run:
+        pulumi/runtime/rpc.py resolve_properties), so computed outputs are unknown to what
+        uses them; no id when created or replaced. This is the conservative reading for
+        bridged providers, whose planned state may keep an unchanged computed output
+        known. Without a state (None), every resource is answered as if just created,
+        known even in preview (as before)."""
         self.vpc_subnets = list(vpc_subnets)
         """What EC2 lists as the subnets of a configured vpcId."""
         self.default_subnets = None if default_subnets is None else list(default_subnets)
