@@ -11,24 +11,64 @@ Per stack it prints the change against the committed file: `+` added, `~` update
 inputs), `+-` replaced (the input that forces it and where the provider says so), `-`
 deleted. A stack that fails to evaluate is reported in one line naming it; the others
 are still written, and the exit status is 1.
+
+Then, per stack, what a `pulumi preview` would show right after an `up` of that graph
+(mocks answering as the engine does against the up's state: tests/harness/
+pulumi_program.RecordingMocks.state), and what the same preview shows when run from
+another checkout of the project at another path (a copy in a temporary directory,
+evaluated in its own process). Both must be "0 to add, 0 to change, 0 to replace, 0 to
+delete"; any step is listed and makes the exit status 1 (a perpetual diff).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dockyard.files import FileSpec, write_files
-from tests.harness.stacks import evaluate_stack, render, snapshot_path, stack_names
-from tests.harness.update_plan import plan, summary
+from tests.harness import stacks as stack_files
+from tests.harness.checkout import copy_project, preview_from
+from tests.harness.pulumi_program import EMPTY_STATE, Evaluation
+from tests.harness.stacks import document, evaluate_stack, render, snapshot_path, stack_names
+from tests.harness.update_plan import Change, plan, summary
 
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
+
+
+def _report(title: str, changes: list[Change]) -> bool:
+    """Print one plan; True when it has no step."""
+    print(f"{title}: {summary(changes)}")
+    for change in changes:
+        print(f"  {change}")
+    return not changes
+
+
+def previews_after_up(ups: dict[str, Evaluation]) -> bool:
+    """Report, per stack, the preview right after its up, here and from another checkout
+    path; True when every one shows no step."""
+    clean = True
+    with tempfile.TemporaryDirectory(prefix="dockyard-checkout-") as temp:
+        other = copy_project(Path(temp) / "dockyard")
+        print(f"another checkout: {other}")
+        for stack, up in ups.items():
+            # the stack file the up was evaluated on, wherever it was read from
+            source = stack_files.STACKS_DIR / f"Pulumi.{stack}.yaml"
+            (other / "stacks" / source.name).write_text(source.read_text())
+            before = document(up, mask=False)
+            again = evaluate_stack(stack, preview=True, state=up)
+            clean &= _report(
+                f"{stack}: preview after up", plan(before, document(again, mask=False))
+            )
+            elsewhere = preview_from(other, stack, up)
+            clean &= _report(f"{stack}: preview from another checkout", plan(before, elsewhere))
+    return clean
 
 
 def main() -> int:
@@ -37,10 +77,12 @@ def main() -> int:
         print("snapshot: no stacks/Pulumi.<stack>.yaml found", file=sys.stderr)
         return 2
     contents: dict[Path, str] = {}
+    ups: dict[str, Evaluation] = {}
     failed = 0
     for stack in stacks:
         try:
-            text = render(evaluate_stack(stack))
+            ups[stack] = evaluate_stack(stack, state=EMPTY_STATE)
+            text = render(ups[stack])
         except Exception as error:  # one stack's failure must not hide the others
             print(f"snapshot: {stack}: {_first_line(error)}", file=sys.stderr)
             failed += 1
@@ -59,7 +101,8 @@ def main() -> int:
     write_files([FileSpec(path, content) for path, content in contents.items()])
     for path in contents:
         print(f"wrote {path.parent.name}/{path.name}")
-    return 1 if failed else 0
+    clean = previews_after_up(ups)
+    return 1 if failed or not clean else 0
 
 
 if __name__ == "__main__":

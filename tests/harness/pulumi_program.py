@@ -28,8 +28,10 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _ensure_event_loop
 
 from components.config import ConfigError, Reader, StackConfig, load
+from tests.harness import docker_image
 from tests.harness.certs import ed25519_openssh
 from tests.harness.tools import REPO
+from tests.harness.update_plan import REPLACE, step
 
 PROJECT = "dockyard"
 DEFAULT_VPC_SUBNETS = ("subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333")
@@ -79,6 +81,14 @@ class Resource:
     """The resource options the engine acts on in an update (ignoreChanges,
     replaceOnChanges, deleteBeforeReplace, retainOnDelete, protect, aliases' names,
     additionalSecretOutputs), only those set."""
+    id: str = ""
+    """The id the engine holds for it ("" while unknown: created or replaced in preview)."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """The outputs the engine holds for it (state); in a preview of a created, updated or
+    replaced resource only its inputs: its computed outputs are unknown."""
+    step: str = ""
+    """The engine's step against RecordingMocks.state: "same", "update", "replace" or
+    "create" ("" without a state)."""
 
 
 @dataclass
@@ -97,6 +107,10 @@ class Evaluation:
         return matches[0]
 
 
+EMPTY_STATE = Evaluation(resources=[], outputs={}, secret_outputs=frozenset())
+"""A new stack's state: everything is created (RecordingMocks.state)."""
+
+
 def _holds_secret(value: Any) -> bool:
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
@@ -108,6 +122,20 @@ def _holds_secret(value: Any) -> bool:
 
 
 SECRET = "[secret]"
+UNKNOWN = "<unknown>"
+"""What a recorded input holds for a value the engine does not know yet (a preview)."""
+
+
+def mark_unknowns(value: Any) -> Any:
+    """Inputs with each unknown value (pulumi.output.Unknown, as the SDK hands the mocks
+    an unresolved output in a dry run) replaced by UNKNOWN."""
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: mark_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mark_unknowns(v) for v in value]
+    return value
 
 
 def redact_secrets(value: Any) -> Any:
@@ -181,7 +209,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
                 options=_options(request),
-                plain_inputs=json.loads(json.dumps(redact_secrets(raw), default=str)),
+                plain_inputs=json.loads(
+                    json.dumps(mark_unknowns(redact_secrets(raw)), default=str)
+                ),
             )
         return super().RegisterResource(request)
 
@@ -201,7 +231,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
         newest_ami: str = "ami-0123456789abcdef0",
         cert_serial: int = 0,
         default_subnets: Sequence[str] | None = DEFAULT_VPC_SUBNETS,
+        state: Evaluation | None = None,
     ) -> None:
+        self.state = state
+        """The stack's state from the last `up` (an Evaluation), or EMPTY_STATE for a new
+        stack. Given one, the mocks answer as the engine does: a resource whose checked
+        inputs the provider diffs as unchanged is a same step and keeps its id and
+        outputs; in a preview a created, updated or replaced resource has only its inputs
+        as outputs (the engine hands a provider without preview support back its inputs,
+        pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go @1a80e27f Create;
+        pulumi-docker with buildOnPreview false does the same, and the Python SDK
+        resolves every output it is not given a value for as unknown in a dry run:
+        pulumi/runtime/rpc.py resolve_properties), so computed outputs are unknown to what
+        uses them; no id when created or replaced. This is the conservative reading for
+        bridged providers, whose planned state may keep an unchanged computed output
+        known. Without a state (None), every resource is answered as if just created,
+        known even in preview (as before)."""
         self.vpc_subnets = list(vpc_subnets)
         """What EC2 lists as the subnets of a configured vpcId."""
         self.default_subnets = None if default_subnets is None else list(default_subnets)
@@ -232,19 +277,63 @@ class RecordingMocks(pulumi.runtime.Mocks):
         meta = self.pending_meta.pop(
             (args.typ, args.name), Meta(f"urn:{args.typ}::{args.name}", "", frozenset(), {})
         )
+        inputs = json.loads(json.dumps(mark_unknowns(unwrap_secrets(args.inputs)), default=str))
+        if args.typ == docker_image.IMAGE:
+            inputs = docker_image.check(inputs, Path.cwd())
+        prior = self._prior(args.typ, args.name)
+        kind = self._step(args.typ, inputs, prior, meta.options)
+        if kind == "same":
+            assert prior is not None
+            rid, outputs = prior.id, dict(prior.outputs)
+        elif settings.is_dry_run() and self.state is not None:
+            # the provider's preview of a change: the inputs, computed outputs unknown
+            rid = prior.id if kind == "update" and prior is not None else ""
+            outputs = dict(inputs)
+        else:
+            rid, outputs = self._answer(args, inputs)
         self.resources.append(
             Resource(
                 typ=args.typ,
                 name=args.name,
                 urn=meta.urn,
                 parent=meta.parent,
-                inputs=json.loads(json.dumps(unwrap_secrets(args.inputs), default=str)),
+                inputs=inputs,
                 secret_inputs=meta.secret_inputs,
                 plain_inputs=meta.plain_inputs,
                 dependencies=meta.dependencies,
                 options=meta.options,
+                id=rid,
+                outputs=json.loads(json.dumps(outputs, default=str)),
+                step=kind,
             )
         )
+        return rid, outputs
+
+    def _prior(self, typ: str, name: str) -> Resource | None:
+        if self.state is None:
+            return None
+        matches = [r for r in self.state.resources if (r.typ, r.name) == (typ, name)]
+        return matches[0] if matches else None
+
+    def _step(
+        self, typ: str, inputs: dict[str, Any], prior: Resource | None, options: dict[str, Any]
+    ) -> str:
+        """The engine's step for this registration against the state ("" without one)."""
+        if self.state is None:
+            return ""
+        if prior is None:
+            return "create"
+        change = step(typ, prior.inputs, inputs, options)
+        if change is None:
+            return "same"
+        return "replace" if change.op == REPLACE else "update"
+
+    def _answer(
+        self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """The id and outputs the provider answers when it creates or updates a resource."""
+        if args.typ == docker_image.IMAGE:
+            return f"{args.name}-id", docker_image.pushed(inputs)
         outputs = unwrap_secrets(dict(args.inputs))
         region = self.region or "us-east-1"
         rid = f"{args.name}-id"
@@ -269,8 +358,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{self._index(args.name):08x}"
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
-        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+        elif typ in ("aws:iam/instanceProfile:InstanceProfile", "aws:iam/role:Role"):
             outputs.setdefault("name", f"{args.name}-0123abc")  # autonamed by the provider
+        elif typ == "random:index/randomPassword:RandomPassword":
+            # a password (the same for the same name) of the asked length, as `result`
+            seed = hashlib.sha256(args.name.encode()).hexdigest()
+            outputs["result"] = (seed * 4)[: int(outputs.get("length") or 16)]
         elif typ == "aws:ec2/keyPair:KeyPair":
             outputs["keyName"] = f"{args.name}-key"
         elif typ == "tls:index/privateKey:PrivateKey" and outputs.get("algorithm") == "ED25519":
@@ -297,9 +390,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ecr/repository:Repository":
             outputs["repositoryUrl"] = f"123456789012.dkr.ecr.{region}.amazonaws.com/{args.name}"
             outputs["registryId"] = "123456789012"
-        elif typ == "docker:index/image:Image":
-            repo = str(outputs["imageName"]).rsplit(":", 1)[0]
-            outputs["repoDigest"] = f"{repo}@sha256:{'ab' * 32}"
         elif typ == "aws:s3/bucket:Bucket" and "bucket" not in outputs:
             # S3's name for a bucket_prefix: the prefix and a unique suffix (a computed
             # output: left unanswered, the program would read None where AWS gives a name)
@@ -516,7 +606,14 @@ def evaluate(
         runpy.run_path(str(main), run_name="__main__")
         return asyncio.ensure_future(collect())
 
-    _evaluate_reporting_once(program)
+    # Pulumi runs the program (and its providers) in the project directory
+    # (pulumi/pulumi sdk/go/common/resource/plugin/plugin.go @00712118: cmd.Dir = pwd)
+    cwd = Path.cwd()
+    os.chdir(main.parent)
+    try:
+        _evaluate_reporting_once(program)
+    finally:
+        os.chdir(cwd)
     return Evaluation(
         resources=sorted(mocks.resources, key=lambda r: (r.typ, r.name)),
         outputs=values,

@@ -469,9 +469,16 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "docker:index/image:Image": (
         (),
-        "pulumi/pulumi-docker provider/provider.go",
+        # Diff answers DIFF_SOME with no replaces: any change is an update (rebuild, push)
+        "pulumi/pulumi-docker provider/provider.go @237b7899 (Diff)",
     ),
 }
+
+NOT_DIFFED: dict[str, tuple[str, ...]] = {
+    "docker:index/image:Image": ("registry.username", "registry.password"),
+}
+"""Inputs whose change the provider's Diff does not report (pulumi-docker provider.go
+@237b7899 diffUpdates: "only register a diff on server ... not on username or password")."""
 
 FORCES_REPLACEMENT_WHEN: dict[str, dict[str, str]] = {
     "aws:ec2/instance:Instance": {

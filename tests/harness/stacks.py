@@ -66,18 +66,20 @@ def evaluate_stack(
     *,
     mocks: RecordingMocks | None = None,
     preview: bool = False,
+    state: Evaluation | None = None,
 ) -> Evaluation:
     """Run the program under mocks on a committed stack's configuration.
 
     Unless `mocks` is given, the mocked EC2 answers that the VPC holds exactly the subnets
-    the stack lists.
+    the stack lists, and the mocks answer against `state` (RecordingMocks.state: the last
+    up's Evaluation, or EMPTY_STATE) as the engine would.
     """
     config = config or stack_config(stack)
     if mocks is None:
         subnets: list[str] = []
         for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
             subnets += [s for s in config.values.get(key) or [] if s not in subnets]
-        mocks = RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"])
+        mocks = RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"], state=state)
     return evaluate(
         {},
         stack=stack,

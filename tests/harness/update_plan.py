@@ -5,22 +5,25 @@ and a fresh evaluation, or two evaluations in a day-2 test) the way the engine d
 stack: a resource is matched by (type, name), or through an alias by its old name; an
 input named in its `ignoreChanges` option is not a change; a changed input that the
 provider marks as forcing a new resource (tests/harness/replacements.py) or that
-`replaceOnChanges` names makes it a replacement. Only inputs are compared: like a
-preview, this cannot see a value that the provider computes, so a resource whose input
-depends on a replaced resource's computed output shows as changed only when the mocks
-answer that output differently.
+`replaceOnChanges` names makes it a replacement; an input the provider's Diff leaves out
+(replacements.NOT_DIFFED) is not a change. Only inputs are compared. To see what a real
+preview shows (computed outputs of created, updated or replaced resources unknown, so
+what depends on them changes too), compare an up with a preview evaluated against its
+state: `evaluate(..., preview=True, mocks=RecordingMocks(state=up))` (see
+pulumi_program.RecordingMocks.state); an input the engine does not know yet is UNKNOWN.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.harness.replacements import (
     FORCES_REPLACEMENT,
     FORCES_REPLACEMENT_WHEN,
+    NOT_DIFFED,
     SOURCE_KIND,
 )
 
@@ -108,6 +111,21 @@ def forcing_inputs(
     return tuple(p for p in paths if _matches(p, forcing))
 
 
+def step(
+    typ: str, before: Mapping[str, Any], after: Mapping[str, Any], options: Mapping[str, Any]
+) -> Change | None:
+    """The step the engine takes for one resource whose old inputs are `before`: None when
+    the provider's diff is empty (a same step: the resource keeps its outputs), else an
+    update or a replacement. Inputs under ignoreChanges, and those the provider does not
+    diff (NOT_DIFFED), are not changes."""
+    ignore = [*options.get("ignoreChanges", []), *NOT_DIFFED.get(typ, ())]
+    paths = changed_inputs(before, after, ignore)
+    if not paths:
+        return None
+    forcing = forcing_inputs(typ, paths, before, after, options)
+    return Change(REPLACE if forcing else UPDATE, typ, "", paths, forcing)
+
+
 def _by_key(document: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
     return {(r["type"], r["name"]): r for r in document["resources"]}
 
@@ -145,14 +163,9 @@ def plan(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
                 changes.append(Change(DELETE, typ, name))
         else:
             options = new[key].get("options", {})
-            paths = changed_inputs(
-                old[former]["inputs"], new[key]["inputs"], options.get("ignoreChanges", [])
-            )
-            if paths:
-                forcing = forcing_inputs(
-                    typ, paths, old[former]["inputs"], new[key]["inputs"], options
-                )
-                changes.append(Change(REPLACE if forcing else UPDATE, typ, name, paths, forcing))
+            change = step(typ, old[former]["inputs"], new[key]["inputs"], options)
+            if change is not None:
+                changes.append(replace(change, name=name))
     return changes
 
 

@@ -75,14 +75,19 @@ def context(tmp_path: Path) -> Path:
         (lambda c: (c / "dockyard.cnf").write_text("[mysqld]\n"), False),
         (lambda c: (c / "extra.sh").write_text("#!/bin/sh\n"), False),
         (lambda c: (c / "db-healthcheck.sh").chmod(0o644), False),
+        # pulumi-docker hashes the full mode (provider.go hashPath: fileMode.String()), so
+        # a `chmod g+w` is a change it rebuilds and pushes on: the tag must change too
+        (lambda c: (c / "Dockerfile").chmod(0o664), False),
+        (lambda c: (c / "db-healthcheck.sh").chmod(0o775), False),
     ],
 )
 def test_tag_changes_exactly_when_the_build_input_does(
     context: Path, change: object, same: bool
 ) -> None:
     """The same build inputs give the same tag (pulumi-docker does not push again, so an
-    immutable tag is never pushed twice); a changed, added or re-moded file sent to docker
-    gives a new one; a file .dockerignore keeps out changes nothing."""
+    immutable tag is never pushed twice); a changed or added file, or any mode change
+    (the provider's context digest covers the full mode), gives a new one; a file
+    .dockerignore keeps out changes nothing."""
     dockerfile = context / "Dockerfile"
     before = build_tag(context, dockerfile)
     assert callable(change)
@@ -105,6 +110,6 @@ def test_repo_root_context_sends_only_the_fio_sources() -> None:
     """The repository-root context (the fio images) leaves out docs and snapshots, so the
     snapshot (which holds the tag) does not depend on itself."""
     dockerfile = REPO / "containers" / "fio" / "Dockerfile"
-    tag = build_tag(REPO, dockerfile, target="fiotools-aio")
+    tag = build_tag(REPO, dockerfile, project_dir=REPO, target="fiotools-aio")
     dev = (REPO / "snapshots" / "dev.json").read_text()
     assert f":{tag}" in dev

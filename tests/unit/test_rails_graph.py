@@ -425,12 +425,15 @@ def test_rails_subnets_default_to_stack_subnets() -> None:
 
 
 def test_preview_pushes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """During a preview (dry run) the images are not pushed to ECR; on `up` they are."""
+    """A preview (dry run) gives the images the inputs an `up` does (skipPush and
+    buildOnPreview false): pulumi-docker then neither builds nor pushes in the preview
+    (provider.go @237b7899 canPreview), and an unchanged image shows no diff."""
     monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: True)
     evaluation, _ = run()
     images = evaluation.of_type("docker:index/image:Image")
     assert len(images) == 2
-    assert all(i.inputs["skipPush"] is True for i in images)
+    assert all((i.inputs["skipPush"], i.inputs["buildOnPreview"]) == (False, False)
+               for i in images)  # fmt: skip
 
 
 def test_services_redeploy_on_a_strategy_change_and_roll_back(
