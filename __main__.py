@@ -13,8 +13,12 @@ cfg = config.load()
 
 # The VPC and subnets: from the config, from another stack's outputs (networkStack), or
 # the account's default VPC. Admin CIDRs: `me` is this machine's address, looked up now.
-host_count = cfg.docker_hosts.count if cfg.docker_hosts is not None else 0
-net = resolve_network(cfg.network, host_count)
+hosts_cfg = cfg.docker_hosts
+net = resolve_network(
+    cfg.network,
+    hosts_cfg.count if hosts_cfg else 0,
+    hosts_cfg.instance_type if hosts_cfg else None,
+)
 admin_cidrs = resolve_admin_cidrs(cfg.network.admin_cidrs)
 for cidr in cfg.network.world_open_admin_cidrs:
     pulumi.log.warn(

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from components.config import ConfigError, NetworkConfig
 from components.config.network import require_two_zones
 from dockyard.checkip import ME, CheckIpError, public_ipv4_cidr
+from dockyard.hosts.placement import PlacementError, place_hosts
 from dockyard.netrules import ADMIN_RULES, CLUSTER_RULES, PortRule, cidr_ingress
 
 
@@ -86,17 +87,13 @@ class ResolvedNetwork:
         return ids
 
 
-def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
+def resolve_network(
+    network: NetworkConfig, host_count: int, instance_type: str | None = None
+) -> ResolvedNetwork:
     """From networkStack's outputs, the account's default VPC, or vpcId/subnetIds checked
-    against EC2's list."""
-    if network.default_vpc:
-        vpc_id, ids = default_vpc()
-        return ResolvedNetwork(
-            vpc_id=vpc_id,
-            subnet_ids=ids,
-            host_subnets=[ids[i % len(ids)] for i in range(host_count)],
-            default_vpc=True,
-        )
+    against EC2's list. The hosts go round robin over the subnets whose zone offers
+    `instance_type` (known only for the default VPC and listed subnets; networkStack's
+    subnets are Outputs, taken in order)."""
     if network.network_stack is not None:
         referenced = referenced_network(network.network_stack)
         return ResolvedNetwork(
@@ -104,14 +101,34 @@ def resolve_network(network: NetworkConfig, host_count: int) -> ResolvedNetwork:
             subnet_ids=referenced.subnet_ids,
             host_subnets=[referenced.subnet(i) for i in range(host_count)],
         )
-    vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [network.vpc_id]}])
-    check_subnets_in_vpc(network, vpc_subnets.ids)
-    ids = list(network.subnet_ids)
+    if network.default_vpc:
+        vpc_id, ids = default_vpc()
+    else:
+        vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [network.vpc_id]}])
+        check_subnets_in_vpc(network, vpc_subnets.ids)
+        vpc_id, ids = network.vpc_id, list(network.subnet_ids)
     return ResolvedNetwork(
-        vpc_id=network.vpc_id,
+        vpc_id=vpc_id,
         subnet_ids=ids,
-        host_subnets=[ids[i % len(ids)] for i in range(host_count)],
+        host_subnets=_host_subnets(ids, host_count, instance_type),
+        default_vpc=network.default_vpc,
     )
+
+
+def _host_subnets(ids: list[str], count: int, instance_type: str | None) -> list[pulumi.Input[str]]:
+    """dockyard.hosts.placement over the subnets' zones (EC2's answer for each) and the
+    zones that offer the instance type."""
+    if not count or instance_type is None:
+        return []
+    zones = [(i, str(aws.ec2.get_subnet(id=i).availability_zone)) for i in ids]
+    offered = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone",
+        filters=[{"name": "instance-type", "values": [instance_type]}],
+    ).locations
+    try:
+        return list(place_hosts(zones, set(offered), count, instance_type))
+    except PlacementError as err:
+        raise ConfigError("instanceType", err.problem, err.fix) from None
 
 
 NO_DEFAULT_VPC = "no matching EC2 VPC found"

@@ -232,6 +232,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         cert_serial: int = 0,
         default_subnets: Sequence[str] | None = DEFAULT_VPC_SUBNETS,
         state: Evaluation | None = None,
+        zones: Mapping[str, str] | None = None,
+        offerings: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.state = state
         """The stack's state from the last `up` (an Evaluation), or EMPTY_STATE for a new
@@ -259,6 +261,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         """What the AMI lookup answers (a newer image is published: a new id)."""
         self.cert_serial = cert_serial
         """Certificates issued with a higher serial differ (a renewal)."""
+        self.zones = dict(zones or {})
+        """Subnet id -> its zone, as EC2 answers getSubnet (default: see subnet_zone)."""
+        self.offerings = dict(offerings or {})
+        """Instance type -> the zones offering it (default: zones a-f of the region)."""
         self.public_ips = list(public_ips or [])
         self.private_ips = list(private_ips or [])
         self.resources: list[Resource] = []
@@ -415,6 +421,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs.setdefault("arn", f"arn:aws:mock:{region}:123456789012:{args.name}")
         return rid, outputs
 
+    def subnet_zone(self, subnet: str) -> str:
+        """A subnet's zone: from `zones`, else a zone per position among the VPC's subnets
+        (subnet-0aaa... in a, subnet-0bbb... in b), as a VPC spread over zones has them."""
+        region = self.region or "us-east-1"
+        if subnet in self.zones:
+            return self.zones[subnet]
+        known = [*(self.default_subnets or []), *self.vpc_subnets]
+        position = known.index(subnet) % 3 if subnet in known else 0
+        return f"{region}{'abc'[position]}"
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.invokes.append((args.token, dict(args.args)))
         region = self.region or "us-east-1"
@@ -432,6 +448,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             vpcs = [v for f in filters if f.get("name") == "vpc-id" for v in f.get("values", [])]
             ids = self.default_subnets if vpcs == [DEFAULT_VPC] else self.vpc_subnets
             return {"id": region, "ids": ids or [], "filters": filters}
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            subnet = str(args.args["id"])
+            return {"id": subnet, "availabilityZone": self.subnet_zone(subnet)}
+        if args.token == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+            (wanted,) = [v for f in args.args["filters"] for v in f["values"]]
+            zones = self.offerings.get(wanted, [f"{region}{letter}" for letter in "abcdef"])
+            return {
+                "id": region,
+                "instanceTypes": [wanted] * len(zones),
+                "locations": list(zones),
+                "locationTypes": ["availability-zone"] * len(zones),
+            }
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "id": "123456789012",
