@@ -82,10 +82,15 @@ def ec2_client(region: str) -> Any:
     """A boto3 EC2 client; AWS_ENDPOINT_URL (a moto server, a VPC endpoint) is honoured by
     botocore itself. LifecycleError for a region botocore does not know."""
     import boto3
+    import botocore.exceptions
     import botocore.session
 
-    if botocore.session.get_session().get_partition_for_region(region) is None:
-        raise LifecycleError(f"{region!r} is not an AWS region: pass --region (e.g. eu-west-1)")
+    try:
+        botocore.session.get_session().get_partition_for_region(region)
+    except (botocore.exceptions.UnknownRegionError, ValueError):
+        raise LifecycleError(
+            f"{region[:40]!r} is not an AWS region: pass --region (e.g. eu-west-1)"
+        ) from None
     with aws_errors(region):
         return boto3.client("ec2", region_name=region)
 
