@@ -77,6 +77,7 @@ if cfg.docker_hosts is not None:
             "user": cfg.ansible.user,
             "address": cfg.ansible.address,
             "knownHostsFile": cfg.ansible.known_hosts_file,
+            "ssm": hosts_cfg.ssm,
         },
     )
     pulumi.export("dockerTls", hosts.docker_tls)
