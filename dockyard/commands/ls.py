@@ -5,28 +5,33 @@ with each host's EC2 state and the problems found (an address that is not the st
     dockyard ls --stack dev --filter state=running -q
     dockyard ls --stack dev --format '{{.Name}} {{.State}}'
 
---offline lists the stack outputs alone (no AWS call); so does -q without a state filter.
-When EC2 cannot be asked, the states are `unknown` and one line on stderr says why.
+The DOCKER column is each running engine's version, asked over TLS with the stack's client
+certificate (dockerTls). --offline lists the stack outputs alone (no call to EC2 or an
+engine); so does -q without a state filter. When EC2 or the certificate is not there,
+the column says `unknown` and one line on stderr says why.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.commands.lifecycle import add_aws_options
 from dockyard.errors import DockyardError
-from dockyard.hosts import lifecycle
+from dockyard.hosts import engines, lifecycle
 from dockyard.hosts.listing import (
     FIELDS,
     FILTER_KEYS,
     Row,
     matches,
-    needs_live,
     parse_filters,
     render,
+    sources,
 )
 from dockyard.hosts.machines import Machine, machines
 from dockyard.terminal import printable
@@ -59,7 +64,7 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def live_rows(found: list[Machine], region_flag: str | None) -> list[Row]:
+def ec2_rows(found: list[Machine], region_flag: str | None) -> list[Row]:
     """Each host with its EC2 state and problems; `unknown` (and a line on stderr) when EC2
     cannot be asked."""
     try:
@@ -76,11 +81,35 @@ def live_rows(found: list[Machine], region_flag: str | None) -> list[Row]:
     return rows
 
 
+def with_engines(rows: list[Row], outputs: Mapping[str, Any]) -> list[Row]:
+    """The rows with each engine's version, asked over TLS with the stack's client
+    certificate; without dockerTls (hidden), one line on stderr and `unknown`."""
+    tls = engines.client_tls(outputs)
+    if tls is None:
+        print(
+            "dockyard: ls: no engine versions (dockerTls is missing or hidden: read the "
+            "outputs with --show-secrets)",
+            file=sys.stderr,
+        )
+        return [dataclasses.replace(row, docker_version="unknown") for row in rows]
+    running = [row.machine for row in rows if row.state in ("running", "-", "unknown")]
+    answers = engines.versions(running, tls)
+    updated = []
+    for row in rows:
+        version, problem = answers.get(row.machine.name, ("-", ""))
+        errors = (*row.errors, problem) if problem else row.errors
+        updated.append(dataclasses.replace(row, docker_version=version, errors=errors))
+    return updated
+
+
 def run(args: argparse.Namespace) -> int:
     filters = parse_filters(args.filter)
-    found = machines(stack_outputs(args, "ls"))
-    live = not args.offline and needs_live(filters, args.format, args.quiet)
-    rows = live_rows(found, args.region) if live else [Row(m) for m in found]
+    outputs = stack_outputs(args, "ls")
+    found = machines(outputs)
+    needed = set() if args.offline else sources(filters, args.format, args.quiet)
+    rows = ec2_rows(found, args.region) if "ec2" in needed else [Row(m) for m in found]
+    if "engine" in needed:
+        rows = with_engines(rows, outputs)
     chosen = [row for row in rows if matches(row, filters)]
     sys.stdout.write(render(chosen, quiet=args.quiet, template=args.format))
     return 0

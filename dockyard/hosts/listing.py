@@ -110,13 +110,21 @@ def format_fields(template: str) -> list[str]:
     return names
 
 
-def needs_live(filters: Mapping[str, Sequence[str]], template: str | None, quiet: bool) -> bool:
-    """Whether anything to print needs EC2's answer (so `ls -q` alone makes no call)."""
-    if "state" in filters:
-        return True
+def sources(
+    filters: Mapping[str, Sequence[str]], template: str | None, quiet: bool
+) -> frozenset[str]:
+    """What the output needs asked: `ec2` (State, Error, a state filter) and `engine`
+    (DockerVersion, Error); the table needs both, `ls -q` neither."""
     if template is not None:
-        return bool(LIVE_FIELDS & set(format_fields(template)))
-    return not quiet
+        fields = set(format_fields(template))
+    else:
+        fields = set() if quiet else set(LIVE_FIELDS)
+    needed = set()
+    if "state" in filters or fields & {"State", "Error"}:
+        needed.add("ec2")
+    if fields & {"DockerVersion", "Error"}:
+        needed.add("engine")
+    return frozenset(needed)
 
 
 def render(rows: Sequence[Row], *, quiet: bool = False, template: str | None = None) -> str:

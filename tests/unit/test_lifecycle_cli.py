@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.errors import UsageError
-from dockyard.hosts.listing import Row, matches, needs_live, parse_filters, render
+from dockyard.hosts.listing import Row, matches, parse_filters, render, sources
 from dockyard.hosts.machines import machines, pick, scp_argv, ssh_settings
 from tests.harness.tools import VENV_BIN
 
@@ -111,13 +111,16 @@ def test_bad_formats(template: str, word: str) -> None:
         render(_rows(), template=template)
 
 
-def test_what_needs_ec2() -> None:
-    """-q, or a format of stack fields only, makes no EC2 call; a state filter or field does."""
-    assert not needs_live({}, None, quiet=True)
-    assert not needs_live({}, "{{.Name}} {{.PublicIP}}", quiet=False)
-    assert needs_live({}, "{{.Name}} {{.State}}", quiet=False)
-    assert needs_live({"state": ["running"]}, None, quiet=True)
-    assert needs_live({}, None, quiet=False)
+def test_what_is_asked() -> None:
+    """-q, or a format of stack fields only, asks nothing; State or a state filter asks EC2,
+    DockerVersion the engines, the table and Error both."""
+    assert sources({}, None, quiet=True) == frozenset()
+    assert sources({}, "{{.Name}} {{.PublicIP}}", quiet=False) == frozenset()
+    assert sources({}, "{{.Name}} {{.State}}", quiet=False) == {"ec2"}
+    assert sources({}, "{{.DockerVersion}}", quiet=False) == {"engine"}
+    assert sources({"state": ["running"]}, None, quiet=True) == {"ec2"}
+    assert sources({}, None, quiet=False) == {"ec2", "engine"}
+    assert sources({}, "{{.Error}}", quiet=False) == {"ec2", "engine"}
 
 
 def test_pick() -> None:
