@@ -64,6 +64,7 @@ def docker_hosts(cfg: StackConfig, hosts_cfg: DockerHostsConfig, site: Site) -> 
             "user": cfg.ansible.user,
             "address": cfg.ansible.address,
             "knownHostsFile": cfg.ansible.known_hosts_file,
+            "ssm": hosts_cfg.ssm,
         },
     )
     pulumi.export("dockerTls", hosts.docker_tls)

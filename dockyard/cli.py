@@ -15,7 +15,18 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from dockyard.commands import bench, docker_env, inventory, ip, ls, rails, ssh
+from dockyard.commands import (
+    bench,
+    docker_env,
+    inspect,
+    inventory,
+    ip,
+    lifecycle,
+    ls,
+    rails,
+    scp,
+    ssh,
+)
 from dockyard.errors import DockyardError, Stopped
 from dockyard.terminal import printable
 
@@ -23,7 +34,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 # The subcommands in the order `dockyard --help` lists them. Their heavy dependencies
 # (boto3, matplotlib) are imported inside the functions that use them.
-COMMANDS = (inventory, bench, docker_env, ls, ssh, ip, rails)
+COMMANDS = (inventory, bench, docker_env, ls, inspect, lifecycle, ssh, scp, ip, rails)
 
 
 def build_parser() -> argparse.ArgumentParser:

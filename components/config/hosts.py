@@ -27,6 +27,8 @@ class DockerHostsConfig:
     ssh_public_key: str | None
     root_volume_size: int
     public_ip: bool
+    ssm: bool = False
+    """AmazonSSMManagedInstanceCore on the instance role: reachable through Session Manager."""
 
     @property
     def generates_key(self) -> bool:
@@ -93,6 +95,7 @@ def read_docker_hosts(reader: Reader) -> DockerHostsConfig | None:
         ssh_public_key=public_key,
         root_volume_size=reader.integer("rootVolumeSize", minimum=8, maximum=16384),
         public_ip=reader.boolean("publicIp"),
+        ssm=reader.boolean("ssm"),
     )
 
 

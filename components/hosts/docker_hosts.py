@@ -26,6 +26,8 @@ from dockyard.hosts.inventory import CONTROL_ROLE
 from dockyard.hosts.machines import Machine
 from dockyard.iam import assume_role_policy, flocker_ebs_policy
 
+SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+"""AWS's managed policy for Session Manager and the SSM agent (ssm, ssmmessages, ec2messages)."""
 UBUNTU_OWNER = "099720109477"  # Canonical
 UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"
 CERT_VALIDITY_HOURS = 3 * 365 * 24
@@ -150,8 +152,8 @@ class DockerHosts(pulumi.ComponentResource):
 
     def _instance_profile(self) -> aws.iam.InstanceProfile:
         """The hosts' instance role: the EBS calls Flocker's AWS backend makes (agent.yml
-        without credentials "uses the instance role"). Attaching a profile to a running
-        instance is an update in place."""
+        without credentials "uses the instance role"), and with ssm Session Manager's.
+        Attaching a profile to a running instance is an update in place."""
         name, tags, child = self._name, self._tags, self._child
         instance_role = aws.iam.Role(
             f"{name}-role",
@@ -166,6 +168,14 @@ class DockerHosts(pulumi.ComponentResource):
             policy=flocker_ebs_policy(self._args["region"], tags),
             opts=child,
         )
+        if self._cfg.ssm:
+            # Ubuntu's AMIs run the SSM agent; this lets it register and carry sessions.
+            aws.iam.RolePolicyAttachment(
+                f"{name}-ssm",
+                role=instance_role.name,
+                policy_arn=SSM_MANAGED_INSTANCE_POLICY,
+                opts=child,
+            )
         return aws.iam.InstanceProfile(
             f"{name}-profile", role=instance_role.name, tags=tags, opts=child
         )

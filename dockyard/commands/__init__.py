@@ -1,13 +1,13 @@
-"""The `dockyard` subcommands, one module each: inventory, bench, docker-env, ls, ssh, ip,
-rails.
+"""The `dockyard` subcommands, one module each: inventory, bench, docker-env, ls, inspect,
+lifecycle (status, start, stop, restart), ssh, scp, ip, rails.
 
 Each module has `register(subparsers)`, which adds its parser (and the parsers of its
 actions: `bench run|compare|pull|serve`, `rails exec|run|import-db`) and sets `func`
 (argparse.Namespace -> exit status) on each. They turn arguments, stdin and files into
 calls to the pure code in dockyard/ and raise `dockyard.errors.UsageError` for bad input;
 the domain errors that code raises (all `DockyardError`s) go up to `dockyard.cli.main`.
-The machine commands (docker-env, ls, ssh, ip) and rails read the stack outputs through
-`add_stack_option` and `stack_outputs`.
+The machine commands (docker-env, ls, inspect, status..., ssh, scp, ip) and rails read
+the stack outputs through `add_stack_option` and `stack_outputs`.
 """
 
 from __future__ import annotations

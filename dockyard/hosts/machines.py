@@ -184,26 +184,25 @@ def select(found: Sequence[Machine], host: str | None) -> Machine:
     raise UsageError(f"no host {host[:60]!r} in the stack: pick one of {names} (or an index)")
 
 
-def table(found: Sequence[Machine]) -> str:
-    """`dockyard ls`: one row per host, columns aligned."""
-    rows = [("NAME", "ROLE", "INSTANCE", "PUBLIC", "PRIVATE", "DOCKER")]
-    rows += [
-        (
-            m.name,
-            m.role or "-",
-            m.instance_id or "-",
-            m.public_ip or "-",
-            m.private_ip or "-",
-            m.docker_host or "-",
-        )
-        for m in found
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        + "\n"
-        for row in rows
-    )
+def pick(found: Sequence[Machine], hosts: Sequence[str], *, every: bool) -> list[Machine]:
+    """The hosts named (names or indexes, each once, in the stack's order), or all of them
+    with `every`; UsageError for none of either, both, or a name not in the stack."""
+    if every and hosts:
+        raise UsageError("name hosts or give --all, not both")
+    if every:
+        return list(found)
+    if not hosts:
+        raise UsageError("name the hosts (names or indexes), or give --all for every host")
+    wanted = {select(found, host).index for host in hosts}
+    return [m for m in found if m.index in wanted]
+
+
+SSM_PROXY_COMMAND = (
+    "aws ssm start-session --target %h --document-name AWS-StartSSHSession "
+    "--parameters portNumber=%p"
+)
+"""ssh through Session Manager (the AWS CLI and its session-manager-plugin): ssh is given
+the instance id as the host, which `%h` passes to the proxy; `%p` is port 22."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +213,8 @@ class SshSettings:
     address: str
     """`public` or `private`."""
     known_hosts_file: Path
+    ssm: bool = False
+    """Through Session Manager (SSM_PROXY_COMMAND) instead of to an address."""
 
 
 def ssh_settings(
@@ -222,19 +223,24 @@ def ssh_settings(
     user: str | None,
     address: str | None,
     known_hosts: str | None,
+    ssm: bool | None = None,
 ) -> SshSettings:
-    """The `ssh` output's user, address kind and known_hosts file; a flag wins over it."""
+    """The `ssh` output's user, address kind, known_hosts file and ssm switch; a flag wins
+    over it."""
     given = outputs.get("ssh")
     settings: Mapping[str, Any] = given if isinstance(given, dict) else {}
     user = user or settings.get("user")
     address = address or settings.get("address") or "public"
     known_hosts = known_hosts or settings.get("knownHostsFile")
+    through_ssm = settings.get("ssm", False) if ssm is None else ssm
     if not isinstance(user, str) or not USER.fullmatch(user):
         raise UsageError(
             "the stack output has no usable ssh.user: pass --user (the AMI's login, e.g. ubuntu)"
         )
     if address not in ("public", "private"):
         raise UsageError(f"ssh.address is {str(address)[:20]!r}, not public or private")
+    if not isinstance(through_ssm, bool):
+        raise UsageError(f"ssh.ssm is {str(through_ssm)[:20]!r}, not true or false")
     if not isinstance(known_hosts, str) or not known_hosts:
         raise UsageError(
             "the stack output has no ssh.knownHostsFile: pass --known-hosts PATH (the stack's "
@@ -244,7 +250,7 @@ def ssh_settings(
     if any(c in str(path) for c in '"%'):
         # ssh splits the option on whitespace (quoted here) and expands % tokens in it
         raise UsageError(f"the known_hosts path {str(path)[:80]!r} holds a quote or a %")
-    return SshSettings(user, address, path)
+    return SshSettings(user, address, path, through_ssm)
 
 
 def private_key(outputs: Mapping[str, Any]) -> str:
@@ -263,16 +269,13 @@ def private_key(outputs: Mapping[str, Any]) -> str:
     return key if key.endswith("\n") else key + "\n"
 
 
-def ssh_argv(
-    machine: Machine, settings: SshSettings, identity: Path, command: Sequence[str]
-) -> list[str]:
-    """ssh's argv: the key alone, host keys checked against the per-stack file under the
-    instance id (a new instance is a new host; a changed key for the same instance is
-    refused), the address after `--` so it can never read as an option."""
+def ssh_options(machine: Machine, settings: SshSettings, identity: Path) -> list[str]:
+    """The options ssh and scp share: the key alone, host keys checked against the
+    per-stack file under the instance id (a new instance is a new host; a changed key for
+    the same instance is refused), and with ssm the Session Manager proxy."""
     if not machine.instance_id:
         raise UsageError(f"host {machine.name} has no instanceId in the stack output")
-    return [
-        "ssh",
+    options = [
         "-i",
         str(identity),
         "-o",
@@ -283,9 +286,94 @@ def ssh_argv(
         f'UserKnownHostsFile="{settings.known_hosts_file}"',
         "-o",
         "StrictHostKeyChecking=accept-new",
+    ]
+    if settings.ssm:
+        options += ["-o", f"ProxyCommand={SSM_PROXY_COMMAND}"]
+    return options
+
+
+def destination(machine: Machine, settings: SshSettings) -> str:
+    """What ssh connects to: the address, or with ssm the instance id (the proxy's %h)."""
+    if settings.ssm:
+        if not machine.instance_id:
+            raise UsageError(f"host {machine.name} has no instanceId in the stack output")
+        return machine.instance_id
+    return machine.address(settings.address)
+
+
+def ssh_argv(
+    machine: Machine, settings: SshSettings, identity: Path, command: Sequence[str]
+) -> list[str]:
+    """ssh's argv (ssh_options), the host after `--` so it can never read as an option."""
+    return [
+        "ssh",
+        *ssh_options(machine, settings, identity),
         "-l",
         settings.user,
         "--",
-        machine.address(settings.address),
+        destination(machine, settings),
         *command,
+    ]
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One side of `dockyard scp`: a path on a host of the stack, or a local path."""
+
+    machine: Machine | None
+    path: str
+
+
+def scp_operand(found: Sequence[Machine], text: str) -> Operand:
+    """`HOST:PATH` (HOST a name or index of the stack) is remote; anything else is a local
+    path, which scp reads as remote when a colon comes before any slash, so it is given
+    as `./PATH` then."""
+    host, colon, path = text.partition(":")
+    if colon and "/" not in host:
+        for machine in found:
+            if host in (machine.name, str(machine.index)):
+                return Operand(machine, path or ".")
+        if host:
+            names = ", ".join(m.name for m in found)
+            raise UsageError(
+                f"no host {host[:60]!r} in the stack (for a local file with a colon in its "
+                f"name write ./{text[:60]}): pick one of {names}"
+            )
+    if not text:
+        raise UsageError("an empty path: give HOST:PATH or a local path")
+    return Operand(None, f"./{text}" if colon and "/" not in host else text)
+
+
+def scp_argv(
+    found: Sequence[Machine],
+    settings: SshSettings,
+    identity: Path,
+    operands: tuple[str, str],
+    *,
+    recursive: bool = False,
+) -> list[str]:
+    """scp's argv for SRC DST, one of them on a host: the same options as ssh_argv (one
+    HostKeyAlias, so a copy between two hosts goes through this machine in two steps)."""
+    source, target = (scp_operand(found, text) for text in operands)
+    remote = [side for side in (source, target) if side.machine is not None]
+    if len(remote) != 1:
+        raise UsageError(
+            "give one side as HOST:PATH and the other as a local path (between two hosts: "
+            "copy to this machine, then on)"
+        )
+    machine = remote[0].machine
+    assert machine is not None
+    host = destination(machine, settings)
+    host = f"[{host}]" if ":" in host else host
+
+    def operand(side: Operand) -> str:
+        return f"{settings.user}@{host}:{side.path}" if side.machine else side.path
+
+    return [
+        "scp",
+        *ssh_options(machine, settings, identity),
+        *(["-r"] if recursive else []),
+        "--",
+        operand(source),
+        operand(target),
     ]

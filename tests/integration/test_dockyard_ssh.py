@@ -60,10 +60,10 @@ def test_ssh_ls_ip_from_the_stack_outputs(tmp_path: Path) -> None:
         document = json.loads(json.dumps(result.outputs))
         ids = [h["instanceId"] for h in document["hosts"]]
 
-        listed = _dockyard(document, home, "ls")
+        listed = _dockyard(document, home, "ls", "--offline")
         assert listed.returncode == 0, listed.stderr
         rows = [line.split() for line in listed.stdout.splitlines()[1:]]
-        assert [(r[0], r[2], r[4]) for r in rows] == [
+        assert [(r[0], r[3], r[5]) for r in rows] == [
             ("my-prefix-1", ids[0], cluster.addresses[0]),
             ("my-prefix-2", ids[1], cluster.addresses[1]),
         ]

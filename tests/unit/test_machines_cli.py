@@ -51,13 +51,17 @@ def dockyard(*args: str, stdin: str | bytes) -> subprocess.CompletedProcess[str]
 
 
 def test_ls_lists_every_host() -> None:
-    """One aligned row per host, `-` where a host has no public address."""
-    done = dockyard("ls", stdin=json.dumps(OUTPUTS))
+    """One aligned row per host, `-` where a host has no public address; --offline makes no
+    EC2 call, so the state is `-`."""
+    done = dockyard("ls", "--offline", stdin=json.dumps(OUTPUTS))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "NAME   ROLE     INSTANCE            PUBLIC        PRIVATE    DOCKER",
-        "dev-1  control  i-0000000000000001  203.0.113.11  10.0.1.11  tcp://203.0.113.11:2376",
-        "dev-2  agent    i-0000000000000002  -             10.0.1.12  tcp://10.0.1.12:2376",
+        "NAME   ROLE     STATE  INSTANCE            PUBLIC        PRIVATE    URL"
+        "                      DOCKER  ERRORS",
+        "dev-1  control  -      i-0000000000000001  203.0.113.11  10.0.1.11  "
+        "tcp://203.0.113.11:2376  -       -",
+        "dev-2  agent    -      i-0000000000000002  -             10.0.1.12  "
+        "tcp://10.0.1.12:2376     -       -",
     ]
 
 
