@@ -12,9 +12,9 @@ import argparse
 import contextlib
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockyard.commands import Subparsers, check_endpoint_url
 from dockyard.errors import UsageError
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
-ACTIONS = ("run", "compare", "pull", "serve")
+ACTIONS = ("run", "sweep", "compare", "pull", "serve")
 
 # Direct I/O with an async engine measures the device, not the page cache: 4k random
 # reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
@@ -87,12 +87,13 @@ Benchmark a directory with fio, compare the runs, fetch them from S3, serve the 
 `dockyard bench ACTION --help` shows an action's options.
 
 Without an action, `dockyard bench [ARGS]` is `dockyard bench run [ARGS]`: when the word
-after `bench` is not run, compare, pull, serve, -h or --help, it is run's. So
+after `bench` is not run, sweep, compare, pull, serve, -h or --help, it is run's. So
 `dockyard bench DIR` benchmarks DIR; a directory named like an action needs
 `dockyard bench run DIR` (e.g. `dockyard bench run serve`).""",
     )
     actions = parser.add_subparsers(dest="bench_action", metavar="ACTION", required=True)
     _register_run(actions)
+    _register_sweep(actions)
     _register_compare(actions)
     _register_pull(actions)
     _register_serve(actions)
@@ -110,10 +111,20 @@ def _register_run(actions: Subparsers) -> None:
             "reused by later runs (delete it to reclaim the space)."
         ),
     )
-    parser.add_argument("target", nargs="?", default=".", metavar="DIR", help="default .")
+    _add_run_options(parser)
     parser.add_argument(
         "-j", "--job", action="append", default=[], help="fio job file (repeatable)"
     )
+    parser.add_argument(
+        "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
+    )
+    parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    parser.set_defaults(func=run)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """What run and sweep share: the target, the name, the data dir, the page, the logs."""
+    parser.add_argument("target", nargs="?", default=".", metavar="DIR", help="default .")
     parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
     parser.add_argument(
         "-d", "--data-dir", metavar="DATA_DIR", help="where to keep results (default DIR/fio-data)"
@@ -121,11 +132,47 @@ def _register_run(actions: Subparsers) -> None:
     _add_serve_options(parser)
     parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
     parser.add_argument("--log-msec", default="1000", help="log interval (ms, default 1000)")
-    parser.add_argument(
-        "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
+
+
+def _register_sweep(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "sweep",
+        help="run every combination of --rw x --bs x --iodepth x --numjobs in one run",
+        description=(
+            "Run fio over every combination of the lists (comma-separated or repeated), one "
+            "point after another over one test file in DIR/.dockyard-fio/ (libaio, direct=1), "
+            "and keep them in one run directory; metadata.json names each parameter and "
+            "point. Draws IOPS and mean/p99 latency across iodepth for each numjobs, and a "
+            "latency histogram per point."
+        ),
     )
-    parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
-    parser.set_defaults(func=run)
+    _add_run_options(parser)
+    for flag, default in (
+        ("--rw", "randread"),
+        ("--bs", "4k"),
+        ("--iodepth", "1"),
+        ("--numjobs", "1"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], help=f"list, e.g. a,b (default {default})"
+        )
+    parser.add_argument("--size", default="1G", help="test file size (default 1G)")
+    parser.add_argument("--runtime", type=int, default=10, help="seconds per point (default 10)")
+    parser.add_argument(
+        "--ramp", type=int, default=2, help="seconds per point before measuring (default 2)"
+    )
+    parser.add_argument(
+        "--precondition", action="store_true", help="fill the test file sequentially first"
+    )
+    parser.add_argument(
+        "--steadystate",
+        metavar="SPEC",
+        help="fio's steadystate, e.g. iops_slope:0.3%%: a point ends once steady",
+    )
+    parser.add_argument(
+        "--ss-duration", type=int, metavar="S", help="steady-state window (default --runtime)"
+    )
+    parser.set_defaults(func=sweep)
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -307,20 +354,50 @@ def serve(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.job and (args.runtime or args.size):
         raise UsageError("--runtime and --size set the default job; edit your job file instead")
+    job_paths = [str(_check_path(job, "job file")) for job in args.job]
+
+    def job_files() -> list[JobFile]:
+        if job_paths:
+            return jobs_mod.resolve(job_paths, [], Path.cwd())
+        runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
+        return [default_job(runtime, size)]
+
+    return _execute(args, job_files, {})
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from dockyard.fio.sweep import check_spec, sweep_job
+
+    spec = check_spec(
+        args.rw,
+        args.bs,
+        args.iodepth,
+        args.numjobs,
+        size=args.size,
+        runtime=args.runtime,
+        ramp=args.ramp,
+        precondition=args.precondition,
+        steadystate=args.steadystate,
+        ss_duration=args.ss_duration,
+    )
+    points = spec.points()
+    print(f"sweep: {len(points)} point(s), about {len(points) * (spec.runtime + spec.ramp)} s")
+    return _execute(args, lambda: [sweep_job(spec)], {"sweep": spec.as_metadata()})
+
+
+def _execute(
+    args: argparse.Namespace, make_jobs: Callable[[], list[JobFile]], extra: dict[str, Any]
+) -> int:
+    """Check everything, bind the port, run fio, draw, then serve (run and sweep)."""
     target = _check_path(args.target, "target")
     if not target.is_dir():
         raise UsageError(f"{target} is not a directory; give the directory to benchmark")
     data_dir = _check_path(args.data_dir, "-d") if args.data_dir else target / "fio-data"
-    job_paths = [str(_check_path(job, "job file")) for job in args.job]
     with contextlib.ExitStack() as stack:
         check_plotname(args.name)
         port = check_number(args.port, "--port", 0, 65535)
         log_msec = check_number(args.log_msec, "--log-msec", 1, MAX_LOG_MSEC)
-        if job_paths:
-            job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
-        else:
-            runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
-            job_files = [default_job(runtime, size)]
+        job_files = make_jobs()
         jobs_mod.parse_only(job_files)
         # The port is bound before fio runs: one in use is found now, not after the run.
         server = None if args.no_serve else stack.enter_context(_bind(data_dir, args.bind, port))
@@ -334,6 +411,7 @@ def run(args: argparse.Namespace) -> int:
             target_dir=target / SCRATCH_DIR,
             log_msec=log_msec,
             create_target=True,
+            extra=extra,
         )
         result = run_fio(job_files, options, progress=_progress)
         if sys.stderr.isatty():

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from dockyard.files import write_file
-from dockyard.fio import plots
+from dockyard.fio import plots, sweep_plots
 from dockyard.fio.jobs import FioError
 from dockyard.fio.results import RunInfo, list_runs
 from dockyard.fio.run import RESULT, RUNS
@@ -80,6 +80,19 @@ kernel {{ run.metadata.get("kernel", "?") }};
 {% endfor %}
 </table>
 {% endif %}
+{% if run.sweep %}
+<table class="sweep">
+<tr><th>point</th><th>direction</th><th>rw</th><th>bs</th><th>iodepth</th><th>numjobs</th>
+<th>IOPS</th><th>MiB/s</th><th>mean (µs)</th><th>p99 (µs)</th><th>steady state</th></tr>
+{% for p in run.sweep %}
+<tr class="point" data-point="{{ p.job }}"><td>{{ p.job }}</td><td>{{ p.direction }}</td>
+<td>{{ p.rw }}</td><td>{{ p.bs }}</td><td>{{ p.iodepth }}</td><td>{{ p.numjobs }}</td>
+<td>{{ "%.0f" | format(p.iops) }}</td><td>{{ "%.2f" | format(p.bw_mib_s) }}</td>
+<td>{{ "%.1f" | format(p.mean_us) }}</td><td>{{ "%.1f" | format(p.p99_us) }}</td>
+<td>{{ "-" if p.steady is none else ("attained" if p.steady else "not attained") }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
 {% for png in run.pngs %}<img class="graph" src="{{ png.href }}" alt="{{ png.name }}">{% endfor %}
 <details><summary>raw files</summary><ul>
 {% for file in run.links %}<li><a href="{{ file.href }}">{{ file.name }}</a></li>{% endfor %}
@@ -112,24 +125,32 @@ def _href(*parts: str) -> str:
     return "/".join(urllib.parse.quote(part) for part in parts)
 
 
+def _draw_if_stale(run: RunInfo) -> None:
+    """A finished run's graphs (and a sweep's), drawn when missing or older than its result."""
+    result = run.path / RESULT
+    if run.problem or not run.finished or not result.exists():
+        return
+    newest = result.stat().st_mtime
+    pngs = [run.path / name for name in plots.RUN_PNGS]
+    points = sweep_plots.run_points(run.path, run.metadata)
+    pngs += [run.path / name for name in sweep_plots.sweep_png_names(points)]
+    if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
+        return
+    plots.run_plots(
+        run.path,
+        str(run.metadata.get("plotname", run.name)),
+        run.metadata.get("log_msec", "?"),
+    )
+    sweep_plots.sweep_plots(run.path, run.metadata)
+
+
 def ensure_plots(data_dir: Path) -> list[RunInfo]:
     """Draw graphs for finished runs that lack them (or are older than their result)."""
     with _LOCK:
         broken: dict[str, str] = {}
         for run in list_runs(data_dir):
-            result = run.path / RESULT
-            if run.problem or not run.finished or not result.exists():
-                continue
-            newest = result.stat().st_mtime
-            pngs = [run.path / name for name in plots.RUN_PNGS]
-            if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
-                continue
             try:
-                plots.run_plots(
-                    run.path,
-                    str(run.metadata.get("plotname", run.name)),
-                    run.metadata.get("log_msec", "?"),
-                )
+                _draw_if_stale(run)
             except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
                 broken[run.name] = f"its logs could not be drawn ({type(err).__name__})"
         return [
@@ -138,6 +159,17 @@ def ensure_plots(data_dir: Path) -> list[RunInfo]:
             else run
             for run in list_runs(data_dir)
         ]
+
+
+def sweep_points(run: RunInfo) -> list[sweep_plots.PointResult]:
+    """A sweep run's points for the page; none for another run or one that cannot be read
+    (ensure_plots has then given it its problem)."""
+    if run.problem or not run.metadata.get("sweep"):
+        return []
+    try:
+        return sweep_plots.run_points(run.path, run.metadata)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
 
 
 def default_selection(runs: Sequence[RunInfo]) -> list[RunInfo]:
@@ -179,6 +211,7 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
             "fio_version": run.metadata.get("fio_version"),
             "problem": run.problem,
             "summary": [row.__dict__ for row in run.rows],
+            "sweep": [dataclasses.asdict(point) for point in sweep_points(run)],
             "files": [_href(RUNS, run.name, f) for f in run.files],
         }
         for run in runs
@@ -196,7 +229,9 @@ def render_page(
     view = []
     for run in runs:
         pngs = [name for name in plots.RUN_PNGS if name in run.files]
-        pngs += [f for f in run.files if f.endswith(".png") and f not in plots.RUN_PNGS]
+        others = [f for f in run.files if f.endswith(".png") and f not in plots.RUN_PNGS]
+        # a sweep's bars before its histograms
+        pngs += sorted(others, key=lambda f: (not f.startswith("sweep-"), f))
         view.append(
             {
                 "name": run.name,
@@ -205,6 +240,7 @@ def render_page(
                 "finished": run.finished,
                 "problem": run.problem,
                 "rows": run.rows,
+                "sweep": sweep_points(run),
                 "pngs": [{"name": p, "href": _href(RUNS, run.name, p)} for p in pngs],
                 "links": [{"name": f, "href": _href(RUNS, run.name, f)} for f in run.files],
             }

@@ -17,6 +17,7 @@ PERCENTILES = (50.0, 99.0, 99.9)
 PLAT_BITS = 6
 PLAT_VAL = 1 << PLAT_BITS
 PLAT_NR = 29 * PLAT_VAL
+_NAN = re.compile(r"(?<=[:\[,\s])-?nan\b")
 _LOG = re.compile(r"^(?P<prefix>.+)_(?P<kind>bw|iops|lat|clat|slat|clat_hist)\.(?P<job>\d+)\.log$")
 
 
@@ -71,7 +72,8 @@ def load_result(run_dir: Path) -> dict[str, Any] | None:
     if start < 0:
         return None
     try:
-        data: dict[str, Any] = json.loads(text[start:])
+        # fio writes "-nan" / "nan" (steady-state slopes), which JSON does not have.
+        data: dict[str, Any] = json.loads(_NAN.sub("NaN", text[start:]))
     except json.JSONDecodeError:
         return None
     return data

@@ -74,6 +74,8 @@ class RunOptions:
     extra_args: Sequence[str] = field(default_factory=tuple)
     create_target: bool = False
     volume: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """More for metadata.json: a sweep's parameters ("sweep"), a container's limits."""
 
 
 def volume_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -282,6 +284,7 @@ def metadata(
         "volume": dict(options.volume),
         "command": list(command),
         "jobs": [{"name": j.name, "sha256": j.sha256, "source": j.source} for j in jobs],
+        **options.extra,
     }
 
 
