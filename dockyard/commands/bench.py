@@ -27,6 +27,7 @@ from dockyard.fio.run import run as run_fio
 from dockyard.terminal import printable
 
 if TYPE_CHECKING:
+    from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
@@ -200,12 +201,18 @@ def _register_compare(actions: Subparsers) -> None:
         help="compare runs: a table, and with --png a chart",
         description=(
             "Print IOPS, bandwidth and p99 latency of each named run (RUN or RUN,RUN), in "
-            "the order given; --png FILE also draws them in one chart."
+            "the order given; --png FILE also draws them in one chart, --csv FILE and --json "
+            "FILE write them as data (one record per run, job and direction, grouped by "
+            "volume and limits)."
         ),
     )
     parser.add_argument("runs", nargs="*", metavar="RUN", help="run directory names")
     _add_data_dir(parser)
     parser.add_argument("--png", metavar="FILE", help="also write the comparison chart here")
+    parser.add_argument(
+        "--csv", metavar="FILE", help="also write the comparison as CSV (grouped by volume, limits)"
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     parser.set_defaults(func=compare)
 
 
@@ -289,8 +296,9 @@ def compare(args: argparse.Namespace) -> int:
     names = parse_selection(args.runs)
     if not names:
         raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
-    if args.png and not Path(args.png).parent.is_dir():
-        raise UsageError(f"--png {args.png}: {Path(args.png).parent} is not a directory")
+    for flag, value in (("--png", args.png), ("--csv", args.csv), ("--json", args.json)):
+        if value and not _check_path(value, flag).parent.is_dir():
+            raise UsageError(f"{flag} {value}: {Path(value).parent} is not a directory")
     runs = ensure_plots(data_dir)
     problems = {run.name: run.problem for run in runs if run.problem}
     corrupt = [f"{name} ({problems[name]})" for name in names if name in problems]
@@ -312,11 +320,23 @@ def compare(args: argparse.Namespace) -> int:
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
                 f"{row.bw_mib_s:9.2f} {row.p99_us:9.1f}"
             )
+    _write_exports(args, chosen)
+    return 0
+
+
+def _write_exports(args: argparse.Namespace, chosen: list[RunInfo]) -> None:
+    """compare's --png, --csv and --json files (each written whole, or not at all)."""
+    from dockyard.files import write_file
+    from dockyard.fio.export import comparison_csv, comparison_json
+
     if args.png:
         from dockyard.fio.plots import comparison_chart
 
         print(f"chart: {comparison_chart(chosen, Path(args.png))}")
-    return 0
+    for value, make in ((args.csv, comparison_csv), (args.json, comparison_json)):
+        if value:
+            write_file(Path(value), make(chosen))
+            print(f"data: {value}")
 
 
 def pull(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from dockyard.files import write_file
-from dockyard.fio import plots, sweep_plots
+from dockyard.fio import export, plots, sweep_plots
 from dockyard.fio.jobs import FioError
 from dockyard.fio.results import RunInfo, list_runs
 from dockyard.fio.run import RESULT, RUNS
@@ -53,6 +53,9 @@ Listing as JSON: <a href="{{ runs_json }}">{{ runs_json }}</a></p>
 data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.last %};
 {% endif %}{% endfor %}</p>
 <img class="graph" id="compare" src="{{ compare }}" alt="comparison of the selected runs">
+{% if exports %}<p class="exports">The comparison as data:
+{% for export in exports %}<a class="export" href="{{ export.href }}">{{ export.name }}</a>
+{% endfor %}</p>{% endif %}
 {% else %}<p>Tick two runs or more and press Compare (the selection is kept in the URL,
 <code>?runs=a,b</code>).</p>{% endif %}
 <input type="hidden" name="runs" id="runs-field" value="{{ selected | join(',') }}">
@@ -224,8 +227,10 @@ def render_page(
     selected: Sequence[str] = (),
     compare: str | None = None,
     notices: Sequence[str] = (),
+    exports: Sequence[dict[str, str]] | None = None,
 ) -> str:
-    """The page; `compare` is the comparison chart's URL for the `selected` runs."""
+    """The page; `compare` is the comparison chart's URL for the `selected` runs, `exports`
+    the links to the same comparison as data (name, href)."""
     view = []
     for run in runs:
         pngs = [name for name in plots.RUN_PNGS if name in run.files]
@@ -254,11 +259,20 @@ def render_page(
         selected=list(selected),
         runs_json=RUNS_JSON,
         notices=list(notices),
+        exports=exports or [],
     )
 
 
-def compare_href(names: Sequence[str]) -> str:
-    return f"{plots.COMPARE_PNG}?runs={urllib.parse.quote(','.join(names), safe=',')}"
+def compare_href(names: Sequence[str], what: str = plots.COMPARE_PNG) -> str:
+    return f"{what}?runs={urllib.parse.quote(','.join(names), safe=',')}"
+
+
+def export_links(names: Sequence[str]) -> list[dict[str, str]]:
+    """Links to the comparison of `names` as CSV and JSON, drawn per request."""
+    return [
+        {"name": "CSV", "href": compare_href(names, export.COMPARE_CSV)},
+        {"name": "JSON", "href": compare_href(names, export.COMPARE_JSON)},
+    ]
 
 
 def write_report(data_dir: Path, compare: Sequence[str] | None = None) -> Path:
