@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from dockyard.fio.run import run as run_fio
 from dockyard.terminal import printable
 
 if TYPE_CHECKING:
+    from dockyard.fio.limits import Limits
     from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
 
@@ -120,6 +122,23 @@ def _register_run(actions: Subparsers) -> None:
         "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
     )
     parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    limits = parser.add_argument_group(
+        "limits",
+        "any of these runs fio in a container (podman, else docker; DOCKYARD_CONTAINER_ENGINE "
+        "overrides) with the limits, device limits on the disk holding DIR",
+    )
+    limits.add_argument("--cpus", help="CPUs, e.g. 1 or 0.5")
+    limits.add_argument("--memory", help="memory, e.g. 512m")
+    for flag, what in (
+        ("read-iops", "reads/s"),
+        ("write-iops", "writes/s"),
+        ("read-bps", "bytes read/s, e.g. 10m"),
+        ("write-bps", "bytes written/s, e.g. 10m"),
+    ):
+        limits.add_argument(f"--device-{flag}", metavar="N", help=f"at most N {what}")
+    limits.add_argument(
+        "--image", default="fio-tool", help="the image with fio (default fio-tool, see docs/fio.md)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -405,6 +424,17 @@ def sweep(args: argparse.Namespace) -> int:
     return _execute(args, lambda: [sweep_job(spec)], {"sweep": spec.as_metadata()})
 
 
+def _limits(args: argparse.Namespace, target: Path) -> Limits | None:
+    """bench run's container limits (None without any; sweep has none)."""
+    from dockyard.fio.limits import DEVICE_OPTIONS, check_limits
+    from dockyard.fio.run import filesystem_of
+
+    keys = ("cpus", "memory", *DEVICE_OPTIONS)
+    given = {key: getattr(args, key, None) for key in keys}
+    source = filesystem_of(target)["source"]
+    return check_limits(given, source, os.environ, getattr(args, "image", "fio-tool"))
+
+
 def _execute(
     args: argparse.Namespace, make_jobs: Callable[[], list[JobFile]], extra: dict[str, Any]
 ) -> int:
@@ -423,6 +453,7 @@ def _execute(
         server = None if args.no_serve else stack.enter_context(_bind(data_dir, args.bind, port))
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
+        limits = _limits(args, target)
         # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
         # and are reused by later runs, as plain fio reuses its files.
         options = RunOptions(
@@ -432,6 +463,7 @@ def _execute(
             log_msec=log_msec,
             create_target=True,
             extra=extra,
+            limits=limits,
         )
         result = run_fio(job_files, options, progress=_progress)
         if sys.stderr.isatty():

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dockyard.fio.results import RunInfo
+from dockyard.fio.results import RunInfo, limits_label
 
 COMPARE_CSV = "compare.csv"
 COMPARE_JSON = "compare.json"
@@ -40,15 +40,6 @@ FIELDS = (
     "p99_9_us",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def limits_label(limits: object) -> str:
-    """`cpus=2 memory=512m device_read_iops=/dev/loop0:500`, or '' without limits."""
-    if not isinstance(limits, Mapping):
-        return ""
-    return " ".join(
-        f"{key}={limits[key]}" for key in sorted(limits) if limits[key] not in (None, "")
-    )
 
 
 def _records_of(run: RunInfo) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ import jinja2
 from dockyard.files import write_file
 from dockyard.fio import export, plots, sweep_plots
 from dockyard.fio.jobs import FioError
-from dockyard.fio.results import RunInfo, list_runs
+from dockyard.fio.results import RunInfo, limits_label, list_runs
 from dockyard.fio.run import RESULT, RUNS
 
 INDEX = "index.html"
@@ -66,6 +66,9 @@ data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.l
 <h2><label><input type="checkbox" class="pick" value="{{ run.name }}"
 {%- if run.name in selected %} checked{% endif %}> {{ run.name }}</label></h2>
 <p class="volume">{{ run.label }}</p>
+{% if run.limits %}<p class="limits">container limits: {{ run.limits }}
+{%- if run.seen %} (its cgroup: {% for key, value in run.seen.items() %}{{ key }} {{ value }}
+{%- if not loop.last %}; {% endif %}{% endfor %}){% endif %}</p>{% endif %}
 {% if run.problem %}<p class="problem"><strong>This run is not shown: {{ run.problem }}.</strong>
 Its raw files are listed below.</p>{% endif %}
 <p>host {{ run.metadata.get("host", "?") }}, {{ run.metadata.get("fio_version", "?") }},
@@ -175,6 +178,11 @@ def sweep_points(run: RunInfo) -> list[sweep_plots.PointResult]:
         return []
 
 
+def _seen(limits: object) -> dict[str, str]:
+    seen = limits.get("seen") if isinstance(limits, dict) else None
+    return {str(k): str(v) for k, v in seen.items()} if isinstance(seen, dict) else {}
+
+
 def default_selection(runs: Sequence[RunInfo]) -> list[RunInfo]:
     """Without a selection: every run with results, oldest first."""
     return list(reversed([run for run in runs if run.rows and not run.problem]))
@@ -210,6 +218,7 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
             "host": run.metadata.get("host"),
             "label": run.label,
             "volume": run.metadata.get("volume") or {},
+            "limits": run.metadata.get("limits") or {},
             "started": run.metadata.get("started"),
             "fio_version": run.metadata.get("fio_version"),
             "problem": run.problem,
@@ -246,6 +255,8 @@ def render_page(
                 "problem": run.problem,
                 "rows": run.rows,
                 "sweep": sweep_points(run),
+                "limits": limits_label(run.metadata.get("limits")),
+                "seen": _seen(run.metadata.get("limits")),
                 "pngs": [{"name": p, "href": _href(RUNS, run.name, p)} for p in pngs],
                 "links": [{"name": f, "href": _href(RUNS, run.name, f)} for f in run.files],
             }

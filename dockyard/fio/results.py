@@ -95,6 +95,23 @@ def job_names(run_dir: Path) -> list[str]:
     return job_labels(result) if result else []
 
 
+LIMIT_KEYS = (
+    "cpus",
+    "memory",
+    "device_read_iops",
+    "device_write_iops",
+    "device_read_bps",
+    "device_write_bps",
+)
+
+
+def limits_label(limits: object) -> str:
+    """`cpus=2 memory=512m device_read_iops=500`, or '' without limits (a container's)."""
+    if not isinstance(limits, dict):
+        return ""
+    return " ".join(f"{key}={limits[key]}" for key in LIMIT_KEYS if limits.get(key))
+
+
 def run_label(meta: dict[str, Any]) -> str:
     """What was measured, for comparisons: the volume (ECS) or the target's file system."""
     volume = meta.get("volume") or {}
@@ -117,6 +134,8 @@ def run_label(meta: dict[str, Any]) -> str:
             parts.append(str(volume[key]))
     if meta.get("direct") is False:
         parts.append("buffered (page cache)")
+    if limits := limits_label(meta.get("limits")):
+        parts.append(f"limits {limits}")
     return ", ".join(parts) or str(meta.get("host") or "?")
 
 
