@@ -132,6 +132,9 @@ def run_label(meta: dict[str, Any]) -> str:
     for key in ("compute", "instance_type", "region"):
         if volume.get(key):
             parts.append(str(volume[key]))
+    if volume.get("task_cpu") or volume.get("task_memory_mib"):
+        cpu, memory = volume.get("task_cpu", "?"), volume.get("task_memory_mib", "?")
+        parts.append(f"task cpu {cpu}, memory {memory} MiB")
     if meta.get("direct") is False:
         parts.append("buffered (page cache)")
     if limits := limits_label(meta.get("limits")):

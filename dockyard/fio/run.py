@@ -46,6 +46,8 @@ VOLUME_ENV = {
     "FIO_VOLUME_THROUGHPUT": "throughput_mib_s",
     "FIO_COMPUTE": "compute",
     "FIO_INSTANCE_TYPE": "instance_type",
+    "FIO_TASK_CPU": "task_cpu",
+    "FIO_TASK_MEMORY": "task_memory_mib",
     "AWS_REGION": "region",
     "AWS_DEFAULT_REGION": "region",
 }
