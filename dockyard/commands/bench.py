@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
-ACTIONS = ("run", "sweep", "compare", "pull", "serve")
+ACTIONS = ("run", "sweep", "compare", "pull", "serve", "ecs")
 
 # Direct I/O with an async engine measures the device, not the page cache: 4k random
 # reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
@@ -90,7 +90,7 @@ Benchmark a directory with fio, compare the runs, fetch them from S3, serve the 
 `dockyard bench ACTION --help` shows an action's options.
 
 Without an action, `dockyard bench [ARGS]` is `dockyard bench run [ARGS]`: when the word
-after `bench` is not run, sweep, compare, pull, serve, -h or --help, it is run's. So
+after `bench` is not run, sweep, compare, pull, serve, ecs, -h or --help, it is run's. So
 `dockyard bench DIR` benchmarks DIR; a directory named like an action needs
 `dockyard bench run DIR` (e.g. `dockyard bench run serve`).""",
     )
@@ -100,6 +100,7 @@ after `bench` is not run, sweep, compare, pull, serve, -h or --help, it is run's
     _register_compare(actions)
     _register_pull(actions)
     _register_serve(actions)
+    _register_ecs(actions)
 
 
 def _register_run(actions: Subparsers) -> None:
@@ -262,6 +263,76 @@ def _register_serve(actions: Subparsers) -> None:
     parser.add_argument("dir", metavar="DIR", help="data dir holding runs/")
     _add_serve_options(parser)
     parser.set_defaults(func=serve)
+
+
+def _register_ecs(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "ecs",
+        help="one one-off ECS task per --volume, then pull and compare the runs",
+        description=(
+            "Run the stack's fio task once per --volume (TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, "
+            "gp3:6000:250, io2:16000), each with an ECS-managed EBS volume configured at run "
+            "time; wait for them, pull their runs from the results bucket into DATA_DIR and "
+            "compare them."
+        ),
+    )
+    parser.add_argument("--volume", action="append", required=True, metavar="SPEC")
+    parser.add_argument("--size-gib", type=int, default=20, help="volume size (default 20)")
+    parser.add_argument("--cluster", required=True)
+    parser.add_argument("--task-definition", required=True, help="the fio task definition")
+    parser.add_argument("--role-arn", required=True, help="ECS's infrastructure role for EBS")
+    parser.add_argument("--subnet", action="append", required=True)
+    parser.add_argument("--security-group", action="append", required=True)
+    parser.add_argument("--results", required=True, metavar="s3://BUCKET[/PREFIX]")
+    parser.add_argument("--cpu", type=int, help="task CPU units override (recorded)")
+    parser.add_argument("--memory", type=int, help="task memory MiB override (recorded)")
+    parser.add_argument("-n", "--name", default="ecs", help="run name prefix (default ecs)")
+    _add_data_dir(parser)
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds to wait (default 3600)"
+    )
+    parser.add_argument("--poll", type=float, default=10, help="seconds between checks")
+    parser.add_argument("--endpoint-url", metavar="URL", help="an AWS-compatible endpoint (moto)")
+    parser.set_defaults(func=ecs)
+
+
+def ecs(args: argparse.Namespace) -> int:
+    import boto3
+
+    from dockyard.fio import ecs_bench
+    from dockyard.fio.ecs import parse_volume_spec
+    from dockyard.fio.pull import parse_s3_url
+    from dockyard.fio.pull import pull as pull_runs
+
+    bucket, prefix = parse_s3_url(args.results)
+    volumes = [parse_volume_spec(spec, args.size_gib) for spec in args.volume]
+    launches = ecs_bench.plan(
+        volumes,
+        args.name,
+        cluster=args.cluster,
+        task_definition=args.task_definition,
+        role_arn=args.role_arn,
+        subnets=args.subnet,
+        security_groups=args.security_group,
+        cpu=args.cpu,
+        memory=args.memory,
+    )
+    endpoint = check_endpoint_url(args.endpoint_url)
+    client = boto3.client("ecs", endpoint_url=endpoint)
+    arns = ecs_bench.start(client, launches)
+    for launch, arn in zip(launches, arns, strict=True):
+        print(f"started {launch.plotname}: {arn}", flush=True)
+    tasks = ecs_bench.wait_stopped(client, args.cluster, arns, timeout=args.timeout, poll=args.poll)
+    problems = ecs_bench.failed(tasks)
+    for problem in problems:
+        print(f"failed: {printable(problem)}", file=sys.stderr)
+    data_dir = Path(args.data_dir)
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    pull_runs(bucket, prefix, data_dir, client=s3)
+    names = ecs_bench.newest_runs(data_dir, [launch.plotname for launch in launches])
+    args.runs, args.png, args.csv, args.json = names, None, None, None
+    compare(args)
+    return 1 if problems else 0
 
 
 def _progress(line: str) -> None:
