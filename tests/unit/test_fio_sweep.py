@@ -119,3 +119,24 @@ def test_result_with_fios_nan_still_reads(tmp_path: Path) -> None:
     result = load_result(tmp_path)
     assert result is not None and result["jobs"][0]["jobname"] == "a-nan"
     assert math.isnan(result["jobs"][0]["steadystate"]["slope"])
+
+
+def test_hostile_sweep_metadata_gets_a_problem_not_a_file_outside(tmp_path: Path) -> None:
+    """A pulled run whose sweep names a point `../../x`: the page lists it with its problem
+    and no graph is written outside its run directory."""
+    import json
+
+    from dockyard.fio.report import ensure_plots, render_page
+
+    run = tmp_path / "data" / "runs" / "20260101T000000Z-evil"
+    run.mkdir(parents=True)
+    point = {"job": "x", "rw": "../../../escape", "bs": "4k", "iodepth": 1, "numjobs": 1}
+    meta = {"exit_status": 0, "plotname": "evil", "sweep": {"points": [point]}}
+    (run / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    job = {"jobname": "x", "read": {"total_ios": 1, "iops": 1.0, "clat_ns": {"mean": 1.0}}}
+    (run / "result.json").write_text(json.dumps({"jobs": [job]}), encoding="utf-8")
+    (listed,) = ensure_plots(tmp_path / "data")
+    assert listed.problem and "could not be drawn" in listed.problem
+    assert "could not be drawn" in render_page(tmp_path / "data", [listed])
+    outside = [p for p in tmp_path.rglob("*.png") if not p.is_relative_to(run)]
+    assert outside == []
