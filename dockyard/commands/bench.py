@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockyard.commands import Subparsers, check_endpoint_url
 from dockyard.errors import UsageError
@@ -27,10 +28,12 @@ from dockyard.fio.run import run as run_fio
 from dockyard.terminal import printable
 
 if TYPE_CHECKING:
+    from dockyard.fio.limits import Limits
+    from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
 
 SCRATCH_DIR = ".dockyard-fio"
-ACTIONS = ("run", "compare", "pull", "serve")
+ACTIONS = ("run", "sweep", "compare", "pull", "serve", "ecs")
 
 # Direct I/O with an async engine measures the device, not the page cache: 4k random
 # reads, then writes, 32 in flight, over one 1 GiB file both jobs share (bigger than a
@@ -87,15 +90,17 @@ Benchmark a directory with fio, compare the runs, fetch them from S3, serve the 
 `dockyard bench ACTION --help` shows an action's options.
 
 Without an action, `dockyard bench [ARGS]` is `dockyard bench run [ARGS]`: when the word
-after `bench` is not run, compare, pull, serve, -h or --help, it is run's. So
+after `bench` is not run, sweep, compare, pull, serve, ecs, -h or --help, it is run's. So
 `dockyard bench DIR` benchmarks DIR; a directory named like an action needs
 `dockyard bench run DIR` (e.g. `dockyard bench run serve`).""",
     )
     actions = parser.add_subparsers(dest="bench_action", metavar="ACTION", required=True)
     _register_run(actions)
+    _register_sweep(actions)
     _register_compare(actions)
     _register_pull(actions)
     _register_serve(actions)
+    _register_ecs(actions)
 
 
 def _register_run(actions: Subparsers) -> None:
@@ -110,10 +115,37 @@ def _register_run(actions: Subparsers) -> None:
             "reused by later runs (delete it to reclaim the space)."
         ),
     )
-    parser.add_argument("target", nargs="?", default=".", metavar="DIR", help="default .")
+    _add_run_options(parser)
     parser.add_argument(
         "-j", "--job", action="append", default=[], help="fio job file (repeatable)"
     )
+    parser.add_argument(
+        "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
+    )
+    parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    limits = parser.add_argument_group(
+        "limits",
+        "any of these runs fio in a container (podman, else docker; DOCKYARD_CONTAINER_ENGINE "
+        "overrides) with the limits, device limits on the disk holding DIR",
+    )
+    limits.add_argument("--cpus", help="CPUs, e.g. 1 or 0.5")
+    limits.add_argument("--memory", help="memory, e.g. 512m")
+    for flag, what in (
+        ("read-iops", "reads/s"),
+        ("write-iops", "writes/s"),
+        ("read-bps", "bytes read/s, e.g. 10m"),
+        ("write-bps", "bytes written/s, e.g. 10m"),
+    ):
+        limits.add_argument(f"--device-{flag}", metavar="N", help=f"at most N {what}")
+    limits.add_argument(
+        "--image", default="fio-tool", help="the image with fio (default fio-tool, see docs/fio.md)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """What run and sweep share: the target, the name, the data dir, the page, the logs."""
+    parser.add_argument("target", nargs="?", default=".", metavar="DIR", help="default .")
     parser.add_argument("-n", "--name", default="bench", help="run name (default bench)")
     parser.add_argument(
         "-d", "--data-dir", metavar="DATA_DIR", help="where to keep results (default DIR/fio-data)"
@@ -121,11 +153,47 @@ def _register_run(actions: Subparsers) -> None:
     _add_serve_options(parser)
     parser.add_argument("--no-serve", action="store_true", help="exit after drawing")
     parser.add_argument("--log-msec", default="1000", help="log interval (ms, default 1000)")
-    parser.add_argument(
-        "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
+
+
+def _register_sweep(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "sweep",
+        help="run every combination of --rw x --bs x --iodepth x --numjobs in one run",
+        description=(
+            "Run fio over every combination of the lists (comma-separated or repeated), one "
+            "point after another over one test file in DIR/.dockyard-fio/ (libaio, direct=1), "
+            "and keep them in one run directory; metadata.json names each parameter and "
+            "point. Draws IOPS and mean/p99 latency across iodepth for each numjobs, and a "
+            "latency histogram per point."
+        ),
     )
-    parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
-    parser.set_defaults(func=run)
+    _add_run_options(parser)
+    for flag, default in (
+        ("--rw", "randread"),
+        ("--bs", "4k"),
+        ("--iodepth", "1"),
+        ("--numjobs", "1"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], help=f"list, e.g. a,b (default {default})"
+        )
+    parser.add_argument("--size", default="1G", help="test file size (default 1G)")
+    parser.add_argument("--runtime", type=int, default=10, help="seconds per point (default 10)")
+    parser.add_argument(
+        "--ramp", type=int, default=2, help="seconds per point before measuring (default 2)"
+    )
+    parser.add_argument(
+        "--precondition", action="store_true", help="fill the test file sequentially first"
+    )
+    parser.add_argument(
+        "--steadystate",
+        metavar="SPEC",
+        help="fio's steadystate, e.g. iops_slope:0.3%%: a point ends once steady",
+    )
+    parser.add_argument(
+        "--ss-duration", type=int, metavar="S", help="steady-state window (default --runtime)"
+    )
+    parser.set_defaults(func=sweep)
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -153,12 +221,18 @@ def _register_compare(actions: Subparsers) -> None:
         help="compare runs: a table, and with --png a chart",
         description=(
             "Print IOPS, bandwidth and p99 latency of each named run (RUN or RUN,RUN), in "
-            "the order given; --png FILE also draws them in one chart."
+            "the order given; --png FILE also draws them in one chart, --csv FILE and --json "
+            "FILE write them as data (one record per run, job and direction, grouped by "
+            "volume and limits)."
         ),
     )
     parser.add_argument("runs", nargs="*", metavar="RUN", help="run directory names")
     _add_data_dir(parser)
     parser.add_argument("--png", metavar="FILE", help="also write the comparison chart here")
+    parser.add_argument(
+        "--csv", metavar="FILE", help="also write the comparison as CSV (grouped by volume, limits)"
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     parser.set_defaults(func=compare)
 
 
@@ -189,6 +263,76 @@ def _register_serve(actions: Subparsers) -> None:
     parser.add_argument("dir", metavar="DIR", help="data dir holding runs/")
     _add_serve_options(parser)
     parser.set_defaults(func=serve)
+
+
+def _register_ecs(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "ecs",
+        help="one one-off ECS task per --volume, then pull and compare the runs",
+        description=(
+            "Run the stack's fio task once per --volume (TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, "
+            "gp3:6000:250, io2:16000), each with an ECS-managed EBS volume configured at run "
+            "time; wait for them, pull their runs from the results bucket into DATA_DIR and "
+            "compare them."
+        ),
+    )
+    parser.add_argument("--volume", action="append", required=True, metavar="SPEC")
+    parser.add_argument("--size-gib", type=int, default=20, help="volume size (default 20)")
+    parser.add_argument("--cluster", required=True)
+    parser.add_argument("--task-definition", required=True, help="the fio task definition")
+    parser.add_argument("--role-arn", required=True, help="ECS's infrastructure role for EBS")
+    parser.add_argument("--subnet", action="append", required=True)
+    parser.add_argument("--security-group", action="append", required=True)
+    parser.add_argument("--results", required=True, metavar="s3://BUCKET[/PREFIX]")
+    parser.add_argument("--cpu", type=int, help="task CPU units override (recorded)")
+    parser.add_argument("--memory", type=int, help="task memory MiB override (recorded)")
+    parser.add_argument("-n", "--name", default="ecs", help="run name prefix (default ecs)")
+    _add_data_dir(parser)
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds to wait (default 3600)"
+    )
+    parser.add_argument("--poll", type=float, default=10, help="seconds between checks")
+    parser.add_argument("--endpoint-url", metavar="URL", help="an AWS-compatible endpoint (moto)")
+    parser.set_defaults(func=ecs)
+
+
+def ecs(args: argparse.Namespace) -> int:
+    import boto3
+
+    from dockyard.fio import ecs_bench
+    from dockyard.fio.ecs import parse_volume_spec
+    from dockyard.fio.pull import parse_s3_url
+    from dockyard.fio.pull import pull as pull_runs
+
+    bucket, prefix = parse_s3_url(args.results)
+    volumes = [parse_volume_spec(spec, args.size_gib) for spec in args.volume]
+    launches = ecs_bench.plan(
+        volumes,
+        args.name,
+        cluster=args.cluster,
+        task_definition=args.task_definition,
+        role_arn=args.role_arn,
+        subnets=args.subnet,
+        security_groups=args.security_group,
+        cpu=args.cpu,
+        memory=args.memory,
+    )
+    endpoint = check_endpoint_url(args.endpoint_url)
+    client = boto3.client("ecs", endpoint_url=endpoint)
+    arns = ecs_bench.start(client, launches)
+    for launch, arn in zip(launches, arns, strict=True):
+        print(f"started {launch.plotname}: {arn}", flush=True)
+    tasks = ecs_bench.wait_stopped(client, args.cluster, arns, timeout=args.timeout, poll=args.poll)
+    problems = ecs_bench.failed(tasks)
+    for problem in problems:
+        print(f"failed: {printable(problem)}", file=sys.stderr)
+    data_dir = Path(args.data_dir)
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    pull_runs(bucket, prefix, data_dir, client=s3)
+    names = ecs_bench.newest_runs(data_dir, [launch.plotname for launch in launches])
+    args.runs, args.png, args.csv, args.json = names, None, None, None
+    compare(args)
+    return 1 if problems else 0
 
 
 def _progress(line: str) -> None:
@@ -242,8 +386,9 @@ def compare(args: argparse.Namespace) -> int:
     names = parse_selection(args.runs)
     if not names:
         raise UsageError("name the runs to compare: dockyard bench compare RUN... [-d DATA_DIR]")
-    if args.png and not Path(args.png).parent.is_dir():
-        raise UsageError(f"--png {args.png}: {Path(args.png).parent} is not a directory")
+    for flag, value in (("--png", args.png), ("--csv", args.csv), ("--json", args.json)):
+        if value and not _check_path(value, flag).parent.is_dir():
+            raise UsageError(f"{flag} {value}: {Path(value).parent} is not a directory")
     runs = ensure_plots(data_dir)
     problems = {run.name: run.problem for run in runs if run.problem}
     corrupt = [f"{name} ({problems[name]})" for name in names if name in problems]
@@ -265,11 +410,23 @@ def compare(args: argparse.Namespace) -> int:
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
                 f"{row.bw_mib_s:9.2f} {row.p99_us:9.1f}"
             )
+    _write_exports(args, chosen)
+    return 0
+
+
+def _write_exports(args: argparse.Namespace, chosen: list[RunInfo]) -> None:
+    """compare's --png, --csv and --json files (each written whole, or not at all)."""
+    from dockyard.files import write_file
+    from dockyard.fio.export import comparison_csv, comparison_json
+
     if args.png:
         from dockyard.fio.plots import comparison_chart
 
         print(f"chart: {comparison_chart(chosen, Path(args.png))}")
-    return 0
+    for value, make in ((args.csv, comparison_csv), (args.json, comparison_json)):
+        if value:
+            write_file(Path(value), make(chosen))
+            print(f"data: {value}")
 
 
 def pull(args: argparse.Namespace) -> int:
@@ -307,25 +464,67 @@ def serve(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.job and (args.runtime or args.size):
         raise UsageError("--runtime and --size set the default job; edit your job file instead")
+    job_paths = [str(_check_path(job, "job file")) for job in args.job]
+
+    def job_files() -> list[JobFile]:
+        if job_paths:
+            return jobs_mod.resolve(job_paths, [], Path.cwd())
+        runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
+        return [default_job(runtime, size)]
+
+    return _execute(args, job_files, {})
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from dockyard.fio.sweep import check_spec, sweep_job
+
+    spec = check_spec(
+        args.rw,
+        args.bs,
+        args.iodepth,
+        args.numjobs,
+        size=args.size,
+        runtime=args.runtime,
+        ramp=args.ramp,
+        precondition=args.precondition,
+        steadystate=args.steadystate,
+        ss_duration=args.ss_duration,
+    )
+    points = spec.points()
+    print(f"sweep: {len(points)} point(s), about {len(points) * (spec.runtime + spec.ramp)} s")
+    return _execute(args, lambda: [sweep_job(spec)], {"sweep": spec.as_metadata()})
+
+
+def _limits(args: argparse.Namespace, target: Path) -> Limits | None:
+    """bench run's container limits (None without any; sweep has none)."""
+    from dockyard.fio.limits import DEVICE_OPTIONS, check_limits
+    from dockyard.fio.run import filesystem_of
+
+    keys = ("cpus", "memory", *DEVICE_OPTIONS)
+    given = {key: getattr(args, key, None) for key in keys}
+    source = filesystem_of(target)["source"]
+    return check_limits(given, source, os.environ, getattr(args, "image", "fio-tool"))
+
+
+def _execute(
+    args: argparse.Namespace, make_jobs: Callable[[], list[JobFile]], extra: dict[str, Any]
+) -> int:
+    """Check everything, bind the port, run fio, draw, then serve (run and sweep)."""
     target = _check_path(args.target, "target")
     if not target.is_dir():
         raise UsageError(f"{target} is not a directory; give the directory to benchmark")
     data_dir = _check_path(args.data_dir, "-d") if args.data_dir else target / "fio-data"
-    job_paths = [str(_check_path(job, "job file")) for job in args.job]
     with contextlib.ExitStack() as stack:
         check_plotname(args.name)
         port = check_number(args.port, "--port", 0, 65535)
         log_msec = check_number(args.log_msec, "--log-msec", 1, MAX_LOG_MSEC)
-        if job_paths:
-            job_files = jobs_mod.resolve(job_paths, [], Path.cwd())
-        else:
-            runtime, size = args.runtime or DEFAULT_RUNTIME, args.size or DEFAULT_SIZE
-            job_files = [default_job(runtime, size)]
+        job_files = make_jobs()
         jobs_mod.parse_only(job_files)
         # The port is bound before fio runs: one in use is found now, not after the run.
         server = None if args.no_serve else stack.enter_context(_bind(data_dir, args.bind, port))
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
+        limits = _limits(args, target)
         # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
         # and are reused by later runs, as plain fio reuses its files.
         options = RunOptions(
@@ -334,6 +533,8 @@ def run(args: argparse.Namespace) -> int:
             target_dir=target / SCRATCH_DIR,
             log_msec=log_msec,
             create_target=True,
+            extra=extra,
+            limits=limits,
         )
         result = run_fio(job_files, options, progress=_progress)
         if sys.stderr.isatty():

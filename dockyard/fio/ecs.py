@@ -6,11 +6,13 @@ validate the same dicts against botocore's own ECS model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from dockyard.fio import PLOTS_PORT as PLOTS_PORT  # components/fio/bench.py reads it here
+from dockyard.fio.jobs import FioError
 
 TARGET_VOLUME = "fio-target"
 TARGET_PATH = "/mnt/fio-target"
@@ -282,4 +284,110 @@ def ebs_volume_configuration(volume: EbsVolume, role_arn: str) -> dict[str, Any]
     return {
         "name": TARGET_VOLUME,
         "managedEBSVolume": {"roleArn": role_arn, **ebs_settings(volume)},
+    }
+
+
+# `bench ecs`: one one-off task per volume, each with its EBS volume configured at run time.
+_VOLUME_SPEC = re.compile(
+    r"^(?P<type>[a-z0-9]{2,4})(:(?P<iops>[0-9]{1,6})?(:(?P<tput>[0-9]{1,4}))?)?$"
+)
+_RUN_TASK_PATTERNS = {
+    "cluster": re.compile(
+        r"^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255})$"
+    ),
+    "task definition": re.compile(
+        r"^([A-Za-z0-9_-]{1,255}(:\d{1,9})?|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\d{1,9})$"
+    ),
+    "role": re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"),
+    "subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$"),
+    "security group": re.compile(r"^sg-[0-9a-f]{8,17}$"),
+}
+TASK_CPU_ENV = "FIO_TASK_CPU"
+TASK_MEMORY_ENV = "FIO_TASK_MEMORY"
+
+
+def parse_volume_spec(text: str, size_gib: int = 20) -> EbsVolume:
+    """`TYPE[:IOPS[:THROUGHPUT]]` (gp3, gp3:6000:250, io2:16000) as an EbsVolume; FioError
+    naming the problem (the form, or EBS's limits for the type)."""
+    match = _VOLUME_SPEC.match(text)
+    if match is None:
+        raise FioError(
+            f"--volume {text[:40]!r}: give TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, gp3:6000:250 "
+            "or io2:16000"
+        )
+    iops, tput = match.group("iops"), match.group("tput")
+    volume = EbsVolume(
+        match.group("type"), size_gib, int(iops) if iops else None, int(tput) if tput else None
+    )
+    problems = check_ebs(volume)
+    if problems:
+        raise FioError(f"--volume {text}: {'; '.join(problems)}")
+    return volume
+
+
+def volume_slug(volume: EbsVolume) -> str:
+    """A volume's part of a run name: gp3, gp3-6000-250, io2-16000."""
+    parts = [volume.volume_type, volume.iops, volume.throughput]
+    return "-".join(str(part) for part in parts if part is not None)
+
+
+def check_run_task_value(kind: str, value: str) -> str:
+    if not _RUN_TASK_PATTERNS[kind].match(value):
+        raise FioError(f"{kind} {value[:60]!r} is not a valid {kind} name or ARN")
+    return value
+
+
+def run_task_params(
+    *,
+    cluster: str,
+    task_definition: str,
+    volume: EbsVolume,
+    role_arn: str,
+    subnets: Sequence[str],
+    security_groups: Sequence[str],
+    plotname: str,
+    cpu: int | None = None,
+    memory: int | None = None,
+) -> dict[str, Any]:
+    """RunTask input for one one-off Fargate task measuring `volume`: its ECS-managed EBS
+    volume configured at run time, the bench container told what it measures (and to
+    exit after the run, its results copied to the stack's bucket), the task's CPU and
+    memory overridden when given and recorded in the run's metadata."""
+    check_run_task_value("cluster", cluster)
+    check_run_task_value("task definition", task_definition)
+    check_run_task_value("role", role_arn)
+    for subnet in subnets:
+        check_run_task_value("subnet", subnet)
+    for group in security_groups:
+        check_run_task_value("security group", group)
+    env = {**volume_environment(volume, "FARGATE"), "PLOTNAME": plotname, "FIO_NO_SERVE": "1"}
+    overrides: dict[str, Any] = {}
+    if cpu is not None:
+        overrides["cpu"] = str(cpu)
+        env[TASK_CPU_ENV] = str(cpu)
+    if memory is not None:
+        overrides["memory"] = str(memory)
+        env[TASK_MEMORY_ENV] = str(memory)
+    overrides["containerOverrides"] = [{"name": BENCH_CONTAINER, "environment": _env(env)}]
+    managed = {
+        "roleArn": role_arn,
+        **ebs_settings(volume),
+        "terminationPolicy": {"deleteOnTermination": True},
+    }
+    return {
+        "cluster": cluster,
+        "taskDefinition": task_definition,
+        "launchType": "FARGATE",
+        "count": 1,
+        "startedBy": "dockyard-bench-ecs",
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": list(subnets),
+                "securityGroups": list(security_groups),
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        "overrides": overrides,
+        "volumeConfigurations": [{"name": TARGET_VOLUME, "managedEBSVolume": managed}],
+        "tags": [{"key": "dockyard:volume", "value": volume_slug(volume)}],
     }

@@ -74,6 +74,10 @@ def _save(fig: Figure, path: Path, title: str) -> Path:
     return path
 
 
+save_figure = _save
+"""`_save` for the other graph modules (sweep_plots)."""
+
+
 def line_figure(
     lines: Sequence[Series],
     title: str,

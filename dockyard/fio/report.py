@@ -18,9 +18,9 @@ from typing import Any
 import jinja2
 
 from dockyard.files import write_file
-from dockyard.fio import plots
+from dockyard.fio import export, plots, sweep_plots
 from dockyard.fio.jobs import FioError
-from dockyard.fio.results import RunInfo, list_runs
+from dockyard.fio.results import RunInfo, limits_label, list_runs
 from dockyard.fio.run import RESULT, RUNS
 
 INDEX = "index.html"
@@ -53,6 +53,9 @@ Listing as JSON: <a href="{{ runs_json }}">{{ runs_json }}</a></p>
 data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.last %};
 {% endif %}{% endfor %}</p>
 <img class="graph" id="compare" src="{{ compare }}" alt="comparison of the selected runs">
+{% if exports %}<p class="exports">The comparison as data:
+{% for export in exports %}<a class="export" href="{{ export.href }}">{{ export.name }}</a>
+{% endfor %}</p>{% endif %}
 {% else %}<p>Tick two runs or more and press Compare (the selection is kept in the URL,
 <code>?runs=a,b</code>).</p>{% endif %}
 <input type="hidden" name="runs" id="runs-field" value="{{ selected | join(',') }}">
@@ -63,6 +66,9 @@ data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.l
 <h2><label><input type="checkbox" class="pick" value="{{ run.name }}"
 {%- if run.name in selected %} checked{% endif %}> {{ run.name }}</label></h2>
 <p class="volume">{{ run.label }}</p>
+{% if run.limits %}<p class="limits">container limits: {{ run.limits }}
+{%- if run.seen %} (its cgroup: {% for key, value in run.seen.items() %}{{ key }} {{ value }}
+{%- if not loop.last %}; {% endif %}{% endfor %}){% endif %}</p>{% endif %}
 {% if run.problem %}<p class="problem"><strong>This run is not shown: {{ run.problem }}.</strong>
 Its raw files are listed below.</p>{% endif %}
 <p>host {{ run.metadata.get("host", "?") }}, {{ run.metadata.get("fio_version", "?") }},
@@ -77,6 +83,19 @@ kernel {{ run.metadata.get("kernel", "?") }};
 <tr><td>{{ row.job }}</td><td>{{ row.direction }}</td><td>{{ "%.0f" | format(row.iops) }}</td>
 <td>{{ "%.2f" | format(row.bw_mib_s) }}</td><td>{{ "%.1f" | format(row.p50_us) }}</td>
 <td>{{ "%.1f" | format(row.p99_us) }}</td><td>{{ "%.1f" | format(row.p99_9_us) }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+{% if run.sweep %}
+<table class="sweep">
+<tr><th>point</th><th>direction</th><th>rw</th><th>bs</th><th>iodepth</th><th>numjobs</th>
+<th>IOPS</th><th>MiB/s</th><th>mean (µs)</th><th>p99 (µs)</th><th>steady state</th></tr>
+{% for p in run.sweep %}
+<tr class="point" data-point="{{ p.job }}"><td>{{ p.job }}</td><td>{{ p.direction }}</td>
+<td>{{ p.rw }}</td><td>{{ p.bs }}</td><td>{{ p.iodepth }}</td><td>{{ p.numjobs }}</td>
+<td>{{ "%.0f" | format(p.iops) }}</td><td>{{ "%.2f" | format(p.bw_mib_s) }}</td>
+<td>{{ "%.1f" | format(p.mean_us) }}</td><td>{{ "%.1f" | format(p.p99_us) }}</td>
+<td>{{ "-" if p.steady is none else ("attained" if p.steady else "not attained") }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
@@ -112,24 +131,32 @@ def _href(*parts: str) -> str:
     return "/".join(urllib.parse.quote(part) for part in parts)
 
 
+def _draw_if_stale(run: RunInfo) -> None:
+    """A finished run's graphs (and a sweep's), drawn when missing or older than its result."""
+    result = run.path / RESULT
+    if run.problem or not run.finished or not result.exists():
+        return
+    newest = result.stat().st_mtime
+    pngs = [run.path / name for name in plots.RUN_PNGS]
+    points = sweep_plots.run_points(run.path, run.metadata)
+    pngs += [run.path / name for name in sweep_plots.sweep_png_names(points)]
+    if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
+        return
+    plots.run_plots(
+        run.path,
+        str(run.metadata.get("plotname", run.name)),
+        run.metadata.get("log_msec", "?"),
+    )
+    sweep_plots.sweep_plots(run.path, run.metadata)
+
+
 def ensure_plots(data_dir: Path) -> list[RunInfo]:
     """Draw graphs for finished runs that lack them (or are older than their result)."""
     with _LOCK:
         broken: dict[str, str] = {}
         for run in list_runs(data_dir):
-            result = run.path / RESULT
-            if run.problem or not run.finished or not result.exists():
-                continue
-            newest = result.stat().st_mtime
-            pngs = [run.path / name for name in plots.RUN_PNGS]
-            if all(p.exists() and p.stat().st_mtime >= newest for p in pngs):
-                continue
             try:
-                plots.run_plots(
-                    run.path,
-                    str(run.metadata.get("plotname", run.name)),
-                    run.metadata.get("log_msec", "?"),
-                )
+                _draw_if_stale(run)
             except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
                 broken[run.name] = f"its logs could not be drawn ({type(err).__name__})"
         return [
@@ -138,6 +165,22 @@ def ensure_plots(data_dir: Path) -> list[RunInfo]:
             else run
             for run in list_runs(data_dir)
         ]
+
+
+def sweep_points(run: RunInfo) -> list[sweep_plots.PointResult]:
+    """A sweep run's points for the page; none for another run or one that cannot be read
+    (ensure_plots has then given it its problem)."""
+    if run.problem or not run.metadata.get("sweep"):
+        return []
+    try:
+        return sweep_plots.run_points(run.path, run.metadata)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+
+
+def _seen(limits: object) -> dict[str, str]:
+    seen = limits.get("seen") if isinstance(limits, dict) else None
+    return {str(k): str(v) for k, v in seen.items()} if isinstance(seen, dict) else {}
 
 
 def default_selection(runs: Sequence[RunInfo]) -> list[RunInfo]:
@@ -175,10 +218,12 @@ def listing(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
             "host": run.metadata.get("host"),
             "label": run.label,
             "volume": run.metadata.get("volume") or {},
+            "limits": run.metadata.get("limits") or {},
             "started": run.metadata.get("started"),
             "fio_version": run.metadata.get("fio_version"),
             "problem": run.problem,
             "summary": [row.__dict__ for row in run.rows],
+            "sweep": [dataclasses.asdict(point) for point in sweep_points(run)],
             "files": [_href(RUNS, run.name, f) for f in run.files],
         }
         for run in runs
@@ -191,12 +236,16 @@ def render_page(
     selected: Sequence[str] = (),
     compare: str | None = None,
     notices: Sequence[str] = (),
+    exports: Sequence[dict[str, str]] | None = None,
 ) -> str:
-    """The page; `compare` is the comparison chart's URL for the `selected` runs."""
+    """The page; `compare` is the comparison chart's URL for the `selected` runs, `exports`
+    the links to the same comparison as data (name, href)."""
     view = []
     for run in runs:
         pngs = [name for name in plots.RUN_PNGS if name in run.files]
-        pngs += [f for f in run.files if f.endswith(".png") and f not in plots.RUN_PNGS]
+        others = [f for f in run.files if f.endswith(".png") and f not in plots.RUN_PNGS]
+        # a sweep's bars before its histograms
+        pngs += sorted(others, key=lambda f: (not f.startswith("sweep-"), f))
         view.append(
             {
                 "name": run.name,
@@ -205,6 +254,9 @@ def render_page(
                 "finished": run.finished,
                 "problem": run.problem,
                 "rows": run.rows,
+                "sweep": sweep_points(run),
+                "limits": limits_label(run.metadata.get("limits")),
+                "seen": _seen(run.metadata.get("limits")),
                 "pngs": [{"name": p, "href": _href(RUNS, run.name, p)} for p in pngs],
                 "links": [{"name": f, "href": _href(RUNS, run.name, f)} for f in run.files],
             }
@@ -218,11 +270,20 @@ def render_page(
         selected=list(selected),
         runs_json=RUNS_JSON,
         notices=list(notices),
+        exports=exports or [],
     )
 
 
-def compare_href(names: Sequence[str]) -> str:
-    return f"{plots.COMPARE_PNG}?runs={urllib.parse.quote(','.join(names), safe=',')}"
+def compare_href(names: Sequence[str], what: str = plots.COMPARE_PNG) -> str:
+    return f"{what}?runs={urllib.parse.quote(','.join(names), safe=',')}"
+
+
+def export_links(names: Sequence[str]) -> list[dict[str, str]]:
+    """Links to the comparison of `names` as CSV and JSON, drawn per request."""
+    return [
+        {"name": "CSV", "href": compare_href(names, export.COMPARE_CSV)},
+        {"name": "JSON", "href": compare_href(names, export.COMPARE_JSON)},
+    ]
 
 
 def write_report(data_dir: Path, compare: Sequence[str] | None = None) -> Path:

@@ -17,6 +17,7 @@ PERCENTILES = (50.0, 99.0, 99.9)
 PLAT_BITS = 6
 PLAT_VAL = 1 << PLAT_BITS
 PLAT_NR = 29 * PLAT_VAL
+_NAN = re.compile(r"(?<=[:\[,\s])-?nan\b")
 _LOG = re.compile(r"^(?P<prefix>.+)_(?P<kind>bw|iops|lat|clat|slat|clat_hist)\.(?P<job>\d+)\.log$")
 
 
@@ -71,7 +72,8 @@ def load_result(run_dir: Path) -> dict[str, Any] | None:
     if start < 0:
         return None
     try:
-        data: dict[str, Any] = json.loads(text[start:])
+        # fio writes "-nan" / "nan" (steady-state slopes), which JSON does not have.
+        data: dict[str, Any] = json.loads(_NAN.sub("NaN", text[start:]))
     except json.JSONDecodeError:
         return None
     return data
@@ -91,6 +93,23 @@ def job_labels(result: dict[str, Any]) -> list[str]:
 def job_names(run_dir: Path) -> list[str]:
     result = load_result(run_dir)
     return job_labels(result) if result else []
+
+
+LIMIT_KEYS = (
+    "cpus",
+    "memory",
+    "device_read_iops",
+    "device_write_iops",
+    "device_read_bps",
+    "device_write_bps",
+)
+
+
+def limits_label(limits: object) -> str:
+    """`cpus=2 memory=512m device_read_iops=500`, or '' without limits (a container's)."""
+    if not isinstance(limits, dict):
+        return ""
+    return " ".join(f"{key}={limits[key]}" for key in LIMIT_KEYS if limits.get(key))
 
 
 def run_label(meta: dict[str, Any]) -> str:
@@ -113,8 +132,13 @@ def run_label(meta: dict[str, Any]) -> str:
     for key in ("compute", "instance_type", "region"):
         if volume.get(key):
             parts.append(str(volume[key]))
+    if volume.get("task_cpu") or volume.get("task_memory_mib"):
+        cpu, memory = volume.get("task_cpu", "?"), volume.get("task_memory_mib", "?")
+        parts.append(f"task cpu {cpu}, memory {memory} MiB")
     if meta.get("direct") is False:
         parts.append("buffered (page cache)")
+    if limits := limits_label(meta.get("limits")):
+        parts.append(f"limits {limits}")
     return ", ".join(parts) or str(meta.get("host") or "?")
 
 

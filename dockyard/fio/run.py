@@ -30,6 +30,7 @@ from typing import Any, TextIO
 
 from dockyard.files import write_file
 from dockyard.fio.jobs import FioError, JobFile, parse_only
+from dockyard.fio.limits import CGROUP_FILE, Limits, cgroup_seen
 
 RUNS = "runs"
 RESULT = "result.json"
@@ -45,6 +46,8 @@ VOLUME_ENV = {
     "FIO_VOLUME_THROUGHPUT": "throughput_mib_s",
     "FIO_COMPUTE": "compute",
     "FIO_INSTANCE_TYPE": "instance_type",
+    "FIO_TASK_CPU": "task_cpu",
+    "FIO_TASK_MEMORY": "task_memory_mib",
     "AWS_REGION": "region",
     "AWS_DEFAULT_REGION": "region",
 }
@@ -74,6 +77,10 @@ class RunOptions:
     extra_args: Sequence[str] = field(default_factory=tuple)
     create_target: bool = False
     volume: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits | None = None
+    """Run fio in a container with these limits (dockyard/fio/limits.py)."""
+    """More for metadata.json: a sweep's parameters ("sweep"), a container's limits."""
 
 
 def volume_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -282,6 +289,8 @@ def metadata(
         "volume": dict(options.volume),
         "command": list(command),
         "jobs": [{"name": j.name, "sha256": j.sha256, "source": j.source} for j in jobs],
+        **options.extra,
+        **({"limits": options.limits.as_metadata()} if options.limits else {}),
     }
 
 
@@ -336,6 +345,10 @@ def run(
             )
             paths.append(path)
         command = fio_command(options, run_dir.resolve(), paths)
+        if options.limits is not None:
+            mounts = [scratch, run_dir.resolve(), Path(tmp)]
+            cgroup_out = run_dir.resolve() / CGROUP_FILE
+            command = [*options.limits.command(mounts, scratch, cgroup_out), *command]
         meta = metadata(jobs, options, run_dir, command, scratch)
         _write_json(run_dir / METADATA, meta)
         with (run_dir / "fio.log").open("w", encoding="utf-8") as log:
@@ -364,6 +377,8 @@ def run(
         shutil.rmtree(scratch, ignore_errors=True)
     meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta["exit_status"] = returncode
+    if options.limits is not None:
+        meta["limits"] = {**options.limits.as_metadata(), "seen": cgroup_seen(run_dir)}
     _write_json(run_dir / METADATA, meta)
     return RunResult(run_dir=run_dir, returncode=returncode)
 

@@ -25,13 +25,14 @@ import socket
 import sys
 import threading
 import urllib.parse
+from collections.abc import Callable, Sequence
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from dockyard.fio import PLOTS_PORT, plots
+from dockyard.fio import PLOTS_PORT, export, plots
 from dockyard.fio.jobs import FioError
 from dockyard.fio.report import (
     INDEX,
@@ -39,6 +40,7 @@ from dockyard.fio.report import (
     compare_href,
     default_selection,
     ensure_plots,
+    export_links,
     listing,
     parse_selection,
     render_page,
@@ -62,6 +64,14 @@ anything a run or a remote job file named `x.html` or `x.svg`) is plain text, so
 stored in a run can put a script on the report's origin."""
 STORED_CSP = "default-src 'none'; sandbox"
 """Stored files are data, never a document that runs: no script, no subresource."""
+
+
+_EXPORTS: dict[str, tuple[Callable[[Sequence[RunInfo]], str], str]] = {
+    export.COMPARE_CSV: (export.comparison_csv, "text/csv; charset=utf-8"),
+    export.COMPARE_JSON: (export.comparison_json, "application/json"),
+}
+"""The comparison as data, made per request (`/compare.csv?runs=a,b`)."""
+_COMPARISONS = (plots.COMPARE_PNG, *_EXPORTS)
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -184,9 +194,21 @@ class Handler(BaseHTTPRequestHandler):
         self.server.request_read(self.connection)
         return parsed
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        *,
+        csp: bool = False,
+        download: str | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if csp:
+            self.send_header("Content-Security-Policy", STORED_CSP)
+        if download and download.endswith(".csv"):
+            self.send_header("Content-Disposition", f'attachment; filename="{download}"')
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -209,6 +231,19 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, f"{err}\n".encode(), "text/plain; charset=utf-8")
             return None
 
+    def _comparison(self, name: str, compared: list[RunInfo]) -> None:
+        """compare.png, .csv or .json of the selected runs, made for this request."""
+        if not compared:
+            self._not_found()
+            return
+        if name == plots.COMPARE_PNG:
+            self._send(HTTPStatus.OK, plots.comparison_png(compared), "image/png")
+            return
+        make, content_type = _EXPORTS[name]
+        body = make(compared).encode("utf-8")
+        # Data, never a document: no script, no subresource; the CSV is a download.
+        self._send(HTTPStatus.OK, body, content_type, csp=True, download=name)
+
     def do_GET(self) -> None:
         split = urllib.parse.urlsplit(self.path)
         raw = split.path
@@ -222,20 +257,18 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8")
             return
-        if raw in {"/", f"/{INDEX}", f"/{plots.COMPARE_PNG}"}:
+        if raw in {"/", f"/{INDEX}", *(f"/{name}" for name in _COMPARISONS)}:
             chosen = self._selection(split.query)
             if chosen is None:
                 return
             runs, compared = chosen
-            if raw == f"/{plots.COMPARE_PNG}":
-                if not compared:
-                    self._not_found()
-                    return
-                self._send(HTTPStatus.OK, plots.comparison_png(compared), "image/png")
+            if raw != "/" and raw != f"/{INDEX}":
+                self._comparison(raw.lstrip("/"), compared)
                 return
             names = [run.name for run in compared]
             href = compare_href(names) if len(compared) >= 2 or split.query else None
-            page = render_page(self.root, runs, names, href, self.notices).encode("utf-8")
+            links = export_links(names) if href else None
+            page = render_page(self.root, runs, names, href, self.notices, links).encode("utf-8")
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
             return
         if raw == f"/{RUNS_JSON}":

@@ -1,0 +1,126 @@
+"""A sweep's graphs, as fio-plot draws them: bars of IOPS and mean / p99 latency across
+iodepth for each numjobs (one chart per rw, block size and direction), and a completion
+latency histogram per point from its clones' clat histogram logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dockyard.fio.plots import save_figure, styles
+from dockyard.fio.results import DIRECTIONS, bucket_value, load_result, read_hist_log
+from dockyard.fio.sweep import PointResult, point_results
+
+__all__ = ["PointResult", "run_points", "sweep_plots", "sweep_png_names"]
+
+_DIRECTION_NUMBER = {name: number for number, name in DIRECTIONS.items()}
+
+
+def bars_name(rw: str, bs: str, direction: str) -> str:
+    return f"sweep-{rw}-{bs}-{direction}.png"
+
+
+def hist_name(point: PointResult) -> str:
+    return f"hist-{point.job}-{point.direction}.png"
+
+
+def sweep_png_names(points: Sequence[PointResult]) -> list[str]:
+    """Every graph a sweep's points make (bars first, then the histograms)."""
+    bars = dict.fromkeys(bars_name(p.rw, p.bs, p.direction) for p in points)
+    return [*bars, *(hist_name(p) for p in points)]
+
+
+def run_points(run_dir: Path, meta: dict[str, Any]) -> list[PointResult]:
+    """The sweep's points of a run directory (none when it is not a sweep or has no result)."""
+    sweep = meta.get("sweep")
+    result = load_result(run_dir)
+    if not isinstance(sweep, dict) or not result:
+        return []
+    return point_results(sweep, result)
+
+
+def bars_chart(points: Sequence[PointResult], path: Path, title: str) -> Path:
+    """IOPS (left axis) and mean / p99 latency (right axis) across iodepth, one row per
+    numjobs: the points of one rw, block size and direction."""
+    numjobs = sorted({p.numjobs for p in points})
+    fig, axes = plt.subplots(len(numjobs), 1, figsize=(10, 3.6 * len(numjobs)), squeeze=False)
+    colours = [colour for colour, _ in styles(3)]
+    for ax, jobs in zip(axes[:, 0], numjobs, strict=True):
+        row = sorted((p for p in points if p.numjobs == jobs), key=lambda p: p.iodepth)
+        x = np.arange(len(row))
+        lat = ax.twinx()
+        ax.bar(x - 0.27, [p.iops for p in row], 0.27, color=colours[0], label="IOPS")
+        lat.bar(x, [p.mean_us for p in row], 0.27, color=colours[1], label="mean latency")
+        lat.bar(x + 0.27, [p.p99_us for p in row], 0.27, color=colours[2], label="p99 latency")
+        ax.set_xticks(x, [f"iodepth {p.iodepth}" for p in row])
+        ax.set_ylabel("IOPS")
+        lat.set_ylabel("completion latency (µs)")
+        ax.set_title(f"numjobs {jobs}")
+        ax.grid(True, axis="y", alpha=0.3)
+        handles = [*ax.get_legend_handles_labels()[0], *lat.get_legend_handles_labels()[0]]
+        ax.legend(handles=handles, loc="upper left", fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path, title)
+
+
+def histogram_counts(run_dir: Path, point: PointResult) -> list[int]:
+    """The point's clat histogram bucket counts, every interval of every clone added."""
+    total: list[int] = []
+    number = _DIRECTION_NUMBER.get(point.direction, -1)
+    for index in point.log_indexes:
+        path = next(run_dir.glob(f"*_clat_hist.{index}.log"), None)
+        if path is None:
+            continue
+        for _, counts in read_hist_log(path).get(number, []):
+            if len(total) < len(counts):
+                total += [0] * (len(counts) - len(total))
+            for i, count in enumerate(counts):
+                total[i] += count
+    return total
+
+
+def histogram_chart(run_dir: Path, point: PointResult, path: Path) -> Path:
+    """The share of I/Os per completion-latency range (log scale), from the hist logs."""
+    counts = histogram_counts(run_dir, point)
+    title = f"Latency histogram: {point.job} {point.direction}"
+    fig, ax = plt.subplots(figsize=(10, 4))
+    used = [(bucket_value(i) / 1000.0, c) for i, c in enumerate(counts) if c]
+    if used:
+        values = np.array([v for v, _ in used])
+        weights = np.array([c for _, c in used], dtype=float)
+        low, high = max(values.min(), 0.01), max(values.max(), values.min() * 1.01, 0.02)
+        edges = np.logspace(np.log10(low * 0.99), np.log10(high * 1.01), 40)
+        ax.hist(
+            values,
+            bins=[float(e) for e in edges],
+            weights=weights * 100.0 / weights.sum(),
+            color="tab:blue",
+        )
+        ax.set_xscale("log")
+    else:
+        ax.text(0.5, 0.5, "no histogram samples logged", ha="center", transform=ax.transAxes)
+    ax.set_title(title)
+    ax.set_xlabel("completion latency (µs, log scale)")
+    ax.set_ylabel("share of I/Os (%)")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, path, title)
+
+
+def sweep_plots(run_dir: Path, meta: dict[str, Any]) -> list[Path]:
+    """Every graph of a sweep run, written into its run directory."""
+    points = run_points(run_dir, meta)
+    written = []
+    groups = dict.fromkeys((p.rw, p.bs, p.direction) for p in points)
+    for rw, bs, direction in groups:
+        chosen = [p for p in points if (p.rw, p.bs, p.direction) == (rw, bs, direction)]
+        title = f"Sweep {rw} {bs} {direction}: IOPS and latency across iodepth"
+        written.append(bars_chart(chosen, run_dir / bars_name(rw, bs, direction), title))
+    for point in points:
+        written.append(histogram_chart(run_dir, point, run_dir / hist_name(point)))
+    return written

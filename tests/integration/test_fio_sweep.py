@@ -1,0 +1,139 @@
+"""Issue 21: `dockyard bench sweep` for real, on a loop-mounted ext4 with direct I/O: every
+point of a 2 x 2 x 2 sweep in one run directory, its charts drawn, the page in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dockyard.fio.results import load_result
+from tests.harness.fio import png_info, served
+from tests.harness.page import PageParser, dump_dom
+from tests.harness.tools import REPO, require_root, require_tool
+
+pytestmark = pytest.mark.integration
+
+POINTS = [
+    f"{rw}-4k-iodepth-{depth}-numjobs-{jobs}"
+    for rw in ("randread", "randwrite")
+    for depth in (1, 8)
+    for jobs in (1, 2)
+]
+
+
+def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A shell script in a private mount namespace (its mounts vanish with it)."""
+    require_root()
+    require_tool("unshare")
+    require_tool("mkfs.ext4")
+    require_tool("fio")
+    return subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "bash", "-euo", "pipefail", "-c", script],
+        env={**os.environ, "PYTHONPATH": str(REPO), "PY": sys.executable},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real 2 x 2 x 2 sweep (rw x iodepth x numjobs), preconditioned, with fio's
+    steady-state option, on a loop-mounted ext4; returns the data dir."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    script = textwrap.dedent(
+        """\
+        truncate -s 400M disk.img
+        mkfs.ext4 -q -F disk.img
+        mkdir ext4
+        mount -o loop disk.img ext4
+        trap 'umount ext4 || true' EXIT
+        "$PY" -m dockyard bench sweep ext4 -d data -n sweep222 --rw randread,randwrite \\
+          --bs 4k --iodepth 1 --iodepth 8 --numjobs 1,2 --size 64M --runtime 2 --ramp 1 \\
+          --precondition --steadystate iops_slope:50% --ss-duration 2 --log-msec 250 --no-serve
+        """
+    )
+    proc = in_mount_namespace(script, tmp)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert "sweep: 8 point(s)" in proc.stdout
+    return tmp / "data"
+
+
+def _run_dir(data: Path) -> Path:
+    (run_dir,) = (data / "runs").iterdir()
+    return run_dir
+
+
+def test_sweep_runs_every_point_direct_on_ext4(sweep_run: Path) -> None:
+    """One run directory: fio ran the fill and all eight points with direct=1 and libaio,
+    clones and all; metadata names each parameter and each point; the target was ext4."""
+    run_dir = _run_dir(sweep_run)
+    result = load_result(run_dir)
+    assert result is not None, "result.json must parse (fio writes -nan with steadystate)"
+    names = [job["jobname"] for job in result["jobs"]]
+    assert names[0] == "precondition"
+    assert sorted(set(names[1:])) == sorted(POINTS)
+    assert len(names) == 1 + sum(int(p.rsplit("-", 1)[1]) for p in POINTS)
+    assert result["global options"]["direct"] == "1"
+    assert result["global options"]["ioengine"] == "libaio"
+    for job in result["jobs"][1:]:
+        assert job["job options"]["steadystate"].startswith("iops_slope")
+        stats = job["read"] if job["jobname"].startswith("randread") else job["write"]
+        assert stats["total_ios"] > 0, job["jobname"]
+    meta = json.loads((run_dir / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["target_fs"]["fstype"] == "ext4" and meta["direct"] is True
+    sweep = meta["sweep"]
+    assert sweep["rw"] == ["randread", "randwrite"] and sweep["bs"] == ["4k"]
+    assert sweep["iodepth"] == [1, 8] and sweep["numjobs"] == [1, 2]
+    assert sweep["precondition"] is True and sweep["steadystate"] == "iops_slope:50%"
+    assert (sweep["size"], sweep["runtime"], sweep["ramp"]) == ("64M", 2, 1)
+    assert [p["job"] for p in sweep["points"]] == POINTS
+
+
+def test_sweep_charts_and_histograms_are_drawn(sweep_run: Path) -> None:
+    """Bars across iodepth per numjobs for each rw, and a latency histogram per point."""
+    run_dir = _run_dir(sweep_run)
+    for rw, direction in (("randread", "read"), ("randwrite", "write")):
+        info = png_info(run_dir / f"sweep-{rw}-4k-{direction}.png")
+        assert info.title == f"Sweep {rw} 4k {direction}: IOPS and latency across iodepth"
+        assert info.height > info.width / 2, "one row per numjobs"
+    for point in POINTS:
+        direction = "read" if point.startswith("randread") else "write"
+        info = png_info(run_dir / f"hist-{point}-{direction}.png")
+        assert info.title == f"Latency histogram: {point} {direction}"
+
+
+def test_sweep_page_shows_every_point_and_every_image_loads(
+    sweep_run: Path, tmp_path: Path
+) -> None:
+    """The served page in headless Chromium: the sweep table has all eight points, every
+    sweep chart is on it and every image loads; runs.json carries the points."""
+    run_dir = _run_dir(sweep_run)
+    with served(sweep_run) as port:
+        dom = dump_dom(f"http://127.0.0.1:{port}/", tmp_path / "profile")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/runs.json", timeout=60) as answer:
+            listing = json.loads(answer.read())
+    page = PageParser()
+    page.feed(dom)
+    srcs = [str(img["src"]) for img in page.images]
+    wanted = [f"runs/{run_dir.name}/sweep-randread-4k-read.png"]
+    wanted += [
+        f"runs/{run_dir.name}/hist-{p}-{'read' if 'read' in p else 'write'}.png" for p in POINTS
+    ]
+    assert all(src in srcs for src in wanted), srcs
+    broken = [img["src"] for img in page.images if img.get("data-loaded") != "yes"]
+    assert not broken, f"images that did not load in Chromium: {broken}"
+    for point in POINTS:
+        assert f'data-point="{point}"' in dom
+    (entry,) = listing
+    assert sorted(p["job"] for p in entry["sweep"]) == sorted(POINTS)
+    assert all(p["iops"] > 0 and p["p99_us"] > 0 and p["mean_us"] > 0 for p in entry["sweep"])
