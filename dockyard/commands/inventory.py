@@ -117,8 +117,7 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
     hosts.add_argument(
         "--address",
         choices=ec2.ADDRESS_KINDS,
-        default="auto",
-        help="address Ansible connects to; auto = public if present, else private",
+        help="address Ansible connects to; auto (the default) = public if present, else private",
     )
     hosts.add_argument(
         "--group-by-tag",
@@ -404,12 +403,11 @@ def _load_config(path: Path) -> dict[str, Any]:
 
 def _apply_config(args: argparse.Namespace, config: Mapping[str, Any]) -> None:
     """Settings from the config file, for each option not given on the command line."""
-    defaults = {"address": "auto"}
     for key, value in config.items():
         option = _CONFIG_KEYS[key][0]
-        if getattr(args, option) in (None, [], defaults.get(option)):
+        if getattr(args, option) in (None, []):
             setattr(args, option, value)
-    if args.address not in ec2.ADDRESS_KINDS:
+    if args.address is not None and args.address not in ec2.ADDRESS_KINDS:
         raise UsageError(f"address {args.address!r}: use one of {', '.join(ec2.ADDRESS_KINDS)}")
 
 
@@ -509,6 +507,8 @@ def _dynamic(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.config is not None:
         _apply_config(args, _load_config(args.config))
+    if args.address is None:
+        args.address = "auto"
     _check_args(args)
     if args.list or args.host is not None:
         return _dynamic(args, env)

@@ -140,3 +140,48 @@ def test_bad_options_exit_2(
     assert status == 2
     assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hostname: [id]\n", "unknown setting 'hostname'"),
+        ("cache: soon\n", "cache must be a number"),
+        ("regions: [1]\n", "regions must be a list of strings"),
+        ("- a\n", "is not a mapping of settings"),
+        ("a: [\n", "is not YAML"),
+        ("address: near\n", "address 'near'"),
+    ],
+)
+def test_a_bad_config_file_exits_2(
+    text: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--config: an unknown key, a value of the wrong type, not YAML: one line, nothing written."""
+    config = tmp_path / "dockyard.yml"
+    config.write_text(text)
+    status = main(["inventory", "--config", str(config), "-o", str(tmp_path / "inv")])
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dockyard.yml"]
+
+
+@pytest.mark.parametrize("user", [None, "admin"])
+def test_ini_lines_of_a_sparse_fleet_are_the_host_by_host_lines(user: str | None) -> None:
+    """Hosts lacking a public IP, a name, a zone or an id: the column-wise writer writes
+    each line as the host-by-host writer does (the reference)."""
+    from dockyard.hosts.inventory import Host, _ini_agent_line, build_inventory
+
+    hosts = [
+        Host(
+            f"10.0.{n // 250}.{n % 250 + 1}",
+            name=f"web-{n}" if n % 3 else None,
+            instance_id=f"i-{n:04x}" if n % 7 else None,
+            private_ip=f"10.0.{n // 250}.{n % 250 + 1}",
+            public_ip=f"54.0.0.{n % 250 + 1}" if n % 2 else None,
+            availability_zone="us-east-1a" if n % 5 else None,
+        )
+        for n in range(60)
+    ]
+    inventory = build_inventory(hosts, ansible_user=user)
+    agents = render_ini(inventory).split("[flocker_agents]\n", 1)[1].split("\n\n", 1)[0]
+    assert agents.splitlines() == [_ini_agent_line(inventory, h) for h in inventory.hosts]
