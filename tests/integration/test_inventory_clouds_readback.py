@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.ansible import groups_and_vars, inventory_list
-from tests.unit.cloud_documents import azure_fleet, gce_fleet
-from tests.unit.test_inventory_clouds import EXPECTED, dockyard
+from tests.unit.cloud_documents import EXPECTED, azure_fleet, dockyard, gce_fleet
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.harness.moto import REGION, MotoServer
-from tests.integration.test_inventory_cli import WRAPPER, ansible_groups
-from tests.integration.test_inventory_options import OTHER_REGION, _run
+from tests.integration.inventory_options_harness import OTHER_REGION, WRAPPER, ansible_groups
+from tests.integration.inventory_options_harness import run_instances as _run
 
 pytestmark = pytest.mark.integration
 

@@ -17,35 +17,16 @@ import pytest
 
 from tests.harness.moto import REGION, MotoServer
 from tests.harness.tools import require_tool
-from tests.integration.test_inventory_cli import (
+from tests.integration.inventory_options_harness import (
+    OTHER_REGION,
     SEED_GROUPS,
     ansible_groups,
     discover_args,
     dockyard,
 )
+from tests.integration.inventory_options_harness import run_instances as _run
 
 pytestmark = pytest.mark.integration
-
-OTHER_REGION = "eu-west-1"
-
-
-def _run(moto: MotoServer, count: int, tags: dict[str, str], **kwargs: Any) -> list[str]:
-    region = kwargs.pop("region", REGION)
-    client = moto.client("ec2", region)
-    ami = client.describe_images()["Images"][0]["ImageId"]
-    answer = client.run_instances(
-        ImageId=ami,
-        MinCount=count,
-        MaxCount=count,
-        TagSpecifications=[
-            {
-                "ResourceType": "instance",
-                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            }
-        ],
-        **kwargs,
-    )
-    return [i["InstanceId"] for i in answer["Instances"]]
 
 
 def make_fleet(moto: MotoServer) -> dict[str, list[str]]:

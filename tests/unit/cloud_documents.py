@@ -20,7 +20,11 @@ Every field each CLI prints for a VM, from their documented output:
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -278,3 +282,31 @@ def gce_fleet() -> list[dict[str, Any]]:
         gce_vm("my-prefix-6", 6, status="STOPPING", nat=[["34.1.1.6"]]),
         gce_vm("other-1", 7, nat=[["34.1.1.7"]], private=["10.128.0.8"]),
     ]
+
+
+def dockyard(stdin: object, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", "inventory", *args],
+        input=stdin if isinstance(stdin, str) else json.dumps(stdin, indent=2),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+EXPECTED = {
+    "azure": {
+        "20.1.1.1": ("my-prefix-1", "10.0.0.4", "20.1.1.1", "eastus-1"),
+        "20.1.1.2": ("my-prefix-2", "10.0.0.5", "20.1.1.2", "eastus-2"),
+        "10.0.0.6": ("my-prefix-3", "10.0.0.6", None, "eastus"),
+    },
+    "gce": {
+        "34.1.1.1": ("my-prefix-1", "10.128.0.2", "34.1.1.1", "us-central1-a"),
+        "34.1.1.2": ("my-prefix-2", "10.128.0.3", "34.1.1.2", "us-central1-b"),
+        "10.128.0.4": ("my-prefix-3", "10.128.0.4", None, "us-central1-a"),
+    },
+}
+"""Address -> (name, private IP, public IP, zone) of the running my-prefix VMs of
+`azure_fleet()` and `gce_fleet()`."""

@@ -7,28 +7,14 @@ output (the pages are cited there), with every field each prints.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.cloud_documents import azure_fleet, azure_vm, gce_fleet
+from tests.unit.cloud_documents import EXPECTED, azure_fleet, azure_vm, dockyard, gce_fleet
 
 FLEETS = {"azure": azure_fleet, "gce": gce_fleet}
-
-
-def dockyard(stdin: object, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockyard", "inventory", *args],
-        input=stdin if isinstance(stdin, str) else json.dumps(stdin, indent=2),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        cwd=cwd,
-    )
 
 
 def _listing(stdin: object, *args: str, cwd: Path) -> dict[str, Any]:
@@ -37,20 +23,6 @@ def _listing(stdin: object, *args: str, cwd: Path) -> dict[str, Any]:
     assert result.stderr == ""
     listing: dict[str, Any] = json.loads(result.stdout)
     return listing
-
-
-EXPECTED = {
-    "azure": {
-        "20.1.1.1": ("my-prefix-1", "10.0.0.4", "20.1.1.1", "eastus-1"),
-        "20.1.1.2": ("my-prefix-2", "10.0.0.5", "20.1.1.2", "eastus-2"),
-        "10.0.0.6": ("my-prefix-3", "10.0.0.6", None, "eastus"),
-    },
-    "gce": {
-        "34.1.1.1": ("my-prefix-1", "10.128.0.2", "34.1.1.1", "us-central1-a"),
-        "34.1.1.2": ("my-prefix-2", "10.128.0.3", "34.1.1.2", "us-central1-b"),
-        "10.128.0.4": ("my-prefix-3", "10.128.0.4", None, "us-central1-a"),
-    },
-}
 
 
 @pytest.mark.parametrize("cloud", ["azure", "gce"])
