@@ -2,11 +2,17 @@
 
 Generates `aws ec2 describe-instances --output json` documents (the CLI's layout,
 4-space indent, a few stopped instances) of 1,000, 10,000 and 100,000 instances in
-two shapes:
+these shapes:
 
 - full:    1-4 instances per reservation, every field EC2 returns for an instance in
            a VPC (~5 KB per instance);
-- compact: 4 instances per reservation, only the fields the command reads.
+- compact: 4 instances per reservation, only the fields the command reads;
+- dense:   the full document as boto3 users write it (`json.dumps`, no indent);
+- azure:   `az vm list -d --output json` (2-space indent), every field it prints;
+- gce:     `gcloud compute instances list --format=json` (2-space indent), every field.
+
+The Azure and GCE VMs come from tests/unit/cloud_documents.py, the suite's documents
+built from those CLIs' documented output; about 1 in 20 is not running.
 
 and measures side by side in this one run, best of --repeat:
 
@@ -41,7 +47,7 @@ from dockyard.cli import main as dockyard_main
 
 TARGET_RATIO = 1.0
 TARGET_SIZE = 100_000
-SHAPES = ("compact", "full")
+SHAPES = ("compact", "full", "dense", "azure", "gce")
 COMPACT_FIELDS = (
     *("InstanceId", "State", "Tags", "PublicIpAddress", "PrivateIpAddress", "Placement"),
     "LaunchTime",
@@ -151,8 +157,56 @@ def _compact(instance: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def _cloud_vms(count: int, shape: str) -> list[dict[str, Any]]:
+    """`count` Azure or GCE VMs, one in 20 deallocated/terminated, a third private-only."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.unit.cloud_documents import azure_vm, gce_vm
+
+    vms = []
+    for n in range(count):
+        private = str(ipaddress.IPv4Address(0x0A000000 + n + 10))
+        public = str(ipaddress.IPv4Address(0x36000000 + n + 10)) if n % 3 else ""
+        running = n % 20 != 7
+        if shape == "azure":
+            power = "VM running" if running else "VM deallocated"
+            vms.append(
+                azure_vm(
+                    f"my-prefix-{n}",
+                    power=power,
+                    public=public,
+                    private=private,
+                    zones=[str(n % 3 + 1)],
+                    tags={"env": "prod"},
+                )
+            )
+        else:
+            status = "RUNNING" if running else "TERMINATED"
+            nat = [[public]] if public else [[]]
+            vms.append(
+                gce_vm(
+                    f"my-prefix-{n}",
+                    n,
+                    status=status,
+                    nat=nat,
+                    private=[private],
+                    labels={"env": "prod"},
+                )
+            )
+    return vms
+
+
+def write_document(path: Path, count: int, shape: str) -> None:
+    """The document of `count` instances in `shape`, laid out as its CLI (or boto3) writes it."""
+    if shape in ("azure", "gce"):
+        path.write_text(json.dumps(_cloud_vms(count, shape), indent=2))
+    elif shape == "dense":
+        path.write_text(json.dumps(make_document(count, shape="full")))
+    else:
+        path.write_text(json.dumps(make_document(count, shape=shape), indent=4))
+
+
 def make_document(count: int, seed: int = 7, shape: str = "full") -> dict[str, Any]:
-    """A describe-instances document of `count` instances in one of SHAPES."""
+    """A describe-instances document of `count` instances (shape full or compact)."""
     rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     reservations = []
@@ -229,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             for shape in shapes:
                 doc_path = Path(tmp) / f"describe-{size}-{shape}.json"
-                doc_path.write_text(json.dumps(make_document(size, shape=shape), indent=4))
+                write_document(doc_path, size, shape)
                 out = Path(tmp) / "ansible_inventory"
                 bare, cli, inproc = [], [], []
                 for _ in range(args.repeat):

@@ -34,7 +34,7 @@ from dockyard.hosts.inventory import (
     build_inventory,
     sorted_hosts,
 )
-from dockyard.hosts.region import unknown_profile
+from dockyard.hosts.region import region_of_zone, unknown_profile
 from dockyard.terminal import printable
 
 RUNNING = 16
@@ -80,6 +80,10 @@ class Fleet:
     skipped: tuple[Skipped, ...]
     not_running: int = 0
     """Instances in the document that were not running (stopped, pending, terminated...)."""
+    filtered_out: int | None = None
+    """Instances `--filter` left out of a piped document (None: no filter was given)."""
+    cloud: str = "aws"
+    """Where the hosts are: aws, azure or gce (agent.yml is written for aws only)."""
 
     def inventory(self, *, ansible_user: str | None = None) -> Inventory:
         return build_inventory(
@@ -98,6 +102,8 @@ def summary(fleet: Fleet, *, address: str, written: Sequence[str]) -> str:
         f"wrote {count} host{'' if count == 1 else 's'} to {', '.join(written)}; "
         f"{len(fleet.skipped)} skipped, {fleet.not_running} not running"
     )
+    if fleet.filtered_out is not None:
+        line += f", {fleet.filtered_out} left out by --filter"
     private = [h for h in fleet.hosts if h.public_ip is None] if address == "auto" else []
     if private:
         line += (
@@ -111,6 +117,92 @@ def summary(fleet: Fleet, *, address: str, written: Sequence[str]) -> str:
 def keyed_group(key: str, value: str) -> str:
     """`tag_<key>_<value>` with every character Ansible rejects in a group name as `_`."""
     return _GROUP_UNSAFE.sub("_", f"tag_{key}_{value}")
+
+
+HOSTNAME_KINDS = ("dns", "private-dns", "ip", "private-ip", "id")
+"""`--hostname` kinds besides `tag:KEY`: the public and private DNS names, the public and
+private IP addresses, the instance id (the aws_ec2 plugin's `hostnames`)."""
+GROUP_BY_KEYS = {
+    "placement.availability_zone": "availability_zone",
+    "placement.region": "region",
+    "instance_type": "instance_type",
+    "vpc_id": "vpc_id",
+}
+"""`--group-by` keys besides `tag:KEY`, and the prefix of the groups each makes."""
+
+
+def check_hostnames(kinds: Sequence[str]) -> tuple[str, ...]:
+    """The `--hostname` precedence, each kind checked (InventoryError names a bad one)."""
+    for kind in kinds:
+        if kind not in HOSTNAME_KINDS and not (kind.startswith("tag:") and len(kind) > 4):
+            raise InventoryError(
+                f"unknown --hostname kind {kind!r}: use tag:KEY or one of "
+                + ", ".join(HOSTNAME_KINDS)
+            )
+    return tuple(kinds)
+
+
+def check_group_by(keys: Sequence[str]) -> tuple[str, ...]:
+    """The `--group-by` keys, each checked (InventoryError names a bad one)."""
+    for key in keys:
+        if key not in GROUP_BY_KEYS and not (key.startswith("tag:") and len(key) > 4):
+            raise InventoryError(
+                f"unknown --group-by key {key!r}: use tag:KEY or one of " + ", ".join(GROUP_BY_KEYS)
+            )
+    return tuple(keys)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What `--hostname` and `--group-by` may read of an instance beyond the basics."""
+
+    public_dns: str | None = None
+    private_dns: str | None = None
+    instance_type: str | None = None
+    vpc_id: str | None = None
+    region: str | None = None
+
+
+_NO_FACTS = Facts()
+
+
+def _keyed_groups(
+    keys: Sequence[str], tags: Mapping[str, str], zone: str | None, facts: Facts
+) -> tuple[str, ...]:
+    """The keyed groups of one host, sanitised as Ansible group names."""
+    found = set()
+    for key in keys:
+        if key.startswith("tag:"):
+            if key[4:] in tags:
+                found.add(keyed_group(key[4:], tags[key[4:]]))
+            continue
+        value = zone if key == "placement.availability_zone" else getattr(facts, GROUP_BY_KEYS[key])
+        if value:
+            found.add(_GROUP_UNSAFE.sub("_", f"{GROUP_BY_KEYS[key]}_{value}"))
+    return tuple(sorted(found))
+
+
+def _hostname(
+    kinds: Sequence[str],
+    instance_id: str,
+    tags: Mapping[str, str],
+    addresses: tuple[str | None, str | None],
+    facts: Facts,
+) -> str | None:
+    """The first kind of `--hostname` the instance has a value for (None: none has)."""
+    public, private = addresses
+    values = {
+        "id": instance_id,
+        "ip": public,
+        "private-ip": private,
+        "dns": facts.public_dns,
+        "private-dns": facts.private_dns,
+    }
+    for kind in kinds:
+        value = tags.get(kind[4:]) if kind.startswith("tag:") else values[kind]
+        if value:
+            return value
+    return None
 
 
 def _address(kind: str, public: str | None, private: str | None) -> str | None:
@@ -146,7 +238,14 @@ class _FleetBuilder:
     that has one). Among several `role=control` hosts the same order decides.
     """
 
-    def __init__(self, address: str, group_by_tag: Sequence[str], name_prefix: str | None):
+    def __init__(
+        self,
+        address: str,
+        group_by_tag: Sequence[str],
+        name_prefix: str | None,
+        hostnames: Sequence[str] = (),
+        group_by: Sequence[str] = (),
+    ):
         if address not in ADDRESS_KINDS:
             raise InventoryError(
                 f"unknown address kind {address!r}: use one of auto, public, private"
@@ -154,6 +253,9 @@ class _FleetBuilder:
         self.address = address
         self.group_by_tag = tuple(group_by_tag)
         self.name_prefix = name_prefix
+        self.hostnames = check_hostnames(hostnames)
+        self.group_by = check_group_by(group_by)
+        self.wants_facts = bool(self.hostnames or self.group_by)
         self.hosts: list[Host] = []
         self.control_keys: list[tuple[bool, datetime, str, str]] = []
         self.skipped: list[Skipped] = []
@@ -164,6 +266,11 @@ class _FleetBuilder:
         prefix = self.name_prefix
         return prefix is not None and not (tags.get("Name") or "").startswith(prefix)
 
+    def excluded_name(self, name: str | None) -> bool:
+        """Whether the name prefix leaves out an instance (a VM) of this name."""
+        prefix = self.name_prefix
+        return prefix is not None and not (name or "").startswith(prefix)
+
     def add(
         self,
         instance_id: str,
@@ -172,9 +279,13 @@ class _FleetBuilder:
         private: str | None,
         launch_time: datetime | None,
         zone: str | None,
+        facts: Facts = _NO_FACTS,
+        name: str | None = None,
     ) -> None:
-        """One running instance: a host, or a skipped one if it lacks the address asked for."""
-        name = tags.get("Name") or None
+        """One running instance: a host, or a skipped one if it lacks the address asked for.
+
+        `name` is the instance's name when it is not its Name tag (an Azure or GCE VM's)."""
+        name = name or tags.get("Name") or None
         role = None
         for key, value in tags.items():
             if key.lower() == ROLE_TAG:
@@ -194,12 +305,22 @@ class _FleetBuilder:
             if self.group_by_tag
             else ()
         )
-        self.hosts.append(Host(chosen, name, instance_id, private, public, zone, role, groups))
+        hostname = None
+        if self.wants_facts:
+            if self.group_by:
+                keyed = _keyed_groups(self.group_by, tags, zone, facts)
+                groups = tuple(sorted({*groups, *keyed}))
+            if self.hostnames:
+                found = _hostname(self.hostnames, instance_id, tags, (public, private), facts)
+                hostname = found if found != chosen else None
+        self.hosts.append(
+            Host(chosen, name, instance_id, private, public, zone, role, groups, hostname)
+        )
         self.control_keys.append(
             (role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen)
         )
 
-    def fleet(self) -> Fleet:
+    def fleet(self, cloud: str = "aws") -> Fleet:
         """Hosts sorted by InstanceId (then address), the control host, the left out."""
         hosts, skipped = self.hosts, self.skipped
         if not hosts:
@@ -217,6 +338,7 @@ class _FleetBuilder:
             control=control,
             skipped=tuple(skipped),
             not_running=self.not_running,
+            cloud=cloud,
         )
 
 
@@ -311,19 +433,31 @@ def _zone(instance: Mapping[str, Any], where: str) -> str | None:
     return _text(placement, "AvailabilityZone", f"{where}.Placement")
 
 
+def _facts(instance: Mapping[str, Any], where: str, zone: str | None) -> Facts:
+    return Facts(
+        public_dns=_text(instance, "PublicDnsName", where),
+        private_dns=_text(instance, "PrivateDnsName", where),
+        instance_type=_text(instance, "InstanceType", where),
+        vpc_id=_text(instance, "VpcId", where),
+        region=region_of_zone(zone) if zone else None,
+    )
+
+
 def fleet_from_document(
     document: object,
     *,
     address: str = "auto",
     group_by_tag: Sequence[str] = (),
     name_prefix: str | None = None,
+    hostnames: Sequence[str] = (),
+    group_by: Sequence[str] = (),
 ) -> Fleet:
     """A describe-instances document (parsed JSON, or boto3's) -> hosts, control host, left out.
 
     Each field is checked when it is used: a stopped instance or one outside the name
     prefix may carry anything in the fields only running, named hosts need.
     """
-    builder = _FleetBuilder(address, group_by_tag, name_prefix)
+    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by)
     for where, instance in _instances(document):
         if _state_code(instance, where) != RUNNING:
             builder.not_running += 1
@@ -339,7 +473,8 @@ def fleet_from_document(
         launch_time = _launch_time(instance, where)
         # The zone is read only for a host that is kept, as its address decides.
         zone = _zone(instance, where) if _address(address, public, private) else None
-        builder.add(instance_id, tags, public, private, launch_time, zone)
+        facts = _facts(instance, where, zone) if builder.wants_facts else _NO_FACTS
+        builder.add(instance_id, tags, public, private, launch_time, zone, facts)
     return builder.fleet()
 
 
@@ -377,7 +512,35 @@ class _Document(msgspec.Struct, gc=False):
     Reservations: list[_Reservation]
 
 
+class _InstanceFacts(_Instance, gc=False):
+    """An instance with the fields `--hostname` and `--group-by` may read as well."""
+
+    PublicDnsName: str | None = None
+    PrivateDnsName: str | None = None
+    InstanceType: str | None = None
+    VpcId: str | None = None
+
+
+class _ReservationFacts(msgspec.Struct, gc=False):
+    Instances: list[_InstanceFacts]
+
+
+class _DocumentFacts(msgspec.Struct, gc=False):
+    Reservations: list[_ReservationFacts]
+
+
 _DECODER = msgspec.json.Decoder(_Document)
+_DECODER_FACTS = msgspec.json.Decoder(_DocumentFacts)
+
+
+def _struct_facts(instance: _InstanceFacts, zone: str | None) -> Facts:
+    return Facts(
+        public_dns=instance.PublicDnsName or None,
+        private_dns=instance.PrivateDnsName or None,
+        instance_type=instance.InstanceType or None,
+        vpc_id=instance.VpcId or None,
+        region=region_of_zone(zone) if zone else None,
+    )
 
 
 def fleet_from_json(
@@ -386,6 +549,8 @@ def fleet_from_json(
     address: str = "auto",
     group_by_tag: Sequence[str] = (),
     name_prefix: str | None = None,
+    hostnames: Sequence[str] = (),
+    group_by: Sequence[str] = (),
 ) -> Fleet | None:
     """describe-instances JSON -> the fleet `fleet_from_document` makes of it, or None.
 
@@ -401,11 +566,12 @@ def fleet_from_json(
             data.decode()
         except UnicodeDecodeError:
             return None
+    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by)
+    wants_facts = builder.wants_facts
     try:
-        document = _DECODER.decode(data)
+        document = (_DECODER_FACTS if wants_facts else _DECODER).decode(data)
     except (msgspec.DecodeError, RecursionError):
         return None
-    builder = _FleetBuilder(address, group_by_tag, name_prefix)
     add, excluded = builder.add, builder.excluded if name_prefix is not None else None
     not_running = 0
     for reservation in document.Reservations:
@@ -425,16 +591,137 @@ def fleet_from_json(
             except (ValueError, OverflowError):
                 return None
             placement = instance.Placement
+            zone = placement.AvailabilityZone or None if placement is not None else None
             add(
                 instance_id,
                 tags,
                 instance.PublicIpAddress or None,
                 instance.PrivateIpAddress or None,
                 launch_time,
-                placement.AvailabilityZone or None if placement is not None else None,
+                zone,
+                _struct_facts(instance, zone) if wants_facts else _NO_FACTS,  # type: ignore[arg-type]
             )
     builder.not_running = not_running
     return builder.fleet()
+
+
+# --- --filter: describe-instances filters, on a piped document as EC2 applies them ----------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One describe-instances filter: `Name=NAME,Values=V1,V2` (values OR'ed)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+_FILTER = re.compile(r"Name=(?P<name>[^,=\s]+),Values=(?P<values>[^\x00-\x1f]*)")
+_FILTER_PATHS: Mapping[str, tuple[str, ...]] = {
+    "instance-id": ("InstanceId",),
+    "instance-type": ("InstanceType",),
+    "instance-state-name": ("State", "Name"),
+    "instance-state-code": ("State", "Code"),
+    "availability-zone": ("Placement", "AvailabilityZone"),
+    "vpc-id": ("VpcId",),
+    "subnet-id": ("SubnetId",),
+    "image-id": ("ImageId",),
+    "key-name": ("KeyName",),
+    "architecture": ("Architecture",),
+    "ip-address": ("PublicIpAddress",),
+    "private-ip-address": ("PrivateIpAddress",),
+    "dns-name": ("PublicDnsName",),
+    "private-dns-name": ("PrivateDnsName",),
+}
+"""The filters a piped document is filtered by, and the field each reads; `tag:KEY`,
+`tag-key` and `tag-value` besides. EC2 knows more: --discover passes any name to it."""
+
+
+def parse_filter(text: str) -> Filter:
+    """`Name=tag:Env,Values=prod,stage` (the AWS CLI's shorthand) -> a Filter."""
+    found = _FILTER.fullmatch(text)
+    values = tuple(found["values"].split(",")) if found else ()
+    if found is None or not all(values):
+        raise InventoryError(
+            f"--filter {printable(text)!r:.80} is not Name=NAME,Values=VALUE[,VALUE...] "
+            "(e.g. Name=tag:Env,Values=prod,stage)"
+        )
+    return Filter(found["name"], values)
+
+
+def check_pipe_filters(filters: Sequence[Filter]) -> None:
+    """Refuse, for a piped document, a filter name dockyard does not apply itself."""
+    for item in filters:
+        name = item.name
+        if (
+            name not in _FILTER_PATHS
+            and name not in ("tag-key", "tag-value")
+            and not (name.startswith("tag:") and len(name) > 4)
+        ):
+            raise InventoryError(
+                f"--filter Name={printable(name)} is not applied to piped documents: use "
+                "tag:KEY, tag-key, tag-value or one of "
+                + ", ".join(_FILTER_PATHS)
+                + " (with --discover EC2 applies any of its filters)"
+            )
+
+
+def _wildcard(value: str) -> re.Pattern[str]:
+    """EC2's filter value syntax: `*` any run of characters, `?` exactly one, `\\` escapes."""
+    parts, escaped = [], False
+    for char in value:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            parts.append({"*": ".*", "?": "."}.get(char) or re.escape(char))
+    if escaped:
+        parts.append(re.escape("\\"))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _filter_values(instance: Mapping[str, Any], name: str) -> list[str]:
+    """The values of an instance a filter is matched against (any may match)."""
+    raw = instance.get("Tags")
+    tags = [t for t in raw if isinstance(t, Mapping)] if isinstance(raw, list) else []
+    if name == "tag-key":
+        return [str(t.get("Key")) for t in tags]
+    if name == "tag-value":
+        return [str(t.get("Value", "")) for t in tags]
+    if name.startswith("tag:"):
+        return [str(t.get("Value", "")) for t in tags if t.get("Key") == name[4:]]
+    value: Any = instance
+    for step in _FILTER_PATHS[name]:
+        value = value.get(step) if isinstance(value, Mapping) else None
+    if isinstance(value, bool) or value is None:
+        return []
+    return [str(value)]
+
+
+def filter_document(document: object, filters: Sequence[Filter]) -> tuple[object, int]:
+    """The document with only the instances every filter matches, and how many were left
+    out. Filters are AND'ed, a filter's values OR'ed, values case-sensitive, as EC2 does."""
+    check_pipe_filters(filters)
+    patterns = [(f.name, [_wildcard(v) for v in f.values]) for f in filters]
+    reservations: list[dict[str, Any]] = []
+    left_out = 0
+    current: list[Any] = []
+    last = None
+    for where, instance in _instances(document):
+        reservation = where.split(".", 1)[0]
+        if reservation != last:
+            current, last = [], reservation
+            reservations.append({"Instances": current})
+        if all(
+            any(p.fullmatch(v) for p in pats for v in _filter_values(instance, name))
+            for name, pats in patterns
+        ):
+            current.append(instance)
+        else:
+            left_out += 1
+    return {"Reservations": reservations}, left_out
 
 
 def discover(
@@ -443,12 +730,13 @@ def discover(
     name_prefix: str = DEFAULT_NAME_PREFIX,
     profile: str | None = None,
     endpoint_url: str | None = None,
+    filters: Sequence[Filter] = (),
 ) -> dict[str, Any]:
     """Ask EC2 for the running instances named `<prefix>*`, as one describe-instances document.
 
     Filters by tag and by state *name* on the server (moto server lacks the
-    `instance-state-code` filter); the parser checks State.Code itself. Every page
-    is read. The region comes from dockyard.hosts.region, as on every other path.
+    `instance-state-code` filter), and by `filters`; the parser checks State.Code itself.
+    Every page is read. The region comes from dockyard.hosts.region, as on every other path.
     """
     # boto3 costs ~0.3 s to import: only the --discover path pays for it.
     import boto3
@@ -459,12 +747,12 @@ def discover(
         client = session.client("ec2", endpoint_url=endpoint_url)
         paginator = client.get_paginator("describe_instances")
         reservations: list[Any] = []
-        for page in paginator.paginate(
-            Filters=[
-                {"Name": "tag:Name", "Values": [f"{name_prefix}*"]},
-                {"Name": "instance-state-name", "Values": ["running"]},
-            ]
-        ):
+        wanted: list[Any] = [
+            {"Name": "tag:Name", "Values": [f"{name_prefix}*"]},
+            {"Name": "instance-state-name", "Values": ["running"]},
+            *({"Name": item.name, "Values": list(item.values)} for item in filters),
+        ]
+        for page in paginator.paginate(Filters=wanted):
             reservations.extend(page.get("Reservations", []))
     except botocore.exceptions.ProfileNotFound as err:
         raise DiscoveryError(unknown_profile(err)) from None

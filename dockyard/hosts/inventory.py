@@ -61,6 +61,17 @@ class Host(msgspec.Struct, frozen=True, gc=False):
     """`control` for the Flocker control host; anything else is an agent."""
     groups: tuple[str, ...] = ()
     """Extra groups the host belongs to (e.g. keyed groups from tags)."""
+    hostname: str | None = None
+    """The inventory name when it is not the address (`--hostname`); Ansible then
+    connects to `address` through `ansible_host`."""
+
+
+def host_name(host: Host) -> str:
+    """The host's inventory name: its `hostname` if it has one, else its address."""
+    return host.hostname or host.address
+
+
+_HOSTNAME = attrgetter("hostname")
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,9 @@ def _usable_group(group: str) -> bool:
 
 
 _DNS_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+"""An inventory name other than the address (`--hostname tag:Name`): a DNS-style name
+that may hold `_`, as Ansible's own host names do; never a pattern, port or comment."""
 _ODD_DOTS = re.compile(r"\.\.|\.-|-\.")
 _ADDRESS_LINES = re.compile(r"[A-Za-z0-9.\n-]+")
 _ODD_PAIRS = ("\n.", ".\n", "\n-", "-\n", "\n\n", "..", ".-", "-.")
@@ -125,7 +139,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters (a newline in an EC2 Name tag, say): they would split or corrupt an
 INI line and Ansible's view of the host. Lone surrogates (a JSON `\\ud800`) cannot be
 written as UTF-8 at all."""
-_TEXT_FIELDS = ("name", "instance_id", "private_ip", "public_ip", "availability_zone", "role")
+_TEXT_FIELDS = (
+    *("name", "instance_id", "private_ip", "public_ip", "availability_zone", "role"),
+    "hostname",
+)
 
 
 def _control_character(host: Host) -> str | None:
@@ -136,11 +153,32 @@ def _control_character(host: Host) -> str | None:
     return next(f for f, v in zip(_TEXT_FIELDS, values, strict=True) if _CONTROL.search(v))
 
 
+def _check_hostname(host: Host, label: str, seen: set[str]) -> None:
+    """Raise InventoryError for an inventory name (`--hostname`) Ansible would misread or
+    that another host already has."""
+    name = host.hostname
+    if name is None:
+        return
+    if _HOST_NAME.fullmatch(name) is None or _ODD_DOTS.search(name):
+        raise InventoryError(
+            f"{label}: the host name {name!r} (from --hostname) is not a DNS-style name "
+            "(letters, digits, '.', '-', '_'); Ansible would read it as a pattern, a port or "
+            "a comment: fix the tag, or put another kind first in --hostname"
+        )
+    if name in seen:
+        raise InventoryError(
+            f"host name {name} (from --hostname) is given to two hosts: put a kind that is "
+            "unique per host (id, ip) in --hostname, or fix the tag"
+        )
+    seen.add(name)
+
+
 def _check_hosts(ordered: Sequence[Host]) -> None:
     """Raise InventoryError for the first host without a usable, unique address or groups,
     or with a control character in any of its values."""
     seen: set[str] = set()
     seen_ids: set[str] = set()
+    seen_names: set[str] = set()
     for host in ordered:
         bad = _control_character(host)
         if bad is not None:
@@ -169,6 +207,7 @@ def _check_hosts(ordered: Sequence[Host]) -> None:
                 f"address {host.address} appears twice: each host needs its own address"
             )
         seen.add(host.address)
+        _check_hostname(host, label, seen_names)
         if host.instance_id is not None:
             if not INSTANCE_ID.fullmatch(host.instance_id):
                 raise InventoryError(
@@ -188,6 +227,15 @@ def _check_hosts(ordered: Sequence[Host]) -> None:
                     f"{label}: {group!r} is not a usable extra group name (letters, digits "
                     "and underscores, not a seed group)"
                 )
+
+
+def _names_are_usable(ordered: Sequence[Host], addresses: Sequence[str]) -> bool:
+    """Whether every inventory name is a usable host name and none is given twice."""
+    names = [h.hostname or a for h, a in zip(ordered, addresses, strict=True)]
+    return len(set(names)) == len(names) and all(
+        _HOST_NAME.fullmatch(n) is not None and not _ODD_DOTS.search(n)
+        for n in filter(None, map(_HOSTNAME, ordered))
+    )
 
 
 def build_inventory(
@@ -220,6 +268,7 @@ def build_inventory(
         or (ids and not _lines_are("\n".join(ids)))
         or "." in "".join(ids)
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
+        or (any(map(_HOSTNAME, ordered)) and not _names_are_usable(ordered, addresses))
         or any(
             _CONTROL.search("".join(filter(None, map(attrgetter(f), ordered))))
             for f in _TEXT_FIELDS
@@ -263,6 +312,8 @@ def host_key_alias(host: Host) -> str | None:
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
     hvars = {"ansible_user": inventory.ansible_user} if inventory.ansible_user else {}
+    if host.hostname and host.hostname != host.address:
+        hvars = {"ansible_host": host.address, **hvars}
     alias = host_key_alias(host)
     if alias:
         hvars["ansible_ssh_extra_args"] = alias
@@ -277,15 +328,17 @@ def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
 def groups(inventory: Inventory) -> dict[str, list[str]]:
     """Group name -> host addresses: the seed's groups first, then extra groups sorted."""
     everyone = [h.address for h in inventory.hosts]
+    if any(map(_HOSTNAME, inventory.hosts)):
+        everyone = list(map(host_name, inventory.hosts))
     result: dict[str, list[str]] = {
-        CONTROL_GROUP: [inventory.control.address],
+        CONTROL_GROUP: [host_name(inventory.control)],
         AGENT_GROUP: everyone,
         PLUGIN_GROUP: list(everyone),
     }
     extra: dict[str, list[str]] = {}
     for host in inventory.hosts:
         for group in host.groups:
-            extra.setdefault(group, []).append(host.address)
+            extra.setdefault(group, []).append(host_name(host))
     for name in sorted(extra):
         result[name] = extra[name]
     return result
@@ -371,29 +424,64 @@ def dynamic_host_vars(inventory: Inventory, host: Host) -> dict[str, Any]:
 
 def _ini_agent_line(inventory: Inventory, host: Host) -> str:
     return " ".join(
-        [host.address, *(f"{k}={_ini_value(v)}" for k, v in host_vars(inventory, host).items())]
+        [host_name(host), *(f"{k}={_ini_value(v)}" for k, v in host_vars(inventory, host).items())]
     )
+
+
+def _sparse_lines(columns: Sequence[Sequence[str | None]], head: str) -> list[str]:
+    """Agent lines for a fleet where some hosts lack some variables (no public IP, say):
+    one format per set of variables present, each made once."""
+    keys = list(_HOST_FIELDS)
+    id_at = keys.index("instance_id")
+    formats: dict[tuple[bool, ...], str] = {}
+    lines = []
+    for address, *fields in zip(*columns, strict=True):
+        present = tuple(map(bool, fields))
+        line = formats.get(present)
+        if line is None:
+            alias = (
+                " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s") if present[id_at] else ""
+            )
+            line = formats[present] = (
+                head
+                + alias
+                + "".join(f" {k}=%s" for k, p in zip(keys, present, strict=True) if p)
+                + " dockyard_role=agent"
+            )
+        values = [v for v in fields if v]
+        lines.append(line % (address, *fields[id_at : id_at + 1 if present[id_at] else 0], *values))
+    return lines
 
 
 def _ini_agents(inventory: Inventory) -> str:
     """The `flocker_agents` lines: `ADDRESS key=value ...`, values shell-quoted if need be."""
     hosts, control, user = inventory.hosts, inventory.control, inventory.ansible_user
     columns = [list(map(attrgetter(f), hosts)) for f in ("address", *_HOST_FIELDS.values())]
-    # The usual fleet, where every agent has every variable and no value needs quoting,
-    # is written column-wise from one format (a third of the cost at 100,000 hosts); any
-    # other is written host by host.
+    values = [[user or "_"], *([v for v in column if v] for column in columns)]
+    # A fleet where no value needs quoting is written column-wise from one format (a third
+    # of the cost at 100,000 hosts), or from one format per set of variables present when
+    # some hosts lack some; any other is written host by host.
     if (
-        all(map(all, columns))
-        and all(_INI_PLAIN.fullmatch("".join(column)) for column in [[user or "_"], *columns])
-        and not any(map(_maybe_numbers, [[user or "_"], *columns]))
+        all(columns[0])
+        and all(not column or _INI_PLAIN.fullmatch("".join(column)) for column in values)
+        and not any(_maybe_numbers(column) for column in values if column)
         and hosts.count(control) == 1
+        and not any(map(_HOSTNAME, hosts))
     ):
         head = f"%s ansible_user={user}" if user else "%s"
-        alias = " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s")
-        line = head + alias + "".join(f" {key}=%s" for key in _HOST_FIELDS) + " dockyard_role=agent"
-        address, *fields = columns
-        ids = fields[list(_HOST_FIELDS).index("instance_id")]
-        lines = list(map(line.__mod__, zip(address, ids, *fields, strict=True)))
+        if all(map(all, columns)):
+            alias = " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s")
+            line = (
+                head
+                + alias
+                + "".join(f" {key}=%s" for key in _HOST_FIELDS)
+                + " dockyard_role=agent"
+            )
+            address, *fields = columns
+            ids = fields[list(_HOST_FIELDS).index("instance_id")]
+            lines = list(map(line.__mod__, zip(address, ids, *fields, strict=True)))
+        else:
+            lines = _sparse_lines(columns, head)
         lines[hosts.index(control)] = _ini_agent_line(inventory, control)
     else:
         lines = [_ini_agent_line(inventory, h) for h in hosts]
@@ -427,7 +515,7 @@ def to_yaml_dict(inventory: Inventory) -> dict[str, Any]:
     return {
         "all": {
             "hosts": {
-                h.address: _marked(host_vars(inventory, h), _Unsafe) for h in inventory.hosts
+                host_name(h): _marked(host_vars(inventory, h), _Unsafe) for h in inventory.hosts
             },
             "children": children,
         }
@@ -454,7 +542,7 @@ def dynamic_list(inventory: Inventory) -> dict[str, Any]:
     """The `--list` answer of Ansible's dynamic inventory protocol."""
     result: dict[str, Any] = {
         "_meta": {
-            "hostvars": {h.address: dynamic_host_vars(inventory, h) for h in inventory.hosts}
+            "hostvars": {host_name(h): dynamic_host_vars(inventory, h) for h in inventory.hosts}
         },
     }
     for group, members in groups(inventory).items():
