@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from dockyard.commands import bench, docker_env, inventory, ip, ls, rails, ssh
+from dockyard.commands import bench, docker_env, inventory, ip, ls, qos, rails, ssh
 from dockyard.errors import EXIT_BAD_INPUT, Stopped, UsageError
 from dockyard.terminal import printable
 
@@ -21,7 +21,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 # The subcommands in the order `dockyard --help` lists them. Their heavy dependencies
 # (boto3, matplotlib) are imported inside the functions that use them.
-COMMANDS = (inventory, bench, docker_env, ls, ssh, ip, rails)
+COMMANDS = (inventory, bench, docker_env, ls, ssh, ip, rails, qos)
 
 
 def build_parser() -> argparse.ArgumentParser:
