@@ -97,6 +97,19 @@ def _cidr(where: str, value: object) -> str:
     return str(network)
 
 
+def _source(name: str, value: object) -> str:
+    """The rule's source CIDR; a container or service name is refused with the fix (the
+    role cannot follow a name yet: a container's address changes when it restarts)."""
+    text = str(value).strip()
+    if re.match(r"^[A-Za-z][A-Za-z0-9_.-]*$", text):
+        raise QosError(
+            f"{name}.source",
+            f"{text!r} is a name: container and service names are not supported yet",
+            "give the container's address (/32) or its network's subnet, e.g. 172.18.0.0/16",
+        )
+    return _cidr(f"{name}.source", value)
+
+
 def _unknown(where: str, given: Mapping[str, Any], known: frozenset[str]) -> None:
     extra = sorted(set(given) - known)
     if extra:
@@ -147,7 +160,7 @@ def parse_rule(name: str, value: object) -> QosRule:
         raise QosError(f"{name}.direction", f"{direction!r} is not egress or ingress", "use egress")
     return QosRule(
         name=name,
-        source=_cidr(f"{name}.source", value["source"]),
+        source=_source(name, value["source"]),
         dest=dest,
         port=port,
         protocol=protocol,

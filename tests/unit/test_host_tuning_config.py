@@ -100,6 +100,8 @@ def test_bad_rules_name_the_field(rules: dict[str, Any], where: str) -> None:
     with pytest.raises(QosError) as caught:
         parse_rules(rules)
     assert caught.value.where == where
+    if rules.get("r", {}) == {**RULE, "source": "web"}:
+        assert "names are not supported" in caught.value.problem
 
 
 # as iproute2 6.1 prints it, trailing spaces included
