@@ -23,6 +23,7 @@ from dockyard.commands import (
     ip,
     lifecycle,
     ls,
+    qos,
     rails,
     scp,
     ssh,
@@ -34,7 +35,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 # The subcommands in the order `dockyard --help` lists them. Their heavy dependencies
 # (boto3, matplotlib) are imported inside the functions that use them.
-COMMANDS = (inventory, bench, docker_env, ls, inspect, lifecycle, ssh, scp, ip, rails)
+COMMANDS = (inventory, bench, docker_env, ls, inspect, lifecycle, ssh, scp, ip, rails, qos)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real: fio, sshd in
+# Installs the Debian packages the test suite drives for real: fio, iperf3, sshd in
 # network namespaces, cloud-init's schema checker, dockerd for swarm, podman for
 # the images, Chromium for the report page. Needs root (or passwordless sudo).
 #
@@ -21,7 +21,7 @@ export LC_ALL=C
 log() { printf 'install-system-deps: %s\n' "$*" >&2; }
 
 default_packages=(
-  fio
+  fio iperf3
   openssh-server openssh-client iproute2
   cloud-init
   docker.io runc

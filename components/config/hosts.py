@@ -12,6 +12,10 @@ import pulumi
 
 from components import PROJECT_DIR
 from components.config.reader import ConfigError, Reader, check_ids
+from dockyard.hosts.qos import EXAMPLE as QOS_EXAMPLE
+from dockyard.hosts.qos import QosError, QosRule, parse_rules
+from dockyard.hosts.qos import role_vars as qos_role_vars
+from dockyard.hosts.tuning import HostTuning, TuningError, parse_tuning
 
 OPENSSH_PUBLIC_KEY = re.compile(r"^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+")
 
@@ -29,6 +33,8 @@ class DockerHostsConfig:
     public_ip: bool
     ssm: bool = False
     """AmazonSSMManagedInstanceCore on the instance role: reachable through Session Manager."""
+    threads_per_core: int | None = None
+    """hostTuning.threadsPerCore: EC2 CPU options (None: the instance type's default)."""
 
     @property
     def generates_key(self) -> bool:
@@ -53,6 +59,17 @@ class AnsibleConfig:
     """sshPrivateKey (secret config). With neither, the stack's generated key."""
     known_hosts_file: str
     extra_vars: Mapping[str, Any] = field(default_factory=dict)
+    host_tuning: HostTuning = field(default_factory=HostTuning)
+    """hostTuning's kernel settings (the host_tuning role)."""
+    qos_rules: tuple[QosRule, ...] = ()
+    """hostQos, sorted by name (the traffic_qos role)."""
+
+    @property
+    def role_vars(self) -> dict[str, Any]:
+        """The host_tuning and traffic_qos roles' variables from hostTuning and hostQos,
+        those that differ from the roles' defaults (unset: the playbook run is as before)."""
+        every = {**self.host_tuning.role_vars(), **qos_role_vars(self.qos_rules)}
+        return {name: value for name, value in every.items() if value not in ("", {}, [])}
 
 
 @dataclass(frozen=True)
@@ -96,7 +113,35 @@ def read_docker_hosts(reader: Reader) -> DockerHostsConfig | None:
         root_volume_size=reader.integer("rootVolumeSize", minimum=8, maximum=16384),
         public_ip=reader.boolean("publicIp"),
         ssm=reader.boolean("ssm"),
+        threads_per_core=read_host_tuning(reader).threads_per_core,
     )
+
+
+def read_host_tuning(reader: Reader) -> HostTuning:
+    """hostTuning, checked (a bad field names hostTuning.FIELD)."""
+    value = reader.mapping("hostTuning", "{swappiness: 10, transparentHugePages: madvise}")
+    try:
+        return parse_tuning(value)
+    except TuningError as err:
+        raise ConfigError(
+            "hostTuning",
+            f"{err.where} {err.problem}",
+            f"{err.fix} (pulumi config set --path 'hostTuning.{err.where}' VALUE; "
+            "docs/host-tuning.md lists the settings)",
+        ) from None
+
+
+def read_host_qos(reader: Reader) -> tuple[QosRule, ...]:
+    """hostQos, checked (a bad rule names hostQos.RULE[.FIELD])."""
+    value = reader.mapping("hostQos", QOS_EXAMPLE.removeprefix("hostQos: "))
+    try:
+        return tuple(parse_rules(value))
+    except QosError as err:
+        raise ConfigError(
+            "hostQos",
+            f"{err.where} {err.problem}",
+            f"{err.fix} (a rule is written like {QOS_EXAMPLE}; docs/host-tuning.md)",
+        ) from None
 
 
 def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) -> AnsibleConfig:
@@ -155,6 +200,8 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
         known_hosts_file=reader.optional("knownHostsFile")
         or f"~/.ssh/dockyard-{stack}.known_hosts",
         extra_vars=reader.mapping("ansibleExtraVars", "{flocker_agent_config_dir: /etc/flocker}"),
+        host_tuning=read_host_tuning(reader),
+        qos_rules=read_host_qos(reader),
     )
 
 

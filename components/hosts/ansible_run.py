@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -117,7 +118,8 @@ class AnsibleRun(pulumi.ComponentResource):
             playbook=cfg.playbook,
             private_key_path=None if key is not None else cfg.private_key_path,
             known_hosts_file=cfg.known_hosts_file,
-            extra_vars=cfg.extra_vars,
+            # hostTuning's and hostQos' role variables; ansibleExtraVars can override them
+            extra_vars={**cfg.role_vars, **cfg.extra_vars},
         )
         extra_vars = settings.pop(EXTRA_VARS_ENV)
         environment: dict[str, pulumi.Input[str]] = {
@@ -142,6 +144,9 @@ class AnsibleRun(pulumi.ComponentResource):
                 digest,
                 self._extra_vars_digest(name, extra_vars),
                 pulumi.Output.all(*certificates).apply(lambda pems: sha256("".join(pems))),
+                # hostTuning and hostQos as the roles get them, readable in the preview's
+                # diff: a changed rule or setting re-runs the playbook and nothing else
+                json.dumps(cfg.role_vars, sort_keys=True),
             ],
             # Ansible's output can hold secrets (more so with -v): keep it out of the
             # update log and store it encrypted in the state.

@@ -304,6 +304,15 @@ class DockerHosts(pulumi.ComponentResource):
                 "tags": {**tags, "Name": f"{host_name}-root"},
             },
             tags={**tags, "Name": host_name, "Role": role},
+            # hostTuning.threadsPerCore (1: hyper-threading off). The provider marks
+            # cpu_options.threads_per_core ForceNew (terraform-provider-aws
+            # internal/service/ec2/ec2_instance.go @0015dfcd): a change replaces the
+            # host; its interface and Elastic IP stay, so its addresses do.
+            cpu_options=(
+                {"threads_per_core": cfg.threads_per_core}
+                if cfg.threads_per_core is not None
+                else None
+            ),
             # The interface can be attached to one instance at a time.
             opts=pulumi.ResourceOptions(
                 parent=self, delete_before_replace=True, ignore_changes=ignore_ami
