@@ -19,14 +19,18 @@ from typing import Any
 import pytest
 
 from dockyard.hosts.region import REGION_ENV
-from tests.harness.ansible import ansible_env, groups_and_vars, inventory_list
+from tests.harness.ansible import ansible_env
+from tests.harness.inventory_cli import (
+    SEED_GROUPS,
+    WRAPPER,
+    ansible_groups,
+    discover_args,
+    dockyard,
+)
 from tests.harness.moto import REGION, MotoServer
-from tests.harness.tools import REPO, require_tool
+from tests.harness.tools import require_tool
 
 pytestmark = pytest.mark.integration
-
-WRAPPER = REPO / "inventory" / "dockyard-inventory"
-SEED_GROUPS = ("flocker_control_service", "flocker_agents", "flocker_docker_plugin")
 
 
 @dataclass(frozen=True)
@@ -86,33 +90,6 @@ def make_fleet(moto: MotoServer) -> Fleet:
     assert len(running) == 5 and private_only in running
     assert "PublicIpAddress" not in running[private_only]
     return Fleet(running, private_only, group_b[1], group_b[2], subnet)
-
-
-def ansible_groups(source: Path | str, tmp: Path) -> dict[str, Any]:
-    """`ansible-inventory -i SOURCE --list` (no warnings): group -> sorted hosts, hostvars."""
-    groups, hostvars = groups_and_vars(inventory_list(source, tmp))
-    result: dict[str, Any] = {name: hosts for name, (hosts, _) in groups.items()}
-    result["children:nodes"] = groups.get("nodes", ([], []))[1]
-    result["_hostvars"] = hostvars
-    return result
-
-
-def dockyard(
-    *args: str, moto: MotoServer, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockyard", "inventory", *args],
-        env=moto.env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-
-
-def discover_args(moto: MotoServer) -> list[str]:
-    return ["--discover", "--endpoint-url", moto.endpoint, "--region", REGION]
 
 
 def test_discover_makes_an_inventory_ansible_reads(moto_server: MotoServer, tmp_path: Path) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.harness.inventory_cli import OTHER_REGION, WRAPPER, ansible_groups
+from tests.harness.inventory_cli import run_instances as _run
 from tests.harness.moto import REGION, MotoServer
-from tests.integration.inventory_options_harness import OTHER_REGION, WRAPPER, ansible_groups
-from tests.integration.inventory_options_harness import run_instances as _run
 
 pytestmark = pytest.mark.integration
 

@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
-from tests.harness.moto import REGION, MotoServer
-from tests.harness.tools import require_tool
-from tests.integration.inventory_options_harness import (
+from tests.harness.inventory_cli import (
     OTHER_REGION,
     SEED_GROUPS,
     ansible_groups,
     discover_args,
     dockyard,
 )
-from tests.integration.inventory_options_harness import run_instances as _run
+from tests.harness.inventory_cli import run_instances as _run
+from tests.harness.moto import REGION, MotoServer
+from tests.harness.tools import require_tool
 
 pytestmark = pytest.mark.integration
 

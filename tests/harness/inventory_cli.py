@@ -1,8 +1,5 @@
-"""What the inventory-option tests share: moto fleets, the command, Ansible's reading.
-
-(The same helpers as tests/integration/test_inventory_cli.py's, here because a test
-module may not import another.)
-"""
+"""What the `dockyard inventory` tests share: the command against moto, moto fleets, and
+Ansible's reading of what it wrote."""
 
 from __future__ import annotations
 
