@@ -61,6 +61,10 @@ class RailsConfig:
     """Seconds the web entrypoint waits for the database."""
     log_retention_days: int
     """CloudWatch Logs retention of both log groups."""
+    backup_retention_days: int
+    """Days AWS Backup keeps each daily backup of the database's EFS; 0: no backup plan."""
+    keep_data_on_destroy: bool
+    """`pulumi destroy` leaves the database's file system and backup vault (retainOnDelete)."""
 
 
 def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
@@ -94,6 +98,8 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         desired_count=reader.integer("railsDesiredCount", minimum=0, maximum=100),
         db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
         log_retention_days=retention,
+        backup_retention_days=reader.integer("railsBackupRetentionDays", minimum=0, maximum=36500),
+        keep_data_on_destroy=reader.boolean("railsKeepDataOnDestroy"),
     )
 
 
