@@ -317,13 +317,11 @@ class RailsApp(pulumi.ComponentResource):
             policy=pulumi.Output.json_dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [secrets.root.arn, secrets.app.arn, secrets.key_base.arn],
-                        }
-                    ],
+                    "Statement": pulumi.Output.all(
+                        secrets.root.arn, secrets.app.arn, secrets.key_base.arn
+                    ).apply(
+                        lambda v: r.execution_secret_statements(v, list(self._cfg.secrets.values()))
+                    ),
                 }
             ),
             opts=child,
@@ -401,6 +399,8 @@ class RailsApp(pulumi.ComponentResource):
                 logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
                 limits=cfg.web_limits,
                 db_wait_timeout=cfg.db_wait_timeout,
+                environment=cfg.env,
+                secrets=cfg.secrets,
             )
         )
         volume = r.efs_volume(cast(Any, storage.fs.id), cast(Any, storage.access_point.id))
