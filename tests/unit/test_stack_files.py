@@ -17,8 +17,8 @@ from tests.harness.tools import REPO
 
 SCHEMA: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
 MAP_KEYS = tuple(key for key, schema in SCHEMA.items() if "type" not in schema)
-"""Map-valued keys (tags, ansibleExtraVars, railsEnv, railsSecrets): Pulumi.yaml's config schema has no object
-type, so they are declared without one, with the default {}."""
+"""Map-valued keys (tags, ansibleExtraVars, railsEnv, railsSecrets): Pulumi.yaml's config
+schema has no object type, so they are declared without one, with the default {}."""
 CONFIGURATION_DOC = (REPO / "docs" / "configuration.md").read_text()
 OUTPUTS_DOC = (REPO / "docs" / "outputs.md").read_text()
 TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
