@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from components import PROJECT_DIR
@@ -61,6 +63,14 @@ class RailsConfig:
     """Seconds the web entrypoint waits for the database."""
     log_retention_days: int
     """CloudWatch Logs retention of both log groups."""
+    env: dict[str, str]
+    """railsEnv: the app's plain environment variables (web and one-off tasks)."""
+    secrets: dict[str, str]
+    """railsSecrets: variable names to Secrets Manager or SSM ARNs."""
+    backup_retention_days: int
+    """Days AWS Backup keeps each daily backup of the database's EFS; 0: no backup plan."""
+    keep_data_on_destroy: bool
+    """`pulumi destroy` leaves the database's file system and backup vault (retainOnDelete)."""
 
 
 def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
@@ -94,6 +104,10 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         desired_count=reader.integer("railsDesiredCount", minimum=0, maximum=100),
         db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
         log_retention_days=retention,
+        env=_env(reader),
+        secrets=_app_secrets(reader),
+        backup_retention_days=reader.integer("railsBackupRetentionDays", minimum=0, maximum=36500),
+        keep_data_on_destroy=reader.boolean("railsKeepDataOnDestroy"),
     )
 
 
@@ -171,3 +185,45 @@ def _limits(reader: Reader, cpu_key: str, memory_key: str) -> rails_ecs.Limits:
             memory_key, minimum=rails_ecs.MIN_CONTAINER_MEMORY_MIB, maximum=30720
         ),
     )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _names(key: str, names: Iterable[str]) -> None:
+    """Environment variable names, none of those the web container sets itself."""
+    for name in names:
+        if not _ENV_NAME.fullmatch(name):
+            raise ConfigError(
+                key, f"{name!r} is not an environment variable name", "use letters, digits and _"
+            )
+        if name in rails_ecs.WEB_RESERVED:
+            raise ConfigError(key, f"{name} is set by dockyard itself", "choose another name")
+
+
+def _env(reader: Reader) -> dict[str, str]:
+    """railsEnv: plain values only; a secret-looking name belongs in railsSecrets."""
+    env = reader.string_map("railsEnv")
+    _names("railsEnv", env)
+    for name in env:
+        if rails_ecs.looks_secret(name):
+            raise ConfigError(
+                "railsEnv",
+                f"{name} looks like a secret and would be stored in plain text",
+                f"store it in Secrets Manager and set --path 'railsSecrets.{name}' to its ARN",
+            )
+    return env
+
+
+def _app_secrets(reader: Reader) -> dict[str, str]:
+    """railsSecrets: each value a Secrets Manager or SSM Parameter Store ARN."""
+    secrets = reader.string_map("railsSecrets")
+    _names("railsSecrets", secrets)
+    for name, arn in secrets.items():
+        if not rails_ecs.is_secret_arn(arn):
+            raise ConfigError(
+                "railsSecrets",
+                f"{name} must be a Secrets Manager or SSM parameter ARN, not a value",
+                "e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:app/api-key-AbCdEf",
+            )
+    return secrets

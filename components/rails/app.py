@@ -32,6 +32,7 @@ import pulumi_random as random
 
 from components import PROJECT_DIR
 from components.config.rails import RailsConfig
+from components.rails.backup import DbBackup
 from components.rails.db_imports import DumpImports
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
@@ -134,6 +135,12 @@ class RailsApp(pulumi.ComponentResource):
         logs = self._logs()
         network = self._security_groups()
         storage = self._storage(network.efs)
+        DbBackup(
+            f"{name}-db-backup",
+            cfg,
+            {"name_prefix": self._prefix, "file_system": storage.fs, "tags": self._tags},
+            opts=self._child,
+        )
         roles = self._roles(secrets, storage)
         web_image, db_image = self._images()
         web_task, db_task = self._task_definitions(
@@ -267,7 +274,10 @@ class RailsApp(pulumi.ComponentResource):
             performance_mode="generalPurpose",
             throughput_mode="elastic",
             tags={**self._tags, "Name": f"{self._prefix}-{self._stack}-appdb-data"},
-            opts=child,
+            # `pulumi destroy` leaves the data (docs/rails.md, "Backups and destroy").
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=self._cfg.keep_data_on_destroy
+            ),
         )
         mount_targets = [
             aws.efs.MountTarget(
@@ -307,13 +317,11 @@ class RailsApp(pulumi.ComponentResource):
             policy=pulumi.Output.json_dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [secrets.root.arn, secrets.app.arn, secrets.key_base.arn],
-                        }
-                    ],
+                    "Statement": pulumi.Output.all(
+                        secrets.root.arn, secrets.app.arn, secrets.key_base.arn
+                    ).apply(
+                        lambda v: r.execution_secret_statements(v, list(self._cfg.secrets.values()))
+                    ),
                 }
             ),
             opts=child,
@@ -391,6 +399,8 @@ class RailsApp(pulumi.ComponentResource):
                 logs=r.Logs(group=v[3], region=region, stream_prefix="web"),
                 limits=cfg.web_limits,
                 db_wait_timeout=cfg.db_wait_timeout,
+                environment=cfg.env,
+                secrets=cfg.secrets,
             )
         )
         volume = r.efs_volume(cast(Any, storage.fs.id), cast(Any, storage.access_point.id))

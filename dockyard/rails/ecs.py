@@ -11,6 +11,7 @@ shapes (camelCase), so botocore's own model can check them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,55 @@ class Limits:
                 f"memory {self.memory} MiB is below ECS's minimum of "
                 f"{MIN_CONTAINER_MEMORY_MIB} MiB; the seed used {SEED_MEMORY_MIB}"
             )
+
+
+WEB_RESERVED = frozenset(
+    {
+        "APPDB_PORT_3306_TCP_ADDR",
+        "APPDB_PORT_3306_TCP_PORT",
+        "APPDB_ENV_MYSQL_USER",
+        "APPDB_ENV_MYSQL_DATABASE",
+        "APPDB_ENV_MYSQL_PASSWORD",
+        "SECRET_KEY_BASE",
+        "RAILS_ENV",
+        "RAILS_LOG_TO_STDOUT",
+        "PORT",
+        "DB_WAIT_TIMEOUT",
+    }
+)
+"""Variables the web container sets itself (railsEnv and railsSecrets may not)."""
+_SECRET_ARN = re.compile(
+    r"arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(?::[^:]*:[^:]*:[^:]*)?"
+    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)"
+)
+
+
+def is_secret_arn(arn: str) -> bool:
+    """A Secrets Manager secret ARN (optionally with ECS's :json-key:stage:version) or
+    an SSM parameter ARN."""
+    return _SECRET_ARN.fullmatch(arn) is not None
+
+
+def execution_secret_statements(
+    generated: Sequence[str], user: Sequence[str]
+) -> list[dict[str, Any]]:
+    """What the execution role may read: the generated secrets and exactly the ARNs in
+    railsSecrets (a Secrets Manager ARN without ECS's json-key suffix, SSM through
+    ssm:GetParameters)."""
+    managed = [a for a in user if ":secretsmanager:" in a]
+    parameters = sorted({a for a in user if ":ssm:" in a})
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [*generated, *sorted({":".join(a.split(":")[:7]) for a in managed})],
+        }
+    ]
+    if parameters:
+        statements.append(
+            {"Effect": "Allow", "Action": ["ssm:GetParameters"], "Resource": parameters}
+        )
+    return statements
 
 
 def looks_secret(name: str) -> bool:
@@ -197,6 +247,7 @@ def web_container(
     database: str = APP_DATABASE,
     app_user: str = APP_DB_USER,
     environment: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Rails container: the seed's APPDB_* link variables and the app user's account
     as a docker link names the database container's (APPDB_ENV_MYSQL_USER, _PASSWORD,
@@ -232,6 +283,7 @@ def web_container(
         "environment": _environment(env),
         "secrets": _secrets(
             {
+                **(secrets or {}),
                 "APPDB_ENV_MYSQL_PASSWORD": app_password_secret_arn,
                 "SECRET_KEY_BASE": secret_key_base_arn,
             }

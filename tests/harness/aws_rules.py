@@ -333,7 +333,37 @@ def _nested_enum(service: str, shape_name: str) -> Rule:
     )
 
 
+def _backup_selection_name() -> Rule:
+    """backup CreateBackupSelection BackupSelection.SelectionName (a nested member)."""
+    model = botocore.session.get_session().get_service_model("backup")
+    selection = model.operation_model("CreateBackupSelection").input_shape.members
+    meta = selection["BackupSelection"].members["SelectionName"].metadata
+    return Rule(
+        what="backup CreateBackupSelection BackupSelection.SelectionName",
+        source="botocore backup CreateBackupSelection",
+        pattern=str(meta["pattern"]).removeprefix("^").removesuffix("$"),
+    )
+
+
+BACKUP_PLAN_NAME = Rule(
+    what="backup CreateBackupPlan BackupPlan.BackupPlanName",
+    source="AWS Backup API reference, BackupPlanInput: 1-50 alphanumeric, '-', '_', '.' "
+    "(botocore's model states no pattern)",
+    max_len=50,
+    pattern=r"[a-zA-Z0-9\-\_\.]+",
+)
+
 TABLE: dict[str, Entry] = {
+    "aws:backup/vault:Vault": Entry(
+        names=(Name("name", botocore_rule("backup", "CreateBackupVault", "BackupVaultName")),),
+        source=f"{TF_AWS}backup/vault.go",
+    ),
+    "aws:backup/plan:Plan": Entry(
+        names=(Name("name", BACKUP_PLAN_NAME),), source=f"{TF_AWS}backup/plan.go"
+    ),
+    "aws:backup/selection:Selection": Entry(
+        names=(Name("name", _backup_selection_name()),), source=f"{TF_AWS}backup/selection.go"
+    ),
     "aws:ecr/repository:Repository": Entry(
         names=(Name("name", ECR_REPOSITORY, autonamed=False),),
         values=(

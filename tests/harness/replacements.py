@@ -214,6 +214,26 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         TF_AWS + "efs/file_system_policy.go @087097a6",
     ),
+    "aws:backup/vault:Vault": (
+        (
+            "name",
+            "kmsKeyArn",
+            "region",
+        ),
+        TF_AWS + "backup/vault.go @050ac111",
+    ),
+    "aws:backup/plan:Plan": (
+        (
+            "name",
+            "region",
+        ),
+        TF_AWS + "backup/plan.go @01f43111",
+    ),
+    "aws:backup/selection:Selection": (
+        # every argument is ForceNew: the resource has no Update
+        ("*",),
+        TF_AWS + "backup/selection.go @00a35305",
+    ),
     "aws:iam/role:Role": (
         (
             "name",

@@ -17,8 +17,9 @@ from tests.harness.tools import REPO
 
 SCHEMA: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
 MAP_KEYS = tuple(key for key, schema in SCHEMA.items() if "type" not in schema)
-"""Map-valued keys (tags, ansibleExtraVars, hostTuning, hostQos): Pulumi.yaml's config
-schema has no object type, so they are declared without one, with the default {}."""
+"""Map-valued keys (tags, ansibleExtraVars, hostTuning, hostQos, railsEnv, railsSecrets):
+Pulumi.yaml's config schema has no object type, so they are declared without one, with
+the default {}."""
 CONFIGURATION_DOC = (REPO / "docs" / "configuration.md").read_text()
 OUTPUTS_DOC = (REPO / "docs" / "outputs.md").read_text()
 TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
@@ -53,7 +54,14 @@ def test_every_key_is_typed_described_and_in_the_configuration_doc() -> None:
     items; the map keys none, with the default {}) and a description; docs/configuration.md's
     tables list it."""
     table = set(re.findall(r"^\| `([A-Za-z0-9]+)` \|", CONFIGURATION_DOC, re.MULTILINE))
-    assert set(MAP_KEYS) == {"tags", "ansibleExtraVars", "hostTuning", "hostQos"}
+    assert set(MAP_KEYS) == {
+        "tags",
+        "ansibleExtraVars",
+        "hostTuning",
+        "hostQos",
+        "railsEnv",
+        "railsSecrets",
+    }
     for key, schema in SCHEMA.items():
         assert schema.get("description"), key
         assert key in table, f"docs/configuration.md's tables lack {key}"
