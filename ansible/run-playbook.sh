@@ -42,14 +42,25 @@ command -v ansible-playbook >/dev/null 2>&1 || die "ansible-playbook not found: 
 
 umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")
-# ssh's ControlPath must stay under ~100 bytes, which a long TMPDIR (macOS) breaks.
-controldir=$(mktemp -d /tmp/dyssh.XXXXXX)
+# ssh's ControlPath must stay under ~100 bytes, which a long TMPDIR (macOS) breaks:
+# /tmp, or DOCKYARD_SSH_CONTROL_BASE (a short directory of the caller's).
+controldir=$(mktemp -d "${DOCKYARD_SSH_CONTROL_BASE:-/tmp}/dyssh.XXXXXX")
 # shellcheck disable=SC2329  # run by the EXIT trap (shellcheck 0.11 misses it before `exit`)
 cleanup() {
   # Stop the ssh ControlPersist masters now rather than leave them idling after the run.
-  local socket
+  local socket pid tries
+  local -a pids=()
   for socket in "$controldir"/*; do
-    [[ -S "$socket" ]] && { ssh -o ControlPath="$socket" -O exit dockyard >/dev/null 2>&1 || true; }
+    [[ -S "$socket" ]] || continue
+    pid=$(ssh -o ControlPath="$socket" -O check dockyard 2>&1 | sed -n 's/.*(pid=\([0-9]*\)).*/\1/p') ||
+      pid=
+    ssh -o ControlPath="$socket" -O exit dockyard >/dev/null 2>&1 || true
+    [[ -n "$pid" ]] && pids+=("$pid")
+  done
+  # `-O exit` only asks a master to go: wait (at most 5 s each) until it has.
+  for pid in "${pids[@]}"; do
+    tries=0
+    while kill -0 "$pid" 2>/dev/null && ((tries++ < 50)); do sleep 0.1; done
   done
   rm -rf -- "$workdir" "$controldir"
 }

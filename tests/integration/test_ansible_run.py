@@ -13,6 +13,7 @@ import json
 import re
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,9 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         assert "DOCKYARD_PRIVATE_KEY" not in environment
         assert environment["DOCKYARD_PRIVATE_KEY_TEXT"] == result.outputs["sshPrivateKey"]
 
-        first = _run_command(command, tmp_path)
+        # this test's runs keep their ssh control sockets apart, so only their masters count
+        control = Path(tempfile.mkdtemp(prefix="dyt", dir="/tmp"))
+        first = _run_command(command, tmp_path, DOCKYARD_SSH_CONTROL_BASE=str(control))
         assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:]
 
         agent_yml = result.outputs["agentYml"]
@@ -108,14 +111,14 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         nodes = _docker(cluster, 0, "node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}")
         assert sorted(nodes.split("\n")[:-1]) == ["Ready ", "Ready ", "Ready Leader"]
 
-        second = _run_command(command, tmp_path)
+        second = _run_command(command, tmp_path, DOCKYARD_SSH_CONTROL_BASE=str(control))
         assert second.returncode == 0, second.stdout[-6000:]
         recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", second.stdout, re.MULTILINE)
         assert sorted(h for h, _ in recap) == sorted(cluster.addresses)
         assert {changed for _, changed in recap} == {"0"}
 
         # ssh's ControlPersist masters end with the run instead of idling on
-        assert _mux_masters() == []
+        assert _mux_masters(control) == []
 
         # a failed run keeps ansible-playbook's exit status (2: a host failed; here it
         # never answered node_ready's wait for a connection)
@@ -128,11 +131,12 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
                 cluster.addresses[0], unreachable
             ),
             DOCKYARD_EXTRA_VARS=json.dumps(extra_vars),
+            DOCKYARD_SSH_CONTROL_BASE=str(control),
         )
         assert failed.returncode == 2, failed.stdout[-3000:] + failed.stderr[-3000:]
         assert re.search(rf"^{re.escape(unreachable)}\s+: ok=0 .* failed=1", failed.stdout, re.M)
         assert list((tmp_path / "command-tmp").iterdir()) == []
-        assert _mux_masters() == []
+        assert _mux_masters(control) == []
 
         # a key path that does not exist on this machine stops the run before Ansible starts
         missing = tmp_path / "no-such-key"
@@ -145,14 +149,15 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         assert list((tmp_path / "command-tmp").iterdir()) == []
 
 
-def _mux_masters() -> list[str]:
-    """Command lines of ssh ControlPersist masters run-playbook.sh started (its /tmp/dyssh.*)."""
+def _mux_masters(base: Path) -> list[str]:
+    """Command lines of ssh ControlPersist masters whose control directory run-playbook.sh
+    made under `base` (DOCKYARD_SSH_CONTROL_BASE)."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "/tmp/dyssh." in cmdline and "[mux]" in cmdline:
+        if f"{base}/dyssh." in cmdline and "[mux]" in cmdline:
             found.append(cmdline)
     return found
