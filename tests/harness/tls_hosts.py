@@ -63,6 +63,21 @@ def role_vars(cluster: SshCluster) -> dict[str, Any]:
     }
 
 
+def ansible_config(
+    cluster: SshCluster, known_hosts: Path, extra_vars: dict[str, Any] | None = None
+) -> dict[str, str | dict[str, Any]]:
+    """Stack config whose Ansible Command configures these hosts with the stack's key and
+    `known_hosts` (extra variables: `role_vars(cluster)` unless given)."""
+    return {
+        "dockyard:hostCount": str(len(cluster.hosts)),
+        "dockyard:runAnsible": "true",
+        "dockyard:sshPrivateKeyPath": str(cluster.private_key),
+        "dockyard:knownHostsFile": str(known_hosts),
+        "dockyard:ansibleUser": cluster.user,
+        "dockyard:ansibleExtraVars": role_vars(cluster) if extra_vars is None else extra_vars,
+    }
+
+
 def _supervisor(host: SshHost) -> str:
     dockerd = require_tool("dockerd")
     state = host.root / "docker"

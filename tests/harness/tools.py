@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -64,6 +65,22 @@ def run_dockyard(
         cwd=cwd,
         env=dict(env),
         timeout=60,
+        check=False,
+    )
+
+
+def dockyard_fed(
+    outputs: object, *argv: str, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The installed `dockyard ARGV` with `outputs` (stack outputs, as `pulumi stack output
+    --json` prints them) piped in; `env` is added to this process's environment."""
+    return subprocess.run(
+        [str(VENV_BIN / "dockyard"), *argv],
+        input=json.dumps(outputs),
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
 

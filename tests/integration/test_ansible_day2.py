@@ -29,10 +29,10 @@ from tests.harness.command import run_command, start_command
 from tests.harness.pulumi_program import Evaluation, Resource, evaluate
 from tests.harness.sshhosts import SshCluster, ssh_cluster
 from tests.harness.tls_hosts import (
+    ansible_config,
     config_dir,
     docker_over_tls,
     dockerd_starts,
-    role_vars,
     supervised_dockerds,
 )
 from tests.harness.tls_mocks import TlsMocks
@@ -67,14 +67,7 @@ class HostMocks(TlsMocks):
 
 def _evaluate(cluster: SshCluster, tmp: Path, mocks: TlsMocks) -> Evaluation:
     return evaluate(
-        {
-            "dockyard:hostCount": str(len(cluster.hosts)),
-            "dockyard:runAnsible": "true",
-            "dockyard:sshPrivateKeyPath": str(cluster.private_key),
-            "dockyard:knownHostsFile": str(tmp / "known_hosts"),
-            "dockyard:ansibleUser": cluster.user,
-            "dockyard:ansibleExtraVars": role_vars(cluster),
-        },
+        ansible_config(cluster, tmp / "known_hosts"),
         mocks=mocks,
     )
 

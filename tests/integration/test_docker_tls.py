@@ -23,7 +23,7 @@ import pytest
 from tests.harness.command import run_command
 from tests.harness.pulumi_program import evaluate
 from tests.harness.sshhosts import ssh_cluster
-from tests.harness.tls_hosts import config_dir, role_vars, supervised_dockerds
+from tests.harness.tls_hosts import ansible_config, config_dir, supervised_dockerds
 from tests.harness.tls_mocks import TlsMocks
 from tests.harness.tools import REPO, require_tool
 
@@ -51,14 +51,7 @@ def test_engine_serves_tls_from_the_ansible_run_and_docker_env_connects(tmp_path
     ):
         host = cluster.hosts[0]
         result = evaluate(
-            {
-                "dockyard:hostCount": "1",
-                "dockyard:runAnsible": "true",
-                "dockyard:sshPrivateKeyPath": str(cluster.private_key),
-                "dockyard:knownHostsFile": str(tmp_path / "known_hosts"),
-                "dockyard:ansibleUser": cluster.user,
-                "dockyard:ansibleExtraVars": role_vars(cluster),
-            },
+            ansible_config(cluster, tmp_path / "known_hosts"),
             mocks=TlsMocks([host.address]),
         )
         [instance] = result.of_type("aws:ec2/instance:Instance")

@@ -20,7 +20,7 @@ from botocore.validate import ParamValidator
 
 from dockyard.hosts.machines import SSM_PROXY_COMMAND, Machine, machines, ssh_argv, ssh_settings
 from tests.harness.sshhosts import ssh_cluster
-from tests.harness.tools import VENV_BIN, require_tool
+from tests.harness.tools import dockyard_fed, require_tool
 
 pytestmark = [pytest.mark.integration]
 
@@ -28,15 +28,7 @@ IDS = ("i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2")
 
 
 def _dockyard(document: dict[str, Any], home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "dockyard"), *args],
-        input=json.dumps(document),
-        env={**os.environ, "HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return dockyard_fed(document, *args, env={"HOME": str(home)})
 
 
 def _outputs(addresses: list[str], user: str, key: Path, known_hosts: Path) -> dict[str, Any]:

@@ -18,21 +18,13 @@ import pytest
 
 from tests.harness.pulumi_program import RecordingMocks, evaluate
 from tests.harness.sshhosts import ssh_cluster
-from tests.harness.tools import VENV_BIN, require_tool
+from tests.harness.tools import dockyard_fed, require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 
 def _dockyard(document: dict[str, Any], home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "dockyard"), *args],
-        input=json.dumps(document),
-        env={**os.environ, "HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return dockyard_fed(document, *args, env={"HOME": str(home)})
 
 
 def test_ssh_ls_ip_from_the_stack_outputs(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from dockyard.errors import DockyardError
 from dockyard.hosts import lifecycle
 from dockyard.hosts.machines import Machine, machines
 from tests.harness.moto import REGION, MotoServer
-from tests.harness.tools import VENV_BIN
+from tests.harness.tools import dockyard_fed
 
 pytestmark = [pytest.mark.integration]
 
@@ -70,15 +70,7 @@ def _dockyard(
     moto: MotoServer, outputs: dict[str, Any], *args: str
 ) -> subprocess.CompletedProcess[str]:
     env = {**moto.env, "AWS_ENDPOINT_URL": moto.endpoint}
-    return subprocess.run(
-        [str(VENV_BIN / "dockyard"), *args],
-        input=json.dumps(outputs),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return dockyard_fed(outputs, *args, env=env, timeout=120)
 
 
 def _states(ec2: Any) -> dict[str, str]:

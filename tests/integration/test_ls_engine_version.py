@@ -20,24 +20,15 @@ import pytest
 from tests.harness.command import run_command
 from tests.harness.pulumi_program import evaluate
 from tests.harness.sshhosts import ssh_cluster
-from tests.harness.tls_hosts import role_vars, supervised_dockerds
+from tests.harness.tls_hosts import ansible_config, supervised_dockerds
 from tests.harness.tls_mocks import TlsMocks
-from tests.harness.tools import VENV_BIN, require_tool
+from tests.harness.tools import dockyard_fed, require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 
 def _dockyard(document: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}
-    return subprocess.run(
-        [str(VENV_BIN / "dockyard"), *args],
-        input=json.dumps(document),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return dockyard_fed(document, *args, env={"AWS_EC2_METADATA_DISABLED": "true"})
 
 
 def test_ls_shows_each_engines_version_over_tls(tmp_path: Path) -> None:
@@ -51,14 +42,7 @@ def test_ls_shows_each_engines_version_over_tls(tmp_path: Path) -> None:
     ):
         host = cluster.hosts[0]
         result = evaluate(
-            {
-                "dockyard:hostCount": "1",
-                "dockyard:runAnsible": "true",
-                "dockyard:sshPrivateKeyPath": str(cluster.private_key),
-                "dockyard:knownHostsFile": str(tmp_path / "known_hosts"),
-                "dockyard:ansibleUser": cluster.user,
-                "dockyard:ansibleExtraVars": role_vars(cluster),
-            },
+            ansible_config(cluster, tmp_path / "known_hosts"),
             mocks=TlsMocks([host.address]),
         )
         [command] = result.of_type("command:local:Command")
