@@ -32,8 +32,11 @@ import pulumi_random as random
 
 from components import PROJECT_DIR
 from components.config.rails import RailsConfig
+from components.rails.alarms import DeploymentAlarms
 from components.rails.backup import DbBackup
 from components.rails.db_imports import DumpImports
+from components.rails.scaling import WebScaling
+from components.rails.secrets import stored_secrets
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.ecs_cluster import EcsCluster
@@ -77,6 +80,8 @@ class _Secrets:
     """The password of the app's own database user."""
     key_base: aws.secretsmanager.Secret
     """Rails' SECRET_KEY_BASE."""
+    stored: dict[str, aws.secretsmanager.Secret]
+    """railsSecretValues, by variable name."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ class RailsApp(pulumi.ComponentResource):
         )
         imports = self._imports(db_image, secrets, logs, roles)
         db_service = self._db_service(db_task, network, storage)
-        web_service = self._web_service(web_task, network, db_service)
+        web_service = self._web_service(web_task, network, db_service, self._alarms(network))
+        self._scaling(network, web_service)
         self._outputs(secrets, logs, network, web_task, imports, web_service, db_service)
 
     def _secrets(self) -> _Secrets:
@@ -175,6 +181,7 @@ class RailsApp(pulumi.ComponentResource):
                 f"{where}/rails-secret-key-base-",
                 "SECRET_KEY_BASE of the Rails app",
             ),
+            stored=stored_secrets(name, where, self._cfg.secret_values, self._tags, self),
         )
 
     def _logs(self) -> dict[str, aws.cloudwatch.LogGroup]:
@@ -318,7 +325,10 @@ class RailsApp(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": pulumi.Output.all(
-                        secrets.root.arn, secrets.app.arn, secrets.key_base.arn
+                        secrets.root.arn,
+                        secrets.app.arn,
+                        secrets.key_base.arn,
+                        *(s.arn for s in secrets.stored.values()),
                     ).apply(
                         lambda v: r.execution_secret_statements(v, list(self._cfg.secrets.values()))
                     ),
@@ -386,11 +396,13 @@ class RailsApp(pulumi.ComponentResource):
                 app_password_secret_arn=v[2],
                 logs=r.Logs(group=v[3], region=region, stream_prefix="appdb"),
                 limits=cfg.db_limits,
+                max_connections=cfg.db_max_connections,
                 health_command=health,
             )
         )
+        stored = pulumi.Output.from_input({k: v.arn for k, v in secrets.stored.items()})
         web = pulumi.Output.all(
-            web_image, secrets.app.arn, secrets.key_base.arn, logs["web"].name
+            web_image, secrets.app.arn, secrets.key_base.arn, logs["web"].name, stored
         ).apply(
             lambda v: r.web_container(
                 image=v[0],
@@ -400,7 +412,7 @@ class RailsApp(pulumi.ComponentResource):
                 limits=cfg.web_limits,
                 db_wait_timeout=cfg.db_wait_timeout,
                 environment=cfg.env,
-                secrets=cfg.secrets,
+                secrets={**cfg.secrets, **v[4]},
             )
         )
         volume = r.efs_volume(cast(Any, storage.fs.id), cast(Any, storage.access_point.id))
@@ -513,10 +525,51 @@ class RailsApp(pulumi.ComponentResource):
             ),
         )
 
+    def _alarms(self, network: _Network) -> DeploymentAlarms | None:
+        """railsDeploymentAlarms: the 5xx and unhealthy-target alarms on the web tasks."""
+        if not self._cfg.deployment_alarms:
+            return None
+        balancer = network.balancer
+        return DeploymentAlarms(
+            f"{self._name}-web-alarms",
+            {
+                "name_prefix": f"{self._prefix}-{self._stack}",
+                "balancer_arn_suffix": balancer.arn_suffix,
+                "target_group_arn_suffix": balancer.target_group.arn_suffix,
+                "tags": self._tags,
+            },
+            opts=self._child,
+        )
+
+    def _scaling(self, network: _Network, web_service: aws.ecs.Service) -> None:
+        """railsMaxCount: target tracking of the web service's desired count."""
+        autoscaling = self._cfg.autoscaling
+        if autoscaling is None:
+            return
+        balancer = network.balancer
+        WebScaling(
+            f"{self._name}-web-scaling",
+            autoscaling,
+            {
+                "name_prefix": f"{self._prefix}-{self._stack}",
+                "cluster_name": self._cluster.cluster_name,
+                "service_name": web_service.name,
+                "balancer_arn_suffix": balancer.arn_suffix,
+                "target_group_arn_suffix": balancer.target_group.arn_suffix,
+            },
+            opts=self._child,
+        )
+
     def _web_service(
-        self, task: aws.ecs.TaskDefinition, network: _Network, db_service: aws.ecs.Service
+        self,
+        task: aws.ecs.TaskDefinition,
+        network: _Network,
+        db_service: aws.ecs.Service,
+        alarms: DeploymentAlarms | None,
     ) -> aws.ecs.Service:
-        """The Rails tasks behind the load balancer, Service Connect clients of appdb."""
+        """The Rails tasks behind the load balancer, Service Connect clients of appdb; with
+        autoscaling, its desired count is the scaler's (ignored by `up`), with deployment
+        alarms, a deployment that sets one off rolls back."""
         balancer = network.balancer
         return aws.ecs.Service(
             f"{self._name}-web",
@@ -542,6 +595,9 @@ class RailsApp(pulumi.ComponentResource):
             # `dockyard rails exec`: aws ecs execute-command into a running web task.
             enable_execute_command=True,
             deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms=None
+            if alarms is None
+            else {"alarm_names": alarms.names, "enable": True, "rollback": True},
             service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
                 enabled=True, namespace=self._cluster.namespace_arn
             ),
@@ -551,6 +607,7 @@ class RailsApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*balancer.listeners, db_service, self._cluster.capacity_providers],
+                ignore_changes=["desiredCount"] if self._cfg.autoscaling else None,
             ),
         )
 
