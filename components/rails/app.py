@@ -556,6 +556,7 @@ class RailsApp(pulumi.ComponentResource):
                 "service_name": web_service.name,
                 "balancer_arn_suffix": balancer.arn_suffix,
                 "target_group_arn_suffix": balancer.target_group.arn_suffix,
+                "tags": self._tags,
             },
             opts=self._child,
         )

@@ -9,6 +9,7 @@ appautoscaling/target.go and policy.go (tests/harness/replacements.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict, cast
 
 import pulumi
@@ -29,6 +30,8 @@ class WebScalingArgs(TypedDict):
     """app/<lb>/<id>: ALBRequestCountPerTarget's resource label, with the target group's."""
     target_group_arn_suffix: pulumi.Input[str]
     """targetgroup/<tg>/<id>."""
+    tags: Mapping[str, str]
+    """Tags of the scalable target (the policies take none)."""
 
 
 class WebScaling(pulumi.ComponentResource):
@@ -52,6 +55,7 @@ class WebScaling(pulumi.ComponentResource):
             ),
             min_capacity=cfg.min_count,
             max_capacity=cfg.max_count,
+            tags=dict(args["tags"]),
             opts=child,
         )
         # Outputs stand in for the plain values, as in the task definitions.
