@@ -12,7 +12,10 @@ secrets in Secrets Manager, data that survives a task replacement.
   root's password reaches the database container only, the web container uses the app's
   own user (rights on its database only);
 - security groups chained ALB -> web -> database (and database -> EFS) only;
-- CloudWatch log groups with a retention.
+- CloudWatch log groups with a retention;
+- optionally: autoscaling of the web tasks (components/rails/scaling.py), deployment
+  alarms that roll a bad web deploy back (alarms.py), and the app's secrets stored from
+  secret config values (secrets.py).
 
 The task definitions come from dockyard.rails.ecs (RegisterTaskDefinition requests, plain
 data) and are registered as they are; every setting comes from the RailsConfig.
@@ -314,7 +317,8 @@ class RailsApp(pulumi.ComponentResource):
         return _Storage(fs=fs, mount_targets=mount_targets, access_point=access_point)
 
     def _roles(self, secrets: _Secrets, storage: _Storage) -> _Roles:
-        """The execution role (reads the three secrets), the web task's (ECS Exec) and the
+        """The execution role (reads the generated and the stored secrets and railsSecrets'
+        ARNs), the web task's (ECS Exec) and the
         database task's (its EFS data, through the access point only)."""
         name, tags, child = self._name, self._tags, self._child
         execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)

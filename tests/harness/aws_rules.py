@@ -37,6 +37,9 @@ Provider sources read (hashicorp/terraform-provider-aws, as the search index ser
   have legacy names (uppercase, `_`, 255): AWS itself refuses those for new buckets in
   every region since March 2018, so the rule here is AWS's (docs, "General purpose bucket
   naming rules"), not the provider's.
+- internal/service/appautoscaling/policy.go @e33a89d0: `name` StringLenBetween(0, 255),
+  inside botocore's PolicyName 1-256; cloudwatch/metric_alarm.go @e33a89d0: alarm_name
+  StringLenBetween(1, 255), as botocore's AlarmName.
 The other files TABLE names (Entry.source) are where each input goes through, named by
 path only: not read here; their fields pass through to the API, whose rule is botocore's
 or the API reference's.
@@ -358,8 +361,9 @@ SCALING_POLICY_NAME = botocore_rule(
     "PutScalingPolicy",
     "PolicyName",
     source="botocore application-autoscaling PutScalingPolicy (Java's \\p{Print}+: no "
-    "control characters)",
+    "control characters); the provider's policy.go StringLenBetween(0, 255)",
     pattern=r"[^\x00-\x1f\x7f]+",
+    max_len=255,
 )
 AUTOSCALING_RESOURCE_ID = botocore_rule(
     "application-autoscaling", "RegisterScalableTarget", "ResourceId"
