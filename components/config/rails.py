@@ -313,7 +313,9 @@ def _max_connections(
 
 def _secret_values(reader: Reader, secrets: dict[str, str]) -> dict[str, pulumi.Output[str]]:
     """railsSecretValues: names to values, which must be secrets in the stack file (as
-    `pulumi config set --secret --path` makes them); a name may not be in railsSecrets too."""
+    `pulumi config set --secret --path` makes them: the CLI marks a map holding a `secure:`
+    value a secret key, pulumi/pulumi sdk/go/common/resource/config/value.go @507db165
+    hasSecureValue); a name may not be in railsSecrets too."""
     key = "railsSecretValues"
     values = reader.string_map(key)
     if not values:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from dockyard.rails import scaling
 from tests.harness import aws_rules
 from tests.harness.pulumi_program import REPO, SECRET, Evaluation, config_error, evaluate
 from tests.harness.rails_definitions import recording_definitions
+from tests.harness.stacks import STACKS_DIR, evaluate_stack, stack_config
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
 SCALED = {"dockyard:railsDesiredCount": 2, "dockyard:railsMaxCount": 6}
@@ -209,3 +212,27 @@ def test_everything_on_passes_aws_naming_rules() -> None:
     )
     assert aws_rules.unmapped(evaluation) == []
     assert aws_rules.report(aws_rules.violations(evaluation)) == ""
+
+
+def test_a_stack_file_value_set_with_secret_path_is_stored(tmp_path: Path) -> None:
+    """The stack file as `pulumi config set --secret --path 'railsSecretValues.API_KEY'`
+    writes it (a `secure:` value inside the map): the key is a secret key, as the CLI marks
+    it, and the value is stored; the same map in plain text is refused."""
+    dev = yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text())
+    for value, stored in (({"secure": "v1:c2VjcmV0"}, True), ("plain-value", False)):
+        dev["config"][VALUES_KEY] = {"API_KEY": value}
+        path = tmp_path / "Pulumi.dev.yaml"
+        path.write_text(yaml.safe_dump(dev))
+        config = stack_config("dev", path)
+        if not stored:
+            assert VALUES_KEY not in config.secret_keys
+            config_error(lambda c=config: evaluate_stack("dev", c), VALUES_KEY, "plain text")
+            continue
+        assert VALUES_KEY in config.secret_keys
+        evaluation = evaluate_stack("dev", config)
+        (version,) = [
+            v
+            for v in evaluation.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+            if v.name == "rails-app-secret-API_KEY"
+        ]
+        assert version.plain_inputs["secretString"] == SECRET
