@@ -6,10 +6,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pulumi
+from pulumi.runtime import config as runtime_config
+
 from components import PROJECT_DIR
 from components.config.network import NetworkConfig, require_two_zones, subnet_ids
-from components.config.reader import ConfigError, Reader, check_ids
+from components.config.reader import NAMESPACE, ConfigError, Reader, check_ids
 from dockyard.rails import ecs as rails_ecs
+from dockyard.rails import scaling
 
 RAILS_DIR = PROJECT_DIR / "containers" / "rails"
 
@@ -26,6 +30,18 @@ class Https:
     zone_id: str | None = None
     """A Route 53 hosted zone for `domain` (railsHostedZoneId): validation and alias
     records made there."""
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """Target tracking of the web tasks between railsDesiredCount and railsMaxCount."""
+
+    min_count: int
+    max_count: int
+    cpu_percent: int
+    """railsScaleCpuPercent: the average CPU utilization to keep."""
+    requests_per_target: int
+    """railsScaleRequestsPerTarget: requests a minute per task to keep; 0: CPU only."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,14 @@ class RailsConfig:
     """Days AWS Backup keeps each daily backup of the database's EFS; 0: no backup plan."""
     keep_data_on_destroy: bool
     """`pulumi destroy` leaves the database's file system and backup vault (retainOnDelete)."""
+    autoscaling: Autoscaling | None
+    """Target tracking of the web service (railsMaxCount > 0); None: a fixed desired count."""
+    deployment_alarms: bool
+    """The 5xx and unhealthy-target alarms roll back a bad web deployment."""
+    db_max_connections: int
+    """The database's max_connections (checked against what the tasks may open)."""
+    secret_values: dict[str, pulumi.Output[str]]
+    """railsSecretValues: names to secret values the stack stores in Secrets Manager."""
 
 
 def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
@@ -87,6 +111,11 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         _check_app_source(app_source)
     retention = _retention(reader)
     web_limits = _limits(reader, "railsCpu", "railsMemory")
+    desired_count = reader.integer("railsDesiredCount", minimum=0, maximum=100)
+    env = _env(reader)
+    secrets = _app_secrets(reader)
+    autoscaling = _autoscaling(reader, desired_count)
+    max_connections = _max_connections(reader, env, desired_count, autoscaling)
     return RailsConfig(
         capacity=reader.choice("railsCapacity", ("ec2", "fargate")),
         instance_type=reader.string("railsInstanceType"),
@@ -101,13 +130,17 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         db_image=reader.optional("railsDbImage"),
         web_limits=web_limits,
         db_limits=_limits(reader, "railsDbCpu", "railsDbMemory"),
-        desired_count=reader.integer("railsDesiredCount", minimum=0, maximum=100),
+        desired_count=desired_count,
         db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
         log_retention_days=retention,
-        env=_env(reader),
-        secrets=_app_secrets(reader),
+        env=env,
+        secrets=secrets,
         backup_retention_days=reader.integer("railsBackupRetentionDays", minimum=0, maximum=36500),
         keep_data_on_destroy=reader.boolean("railsKeepDataOnDestroy"),
+        autoscaling=autoscaling,
+        deployment_alarms=reader.boolean("railsDeploymentAlarms"),
+        db_max_connections=max_connections,
+        secret_values=_secret_values(reader, secrets),
     )
 
 
@@ -227,3 +260,76 @@ def _app_secrets(reader: Reader) -> dict[str, str]:
                 "e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:app/api-key-AbCdEf",
             )
     return secrets
+
+
+def _autoscaling(reader: Reader, desired: int) -> Autoscaling | None:
+    """railsMaxCount (0: none) with its targets; railsDesiredCount is the minimum."""
+    max_count = reader.integer("railsMaxCount", minimum=0, maximum=100)
+    cpu = reader.integer("railsScaleCpuPercent", minimum=10, maximum=90)
+    requests = reader.integer("railsScaleRequestsPerTarget", minimum=0, maximum=1_000_000)
+    if max_count == 0:
+        return None
+    if desired < 1 or max_count < desired:
+        raise ConfigError(
+            "railsMaxCount",
+            f"{max_count} with railsDesiredCount {desired}: autoscaling runs between "
+            "railsDesiredCount (at least 1) and railsMaxCount",
+            f"pulumi config set railsMaxCount {max(desired, 1) * 2} (and railsDesiredCount 1 "
+            "or more), or railsMaxCount 0 for a fixed count",
+        )
+    return Autoscaling(
+        min_count=desired, max_count=max_count, cpu_percent=cpu, requests_per_target=requests
+    )
+
+
+def _max_connections(
+    reader: Reader, env: dict[str, str], desired: int, autoscaling: Autoscaling | None
+) -> int:
+    """railsDbMaxConnections, which must hold what the most web tasks (during a rolling
+    deploy), the one-off tasks and the single clients may open (dockyard.rails.scaling)."""
+    limit = reader.integer("railsDbMaxConnections", minimum=10, maximum=10000)
+    try:
+        pool = scaling.pool_size(env)
+    except ValueError as err:
+        raise ConfigError(
+            "railsEnv", str(err), "pulumi config set --path 'railsEnv.RAILS_MAX_THREADS' 5"
+        ) from None
+    max_count = autoscaling.max_count if autoscaling else 0
+    need = scaling.connections(desired, max_count, pool)
+    if need.needed > limit:
+        tasks = "railsMaxCount" if autoscaling else "railsDesiredCount"
+        raise ConfigError(
+            "railsDbMaxConnections",
+            f"{limit} is fewer than the {need.needed} connections the tasks may open: "
+            f"{need.web_tasks} web tasks during a rolling deploy ({tasks} "
+            f"{max(desired, max_count)}, twice) and {scaling.ONE_OFF_RAILS_TASKS} one-off "
+            f"Rails tasks, {need.pool} each (railsEnv RAILS_MAX_THREADS), and "
+            f"{scaling.SINGLE_CONNECTIONS} single connections (import-db, the health check)",
+            f"pulumi config set railsDbMaxConnections {need.needed}, or lower {tasks} or "
+            "RAILS_MAX_THREADS",
+        )
+    return limit
+
+
+def _secret_values(reader: Reader, secrets: dict[str, str]) -> dict[str, pulumi.Output[str]]:
+    """railsSecretValues: names to values, which must be secrets in the stack file (as
+    `pulumi config set --secret --path` makes them: the CLI marks a map holding a `secure:`
+    value a secret key, pulumi/pulumi sdk/go/common/resource/config/value.go @507db165
+    hasSecureValue); a name may not be in railsSecrets too."""
+    key = "railsSecretValues"
+    values = reader.string_map(key)
+    if not values:
+        return {}
+    if not runtime_config.is_config_secret(f"{NAMESPACE}:{key}"):
+        raise ConfigError(
+            key,
+            "holds values stored in plain text in the stack file",
+            f"set each with pulumi config set --secret --path '{key}.NAME' VALUE",
+        )
+    _names(key, values)
+    for name in values:
+        if name in secrets:
+            raise ConfigError(
+                key, f"{name} is in railsSecrets too", "keep it in one of the two maps"
+            )
+    return {name: pulumi.Output.secret(value) for name, value in sorted(values.items())}

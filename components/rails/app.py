@@ -12,7 +12,10 @@ secrets in Secrets Manager, data that survives a task replacement.
   root's password reaches the database container only, the web container uses the app's
   own user (rights on its database only);
 - security groups chained ALB -> web -> database (and database -> EFS) only;
-- CloudWatch log groups with a retention.
+- CloudWatch log groups with a retention;
+- optionally: autoscaling of the web tasks (components/rails/scaling.py), deployment
+  alarms that roll a bad web deploy back (alarms.py), and the app's secrets stored from
+  secret config values (secrets.py).
 
 The task definitions come from dockyard.rails.ecs (RegisterTaskDefinition requests, plain
 data) and are registered as they are; every setting comes from the RailsConfig.
@@ -32,8 +35,11 @@ import pulumi_random as random
 
 from components import PROJECT_DIR
 from components.config.rails import RailsConfig
+from components.rails.alarms import DeploymentAlarms
 from components.rails.backup import DbBackup
 from components.rails.db_imports import DumpImports
+from components.rails.scaling import WebScaling
+from components.rails.secrets import stored_secrets
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
 from components.shared.ecs_cluster import EcsCluster
@@ -77,6 +83,8 @@ class _Secrets:
     """The password of the app's own database user."""
     key_base: aws.secretsmanager.Secret
     """Rails' SECRET_KEY_BASE."""
+    stored: dict[str, aws.secretsmanager.Secret]
+    """railsSecretValues, by variable name."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,8 @@ class RailsApp(pulumi.ComponentResource):
         )
         imports = self._imports(db_image, secrets, logs, roles)
         db_service = self._db_service(db_task, network, storage)
-        web_service = self._web_service(web_task, network, db_service)
+        web_service = self._web_service(web_task, network, db_service, self._alarms(network))
+        self._scaling(network, web_service)
         self._outputs(secrets, logs, network, web_task, imports, web_service, db_service)
 
     def _secrets(self) -> _Secrets:
@@ -175,6 +184,7 @@ class RailsApp(pulumi.ComponentResource):
                 f"{where}/rails-secret-key-base-",
                 "SECRET_KEY_BASE of the Rails app",
             ),
+            stored=stored_secrets(name, where, self._cfg.secret_values, self._tags, self),
         )
 
     def _logs(self) -> dict[str, aws.cloudwatch.LogGroup]:
@@ -307,7 +317,8 @@ class RailsApp(pulumi.ComponentResource):
         return _Storage(fs=fs, mount_targets=mount_targets, access_point=access_point)
 
     def _roles(self, secrets: _Secrets, storage: _Storage) -> _Roles:
-        """The execution role (reads the three secrets), the web task's (ECS Exec) and the
+        """The execution role (reads the generated and the stored secrets and railsSecrets'
+        ARNs), the web task's (ECS Exec) and the
         database task's (its EFS data, through the access point only)."""
         name, tags, child = self._name, self._tags, self._child
         execution_role = ecs_roles.execution_role(f"{name}-execution", tags, self)
@@ -318,7 +329,10 @@ class RailsApp(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": pulumi.Output.all(
-                        secrets.root.arn, secrets.app.arn, secrets.key_base.arn
+                        secrets.root.arn,
+                        secrets.app.arn,
+                        secrets.key_base.arn,
+                        *(s.arn for s in secrets.stored.values()),
                     ).apply(
                         lambda v: r.execution_secret_statements(v, list(self._cfg.secrets.values()))
                     ),
@@ -386,11 +400,13 @@ class RailsApp(pulumi.ComponentResource):
                 app_password_secret_arn=v[2],
                 logs=r.Logs(group=v[3], region=region, stream_prefix="appdb"),
                 limits=cfg.db_limits,
+                max_connections=cfg.db_max_connections,
                 health_command=health,
             )
         )
+        stored = pulumi.Output.from_input({k: v.arn for k, v in secrets.stored.items()})
         web = pulumi.Output.all(
-            web_image, secrets.app.arn, secrets.key_base.arn, logs["web"].name
+            web_image, secrets.app.arn, secrets.key_base.arn, logs["web"].name, stored
         ).apply(
             lambda v: r.web_container(
                 image=v[0],
@@ -400,7 +416,7 @@ class RailsApp(pulumi.ComponentResource):
                 limits=cfg.web_limits,
                 db_wait_timeout=cfg.db_wait_timeout,
                 environment=cfg.env,
-                secrets=cfg.secrets,
+                secrets={**cfg.secrets, **v[4]},
             )
         )
         volume = r.efs_volume(cast(Any, storage.fs.id), cast(Any, storage.access_point.id))
@@ -513,10 +529,52 @@ class RailsApp(pulumi.ComponentResource):
             ),
         )
 
+    def _alarms(self, network: _Network) -> DeploymentAlarms | None:
+        """railsDeploymentAlarms: the 5xx and unhealthy-target alarms on the web tasks."""
+        if not self._cfg.deployment_alarms:
+            return None
+        balancer = network.balancer
+        return DeploymentAlarms(
+            f"{self._name}-web-alarms",
+            {
+                "name_prefix": f"{self._prefix}-{self._stack}",
+                "balancer_arn_suffix": balancer.arn_suffix,
+                "target_group_arn_suffix": balancer.target_group.arn_suffix,
+                "tags": self._tags,
+            },
+            opts=self._child,
+        )
+
+    def _scaling(self, network: _Network, web_service: aws.ecs.Service) -> None:
+        """railsMaxCount: target tracking of the web service's desired count."""
+        autoscaling = self._cfg.autoscaling
+        if autoscaling is None:
+            return
+        balancer = network.balancer
+        WebScaling(
+            f"{self._name}-web-scaling",
+            autoscaling,
+            {
+                "name_prefix": f"{self._prefix}-{self._stack}",
+                "cluster_name": self._cluster.cluster_name,
+                "service_name": web_service.name,
+                "balancer_arn_suffix": balancer.arn_suffix,
+                "target_group_arn_suffix": balancer.target_group.arn_suffix,
+                "tags": self._tags,
+            },
+            opts=self._child,
+        )
+
     def _web_service(
-        self, task: aws.ecs.TaskDefinition, network: _Network, db_service: aws.ecs.Service
+        self,
+        task: aws.ecs.TaskDefinition,
+        network: _Network,
+        db_service: aws.ecs.Service,
+        alarms: DeploymentAlarms | None,
     ) -> aws.ecs.Service:
-        """The Rails tasks behind the load balancer, Service Connect clients of appdb."""
+        """The Rails tasks behind the load balancer, Service Connect clients of appdb; with
+        autoscaling, its desired count is the scaler's (ignored by `up`), with deployment
+        alarms, a deployment that sets one off rolls back."""
         balancer = network.balancer
         return aws.ecs.Service(
             f"{self._name}-web",
@@ -542,6 +600,9 @@ class RailsApp(pulumi.ComponentResource):
             # `dockyard rails exec`: aws ecs execute-command into a running web task.
             enable_execute_command=True,
             deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms=None
+            if alarms is None
+            else {"alarm_names": alarms.names, "enable": True, "rollback": True},
             service_connect_configuration=aws.ecs.ServiceServiceConnectConfigurationArgs(
                 enabled=True, namespace=self._cluster.namespace_arn
             ),
@@ -551,6 +612,7 @@ class RailsApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*balancer.listeners, db_service, self._cluster.capacity_providers],
+                ignore_changes=["desiredCount"] if self._cfg.autoscaling else None,
             ),
         )
 

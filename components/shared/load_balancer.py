@@ -79,6 +79,8 @@ class LoadBalancer(pulumi.ComponentResource):
     listeners: list[aws.lb.Listener]
     url: pulumi.Output[str]
     dns_name: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    """The ALB's ARN suffix (app/<name>/<id>): CloudWatch's LoadBalancer dimension."""
     validation_records: pulumi.Output[list[dict[str, str]]] | None
     """With HTTPS and no zone: the DNS records that validate the certificate."""
 
@@ -127,6 +129,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._opts("tg"),
         )
         self.dns_name = balancer.dns_name
+        self.arn_suffix = balancer.arn_suffix
         self.validation_records = None
         if https is None:
             self._plain_listener(balancer, port, tags)

@@ -206,16 +206,23 @@ def db_container(
     app_password_secret_arn: str,
     logs: Logs,
     limits: Limits,
+    max_connections: int,
     health_command: Sequence[str] = BUILT_DB_HEALTH_COMMAND,
     database: str = APP_DATABASE,
     app_user: str = APP_DB_USER,
 ) -> dict[str, Any]:
     """The database container: root's password and the app user's (MYSQL_USER with all
-    rights on MYSQL_DATABASE only) from Secrets Manager, data on the EFS volume."""
+    rights on MYSQL_DATABASE only) from Secrets Manager, data on the EFS volume, and
+    `max_connections` (railsDbMaxConnections) as the server's option: an argument starting
+    with `-` is handed to the server by containers/mysql's entrypoint and the official
+    MySQL and MariaDB images' alike."""
+    if max_connections < 1:
+        raise RailsEcsError(f"max_connections {max_connections} must be at least 1")
     return {
         "name": DB_CONTAINER,
         "image": image,
         "essential": True,
+        "command": [f"--max-connections={max_connections}"],
         "cpu": limits.cpu,
         "memory": limits.memory,
         "portMappings": [

@@ -37,6 +37,9 @@ Provider sources read (hashicorp/terraform-provider-aws, as the search index ser
   have legacy names (uppercase, `_`, 255): AWS itself refuses those for new buckets in
   every region since March 2018, so the rule here is AWS's (docs, "General purpose bucket
   naming rules"), not the provider's.
+- internal/service/appautoscaling/policy.go @e33a89d0: `name` StringLenBetween(0, 255),
+  inside botocore's PolicyName 1-256; cloudwatch/metric_alarm.go @e33a89d0: alarm_name
+  StringLenBetween(1, 255), as botocore's AlarmName.
 The other files TABLE names (Entry.source) are where each input goes through, named by
 path only: not read here; their fields pass through to the API, whose rule is botocore's
 or the API reference's.
@@ -353,7 +356,82 @@ BACKUP_PLAN_NAME = Rule(
     pattern=r"[a-zA-Z0-9\-\_\.]+",
 )
 
+SCALING_POLICY_NAME = botocore_rule(
+    "application-autoscaling",
+    "PutScalingPolicy",
+    "PolicyName",
+    source="botocore application-autoscaling PutScalingPolicy (Java's \\p{Print}+: no "
+    "control characters); the provider's policy.go StringLenBetween(0, 255)",
+    pattern=r"[^\x00-\x1f\x7f]+",
+    max_len=255,
+)
+AUTOSCALING_RESOURCE_ID = botocore_rule(
+    "application-autoscaling", "RegisterScalableTarget", "ResourceId"
+)
+ALARM_NAME = botocore_rule("cloudwatch", "PutMetricAlarm", "AlarmName")
+
+
+def _predefined_metric(member: str) -> Rule:
+    """application-autoscaling PredefinedMetricSpecification's member (a nested shape)."""
+    model = botocore.session.get_session().get_service_model("application-autoscaling")
+    shape = model.shape_for("PredefinedMetricSpecification").members[member]
+    meta = shape.metadata
+    return Rule(
+        what=f"application-autoscaling PredefinedMetricSpecification.{member}",
+        source="botocore application-autoscaling PutScalingPolicy",
+        min_len=meta.get("min", 1),
+        max_len=meta.get("max"),
+        enum=tuple(getattr(shape, "enum", ()) or ()),
+    )
+
+
+_TRACKING = "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification."
+
 TABLE: dict[str, Entry] = {
+    "aws:appautoscaling/target:Target": Entry(
+        values=(
+            Value("resourceId", AUTOSCALING_RESOURCE_ID),
+            Value(
+                "scalableDimension",
+                _enum("application-autoscaling", "RegisterScalableTarget", "ScalableDimension"),
+            ),
+            Value(
+                "serviceNamespace",
+                _enum("application-autoscaling", "RegisterScalableTarget", "ServiceNamespace"),
+            ),
+        ),
+        source=f"{TF_AWS}appautoscaling/target.go",
+    ),
+    "aws:appautoscaling/policy:Policy": Entry(
+        names=(Name("name", SCALING_POLICY_NAME),),
+        values=(
+            Value("policyType", _enum("application-autoscaling", "PutScalingPolicy", "PolicyType")),
+            Value("resourceId", AUTOSCALING_RESOURCE_ID),
+            Value(_TRACKING + "predefinedMetricType", _predefined_metric("PredefinedMetricType")),
+            Value(_TRACKING + "resourceLabel", _predefined_metric("ResourceLabel")),
+        ),
+        source=f"{TF_AWS}appautoscaling/policy.go",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": Entry(
+        names=(Name("name", ALARM_NAME),),
+        values=(
+            Value(
+                "alarmDescription",
+                botocore_rule("cloudwatch", "PutMetricAlarm", "AlarmDescription"),
+            ),
+            Value("namespace", botocore_rule("cloudwatch", "PutMetricAlarm", "Namespace")),
+            Value("metricName", botocore_rule("cloudwatch", "PutMetricAlarm", "MetricName")),
+            Value("statistic", _enum("cloudwatch", "PutMetricAlarm", "Statistic")),
+            Value(
+                "comparisonOperator", _enum("cloudwatch", "PutMetricAlarm", "ComparisonOperator")
+            ),
+            Value(
+                "treatMissingData",
+                botocore_rule("cloudwatch", "PutMetricAlarm", "TreatMissingData"),
+            ),
+        ),
+        source=f"{TF_AWS}cloudwatch/metric_alarm.go",
+    ),
     "aws:backup/vault:Vault": Entry(
         names=(Name("name", botocore_rule("backup", "CreateBackupVault", "BackupVaultName")),),
         source=f"{TF_AWS}backup/vault.go",

@@ -402,6 +402,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["bucket"] = f"{outputs.get('bucketPrefix', 'terraform-')}20260101000000000001"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             outputs["dnsName"] = f"{args.name}-123.{region}.elb.amazonaws.com"
+            outputs["arnSuffix"] = f"app/{args.name}/0123456789abcdef"
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            outputs["arnSuffix"] = f"targetgroup/{args.name}/0123456789abcdef"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"  # ELB's hosted zone (us-east-1)
         elif typ == "aws:acm/certificate:Certificate":
             # ACM's DNS validation: one CNAME per name, a token under the domain pointing

@@ -164,6 +164,7 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
             "schedulingStrategy",
             "region",
         ),
+        # the `alarms` block (deployment alarms) has no ForceNew: ecs/service.go @8a0b630a
         TF_AWS + "ecs/service.go",
     ),
     "aws:ecs/taskDefinition:TaskDefinition": (
@@ -233,6 +234,33 @@ FORCES_REPLACEMENT: dict[str, tuple[tuple[str, ...], str]] = {
         # every argument is ForceNew: the resource has no Update
         ("*",),
         TF_AWS + "backup/selection.go @00a35305",
+    ),
+    "aws:appautoscaling/target:Target": (
+        (
+            "resourceId",
+            "scalableDimension",
+            "serviceNamespace",
+            "region",
+        ),
+        TF_AWS + "appautoscaling/target.go @cd3a8a7b",
+    ),
+    "aws:appautoscaling/policy:Policy": (
+        (
+            "name",
+            "resourceId",
+            "scalableDimension",
+            "serviceNamespace",
+            "region",
+        ),
+        TF_AWS + "appautoscaling/policy.go @e33a89d0",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        # alarm_name (Pulumi's `name`) only; the metric, dimensions, thresholds update in place
+        (
+            "name",
+            "region",
+        ),
+        TF_AWS + "cloudwatch/metric_alarm.go @e33a89d0",
     ),
     "aws:iam/role:Role": (
         (

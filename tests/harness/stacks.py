@@ -44,6 +44,21 @@ class StackValues:
     secret_keys: tuple[str, ...]
 
 
+def _without_secure(value: Any) -> Any:
+    """`value` with each `{secure: ...}` in it (whole, or nested in a map or list, as
+    `pulumi config set --secret --path` writes it) replaced by the placeholder. A key
+    holding one anywhere is a secret key, as the CLI marks it (pulumi/pulumi
+    sdk/go/common/resource/config/value.go @507db165: an object's `secure` is
+    hasSecureValue)."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _without_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secure(v) for v in value]
+    return value
+
+
 def stack_config(stack: str, path: Path | None = None) -> StackValues:
     """Read a stack file: its values, secure values secret (evaluate() adds Pulumi.yaml's
     defaults for the keys it leaves out, as the CLI does)."""
@@ -52,11 +67,10 @@ def stack_config(stack: str, path: Path | None = None) -> StackValues:
     values: dict[str, Any] = {}
     secret: list[str] = []
     for key, value in (document.get("config") or {}).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = SECRET_PLACEHOLDER
+        plain = _without_secure(value)
+        values[key] = plain
+        if plain != value:
             secret.append(key)
-        else:
-            values[key] = value
     return StackValues(values=values, secret_keys=tuple(sorted(secret)))
 
 

@@ -831,3 +831,21 @@ def test_policy_admin_ports_match_the_program() -> None:
 
     assert set(pol.ADMIN_PORTS) == set(ADMIN_PORTS)
     assert set(pol.CLUSTER_PORTS) == {(r.protocol, r.from_port, r.to_port) for r in CLUSTER_RULES}
+
+
+def test_policy_refuses_a_secret_in_rails_env_and_passes_stored_secrets() -> None:
+    """railsEnv under a harmless name but holding a URL with a password: the pack reports
+    it on the web task definition (never repeating it); the same secret given in
+    railsSecretValues (stored in Secrets Manager, injected by ARN) passes every policy."""
+    base = stack_config("dev")
+    url = "mysql://app:hunter2pw@db.example.com/app"
+    plain = evaluate_stack("dev", replace(base, values={
+        **base.values, "dockyard:railsEnv": {"UPSTREAM": url}}))  # fmt: skip
+    found = policy_violations(graph_resources(plain))
+    assert found and all(f.startswith("no-secret-in-environment: ") for f in found), found
+    assert not any("hunter2pw" in f for f in found)
+    key = "dockyard:railsSecretValues"
+    stored = evaluate_stack("dev", replace(
+        base, values={**base.values, key: {"UPSTREAM": url}},
+        secret_keys=(*base.secret_keys, key)))  # fmt: skip
+    assert policy_violations(graph_resources(stored)) == []

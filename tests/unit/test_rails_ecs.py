@@ -29,6 +29,7 @@ def db_task(fargate: bool) -> dict[str, Any]:
                 app_password_secret_arn=APP_PW_ARN,
                 logs=LOGS,
                 limits=SEED,
+                max_connections=50,
             )
         ],
         limits=SEED,
@@ -162,6 +163,7 @@ def test_secret_must_be_an_arn() -> None:
             app_password_secret_arn=APP_PW_ARN,
             logs=LOGS,
             limits=SEED,
+            max_connections=50,
         )
 
 

@@ -17,7 +17,8 @@ from tests.harness.tools import REPO
 
 SCHEMA: dict[str, Any] = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
 MAP_KEYS = tuple(key for key, schema in SCHEMA.items() if "type" not in schema)
-"""Map-valued keys (tags, ansibleExtraVars, hostTuning, hostQos, railsEnv, railsSecrets):
+"""Map-valued keys (tags, ansibleExtraVars, hostTuning, hostQos, railsEnv, railsSecrets,
+railsSecretValues):
 Pulumi.yaml's config schema has no object type, so they are declared without one, with
 the default {}."""
 CONFIGURATION_DOC = (REPO / "docs" / "configuration.md").read_text()
@@ -61,6 +62,7 @@ def test_every_key_is_typed_described_and_in_the_configuration_doc() -> None:
         "hostQos",
         "railsEnv",
         "railsSecrets",
+        "railsSecretValues",
     }
     for key, schema in SCHEMA.items():
         assert schema.get("description"), key
