@@ -1,10 +1,21 @@
 # dockyard: `make up` deploys a stack, `make test` runs the whole suite. `make help` lists targets.
-STACK ?= dev
+# Your personal stack (stacks/Pulumi.mine.yaml, made from stacks/personal.example.yaml by
+# `make up`); the shared stacks are dev and prod (STACK=dev).
+STACK ?= mine
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
 .PHONY: help up preview destroy test unit venv system-deps lint snapshot docs
+
+# A new personal stack's file: the template, where `me` in adminCidrs is this machine's
+# address, so the Ansible step reaches the hosts. The name is checked before it is used.
+stacks/Pulumi.%.yaml: export NEW_STACK = $*
+stacks/Pulumi.%.yaml:
+	@printf '%s\n' "$$NEW_STACK" | grep -Eqx '[a-z][a-z0-9-]{0,40}' || { printf '%s\n' \
+	  "make: STACK must be lowercase letters, digits and -, starting with a letter" >&2; exit 2; }
+	cp stacks/personal.example.yaml "stacks/Pulumi.$$NEW_STACK.yaml"
+	@echo "stacks/Pulumi.$$NEW_STACK.yaml: a new stack from stacks/personal.example.yaml (edit aws:region there)"
 
 ## help: list the targets with what they do.
 help:
@@ -32,16 +43,17 @@ define require_pulumi
 endef
 
 ## up: select (or create) the stack STACK and run `pulumi up` on it (Pulumi CLI, AWS credentials).
+## A stack without a stacks/Pulumi.<STACK>.yaml starts from stacks/personal.example.yaml.
 up:
 	$(require_pulumi)
-	@$(MAKE) --no-print-directory venv
+	@$(MAKE) --no-print-directory venv stacks/Pulumi.$(STACK).yaml
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK)
 
 ## preview: show what `make up` would change in the stack STACK (Pulumi CLI, AWS credentials).
 preview:
 	$(require_pulumi)
-	@$(MAKE) --no-print-directory venv
+	@$(MAKE) --no-print-directory venv stacks/Pulumi.$(STACK).yaml
 	pulumi stack select --create $(STACK)
 	pulumi preview --diff --stack $(STACK)
 

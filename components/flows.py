@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.config import DockerHostsConfig, FioBenchConfig, RailsConfig, StackConfig
+from components.config.hosts import check_flocker_zone
 from components.fio.bench import FioBench
 from components.hosts.ansible_run import AnsibleRun
 from components.hosts.docker_hosts import DockerHosts
@@ -32,6 +33,7 @@ class Site:
 
 def docker_hosts(cfg: StackConfig, hosts_cfg: DockerHostsConfig, site: Site) -> None:
     """Flow 1: the Docker hosts and their hand-off to Ansible."""
+    check_flocker_zone(cfg.flocker, site.net.host_zones)
     hosts = DockerHosts(
         "docker",
         hosts_cfg,
@@ -75,8 +77,10 @@ def docker_hosts(cfg: StackConfig, hosts_cfg: DockerHostsConfig, site: Site) -> 
 
 def rails(cfg: StackConfig, rails_cfg: RailsConfig, site: Site) -> None:
     """Flow 3: the seed's Rails + MySQL app on ECS."""
-    rails_subnets = list(rails_cfg.subnet_ids) or site.net.two_zones(
-        "railsSubnetIds", "the Rails load balancer"
+    rails_subnets = site.net.two_zones(
+        "railsSubnetIds",
+        "the Rails load balancer (and the database's EFS mount targets)",
+        rails_cfg.subnet_ids,
     )
     ecs = EcsCluster(
         "rails-ecs",
@@ -88,6 +92,7 @@ def rails(cfg: StackConfig, rails_cfg: RailsConfig, site: Site) -> None:
             "instance_type": rails_cfg.instance_type,
             "instance_count": rails_cfg.instance_count,
             "root_volume_size": rails_cfg.root_volume_size,
+            "exec_log_retention_days": rails_cfg.log_retention_days,
             "tags": cfg.base_tags,
         },
     )
@@ -121,15 +126,16 @@ def rails(cfg: StackConfig, rails_cfg: RailsConfig, site: Site) -> None:
 
 def fio_bench(cfg: StackConfig, fio_cfg: FioBenchConfig, site: Site) -> None:
     """Flow 2: fio on ECS against the volume under test."""
-    if site.net.default_vpc and not fio_cfg.per_host:
-        site.net.two_zones("subnetIds", "the fio plots' load balancer")
+    subnets = site.net.subnet_ids
+    if not fio_cfg.per_host:
+        subnets = site.net.checked_subnet_ids("subnetIds", "the fio plots' load balancer")
     fio = FioBench(
         "fio",
         fio_cfg,
         {
             "name_prefix": cfg.name_prefix,
             "vpc_id": site.net.vpc_id,
-            "subnet_ids": site.net.subnet_ids,
+            "subnet_ids": subnets,
             "admin_cidrs": site.admin_cidrs,
             "region": cfg.region,
             "host_security_group_id": (

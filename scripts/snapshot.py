@@ -17,7 +17,10 @@ Then, per stack, what a `pulumi preview` would show right after an `up` of that 
 pulumi_program.RecordingMocks.state), and what the same preview shows when run from
 another checkout of the project at another path (a copy in a temporary directory,
 evaluated in its own process). Both must be "0 to add, 0 to change, 0 to replace, 0 to
-delete"; any step is listed and makes the exit status 1 (a perpetual diff).
+delete"; any step is listed and makes the exit status 1 (a perpetual diff). The same two
+previews run for the stack `make up` makes for a newcomer (stacks/personal.example.yaml,
+as stack `mine`; no snapshot file): its `me` is answered by a check-ip stand-in on
+127.0.0.1 (tests/harness/checkip.py), never the internet.
 """
 
 from __future__ import annotations
@@ -33,7 +36,15 @@ from dockyard.files import FileSpec, write_files
 from tests.harness import stacks as stack_files
 from tests.harness.checkout import copy_project, preview_from
 from tests.harness.pulumi_program import EMPTY_STATE, Evaluation
-from tests.harness.stacks import document, evaluate_stack, render, snapshot_path, stack_names
+from tests.harness.stacks import (
+    PERSONAL_TEMPLATE,
+    document,
+    evaluate_stack,
+    render,
+    snapshot_path,
+    stack_config,
+    stack_names,
+)
 from tests.harness.update_plan import Change, plan, summary
 
 
@@ -50,19 +61,25 @@ def _report(title: str, changes: list[Change]) -> bool:
     return not changes
 
 
-def previews_after_up(ups: dict[str, Evaluation]) -> bool:
-    """Report, per stack, the preview right after its up, here and from another checkout
-    path; True when every one shows no step."""
+PERSONAL_STACK = "mine"
+"""The name the newcomer's stack (stacks/personal.example.yaml) is evaluated under."""
+
+
+def previews_after_up(ups: dict[str, Evaluation], sources: dict[str, Path]) -> bool:
+    """Report, per stack, the preview right after its up (evaluated on the file
+    `sources[stack]`), here and from another checkout path; True when every one shows no
+    step."""
     clean = True
     with tempfile.TemporaryDirectory(prefix="dockyard-checkout-") as temp:
         other = copy_project(Path(temp) / "dockyard")
         print(f"another checkout: {other}")
         for stack, up in ups.items():
             # the stack file the up was evaluated on, wherever it was read from
-            source = stack_files.STACKS_DIR / f"Pulumi.{stack}.yaml"
-            (other / "stacks" / source.name).write_text(source.read_text())
+            source = sources[stack]
+            (other / "stacks" / f"Pulumi.{stack}.yaml").write_text(source.read_text())
             before = document(up, mask=False)
-            again = evaluate_stack(stack, preview=True, state=up)
+            config = stack_config(stack, source)
+            again = evaluate_stack(stack, config, preview=True, state=up)
             clean &= _report(
                 f"{stack}: preview after up", plan(before, document(again, mask=False))
             )
@@ -101,7 +118,14 @@ def main() -> int:
     write_files([FileSpec(path, content) for path, content in contents.items()])
     for path in contents:
         print(f"wrote {path.parent.name}/{path.name}")
-    clean = previews_after_up(ups)
+    sources = {stack: stack_files.STACKS_DIR / f"Pulumi.{stack}.yaml" for stack in ups}
+    template = stack_files.STACKS_DIR / PERSONAL_TEMPLATE
+    if template.is_file():
+        print(f"{PERSONAL_STACK}: what `make up` makes from stacks/{PERSONAL_TEMPLATE}")
+        config = stack_config(PERSONAL_STACK, template)
+        ups[PERSONAL_STACK] = evaluate_stack(PERSONAL_STACK, config, state=EMPTY_STATE)
+        sources[PERSONAL_STACK] = template
+    clean = previews_after_up(ups, sources)
     return 1 if failed or not clean else 0
 
 

@@ -131,7 +131,7 @@ def load(reader: Reader | None = None) -> StackConfig:
         network=network,
         docker_hosts=hosts,
         ansible=read_ansible(reader, stack, hosts),
-        flocker=read_flocker(reader, region),
+        flocker=read_flocker(reader, region, hosts is not None),
         rails=read_rails(reader, network),
         fio_bench=fio_bench,
     )

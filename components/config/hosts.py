@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,9 +205,16 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
     )
 
 
-def read_flocker(reader: Reader, stack_region: str) -> FlockerConfig:
-    """Flocker's dataset settings; its region is the stack's unless flockerRegion says."""
-    region = reader.optional("flockerRegion") or stack_region
+def read_flocker(reader: Reader, stack_region: str, hosts: bool = True) -> FlockerConfig:
+    """Flocker's dataset settings; its region is the stack's unless flockerRegion says.
+
+    With Docker hosts (`hosts`), setting flockerRegion or flockerZone says the stack runs
+    Flocker: then the instance
+    role (no access keys) is refused, because the hosts require IMDSv2
+    (components/hosts/docker_hosts.py metadata_options) and Flocker 1.x reads the
+    instance metadata with boto 2, which predates IMDSv2 (docs/hosts-and-ansible.md)."""
+    region_set = reader.optional("flockerRegion")
+    region = region_set or stack_region
     zone = reader.optional("flockerZone")
     if zone and not (len(zone) == 1 or zone.startswith(region)):
         raise ConfigError(
@@ -225,4 +232,35 @@ def read_flocker(reader: Reader, stack_region: str) -> FlockerConfig:
             "Flocker uses the instance role)",
             f"pulumi config set --secret {missing} VALUE",
         )
+    given = [k for k, v in (("flockerRegion", region_set), ("flockerZone", zone)) if v]
+    if hosts and given and access is None:
+        raise ConfigError(
+            "flockerAccessKeyId",
+            f"is not set while {' and '.join(given)} {'is' if len(given) == 1 else 'are'} "
+            "(the stack runs Flocker), so Flocker would use the instance role; the hosts "
+            "require IMDSv2 and Flocker 1.x's boto 2 cannot read the role's credentials "
+            "through it",
+            "give Flocker an IAM user's key: pulumi config set --secret flockerAccessKeyId "
+            "AKIA... and pulumi config set --secret flockerSecretAccessKey ...; or, if the "
+            f"stack does not run Flocker, pulumi config rm {' and '.join(given)}",
+        )
     return FlockerConfig(region=region, zone=zone, access_key_id=access, secret_access_key=secret)
+
+
+def check_flocker_zone(flocker: FlockerConfig, host_zones: Sequence[tuple[str, str]]) -> None:
+    """flockerZone writes one zone into every host's agent.yml, and an EBS volume attaches
+    only in its zone: ConfigError naming flockerZone unless every host ((subnet, zone),
+    as placed) is in that zone."""
+    if not flocker.zone or not host_zones:
+        return
+    zone = flocker.region + flocker.zone if len(flocker.zone) == 1 else flocker.zone
+    elsewhere = sorted({f"{subnet} ({z})" for subnet, z in host_zones if z != zone})
+    if elsewhere:
+        zones = sorted({z for _, z in host_zones})
+        raise ConfigError(
+            "flockerZone",
+            f"is {zone} for every host's agent.yml, but the {len(host_zones)} hosts are "
+            f"placed in {', '.join(zones)}; outside {zone}: {', '.join(elsewhere)}",
+            "pulumi config rm flockerZone (each host's agent.yml then names its own zone), "
+            f"or list only subnets of {zone} in subnetIds",
+        )

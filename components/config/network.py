@@ -7,6 +7,7 @@ the deployer's address for `me`) are in components/shared/network.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,27 @@ from dockyard.checkip import ME
 from dockyard.netrules import open_to_world
 
 SUBNET_EXAMPLE = "subnet-0123456789abcdef0"
+PLACEHOLDER_ID = re.compile(r"(?:vpc|subnet)-0fe0{10,}[0-9a-f]{1,2}")
+"""The example stacks' placeholder ids (stacks/Pulumi.prod.yaml: vpc-0fe00000000000001,
+subnet-0fe000000000000a1...): "0fe" and zeros, never an id EC2 hands out in practice."""
+
+
+def refuse_placeholders(key: str, ids: Sequence[str]) -> None:
+    """ConfigError naming `key` and the placeholder ids among `ids` (full match)."""
+    found = [i for i in ids if PLACEHOLDER_ID.fullmatch(i)]
+    if found:
+        plural = "s" if len(found) > 1 else ""
+        raise ConfigError(
+            key,
+            f"holds the example stack's placeholder{plural} {', '.join(found)}",
+            f"replace {'them' if plural else 'it'} with your own: "
+            + (
+                "pulumi config set vpcId vpc-... (aws ec2 describe-vpcs)"
+                if key == "vpcId"
+                else f"pulumi config set --path '{key}[0]' subnet-... and so on, one per zone "
+                "(aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC)"
+            ),
+        )
 
 
 def require_two_zones(
@@ -32,6 +54,33 @@ def require_two_zones(
         f"subnet{'' if count == 1 else 's'}",
         fix or f"pulumi config set --path '{key}[1]' {SUBNET_EXAMPLE} (a subnet in a second zone)",
     )
+
+
+def require_distinct_zones(
+    key: str,
+    purpose: str,
+    zones: Sequence[tuple[str, str]],
+    *,
+    holder: str,
+    fix: str = "",
+) -> None:
+    """A load balancer (one subnet per zone) and EFS (one mount target per zone) need each
+    subnet in a zone of its own, and two zones or more: ConfigError naming `key`, the
+    subnets and their zone when two of `zones` ((subnet, its zone), what `holder` lists)
+    share one, else require_two_zones."""
+    seen: dict[str, str] = {}
+    for subnet, zone in zones:
+        if seen.get(zone, subnet) != subnet:
+            raise ConfigError(
+                key,
+                f"{purpose} needs each subnet in a zone of its own, and {holder} "
+                f"{seen[zone]} and {subnet}, both in {zone}",
+                fix
+                or f"list one subnet per zone in {key} (aws ec2 describe-subnets --subnet-ids "
+                "ID... --query 'Subnets[].[SubnetId,AvailabilityZone]' shows their zones)",
+            )
+        seen[zone] = subnet
+    require_two_zones(key, purpose, list(seen.values()), holder=holder, fix=fix)
 
 
 @dataclass(frozen=True)
@@ -101,6 +150,7 @@ def read_network(reader: Reader) -> NetworkConfig:
             )
         return NetworkConfig(vpc_id="", subnet_ids=(), admin_cidrs=admin_cidrs(reader))
     check_ids("vpcId", "vpc-", [vpc_id])
+    refuse_placeholders("vpcId", [vpc_id])
     if not subnets:
         raise ConfigError(
             "subnetIds",
@@ -108,6 +158,7 @@ def read_network(reader: Reader) -> NetworkConfig:
             f"pulumi config set --path 'subnetIds[0]' {SUBNET_EXAMPLE}",
         )
     check_ids("subnetIds", "subnet-", subnets)
+    refuse_placeholders("subnetIds", subnets)
     if len(set(subnets)) != len(subnets):
         raise ConfigError("subnetIds", "lists a subnet twice", "list each subnet once")
     return NetworkConfig(

@@ -340,12 +340,15 @@ class RailsApp(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # ECS Exec (`dockyard rails exec`): the SSM agent in the web task opens its channels.
+        # ECS Exec (`dockyard rails exec`): the SSM agent in the web task opens its channels
+        # and logs the session to the cluster's exec log group.
         web_task_role = ecs_roles.task_role(f"{name}-web-task", tags, self)
         aws.iam.RolePolicy(
             f"{name}-web-task-exec",
             role=web_task_role.id,
-            policy=json.dumps(r.exec_task_policy()),
+            policy=self._args["cluster"].exec_logs.arn.apply(
+                lambda arn: json.dumps(r.exec_task_policy(arn))
+            ),
             opts=child,
         )
         db_task_role = ecs_roles.task_role(f"{name}-db-task", tags, self)

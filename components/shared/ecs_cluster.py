@@ -22,6 +22,8 @@ from dockyard.rails.ecs import ecs_instance_user_data
 # public SSM parameter (always the current recommended image).
 ECS_AMI_SSM_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 FARGATE = "FARGATE"
+EXEC_LOGGING = "OVERRIDE"
+"""ECS Exec session logging: to the log group the cluster names (ExecuteCommandLogging)."""
 
 
 def _b64_user_data(cluster_name: str) -> str:
@@ -45,6 +47,8 @@ class EcsClusterArgs(TypedDict):
     """Upper bound for the capacity provider's scaling (default 2 x instance_count)."""
     root_volume_size: int
     """Root volume in GiB, gp3 and encrypted (with `ec2`)."""
+    exec_log_retention_days: int
+    """Days the ECS Exec session log group keeps its logs."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
@@ -53,6 +57,8 @@ class EcsCluster(pulumi.ComponentResource):
     """The cluster, its capacity and its Service Connect namespace."""
 
     cluster: aws.ecs.Cluster
+    exec_logs: aws.cloudwatch.LogGroup
+    """Where ECS Exec sessions are logged (the cluster's executeCommandConfiguration)."""
     namespace: aws.servicediscovery.HttpNamespace
     capacity_providers: aws.ecs.ClusterCapacityProviders
     cluster_name: pulumi.Output[str]
@@ -80,10 +86,28 @@ class EcsCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        self.exec_logs = aws.cloudwatch.LogGroup(
+            f"{name}-exec-logs",
+            name=f"/dockyard/{prefix}-{pulumi.get_stack()}/ecs-exec",
+            retention_in_days=args["exec_log_retention_days"],
+            tags=tags,
+            opts=child,
+        )
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             name=f"{prefix}-{pulumi.get_stack()}",
             settings=[{"name": "containerInsights", "value": "enabled"}],
+            # ECS Exec sessions logged to the cluster's own group, explicitly (the default
+            # logs to each container's awslogs group, which the task roles cannot write);
+            # the task role's policy is dockyard.rails.ecs.exec_task_policy. Not ForceNew:
+            # a change is an UpdateCluster (terraform-provider-aws
+            # internal/service/ecs/cluster.go @00a35305, resourceClusterUpdate).
+            configuration={
+                "execute_command_configuration": {
+                    "logging": EXEC_LOGGING,
+                    "log_configuration": {"cloud_watch_log_group_name": self.exec_logs.name},
+                }
+            },
             service_connect_defaults={"namespace": self.namespace.arn},
             tags=tags,
             opts=child,

@@ -34,7 +34,9 @@ class LoadBalancerArgs(TypedDict):
     vpc_id: pulumi.Input[str]
     """The VPC of the balancer and its targets."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Subnets of the balancer (two zones or more)."""
+    """Subnets of the balancer: each in a zone of its own, two zones or more (the callers
+    pass them through ResolvedNetwork.two_zones / checked_subnet_ids, which check the
+    zones EC2 answers)."""
     ingress_rule: PortRule
     """The listener port (80 for the Rails app, 8000 for the fio plots; with HTTPS it only
     redirects): its rule from `ingress_cidrs` names the rules and describes them."""

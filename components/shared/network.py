@@ -6,14 +6,14 @@ members)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config import ConfigError, NetworkConfig
-from components.config.network import require_two_zones
+from components.config.network import require_distinct_zones, require_two_zones
 from dockyard.checkip import ME, CheckIpError, public_ipv4_cidr
 from dockyard.hosts.placement import PlacementError, place_hosts
 from dockyard.netrules import ADMIN_RULES, CLUSTER_RULES, PortRule, cidr_ingress
@@ -67,24 +67,60 @@ class ResolvedNetwork:
     subnet_ids: pulumi.Input[list[str]]
     host_subnets: list[pulumi.Input[str]]
     """One subnet per Docker host, round robin."""
+    host_zones: list[tuple[str, str]] = field(default_factory=list)
+    """Each host's (subnet, zone), where the zones are known (not with networkStack)."""
     default_vpc: bool = False
     """The account's default VPC (subnet_ids are its default subnets, one per zone)."""
 
-    def two_zones(self, key: str, purpose: str) -> list[str]:
-        """The default VPC's subnets for `purpose`, which needs two zones (a load balancer);
-        `key` is the setting that lists subnets instead."""
-        ids = self.subnet_ids
-        assert self.default_vpc and isinstance(ids, list)
-        require_two_zones(
-            key,
-            purpose,
-            ids,
-            holder="the default VPC has",
-            fix=f"pulumi config set --path '{key}[1]' subnet-... (a subnet in a second zone), "
+    def two_zones(self, key: str, purpose: str, subnets: Sequence[str] = ()) -> list[str]:
+        """`subnets` (else the stack's listed or default subnets) for `purpose`, which needs
+        each subnet in a zone of its own and two zones or more (a load balancer, EFS mount
+        targets), checked against the zones EC2 answers for them; `key` is the setting
+        that lists subnets instead."""
+        if subnets:
+            ids, holder = list(subnets), f"{key} lists"
+        else:
+            assert isinstance(self.subnet_ids, list), "networkStack: use checked_subnet_ids"
+            ids, holder = (
+                self.subnet_ids,
+                "the default VPC has" if self.default_vpc else ("subnetIds lists"),
+            )
+        fix = (
+            f"pulumi config set --path '{key}[1]' subnet-... (a subnet in a second zone), "
             "or create a default subnet in another zone (aws ec2 create-default-subnet "
-            "--availability-zone ZONE)",
+            "--availability-zone ZONE)"
+            if self.default_vpc and not subnets
+            else ""
         )
+        require_two_zones(key, purpose, ids, holder=holder, fix=fix)
+        require_distinct_zones(key, purpose, subnet_zones(ids), holder=holder, fix=fix)
         return ids
+
+    def checked_subnet_ids(self, key: str, purpose: str) -> pulumi.Input[list[str]]:
+        """The stack's subnets checked as two_zones does, also when they are networkStack's
+        output (then checked when the output is known: zones from getSubnet)."""
+        ids = self.subnet_ids
+        if isinstance(ids, list):
+            return self.two_zones(key, purpose)
+        holder = "networkStack's subnetIds output lists"
+
+        def check(values: list[str]) -> pulumi.Output[list[str]]:
+            zones = [aws.ec2.get_subnet_output(id=v).availability_zone for v in values]
+
+            def judged(found: list[str]) -> list[str]:
+                require_distinct_zones(
+                    key, purpose, list(zip(values, found, strict=True)), holder=holder
+                )
+                return values
+
+            return pulumi.Output.all(*zones).apply(judged)
+
+        return pulumi.Output.from_input(cast(Any, ids)).apply(check)
+
+
+def subnet_zones(ids: Sequence[str]) -> list[tuple[str, str]]:
+    """Each subnet with its availability zone, as EC2 answers getSubnet."""
+    return [(i, str(aws.ec2.get_subnet(id=i).availability_zone)) for i in ids]
 
 
 def resolve_network(
@@ -107,28 +143,32 @@ def resolve_network(
         vpc_subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [network.vpc_id]}])
         check_subnets_in_vpc(network, vpc_subnets.ids)
         vpc_id, ids = network.vpc_id, list(network.subnet_ids)
+    placed = _host_subnets(ids, host_count, instance_type)
     return ResolvedNetwork(
         vpc_id=vpc_id,
         subnet_ids=ids,
-        host_subnets=_host_subnets(ids, host_count, instance_type),
+        host_subnets=[subnet for subnet, _ in placed],
+        host_zones=placed,
         default_vpc=network.default_vpc,
     )
 
 
-def _host_subnets(ids: list[str], count: int, instance_type: str | None) -> list[pulumi.Input[str]]:
+def _host_subnets(ids: list[str], count: int, instance_type: str | None) -> list[tuple[str, str]]:
     """dockyard.hosts.placement over the subnets' zones (EC2's answer for each) and the
-    zones that offer the instance type."""
+    zones that offer the instance type: each host's (subnet, zone)."""
     if not count or instance_type is None:
         return []
-    zones = [(i, str(aws.ec2.get_subnet(id=i).availability_zone)) for i in ids]
+    zones = subnet_zones(ids)
     offered = aws.ec2.get_instance_type_offerings(
         location_type="availability-zone",
         filters=[{"name": "instance-type", "values": [instance_type]}],
     ).locations
     try:
-        return list(place_hosts(zones, set(offered), count, instance_type))
+        placed = place_hosts(zones, set(offered), count, instance_type)
     except PlacementError as err:
         raise ConfigError("instanceType", err.problem, err.fix) from None
+    zone_of = dict(zones)
+    return [(subnet, zone_of[subnet]) for subnet in placed]
 
 
 NO_DEFAULT_VPC = "no matching EC2 VPC found"

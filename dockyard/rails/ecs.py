@@ -441,13 +441,32 @@ EXEC_ACTIONS = (
     "ssmmessages:OpenDataChannel",
 )
 """What the SSM agent in a task needs for ECS Exec (AWS's ECS Exec documentation)."""
+EXEC_LOG_GROUP_ACTIONS = ("logs:DescribeLogGroups",)
+"""Session logging to CloudWatch: what the agent calls on every group (Resource "*")."""
+EXEC_LOG_STREAM_ACTIONS = (
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+)
+"""Session logging to CloudWatch: what the agent calls on the cluster's exec log group
+(the list aws-containers/amazon-ecs-exec-checker's check-ecs-exec.sh simulates)."""
 
 
-def exec_task_policy() -> dict[str, Any]:
-    """The task role policy ECS Exec needs (the channels have no resource ARNs)."""
+def exec_task_policy(log_group_arn: str) -> dict[str, Any]:
+    """The task role policy ECS Exec needs: the SSM channels (no resource ARNs), and the
+    session log's writes to `log_group_arn` (the cluster's executeCommandConfiguration
+    logs there, logging OVERRIDE)."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}],
+        "Statement": [
+            {"Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"},
+            {"Effect": "Allow", "Action": list(EXEC_LOG_GROUP_ACTIONS), "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": list(EXEC_LOG_STREAM_ACTIONS),
+                "Resource": f"{log_group_arn}:*",
+            },
+        ],
     }
 
 

@@ -262,6 +262,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.cert_serial = cert_serial
         """Certificates issued with a higher serial differ (a renewal)."""
         self.zones = dict(zones or {})
+        self._other_subnets: list[str] = []
+        self._eni_subnets: dict[str, Any] = {}
         """Subnet id -> its zone, as EC2 answers getSubnet (default: see subnet_zone)."""
         self.offerings = dict(offerings or {})
         """Instance type -> the zones offering it (default: zones a-f of the region)."""
@@ -350,6 +352,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 self.private_ips[n - 1] if n <= len(self.private_ips) else f"10.0.1.{10 + n}"
             )
             rid = f"eni-{n:08x}"
+            self._eni_subnets[rid] = args.inputs.get("subnetId")
         elif typ == "aws:ec2/eip:Eip":
             n = self._index(args.name)
             outputs["publicIp"] = (
@@ -359,7 +362,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/instance:Instance":
             n = self._index(args.name)
             rid = f"i-{n:017x}"
-            outputs["availabilityZone"] = f"{region}a"
+            # the zone of its primary interface's subnet, as EC2 places it
+            eni = (args.inputs.get("primaryNetworkInterface") or {}).get("networkInterfaceId")
+            subnet = self._eni_subnets.get(eni) if isinstance(eni, str) else None
+            zone = self.subnet_zone(subnet) if isinstance(subnet, str) else f"{region}a"
+            outputs["availabilityZone"] = zone
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:instance/{rid}"
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{self._index(args.name):08x}"
@@ -425,14 +432,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return rid, outputs
 
     def subnet_zone(self, subnet: str) -> str:
-        """A subnet's zone: from `zones`, else a zone per position among the VPC's subnets
-        (subnet-0aaa... in a, subnet-0bbb... in b), as a VPC spread over zones has them."""
+        """A subnet's zone: from `zones`, else a zone per position among the VPC's subnets,
+        sorted (subnet-0aaa... in a, subnet-0bbb... in b), as a VPC spread over zones has them; a
+        subnet neither lists (railsSubnetIds, networkStack's) takes the next position in
+        the order it is first asked about."""
         region = self.region or "us-east-1"
         if subnet in self.zones:
             return self.zones[subnet]
-        known = [*(self.default_subnets or []), *self.vpc_subnets]
-        position = known.index(subnet) % 3 if subnet in known else 0
-        return f"{region}{'abc'[position]}"
+        # by sorted position: a subnet's zone does not depend on the order EC2 lists it in
+        for listed in (self.vpc_subnets, self.default_subnets or []):
+            if subnet in listed:
+                return f"{region}{'abc'[sorted(listed).index(subnet) % 3]}"
+        if subnet not in self._other_subnets:
+            self._other_subnets.append(subnet)
+        return f"{region}{'abc'[self._other_subnets.index(subnet) % 3]}"
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         self.invokes.append((args.token, dict(args.args)))

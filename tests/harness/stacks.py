@@ -2,22 +2,32 @@
 
 `stack_config(stack)` reads a stack file the way the engine hands it to the program:
 `secure:` values replaced by a placeholder and marked secret (evaluate() injects
-Pulumi.yaml's defaults for the keys it leaves out). `snapshot(stack)` evaluates the
-program on it and renders the resource graph as sorted, deterministic JSON with secret
-values replaced by a marker and the checkout's absolute path replaced by `<repo>`
-(`make snapshot` writes them).
+Pulumi.yaml's defaults for the keys it leaves out), and the example stacks' placeholder
+ids (components.config.network.PLACEHOLDER_ID, which the program refuses) replaced by
+stand-ins (`vpc-0fe0...` -> `vpc-0ab0...`): prod's snapshot is the graph of prod once its
+network ids are filled in. `evaluate_stack` serves `me` (adminCidrs) from a check-ip
+stand-in on 127.0.0.1 (tests/harness/checkip.py), never the internet.
+`snapshot(stack)` evaluates the program on it and renders the resource graph as sorted,
+deterministic JSON with secret values replaced by a marker and the checkout's absolute
+path replaced by `<repo>` (`make snapshot` writes them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from components.config.network import PLACEHOLDER_ID
+from dockyard.checkip import CHECKIP_URL_ENV, ME
+from tests.harness.checkip import UNSERVED, served_checkip
 from tests.harness.pulumi_program import PROJECT, Evaluation, RecordingMocks, evaluate
 from tests.harness.tools import REPO
 
@@ -28,12 +38,25 @@ SECRET_MARKER = "[secret {digest}]"
 that a secret changed (never what it is: the mocks hold placeholders, not real secrets)."""
 SECRET_PLACEHOLDER = "placeholder-secret-value"
 REPO_MARKER = "<repo>"
+PERSONAL_TEMPLATE = "personal.example.yaml"
+"""What `make up` copies to stacks/Pulumi.<STACK>.yaml for a stack that has no file yet."""
+PLACEHOLDER_STANDIN = ("-0fe0", "-0ab0")
+"""A placeholder id's stand-in: the same id with this part replaced."""
 
 
 def stack_names() -> list[str]:
-    """Every committed stack, from the file names stacks/Pulumi.<stack>.yaml."""
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-                  for p in STACKS_DIR.glob("Pulumi.*.yaml"))  # fmt: skip
+    """Every shared stack, from the file names stacks/Pulumi.<stack>.yaml that git tracks
+    or would (personal stacks, which .gitignore leaves out, are not listed); outside a git
+    checkout, every such file."""
+    files = sorted(STACKS_DIR.glob("Pulumi.*.yaml"))
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
+        cwd=STACKS_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if listed.returncode == 0:
+        shared = {Path(name).name for name in listed.stdout.split("\0") if name}
+        files = [p for p in files if p.name in shared]
+    return [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in files]
 
 
 @dataclass(frozen=True)
@@ -59,18 +82,30 @@ def _without_secure(value: Any) -> Any:
     return value
 
 
-def stack_config(stack: str, path: Path | None = None) -> StackValues:
+def standin(value: Any) -> Any:
+    """`value` (a config value) with each placeholder id replaced by its stand-in."""
+    if isinstance(value, list):
+        return [standin(v) for v in value]
+    if isinstance(value, str) and PLACEHOLDER_ID.fullmatch(value):
+        return value.replace(*PLACEHOLDER_STANDIN, 1)
+    return value
+
+
+def stack_config(stack: str, path: Path | None = None, *, standins: bool = True) -> StackValues:
     """Read a stack file: its values, secure values secret (evaluate() adds Pulumi.yaml's
-    defaults for the keys it leaves out, as the CLI does)."""
+    defaults for the keys it leaves out, as the CLI does), placeholder ids replaced by
+    stand-ins unless `standins` is false."""
     path = path or STACKS_DIR / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text()) or {}
     values: dict[str, Any] = {}
     secret: list[str] = []
     for key, value in (document.get("config") or {}).items():
         plain = _without_secure(value)
-        values[key] = plain
         if plain != value:
+            values[key] = plain
             secret.append(key)
+        else:
+            values[key] = standin(value) if standins else value
     return StackValues(values=values, secret_keys=tuple(sorted(secret)))
 
 
@@ -94,14 +129,18 @@ def evaluate_stack(
         for key in (f"{PROJECT}:subnetIds", f"{PROJECT}:railsSubnetIds"):
             subnets += [s for s in config.values.get(key) or [] if s not in subnets]
         mocks = RecordingMocks(vpc_subnets=subnets or ["subnet-0aaa1111"], state=state)
-    return evaluate(
-        {},
-        stack=stack,
-        base=config.values,
-        secret_keys=config.secret_keys,
-        mocks=mocks,
-        preview=preview,
-    )
+    # `me` answered on 127.0.0.1, unless the caller serves its own answer already
+    me = ME in (config.values.get(f"{PROJECT}:adminCidrs") or [])
+    served = os.environ.get(CHECKIP_URL_ENV, UNSERVED) != UNSERVED
+    with served_checkip() if me and not served else contextlib.nullcontext():
+        return evaluate(
+            {},
+            stack=stack,
+            base=config.values,
+            secret_keys=config.secret_keys,
+            mocks=mocks,
+            preview=preview,
+        )
 
 
 def secret_marker(value: Any) -> str:

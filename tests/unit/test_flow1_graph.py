@@ -201,6 +201,13 @@ def ansible_on(tmp_path: Path) -> dict[str, Any]:
     return {"dockyard:runAnsible": "true", "dockyard:sshPrivateKeyPath": str(key)}
 
 
+FLOCKER_KEYS = {
+    "dockyard:flockerAccessKeyId": "AKIAEXAMPLE",
+    "dockyard:flockerSecretAccessKey": "s3cr3t-value",
+}
+"""Flocker's access keys (a stack that runs Flocker needs them: the hosts require IMDSv2)."""
+
+
 def test_command_carries_secrets_in_environment_only(ansible_on: dict[str, Any]) -> None:
     """agent.yml (with credentials) is in the Command's secret environment, never its argv."""
     result = evaluate(
@@ -265,7 +272,7 @@ def test_triggers_stable_when_nothing_changes(ansible_on: dict[str, Any]) -> Non
     [
         {"dockyard:hostCount": "4"},
         {"dockyard:ansibleUser": "admin"},
-        {"dockyard:flockerZone": "b"},
+        FLOCKER_KEYS,
         {"dockyard:ansibleExtraVars": {"flocker_agent_config_dir": "/srv/flocker"}},
     ],
 )

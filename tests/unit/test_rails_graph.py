@@ -290,9 +290,10 @@ def test_db_service_never_runs_two_tasks(ec2: tuple[Evaluation, RailsMocks]) -> 
 
 
 def test_log_groups_have_retention(ec2: tuple[Evaluation, RailsMocks]) -> None:
-    """Both containers log to CloudWatch groups with a 30-day retention."""
+    """Both containers, and ECS Exec sessions, log to CloudWatch groups with a 30-day
+    retention."""
     groups = ec2[0].of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert sorted(g.inputs["retentionInDays"] for g in groups) == [30, 30]
+    assert sorted(g.inputs["retentionInDays"] for g in groups) == [30, 30, 30]
 
 
 def test_ec2_capacity_imdsv2_and_encrypted(ec2: tuple[Evaluation, RailsMocks]) -> None:

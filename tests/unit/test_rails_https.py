@@ -133,8 +133,9 @@ def test_both_load_balancers_come_from_the_component() -> None:
 
 
 def test_exec_enabled_with_the_ssm_channels() -> None:
-    """The web service allows ECS Exec; its task role may open the SSM message channels
-    and nothing else; the db service does not allow it."""
+    """The web service allows ECS Exec; its task role may open the SSM message channels and
+    write the session log to the cluster's exec log group only (the cluster logs there:
+    OVERRIDE); the db service does not allow it."""
     evaluation = rails()
     services = {r.inputs["name"]: r.inputs for r in evaluation.of_type("aws:ecs/service:Service")}
     assert services["web"]["enableExecuteCommand"] is True
@@ -147,8 +148,15 @@ def test_exec_enabled_with_the_ssm_channels() -> None:
     (role,) = [r for r in evaluation.of_type("aws:iam/role:Role") if r.name == "rails-web-task"]
     assert web_task.dependencies["taskRoleArn"] == [role.urn]
     policy = json.loads(evaluation.named("rails-web-task-exec").inputs["policy"])
-    (statement,) = policy["Statement"]
-    assert sorted(statement["Action"]) == sorted(rails_ecs.EXEC_ACTIONS)
+    channels, groups, streams = policy["Statement"]
+    assert sorted(channels["Action"]) == sorted(rails_ecs.EXEC_ACTIONS)
+    assert (groups["Action"], groups["Resource"]) == (["logs:DescribeLogGroups"], "*")
+    exec_logs = evaluation.named("rails-ecs-exec-logs")
+    assert streams["Resource"] == f"{exec_logs.outputs['arn']}:*"
+    (cluster,) = evaluation.of_type("aws:ecs/cluster:Cluster")
+    exec_config = cluster.inputs["configuration"]["executeCommandConfiguration"]
+    assert exec_config["logging"] == "OVERRIDE"
+    assert exec_config["logConfiguration"] == {"cloudWatchLogGroupName": exec_logs.inputs["name"]}
     tasks = evaluation.outputs["railsTasks"]
     assert tasks["webService"] == "web" and tasks["webContainer"] == "app"
     assert tasks["subnets"] == ["subnet-0aaa1111", "subnet-0bbb2222"]

@@ -239,5 +239,5 @@ def test_a_stack_outside_us_east_1_evaluates_offline() -> None:
     values = {k: v for k, v in config.values.items() if k != "dockyard:flockerZone"}
     result = stacks.evaluate_stack("prod", replace(config, values=values))
     hosts = result.outputs["hosts"]
-    assert {h["availabilityZone"] for h in hosts} == {"eu-west-1a"}
+    assert {h["availabilityZone"] for h in hosts} == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
     assert "zone: eu-west-1a\n" in result.outputs["agentYml"]

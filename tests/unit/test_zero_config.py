@@ -4,15 +4,13 @@ access, and previews that need no file outside the repo (issue 10)."""
 from __future__ import annotations
 
 import contextlib
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dockyard.checkip import CHECKIP_URL_ENV
+from tests.harness.checkip import checkip_server
 from tests.harness.pulumi_program import (
     DEFAULT_VPC,
     DEFAULT_VPC_SUBNETS,
@@ -116,33 +114,6 @@ def test_every_stack_previews_with_an_empty_home(
     assert list(home.iterdir()) == []
 
 
-class _CheckIp(http.server.BaseHTTPRequestHandler):
-    answer = b"203.0.113.77\n"
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.end_headers()
-        self.wfile.write(self.answer)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
-@contextlib.contextmanager
-def _checkip(answer: bytes) -> Iterator[str]:
-    """A local HTTP server standing in for checkip.amazonaws.com; yields its URL."""
-    handler = type("Handler", (_CheckIp,), {"answer": answer})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _admin_rules(result: Evaluation) -> set[tuple[int, str]]:
     return {
         (r.inputs["fromPort"], r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6"))
@@ -154,7 +125,7 @@ def _admin_rules(result: Evaluation) -> set[tuple[int, str]]:
 @pytest.mark.parametrize("preview", [False, True])
 def test_me_is_this_machines_address(preview: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """adminCidrs [me] opens 22 and 2376 to the address check-ip answers (/32), nothing else."""
-    with _checkip(b"203.0.113.77\n") as url:
+    with checkip_server(b"203.0.113.77\n") as url:
         monkeypatch.setenv(CHECKIP_URL_ENV, url)
         result = evaluate({"dockyard:adminCidrs": ["me"]}, base=ONLY_REGION, preview=preview)
     assert _admin_rules(result) == {(22, "203.0.113.77/32"), (2376, "203.0.113.77/32")}
@@ -180,10 +151,10 @@ def test_me_lookup_failure_stops_the_program(
     naming adminCidrs and the fix; no rule is made."""
     with contextlib.ExitStack() as stack:
         if answer is None:
-            with _checkip(b"") as url:
+            with checkip_server(b"") as url:
                 pass  # the server is gone: its port refuses connections
         else:
-            url = stack.enter_context(_checkip(answer))
+            url = stack.enter_context(checkip_server(answer))
         monkeypatch.setenv(CHECKIP_URL_ENV, url)
         message = config_error(
             lambda: evaluate({"dockyard:adminCidrs": ["me", "10.8.0.0/16"]}, base=ONLY_REGION),
