@@ -27,6 +27,7 @@ from dockyard.errors import UsageError
 from dockyard.rails import ecs as rails_ecs
 from dockyard.rails.status import image_of, revisions, short
 from dockyard.rails.tasks import AwsError, Target, aws_errors
+from dockyard.terminal import printable
 
 WAIT_SECONDS = 900
 WAIT_DELAY = 15
@@ -103,7 +104,7 @@ def _previous(ecs: Any, family: str, running: int) -> int:
     return older[0]
 
 
-def choose(ecs: Any, where: Target, spec: str | None, current: dict[str, Any]) -> str:
+def choose(ecs: Any, spec: str | None, current: dict[str, Any]) -> str:
     """The task definition (family:revision or ARN) to point the web service at."""
     family, running = str(current["family"]), int(current["revision"])
     wanted = parse(spec, family)
@@ -121,7 +122,12 @@ def choose(ecs: Any, where: Target, spec: str | None, current: dict[str, Any]) -
 def rollback(
     ecs: Any, where: Target, spec: str | None, echo: Echo, *, wait_seconds: int = WAIT_SECONDS
 ) -> int:
-    """Point the web service at the chosen revision, wait until stable; 0."""
+    """Point the web service at the chosen revision, wait until stable; 0. What it prints
+    names images and revisions as AWS returns them: escaped for the terminal."""
+
+    def say(line: str) -> None:
+        echo(printable(line))
+
     service = str(where.tasks.need("webService"))
     with aws_errors(where):
         found = ecs.describe_services(cluster=where.cluster, services=[service])["services"]
@@ -130,18 +136,18 @@ def rollback(
         current = ecs.describe_task_definition(taskDefinition=found[0]["taskDefinition"])[
             "taskDefinition"
         ]
-        chosen = choose(ecs, where, spec, current)
+        chosen = choose(ecs, spec, current)
         target = ecs.describe_task_definition(taskDefinition=chosen)["taskDefinition"]
         before = f"{short(current['taskDefinitionArn'])} ({image_of(current)})"
         after = f"{short(target['taskDefinitionArn'])} ({image_of(target)})"
-        echo(f"{service}: {before} -> {after}")
+        say(f"{service}: {before} -> {after}")
         ecs.update_service(
             cluster=where.cluster, service=service, taskDefinition=target["taskDefinitionArn"]
         )
-        echo(f"waiting for {service} to be stable (at most {wait_seconds} s)")
+        say(f"waiting for {service} to be stable (at most {wait_seconds} s)")
         _wait(ecs, where, service, wait_seconds)
-    echo(f"{service} is stable on {short(target['taskDefinitionArn'])}")
-    echo(
+    say(f"{service} is stable on {short(target['taskDefinitionArn'])}")
+    say(
         "Pulumi's state still names the program's revision: the next `pulumi up` that changes "
         "the web task definition (or `pulumi up --refresh`) puts it back. To keep this one: "
         f"pulumi config set railsImage {image_of(target)}"
