@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -251,18 +253,23 @@ def test_logs_follow_prints_new_lines_and_stops_on_ctrl_c(
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stdin.write(document)
     proc.stdin.close()
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or []], daemon=True)
+    reader.start()
     try:
-        assert proc.stdout.readline().rstrip().endswith("| before")
+        # bounded: a line held back in a pipe buffer fails here instead of hanging
+        assert lines.get(timeout=30).rstrip().endswith("| before")
         moto_server.client("logs").put_log_events(
             logGroupName=LOGS["web"],
             logStreamName=f"web/app/{TASK_A}",
             logEvents=[{"timestamp": int(time.time() * 1000), "message": "after"}],
         )
-        assert proc.stdout.readline().rstrip().endswith("| after")
+        assert lines.get(timeout=30).rstrip().endswith("| after")
         time.sleep(2 * rails_logs.FOLLOW_SECONDS + 0.5)  # more polls: nothing printed twice
         os.kill(proc.pid, signal.SIGINT)
         proc.wait(timeout=20)
-        rest, errors = proc.stdout.read(), proc.stderr.read()
+        reader.join(timeout=10)
+        rest, errors = "".join(lines.queue), proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
