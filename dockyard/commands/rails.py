@@ -88,7 +88,10 @@ def _operations(sub: Any) -> list[tuple[argparse.ArgumentParser, Any]]:
     )
     logs_parser.add_argument("--follow", "-f", action="store_true", help="go on until Ctrl-C")
     logs_parser.add_argument(
-        "--since", default="10m", metavar="DURATION", help="how far back (30s, 10m, 2h, 7d)"
+        "--since",
+        metavar="DURATION",
+        help="how far back (30s, 10m, 2h, 7d); default 10m for web and db, a task's whole "
+        "stream for TASK and --previous",
     )
     logs_parser.add_argument("--grep", metavar="RE", help="only lines matching RE (Python re)")
     logs_parser.add_argument(
@@ -193,13 +196,16 @@ def logs(args: argparse.Namespace) -> int:
     """`rails logs [web|db|TASK] [--follow] [--since D] [--grep RE] [--previous]`: 0."""
     import time
 
-    seconds = rails_logs.since_seconds(args.since)
+    one_task = args.previous or args.which not in rails_logs.SERVICE_STREAMS
+    since = args.since or (None if one_task else rails_logs.DEFAULT_SINCE)
+    seconds = None if since is None else rails_logs.since_seconds(since)
     pattern = rails_logs.grep_pattern(args.grep)
     rails_logs.check_which(args.which, previous=args.previous)
     where = _target(args)
     ecs, cloudwatch_logs = rails_tasks.client("ecs", where), rails_tasks.client("logs", where)
     chosen = rails_logs.sources(ecs, cloudwatch_logs, where, args.which, previous=args.previous)
-    start_ms = int((time.time() - seconds) * 1000)
+    # one task's stream: all of it (what it printed since it started)
+    start_ms = 0 if seconds is None else int((time.time() - seconds) * 1000)
     if args.follow:
         rails_logs.follow(cloudwatch_logs, where, chosen, start_ms, pattern, _flushed)
     else:

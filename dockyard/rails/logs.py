@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,13 +25,15 @@ from dockyard.rails.tasks import Target, aws_errors
 from dockyard.terminal import printable
 
 MAX_EVENTS = 10000
-"""Events one view prints at most (narrow it with --since or --grep)."""
+"""Events one view prints at most, the newest (narrow it with --since or --grep)."""
 FOLLOW_SECONDS = 2.0
 """--follow polls this often."""
 LATE_MS = 10_000
 """--follow reads back this far before the newest event it printed: CloudWatch may
 ingest an event after a later one (each is printed once, by its eventId)."""
 SINCE_MAX_SECONDS = 60 * 60 * 24 * 90
+DEFAULT_SINCE = "10m"
+"""How far back `rails logs web|db` reads unless --since says."""
 PAGE_EVENTS = 10000
 """FilterLogEvents' page size (the API's maximum)."""
 
@@ -199,22 +202,23 @@ def show(
     echo: Echo,
     warn: Echo,
 ) -> int:
-    """Print the sources' events from `start_ms` on, merged by time; how many."""
-    batch: list[dict[str, Any]] = []
+    """Print the sources' events from `start_ms` on, merged by time, the newest MAX_EVENTS
+    of them at most (as `tail` does); how many matched."""
+    kept: list[dict[str, Any]] = []
+    matched = 0
     with aws_errors(where):
         for source in chosen:
+            newest: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
             for event in events(logs, source, start_ms):
                 if pattern is None or pattern.search(str(event.get("message", ""))):
-                    batch.append(event)
-                if len(batch) >= MAX_EVENTS:
-                    break
-            if len(batch) >= MAX_EVENTS:
-                break
-    for event in _matching(batch, None):
+                    newest.append(event)
+                    matched += 1
+            kept.extend(newest)
+    for event in _matching(kept, None)[-MAX_EVENTS:]:
         echo(line(event))
-    if len(batch) >= MAX_EVENTS:
-        warn(f"showing the first {MAX_EVENTS} events: narrow the view with --since or --grep")
-    return len(batch)
+    if matched > MAX_EVENTS:
+        warn(f"showed the last {MAX_EVENTS} of {matched} lines: narrow with --since or --grep")
+    return matched
 
 
 def follow(

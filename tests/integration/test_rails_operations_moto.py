@@ -193,7 +193,8 @@ def test_logs_of_one_task_by_id_or_arn(moto_server: MotoServer, tmp_path: Path) 
 
 def test_logs_previous_reads_the_stopped_task(moto_server: MotoServer, tmp_path: Path) -> None:
     """`rails logs web --previous`: the web service's most recently stopped task's stream,
-    not the running task's, nor a stopped one-off task of the same definition."""
+    all of it (a line from 20 minutes before too), not the running task's, nor a stopped
+    one-off task of the same definition."""
     outputs = stack(moto_server)
     ecs = moto_server.client("ecs")
     definition, network = outputs["railsTasks"]["webTaskDefinition"], outputs["_network"]
@@ -208,12 +209,15 @@ def test_logs_previous_reads_the_stopped_task(moto_server: MotoServer, tmp_path:
             networkConfiguration=network, group=group,
         )["tasks"][0]  # fmt: skip
         ids[name] = task["taskArn"].rsplit("/", 1)[-1]
-        put_lines(moto_server, LOGS["web"], f"web/app/{ids[name]}", [(1000, f"line of {name}")])
+        lines = [(20 * 60_000, f"early line of {name}"), (1000, f"line of {name}")]
+        put_lines(moto_server, LOGS["web"], f"web/app/{ids[name]}", lines)
         if name != "now":
             ecs.stop_task(cluster="demo", task=task["taskArn"], reason="replaced")
     proc = dockyard(moto_server, ["logs", "web", "--previous"], outputs, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert [line.split(" | ", 1)[1] for line in proc.stdout.splitlines()] == ["line of old"]
+    # the whole stream, not the last 10 minutes only
+    shown = [line.split(" | ", 1)[1] for line in proc.stdout.splitlines()]
+    assert shown == ["early line of old", "line of old"]
 
 
 def test_logs_reads_every_page(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -462,3 +466,28 @@ def test_alb_fixed_responses_carry_no_header() -> None:
     assert set(shape.members) == {"MessageBody", "StatusCode", "ContentType"}
     assert shape.members["MessageBody"].metadata.get("max") == rails_maintenance.MAX_BODY
     assert len(rails_maintenance.PAGE) <= rails_maintenance.MAX_BODY
+
+
+def test_logs_keep_the_newest_lines_past_the_cap(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More lines than a view prints (cap made 3 here): the newest 3, as `tail` does, and one
+    note on stderr saying how many matched and how to narrow the view."""
+    outputs = stack(moto_server)
+    put_lines(
+        moto_server,
+        LOGS["web"],
+        f"web/app/{TASK_A}",
+        [(7000 - i * 100, f"line {i}") for i in range(7)],
+    )
+    monkeypatch.setattr(rails_logs, "MAX_EVENTS", 3)
+    printed: list[str] = []
+    notes: list[str] = []
+    source = rails_logs.Source(group=LOGS["web"], prefix="web/app/")
+    logs = moto_server.client("logs")
+    count = rails_logs.show(
+        logs, rt.target(outputs), [source], 0, None, printed.append, notes.append
+    )
+    assert count == 7
+    assert [p.split(" | ", 1)[1] for p in printed] == ["line 4", "line 5", "line 6"]
+    assert notes == ["showed the last 3 of 7 lines: narrow with --since or --grep"]
