@@ -77,6 +77,9 @@ class RailsConfig:
     """Web tasks to run; the database always runs one."""
     db_wait_timeout: int
     """Seconds the web entrypoint waits for the database."""
+    deploy_timeout: int
+    """Minutes `pulumi up` waits for the web service's steady state (its create/update
+    custom timeouts; the provider's default is 20)."""
     log_retention_days: int
     """CloudWatch Logs retention of both log groups."""
     env: dict[str, str]
@@ -132,6 +135,7 @@ def read_rails(reader: Reader, network: NetworkConfig) -> RailsConfig | None:
         db_limits=_limits(reader, "railsDbCpu", "railsDbMemory"),
         desired_count=desired_count,
         db_wait_timeout=reader.integer("railsDbWaitTimeout", minimum=5, maximum=3600),
+        deploy_timeout=reader.integer("railsDeployTimeout", minimum=1, maximum=180),
         log_retention_days=retention,
         env=env,
         secrets=secrets,

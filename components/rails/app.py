@@ -610,12 +610,18 @@ class RailsApp(pulumi.ComponentResource):
                 enabled=True, namespace=self._cluster.namespace_arn
             ),
             propagate_tags="SERVICE",
-            wait_for_steady_state=False,
+            # Honest deploys: `pulumi up` waits (at most railsDeployTimeout minutes) until the
+            # new deployment is COMPLETED, and fails with ECS's reason when the circuit breaker
+            # rolled it back (docs/rails.md, "Deploys that wait"). Not ForceNew.
+            wait_for_steady_state=True,
             tags=self._tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*balancer.listeners, db_service, self._cluster.capacity_providers],
                 ignore_changes=["desiredCount"] if self._cfg.autoscaling else None,
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{self._cfg.deploy_timeout}m", update=f"{self._cfg.deploy_timeout}m"
+                ),
             ),
         )
 

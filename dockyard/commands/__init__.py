@@ -2,7 +2,8 @@
 lifecycle (status, start, stop, restart), ssh, scp, ip, rails.
 
 Each module has `register(subparsers)`, which adds its parser (and the parsers of its
-actions: `bench run|compare|pull|serve`, `rails exec|run|import-db`) and sets `func`
+actions: `bench run|compare|pull|serve`,
+`rails exec|run|import-db|logs|status|rollback|maintenance`) and sets `func`
 (argparse.Namespace -> exit status) on each. They turn arguments, stdin and files into
 calls to the pure code in dockyard/ and raise `dockyard.errors.UsageError` for bad input;
 the domain errors that code raises (all `DockyardError`s) go up to `dockyard.cli.main`.

@@ -1,5 +1,6 @@
-"""`dockyard rails exec|run|import-db`: a console in the running app, one-off tasks, and
-a mysqldump into the app's database, on the Rails flow's ECS services.
+"""`dockyard rails exec|run|import-db|logs|status|rollback|maintenance`: a console in the
+running app, one-off tasks, a mysqldump into the app's database, and operating the Rails
+flow's ECS services (docs/rails-operations.md).
 
     pulumi stack output --json --show-secrets | dockyard rails run -- bin/rails db:migrate
 """
@@ -9,17 +10,23 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 from pathlib import Path
+from typing import Any
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.errors import UsageError
+from dockyard.rails import logs as rails_logs
+from dockyard.rails import maintenance as rails_maintenance
+from dockyard.rails import rollback as rails_rollback
+from dockyard.rails import status as rails_status
 from dockyard.rails import tasks as rails_tasks
 
 
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "rails",
-        help="console, one-off tasks and dump imports on the Rails app (ECS)",
+        help="console, one-off tasks, dumps, logs, status, rollback, maintenance (Rails on ECS)",
         description=f"Work on the Rails flow's ECS services. {FROM_OUTPUTS}",
     )
     sub = parser.add_subparsers(dest="rails_command", metavar="ACTION", required=True)
@@ -54,9 +61,75 @@ def register(subparsers: Subparsers) -> None:
     import_parser.add_argument(
         "--replace", action="store_true", help="drop and recreate a database that holds data"
     )
-    for child, func in ((exec_parser, exec_), (run_parser, run), (import_parser, import_db)):
+    operations = _operations(sub)
+    for child, func in (
+        (exec_parser, exec_),
+        (run_parser, run),
+        (import_parser, import_db),
+        *operations,
+    ):
         add_stack_option(child)
         child.set_defaults(func=func)
+
+
+def _operations(sub: Any) -> list[tuple[argparse.ArgumentParser, Any]]:
+    """The parsers of logs, status, rollback and maintenance (docs/rails-operations.md)."""
+    logs_parser = sub.add_parser(
+        "logs",
+        help="the app's CloudWatch logs: web, db or one task, several streams in one view",
+        description=(
+            "Print the log lines of the web tasks, the database's, or one task (its id or "
+            "ARN) from the stack's log groups, merged by time, each naming its container "
+            "and task."
+        ),
+    )
+    logs_parser.add_argument(
+        "which", nargs="?", default="web", metavar="web|db|TASK", help="default: web"
+    )
+    logs_parser.add_argument("--follow", "-f", action="store_true", help="go on until Ctrl-C")
+    logs_parser.add_argument(
+        "--since",
+        metavar="DURATION",
+        help="how far back (30s, 10m, 2h, 7d); default 10m for web and db, a task's whole "
+        "stream for TASK and --previous",
+    )
+    logs_parser.add_argument("--grep", metavar="RE", help="only lines matching RE (Python re)")
+    logs_parser.add_argument(
+        "--previous", action="store_true", help="the service's previous (stopped) task"
+    )
+    status_parser = sub.add_parser(
+        "status",
+        help="services, deployments, tasks, target health, alarms, revisions",
+        description="Show the Rails flow's services as ECS, the load balancer and CloudWatch "
+        "see them, and the web revisions one can roll back to.",
+    )
+    rollback_parser = sub.add_parser(
+        "rollback",
+        help="point the web service at an earlier revision or image digest, and wait",
+        description=(
+            "Update the web service to REVISION (a number, family:N, a task definition ARN, "
+            "or an image digest sha256:...; default the previous revision) and wait until "
+            "it is stable. Pulumi's state keeps the program's revision: see "
+            "docs/rails-operations.md for what the next pulumi up does."
+        ),
+    )
+    rollback_parser.add_argument("revision", nargs="?", metavar="REVISION")
+    rollback_parser.add_argument(
+        "--timeout", type=int, default=rails_rollback.WAIT_SECONDS, help="seconds to wait"
+    )
+    maintenance_parser = sub.add_parser(
+        "maintenance",
+        help="on: the load balancer answers 503 with a short page; off: the app again",
+        description="Add (on) or remove (off) the load balancer rule that answers every "
+        "request with 503 and a maintenance page; no redeploy.",
+    )
+    maintenance_parser.add_argument("state", choices=("on", "off"))
+    return [
+        (logs_parser, logs),
+        (status_parser, status),
+        (rollback_parser, rollback),
+        (maintenance_parser, maintenance),
+    ]
 
 
 def _command(words: list[str]) -> list[str]:
@@ -108,3 +181,58 @@ def import_db(args: argparse.Namespace) -> int:
         replace=args.replace,
         echo=print,
     )
+
+
+def _flushed(line: str) -> None:
+    """A followed line, out at once even into a pipe (`rails logs -f | grep ...`)."""
+    print(line, flush=True)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def logs(args: argparse.Namespace) -> int:
+    """`rails logs [web|db|TASK] [--follow] [--since D] [--grep RE] [--previous]`: 0."""
+    import time
+
+    one_task = args.previous or args.which not in rails_logs.SERVICE_STREAMS
+    since = args.since or (None if one_task else rails_logs.DEFAULT_SINCE)
+    seconds = None if since is None else rails_logs.since_seconds(since)
+    pattern = rails_logs.grep_pattern(args.grep)
+    rails_logs.check_which(args.which, previous=args.previous)
+    where = _target(args)
+    ecs, cloudwatch_logs = rails_tasks.client("ecs", where), rails_tasks.client("logs", where)
+    chosen = rails_logs.sources(ecs, cloudwatch_logs, where, args.which, previous=args.previous)
+    # one task's stream: all of it (what it printed since it started)
+    start_ms = 0 if seconds is None else int((time.time() - seconds) * 1000)
+    if args.follow:
+        rails_logs.follow(cloudwatch_logs, where, chosen, start_ms, pattern, _flushed)
+    else:
+        rails_logs.show(cloudwatch_logs, where, chosen, start_ms, pattern, print, _stderr)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """`rails status`: 0."""
+    where = _target(args)
+    clients = {name: rails_tasks.client(name, where) for name in ("ecs", "elbv2", "cloudwatch")}
+    for line in rails_status.render(rails_status.collect(clients, where)):
+        print(line)
+    return 0
+
+
+def rollback(args: argparse.Namespace) -> int:
+    """`rails rollback [REVISION] [--timeout S]`: 0 once the service is stable."""
+    if not 1 <= args.timeout <= 3600:
+        raise UsageError(f"--timeout {args.timeout} is out of range: give 1 to 3600 seconds")
+    where = _target(args)
+    ecs = rails_tasks.client("ecs", where)
+    return rails_rollback.rollback(ecs, where, args.revision, print, wait_seconds=args.timeout)
+
+
+def maintenance(args: argparse.Namespace) -> int:
+    """`rails maintenance on|off`: 0."""
+    where = _target(args)
+    ecs, elbv2 = rails_tasks.client("ecs", where), rails_tasks.client("elbv2", where)
+    return rails_maintenance.switch(ecs, elbv2, where, args.state == "on", print)

@@ -186,6 +186,12 @@ def _options(request: Any) -> dict[str, Any]:
             a.spec.name for a in request.aliases if a.HasField("spec") and a.spec.name
         ),
         "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+        # how long the provider waits (e.g. an ECS service's steady state)
+        "customTimeouts": {
+            what: getattr(request.customTimeouts, what)
+            for what in ("create", "update", "delete")
+            if request.HasField("customTimeouts") and getattr(request.customTimeouts, what)
+        },
     }
     return {key: value for key, value in options.items() if value}
 

@@ -47,10 +47,16 @@ def outputs(*, drop: str | None = None) -> dict[str, Any]:
          "dump.sql.gz cannot be read as a dump"),
         (["import-db", "missing.sql"], outputs(), None, "missing.sql is not a file"),
         (["run"], outputs(), None, "say what to run"),
+        (["status"], {}, None, "the stack outputs have no railsTasks"),
+        (["logs", "db"], outputs(drop="logGroups"), None, "railsTasks has no logGroups"),
+        (["logs", "--since", "yesterday"], outputs(), None, "is not a duration"),
+        (["rollback"], {"railsTasks": {}}, None, "the stack outputs have no railsClusterArn"),
+        (["maintenance", "on"], outputs(drop="webService"), None, "railsTasks has no webService"),
     ],
     ids=["run-no-outputs", "import-no-cluster", "run-no-task-definition",
          "import-no-task-definition", "import-no-bucket", "import-image", "import-csv",
-         "import-broken-gzip", "import-no-file", "run-no-command"],
+         "import-broken-gzip", "import-no-file", "run-no-command", "status-no-outputs",
+         "logs-no-groups", "logs-bad-since", "rollback-no-cluster", "maintenance-no-web"],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(
     argv: list[str], document: dict[str, Any], dump: bytes | None, words: str, tmp_path: Path
@@ -88,7 +94,15 @@ def test_a_log_group_the_outputs_lack_is_one_line(groups: object) -> None:
 
 @pytest.mark.parametrize(
     ("argv", "handler"),
-    [(["exec"], "exec_"), (["run", "--", "true"], "run"), (["import-db", "d.sql"], "import_db")],
+    [
+        (["exec"], "exec_"),
+        (["run", "--", "true"], "run"),
+        (["import-db", "d.sql"], "import_db"),
+        (["logs"], "logs"),
+        (["status"], "status"),
+        (["rollback", "3"], "rollback"),
+        (["maintenance", "on"], "maintenance"),
+    ],
 )
 def test_each_action_has_its_own_handler(argv: list[str], handler: str) -> None:
     """Each `rails` action's parser sets its own function (no dispatch on the action's
