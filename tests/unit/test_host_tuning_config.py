@@ -71,6 +71,7 @@ def test_rules_become_one_class_each_sorted_by_name() -> None:
         "protocol": 6,
         "rate_bit": 2_000_000,
         "direction": "egress",
+        "container": False,
     }
     # no dest: every destination, any protocol
     [bare] = parse_rules({"all": {"source": "10.0.0.0/16", "rate": "1mbit"}})
@@ -81,7 +82,11 @@ def test_rules_become_one_class_each_sorted_by_name() -> None:
     ("rules", "where"),
     [
         ({"Bad Name": RULE}, "Bad Name"),
-        ({"r": {**RULE, "source": "web"}}, "r.source"),
+        ({"r": {**RULE, "source": "web", "direction": "ingress"}}, "r.direction"),
+        ({"r": {**RULE, "source": "-web"}}, "r.source"),
+        ({"r": {**RULE, "source": "web;reboot"}}, "r.source"),
+        ({"r": {**RULE, "source": "w" * 129}}, "r.source"),
+        ({"r": {**RULE, "source": "10.0.0.256"}}, "r.source"),
         ({"r": {**RULE, "source": "10.0.0.1/24"}}, "r.source"),
         ({"r": {**RULE, "source": "2001:db8::/32"}}, "r.source"),
         ({"r": {**RULE, "rate": "2mbps"}}, "r.rate"),
@@ -100,8 +105,22 @@ def test_bad_rules_name_the_field(rules: dict[str, Any], where: str) -> None:
     with pytest.raises(QosError) as caught:
         parse_rules(rules)
     assert caught.value.where == where
-    if rules.get("r", {}) == {**RULE, "source": "web"}:
-        assert "names are not supported" in caught.value.problem
+    if where == "r.direction" and rules["r"]["source"] == "web":
+        assert "container on the host" in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("source", "container"),
+    [("web", True), ("rails_web.1", True), ("db-1", True), ("10.0.1.10", False)],
+)
+def test_a_source_is_a_cidr_or_a_container_or_service_name(source: str, container: bool) -> None:
+    """A Docker container or service name is kept as a name, for the host to resolve each
+    time the rules are applied; a dotted quad stays an address (a /32)."""
+    [rule] = parse_rules({"r": {**RULE, "source": source}})
+    [entry] = qos_role_vars([rule])["traffic_qos_rules"]
+    assert (entry["source"], entry["container"]) == (
+        (source, True) if container else ("10.0.1.10/32", False)
+    )
 
 
 # as iproute2 6.1 prints it, trailing spaces included
