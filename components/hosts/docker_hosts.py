@@ -304,12 +304,13 @@ class DockerHosts(pulumi.ComponentResource):
                 "tags": {**tags, "Name": f"{host_name}-root"},
             },
             tags={**tags, "Name": host_name, "Role": role},
-            # hostTuning.threadsPerCore (1: hyper-threading off). The provider marks
-            # cpu_options.threads_per_core ForceNew (terraform-provider-aws
+            # hostTuning.threadsPerCore (1: hyper-threading off) with coreCount (EC2's
+            # CpuOptionsRequest takes both). The provider marks cpu_options.core_count
+            # and threads_per_core ForceNew (terraform-provider-aws
             # internal/service/ec2/ec2_instance.go @0015dfcd): a change replaces the
             # host; its interface and Elastic IP stay, so its addresses do.
             cpu_options=(
-                {"threads_per_core": cfg.threads_per_core}
+                {"core_count": cfg.core_count, "threads_per_core": cfg.threads_per_core}
                 if cfg.threads_per_core is not None
                 else None
             ),

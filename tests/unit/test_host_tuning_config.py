@@ -174,9 +174,10 @@ def test_tuning_settings_become_role_variables() -> None:
             "ksm": False,
             "sysctls": {"net.core.somaxconn": 4096},
             "threadsPerCore": 1,
+            "coreCount": 2,
         }
     )
-    assert tuning.threads_per_core == 1
+    assert (tuning.threads_per_core, tuning.core_count) == (1, 2)
     assert tuning.role_vars() == {
         "host_tuning_scheduler_nvme": "none",
         "host_tuning_scheduler_other": "mq-deadline",
@@ -199,7 +200,11 @@ def test_tuning_settings_become_role_variables() -> None:
         ({"swappiness": True}, "swappiness"),
         ({"zoneReclaimMode": "x"}, "zoneReclaimMode"),
         ({"ksm": "maybe"}, "ksm"),
-        ({"threadsPerCore": 3}, "threadsPerCore"),
+        ({"threadsPerCore": 3, "coreCount": 1}, "threadsPerCore"),
+        # botocore's ec2 CpuOptionsRequest: both must be in the request
+        ({"threadsPerCore": 1}, "coreCount"),
+        ({"coreCount": 2}, "threadsPerCore"),
+        ({"threadsPerCore": 1, "coreCount": 0}, "coreCount"),
         ({"sysctls": {"bad name": 1}}, "sysctls.bad name"),
         ({"sysctls": {"net.core.somaxconn": "1; reboot"}}, "sysctls.net.core.somaxconn"),
         ({"sysctls": {"vm.swappiness": 1}}, "sysctls.vm.swappiness"),
@@ -219,7 +224,8 @@ def test_bad_tuning_names_the_setting(value: dict[str, Any], where: str) -> None
         ({"dockyard:hostQos": {"r": {**RULE, "rate": "2mbps"}}}, "r.rate"),
         ({"dockyard:hostQos": ["r"]}, "must be a map"),
         ({"dockyard:hostTuning": {"swappiness": "high"}}, "swappiness"),
-        ({"dockyard:hostTuning": {"threadsPerCore": 4}}, "threadsPerCore"),
+        ({"dockyard:hostTuning": {"threadsPerCore": 4, "coreCount": 1}}, "threadsPerCore"),
+        ({"dockyard:hostTuning": {"threadsPerCore": 1}}, "coreCount is needed too"),
     ],
 )
 def test_bad_config_stops_the_program_naming_the_key(overrides: dict[str, Any], words: str) -> None:
@@ -273,12 +279,12 @@ def test_threads_per_core_replaces_the_hosts() -> None:
     """threadsPerCore is EC2's cpu_options.threads_per_core, ForceNew in the provider
     (terraform-provider-aws internal/service/ec2/ec2_instance.go @0015dfcd): each host is
     replaced (its interface and Elastic IP stay), then the playbook runs again."""
-    changes = next_up(after={"dockyard:hostTuning": {"threadsPerCore": 1}})
+    changes = next_up(after={"dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 1}})
     instances = [c for c in changes if c.typ == INSTANCE]
     assert {c.name for c in instances} == {"docker-host-1", "docker-host-2"}
     for change in instances:
         assert change.op == REPLACE
-        assert change.forcing == ("cpuOptions.threadsPerCore",)
+        assert change.forcing == ("cpuOptions.coreCount", "cpuOptions.threadsPerCore")
         assert "ec2_instance.go @0015dfcd" in str(change)
     assert not [c for c in changes if c.typ == "aws:ec2/networkInterface:NetworkInterface"]
     assert not [c for c in changes if c.typ == "aws:ec2/eip:Eip"]
