@@ -5,7 +5,8 @@ A rule limits the packets a host sends (egress: an HTB class on its interface) o
 receives (ingress: redirected to an ifb device and shaped there) from `source` to
 `dest` to `rate`. Packets no rule matches are not classified and leave at the
 interface's own speed (HTB's direct queue), so a host with rules sends its other traffic
-as it did without them.
+as it did without them. A `source` may name a container or a compose or swarm service
+(egress only): the role resolves it on the host at each run (docs/host-tuning.md).
 """
 
 from __future__ import annotations
