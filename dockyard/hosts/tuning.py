@@ -10,7 +10,7 @@ hyper-threading as EC2's threads per core.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,3 +167,38 @@ def parse_tuning(value: Mapping[str, Any]) -> HostTuning:
         threads_per_core=threads,
         core_count=cores,
     )
+
+
+def check_cpu_options(
+    instance_type: str,
+    tuning: HostTuning,
+    valid_threads: Sequence[int],
+    valid_cores: Sequence[int],
+) -> None:
+    """threadsPerCore and coreCount against what EC2 says `instance_type` takes
+    (DescribeInstanceTypes VCpuInfo.ValidThreadsPerCore and ValidCores; a type that lists
+    none takes no CPU options). TuningError when EC2 would refuse the instance."""
+    if tuning.threads_per_core is None:
+        return
+    if not valid_threads:
+        raise TuningError(
+            "threadsPerCore",
+            f"is set, but {instance_type} takes no CPU options (EC2 lists no valid threads "
+            "per core for it)",
+            "pulumi config rm --path hostTuning.threadsPerCore and hostTuning.coreCount, or "
+            "choose an instanceType that lists them (m6i.large)",
+        )
+    if tuning.threads_per_core not in valid_threads:
+        raise TuningError(
+            "threadsPerCore",
+            f"{tuning.threads_per_core} is not one {instance_type} takes "
+            f"({', '.join(map(str, valid_threads))})",
+            f"use {valid_threads[0]}",
+        )
+    if valid_cores and tuning.core_count not in valid_cores:
+        raise TuningError(
+            "coreCount",
+            f"{tuning.core_count} is not a core count {instance_type} takes "
+            f"({', '.join(map(str, valid_cores))})",
+            f"use {max(valid_cores)} (every core)",
+        )

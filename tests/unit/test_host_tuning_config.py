@@ -226,6 +226,29 @@ def test_bad_tuning_names_the_setting(value: dict[str, Any], where: str) -> None
         ({"dockyard:hostTuning": {"swappiness": "high"}}, "swappiness"),
         ({"dockyard:hostTuning": {"threadsPerCore": 4, "coreCount": 1}}, "threadsPerCore"),
         ({"dockyard:hostTuning": {"threadsPerCore": 1}}, "coreCount is needed too"),
+        # EC2's VCpuInfo (DescribeInstanceTypes, moto's copy of AWS's data): t2 types take
+        # no CPU options, Graviton types one thread per core, m6i.large one core
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 1},
+                "dockyard:instanceType": "t2.micro",
+            },
+            "t2.micro takes no CPU options",
+        ),
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 2, "coreCount": 2},
+                "dockyard:instanceType": "m7g.large",
+            },
+            "2 is not one m7g.large takes (1)",
+        ),
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 2},
+                "dockyard:instanceType": "m6i.large",
+            },
+            "2 is not a core count m6i.large takes (1)",
+        ),
     ],
 )
 def test_bad_config_stops_the_program_naming_the_key(overrides: dict[str, Any], words: str) -> None:
