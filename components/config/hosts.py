@@ -35,6 +35,8 @@ class DockerHostsConfig:
     """AmazonSSMManagedInstanceCore on the instance role: reachable through Session Manager."""
     threads_per_core: int | None = None
     """hostTuning.threadsPerCore: EC2 CPU options (None: the instance type's default)."""
+    core_count: int | None = None
+    """hostTuning.coreCount, set together with threads_per_core."""
 
     @property
     def generates_key(self) -> bool:
@@ -114,6 +116,7 @@ def read_docker_hosts(reader: Reader) -> DockerHostsConfig | None:
         public_ip=reader.boolean("publicIp"),
         ssm=reader.boolean("ssm"),
         threads_per_core=read_host_tuning(reader).threads_per_core,
+        core_count=read_host_tuning(reader).core_count,
     )
 
 

@@ -21,9 +21,11 @@ import pulumi_aws as aws
 import pulumi_tls as tls
 
 from components.config import DockerHostsConfig
+from components.config.reader import ConfigError
 from dockyard.hosts.cloudinit import DOCKER_TLS_PORT, render_user_data
 from dockyard.hosts.inventory import CONTROL_ROLE
 from dockyard.hosts.machines import Machine
+from dockyard.hosts.tuning import HostTuning, TuningError, check_cpu_options
 from dockyard.iam import assume_role_policy, flocker_ebs_policy
 
 SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -85,6 +87,7 @@ class DockerHosts(pulumi.ComponentResource):
         self._name, self._cfg, self._args = name, cfg, args
         self._child = pulumi.ResourceOptions(parent=self)
         self._tags = args["tags"]
+        self._check_cpu_options()
         ami = self._ami()
         key_name = self._key_pair()
         profile = self._instance_profile()
@@ -304,12 +307,13 @@ class DockerHosts(pulumi.ComponentResource):
                 "tags": {**tags, "Name": f"{host_name}-root"},
             },
             tags={**tags, "Name": host_name, "Role": role},
-            # hostTuning.threadsPerCore (1: hyper-threading off). The provider marks
-            # cpu_options.threads_per_core ForceNew (terraform-provider-aws
+            # hostTuning.threadsPerCore (1: hyper-threading off) with coreCount (EC2's
+            # CpuOptionsRequest takes both). The provider marks cpu_options.core_count
+            # and threads_per_core ForceNew (terraform-provider-aws
             # internal/service/ec2/ec2_instance.go @0015dfcd): a change replaces the
             # host; its interface and Elastic IP stay, so its addresses do.
             cpu_options=(
-                {"threads_per_core": cfg.threads_per_core}
+                {"core_count": cfg.core_count, "threads_per_core": cfg.threads_per_core}
                 if cfg.threads_per_core is not None
                 else None
             ),
@@ -318,6 +322,29 @@ class DockerHosts(pulumi.ComponentResource):
                 parent=self, delete_before_replace=True, ignore_changes=ignore_ami
             ),
         )
+
+    def _check_cpu_options(self) -> None:
+        """hostTuning's CPU options against EC2's answer for the instance type
+        (DescribeInstanceTypes), so a type that refuses them fails the preview, not the
+        replacement of a host already deleted (deleteBeforeReplace)."""
+        cfg = self._cfg
+        if cfg.threads_per_core is None:
+            return
+        found = aws.ec2.get_instance_type(instance_type=cfg.instance_type)
+        tuning = HostTuning(threads_per_core=cfg.threads_per_core, core_count=cfg.core_count)
+        try:
+            check_cpu_options(
+                cfg.instance_type,
+                tuning,
+                list(found.valid_threads_per_cores or []),
+                list(found.valid_cores or []),
+            )
+        except TuningError as err:
+            raise ConfigError(
+                "hostTuning",
+                f"{err.where} {err.problem}",
+                f"{err.fix} (docs/host-tuning.md#threadspercore-and-corecount-replace-the-hosts)",
+            ) from None
 
     def _sign(
         self,

@@ -5,7 +5,8 @@ A rule limits the packets a host sends (egress: an HTB class on its interface) o
 receives (ingress: redirected to an ifb device and shaped there) from `source` to
 `dest` to `rate`. Packets no rule matches are not classified and leave at the
 interface's own speed (HTB's direct queue), so a host with rules sends its other traffic
-as it did without them.
+as it did without them. A `source` may name a container or a compose or swarm service
+(egress only): the role resolves it on the host at each run (docs/host-tuning.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 RULE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+CONTAINER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+"""Docker's container names ([a-zA-Z0-9][a-zA-Z0-9_.-]+), compose and swarm service names."""
 RATE = re.compile(r"^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$")
 RATE_UNITS = {"bit": 1, "kbit": 1_000, "mbit": 1_000_000, "gbit": 1_000_000_000}
 PROTOCOLS = {"tcp": 6, "udp": 17, "any": None}
@@ -49,12 +52,15 @@ class QosRule:
 
     name: str
     source: str
+    """A CIDR, or the container or service name when `container`."""
     dest: str
     port: int | None
     protocol: str
     """tcp, udp or any."""
     rate_bit: int
     direction: str
+    container: bool = False
+    """`source` names a container or a compose or swarm service on the host."""
 
     def role_entry(self, minor: int) -> dict[str, Any]:
         """This rule as the traffic_qos role reads it (class 1:`minor`, filter prio `minor`)."""
@@ -68,6 +74,7 @@ class QosRule:
             "protocol": PROTOCOLS[self.protocol],
             "rate_bit": self.rate_bit,
             "direction": self.direction,
+            "container": self.container,
         }
 
 
@@ -97,17 +104,16 @@ def _cidr(where: str, value: object) -> str:
     return str(network)
 
 
-def _source(name: str, value: object) -> str:
-    """The rule's source CIDR; a container or service name is refused with the fix (the
-    role cannot follow a name yet: a container's address changes when it restarts)."""
+def _source(name: str, value: object) -> tuple[str, bool]:
+    """The rule's source: (an IPv4 CIDR, False) or (a container or service name, True).
+
+    A name is resolved on the host each time the role applies the rules (traffic-qos.sh:
+    the running container of that name, or the containers of the compose or swarm service
+    of that name, and their addresses on their Docker networks)."""
     text = str(value).strip()
-    if re.match(r"^[A-Za-z][A-Za-z0-9_.-]*$", text):
-        raise QosError(
-            f"{name}.source",
-            f"{text!r} is a name: container and service names are not supported yet",
-            "give the container's address (/32) or its network's subnet, e.g. 172.18.0.0/16",
-        )
-    return _cidr(f"{name}.source", value)
+    if CONTAINER_NAME.match(text) and not re.fullmatch(r"[0-9.]+", text):
+        return text, True
+    return _cidr(f"{name}.source", value), False
 
 
 def _unknown(where: str, given: Mapping[str, Any], known: frozenset[str]) -> None:
@@ -158,9 +164,18 @@ def parse_rule(name: str, value: object) -> QosRule:
     direction = str(value.get("direction", "egress")).lower()
     if direction not in DIRECTIONS:
         raise QosError(f"{name}.direction", f"{direction!r} is not egress or ingress", "use egress")
+    source, container = _source(name, value["source"])
+    if container and direction != "egress":
+        raise QosError(
+            f"{name}.direction",
+            f"is {direction}, but the source {source!r} is a container on the host, whose "
+            "traffic the host sends",
+            "use direction egress (or give the sending host's CIDR for an ingress rule)",
+        )
     return QosRule(
         name=name,
-        source=_source(name, value["source"]),
+        source=source,
+        container=container,
         dest=dest,
         port=port,
         protocol=protocol,

@@ -10,7 +10,7 @@ hyper-threading as EC2's threads per core.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,13 @@ FIELDS = frozenset(
         "ksm",
         "sysctls",
         "threadsPerCore",
+        "coreCount",
     }
+)
+CORE_COUNT_FIX = (
+    "set both: coreCount to the instance type's DefaultCores (aws ec2 "
+    "describe-instance-types --instance-types TYPE --query 'InstanceTypes[].VCpuInfo'; "
+    "m6i.large: 1), threadsPerCore to 1 or 2"
 )
 
 
@@ -55,6 +61,8 @@ class HostTuning:
     """More sysctls (name -> value), e.g. net.core.somaxconn."""
     threads_per_core: int | None = None
     """EC2 CPU options (DockerHosts), not the role."""
+    core_count: int | None = None
+    """EC2 CPU options' core count, set with threads_per_core (EC2 takes both)."""
 
     def all_sysctls(self) -> dict[str, str]:
         """The sysctls the role sets: `sysctls` plus swappiness and zone reclaim, sorted."""
@@ -140,6 +148,12 @@ def parse_tuning(value: Mapping[str, Any]) -> HostTuning:
     if extra:
         raise TuningError(extra[0], "is not a setting", f"use only {', '.join(sorted(FIELDS))}")
     threads = _int("threadsPerCore", value.get("threadsPerCore"), 1, 2)
+    cores = _int("coreCount", value.get("coreCount"), 1, 192)
+    if (threads is None) != (cores is None):
+        # botocore's ec2 model, CpuOptionsRequest: "Both the core count and threads per
+        # core must be specified in the request."
+        missing = "coreCount" if cores is None else "threadsPerCore"
+        raise TuningError(missing, "is needed too: EC2's CPU options take both", CORE_COUNT_FIX)
     return HostTuning(
         scheduler_nvme=_choice("schedulerNvme", value.get("schedulerNvme"), SCHEDULERS),
         scheduler_other=_choice("schedulerOther", value.get("schedulerOther"), SCHEDULERS),
@@ -151,4 +165,40 @@ def parse_tuning(value: Mapping[str, Any]) -> HostTuning:
         ksm=_bool("ksm", value.get("ksm")),
         sysctls=_sysctls(value.get("sysctls")),
         threads_per_core=threads,
+        core_count=cores,
     )
+
+
+def check_cpu_options(
+    instance_type: str,
+    tuning: HostTuning,
+    valid_threads: Sequence[int],
+    valid_cores: Sequence[int],
+) -> None:
+    """threadsPerCore and coreCount against what EC2 says `instance_type` takes
+    (DescribeInstanceTypes VCpuInfo.ValidThreadsPerCore and ValidCores; a type that lists
+    none takes no CPU options). TuningError when EC2 would refuse the instance."""
+    if tuning.threads_per_core is None:
+        return
+    if not valid_threads:
+        raise TuningError(
+            "threadsPerCore",
+            f"is set, but {instance_type} takes no CPU options (EC2 lists no valid threads "
+            "per core for it)",
+            "pulumi config rm --path hostTuning.threadsPerCore and hostTuning.coreCount, or "
+            "choose an instanceType that lists them (m6i.large)",
+        )
+    if tuning.threads_per_core not in valid_threads:
+        raise TuningError(
+            "threadsPerCore",
+            f"{tuning.threads_per_core} is not one {instance_type} takes "
+            f"({', '.join(map(str, valid_threads))})",
+            f"use {valid_threads[0]}",
+        )
+    if valid_cores and tuning.core_count not in valid_cores:
+        raise TuningError(
+            "coreCount",
+            f"{tuning.core_count} is not a core count {instance_type} takes "
+            f"({', '.join(map(str, valid_cores))})",
+            f"use {max(valid_cores)} (every core)",
+        )

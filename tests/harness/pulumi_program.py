@@ -30,6 +30,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 from components.config import ConfigError, Reader, StackConfig, load
 from tests.harness import docker_image
 from tests.harness.certs import ed25519_openssh
+from tests.harness.instance_types import instance_type
 from tests.harness.tools import REPO
 from tests.harness.update_plan import REPLACE, step
 
@@ -482,6 +483,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "locations": list(zones),
                 "locationTypes": ["availability-zone"] * len(zones),
             }
+        if args.token == "aws:ec2/getInstanceType:getInstanceType":
+            wanted = str(args.args["instanceType"])
+            found = instance_type(wanted)
+            if found is None:
+                raise ProviderError(f"reading EC2 Instance Type ({wanted}): empty result")
+            return found
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "id": "123456789012",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ def _extra_vars(cluster: SshCluster) -> dict[str, Any]:
         "traffic_qos_dir": f"{per_host}/etc/dockyard/traffic-qos",
         "traffic_qos_systemd_dir": f"{per_host}/etc/systemd",
         "traffic_qos_systemd_enable": False,
+        "traffic_qos_docker_host": f"unix://{socket}",
     }
 
 
@@ -80,6 +82,17 @@ def _run(result: Evaluation, tmp: Path) -> dict[str, int]:
 def _iperf3(client: SshHost, server: SshHost, seconds: int = 6) -> float:
     """Bits per second the server received from the client (TCP, iperf3 -J), measured
     after the first second (slow start and HTB's initial burst left out)."""
+    return _measure(
+        ["ip", "netns", "exec", client.namespace, require_tool("iperf3")],
+        server,
+        ["-B", client.address],
+        seconds,
+    )
+
+
+def _measure(client: list[str], server: SshHost, options: list[str], seconds: int = 6) -> float:
+    """Bits per second the iperf3 client (the argv prefix `client`, with `options`)
+    measured against an iperf3 server on `server` (with -R: what the server sent)."""
     iperf3 = require_tool("iperf3")
     listener = subprocess.Popen(
         ["ip", "netns", "exec", server.namespace, iperf3, "-s", "-1", "-B", server.address],
@@ -90,10 +103,7 @@ def _iperf3(client: SshHost, server: SshHost, seconds: int = 6) -> float:
         deadline = time.monotonic() + 10
         while True:
             proc = subprocess.run(
-                [
-                    *("ip", "netns", "exec", client.namespace, iperf3, "-J"),
-                    *("-c", server.address, "-B", client.address, "-t", str(seconds), "-O", "1"),
-                ],
+                [*client, "-J", "-c", server.address, *options, "-t", str(seconds), "-O", "1"],
                 capture_output=True,
                 text=True,
                 timeout=seconds + 30,
@@ -209,3 +219,126 @@ def test_a_rule_limits_one_direction_and_goes_when_taken_out(
         assert _run(_evaluate(cluster, tmp_path, {}), tmp_path) == {
             address: 0 for address in cluster.addresses
         }
+
+
+IMAGE = "dockyard-test/iperf3:local"
+SENDER = "qos-sender"
+BRIDGE_SUBNET = "172.29.5.0/24"
+
+
+def _iperf3_image(host: SshHost, tmp: Path) -> None:
+    """An image holding only Debian's iperf3 and the libraries ldd names (no registry
+    here): `docker import` of a tar made from this machine's files."""
+    iperf3 = Path(require_tool("iperf3")).resolve()
+    listed = subprocess.run(["ldd", str(iperf3)], capture_output=True, text=True, check=True)
+    files = [iperf3, *(Path(p) for p in re.findall(r"(/\S+) \(0x", listed.stdout))]
+    tar = tmp / "iperf3.tar"
+    with tarfile.open(tar, "w") as archive:
+        for file in files:
+            archive.add(file.resolve(), arcname=str(file).lstrip("/"))
+        info = tarfile.TarInfo("tmp")  # iperf3 makes its stream buffers in /tmp
+        info.type, info.mode = tarfile.DIRTYPE, 0o1777
+        archive.addfile(info)
+    _docker(host, "import", str(tar), IMAGE)
+
+
+def _docker(host: SshHost, *args: str) -> str:
+    proc = subprocess.run(
+        ["docker", "-H", f"unix://{host.docker_socket}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, f"docker {' '.join(args)}: {proc.stderr}"
+    return proc.stdout
+
+
+def _netns(host: SshHost, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["ip", "netns", "exec", host.namespace, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _start_sender(host: SshHost, address: str) -> None:
+    """The container the rule names, at `address` on the Docker network (an iperf3
+    server keeps it running; the measurements are `docker exec`s of iperf3 -c)."""
+    _docker(host, "rm", "-f", SENDER)
+    _docker(
+        host,
+        *("run", "-d", "--name", SENDER, "--network", "qosnet", "--ip", address),
+        *(IMAGE, "/usr/bin/iperf3", "-s"),
+    )
+
+
+def test_a_container_source_is_resolved_on_the_host_and_followed_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """A 2 Mbit/s rule whose source is a container name, on a Docker host (a namespace host
+    with its own dockerd) whose Docker network is masqueraded as Docker does it: what the
+    container sends to host 2 measures within 10% of 2 Mbit/s, what host 2 sends to the
+    container and what host 1 itself sends to host 2 stay unshaped; a second run changes
+    nothing; the container started again at another address is unshaped until the next
+    run, which changes host 1 only and shapes it again; without the rule the CLASSIFY
+    chain is gone."""
+    require_tool("ansible-playbook")
+    require_tool("iptables")
+    (tmp_path / "command-tmp").mkdir()
+    with ssh_cluster(tmp_path / "c", count=2, tag="dyqoc", subnet=239, docker=True) as cluster:
+        one, two = cluster.hosts
+        _iperf3_image(one, tmp_path)
+        _docker(one, "network", "create", "--subnet", BRIDGE_SUBNET, "qosnet")
+        # what Docker does with its default --iptables: forward and masquerade the
+        # network's traffic leaving the host (the harness's dockerd runs without iptables)
+        assert _netns(one, "sysctl", "-qw", "net.ipv4.ip_forward=1").returncode == 0
+        masquerade = ["-s", BRIDGE_SUBNET, "-o", "dyqocv1b", "-j", "MASQUERADE"]
+        assert (
+            _netns(one, "iptables", "-t", "nat", "-A", "POSTROUTING", *masquerade).returncode == 0
+        )
+        _start_sender(one, "172.29.5.10")
+        in_container = ["docker", "-H", f"unix://{one.docker_socket}", "exec", SENDER, "iperf3"]
+        rules = {
+            "limit-sender": {
+                "source": SENDER,
+                "dest": {"cidr": f"{two.address}/32", "port": 5201, "protocol": "tcp"},
+                "rate": "2mbit",
+            }
+        }
+        shaped = _evaluate(cluster, tmp_path, rules)
+        first = _run(shaped, tmp_path)
+        assert all(first[address] > 0 for address in cluster.addresses), first
+        limited = _measure(in_container, two, [])
+        reverse = _measure(in_container, two, ["-R"])
+        host_itself = _iperf3(one, two)
+        print(
+            f"\nwith the 2mbit rule on container {SENDER}: container->2 {_mbit(limited)}, "
+            f"2->container {_mbit(reverse)}, host 1->2 {_mbit(host_itself)}"
+        )
+        assert abs(limited - RATE) <= 0.10 * RATE, _mbit(limited)
+        assert reverse > 50 * RATE and host_itself > 50 * RATE, (reverse, host_itself)
+        chain = _netns(one, "iptables", "-t", "mangle", "-S", "DOCKYARD-QOS").stdout
+        assert "-s 172.29.5.10/32" in chain and "--set-class 0001:0010" in chain, chain
+        assert _run(shaped, tmp_path) == {address: 0 for address in cluster.addresses}
+
+        _start_sender(one, "172.29.5.20")  # started again, with another address
+        unshaped = _measure(in_container, two, [], seconds=3)
+        rerun = _run(shaped, tmp_path)
+        assert rerun == {one.address: rerun[one.address], two.address: 0} and rerun[one.address]
+        followed = _measure(in_container, two, [])
+        print(
+            f"container at another address: {_mbit(unshaped)} before the run, "
+            f"{_mbit(followed)} after it"
+        )
+        assert unshaped > 50 * RATE, _mbit(unshaped)
+        assert abs(followed - RATE) <= 0.10 * RATE, _mbit(followed)
+        chain = _netns(one, "iptables", "-t", "mangle", "-S", "DOCKYARD-QOS").stdout
+        assert "-s 172.29.5.20/32" in chain and "172.29.5.10" not in chain, chain
+
+        removed = _run(_evaluate(cluster, tmp_path, {}), tmp_path)
+        assert all(removed[address] > 0 for address in cluster.addresses), removed
+        assert _netns(one, "iptables", "-t", "mangle", "-S", "DOCKYARD-QOS").returncode != 0
+        assert "DOCKYARD-QOS" not in _netns(one, "iptables", "-t", "mangle", "-S").stdout

@@ -71,6 +71,7 @@ def test_rules_become_one_class_each_sorted_by_name() -> None:
         "protocol": 6,
         "rate_bit": 2_000_000,
         "direction": "egress",
+        "container": False,
     }
     # no dest: every destination, any protocol
     [bare] = parse_rules({"all": {"source": "10.0.0.0/16", "rate": "1mbit"}})
@@ -81,7 +82,11 @@ def test_rules_become_one_class_each_sorted_by_name() -> None:
     ("rules", "where"),
     [
         ({"Bad Name": RULE}, "Bad Name"),
-        ({"r": {**RULE, "source": "web"}}, "r.source"),
+        ({"r": {**RULE, "source": "web", "direction": "ingress"}}, "r.direction"),
+        ({"r": {**RULE, "source": "-web"}}, "r.source"),
+        ({"r": {**RULE, "source": "web;reboot"}}, "r.source"),
+        ({"r": {**RULE, "source": "w" * 129}}, "r.source"),
+        ({"r": {**RULE, "source": "10.0.0.256"}}, "r.source"),
         ({"r": {**RULE, "source": "10.0.0.1/24"}}, "r.source"),
         ({"r": {**RULE, "source": "2001:db8::/32"}}, "r.source"),
         ({"r": {**RULE, "rate": "2mbps"}}, "r.rate"),
@@ -100,8 +105,22 @@ def test_bad_rules_name_the_field(rules: dict[str, Any], where: str) -> None:
     with pytest.raises(QosError) as caught:
         parse_rules(rules)
     assert caught.value.where == where
-    if rules.get("r", {}) == {**RULE, "source": "web"}:
-        assert "names are not supported" in caught.value.problem
+    if where == "r.direction" and rules["r"]["source"] == "web":
+        assert "container on the host" in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("source", "container"),
+    [("web", True), ("rails_web.1", True), ("db-1", True), ("10.0.1.10", False)],
+)
+def test_a_source_is_a_cidr_or_a_container_or_service_name(source: str, container: bool) -> None:
+    """A Docker container or service name is kept as a name, for the host to resolve each
+    time the rules are applied; a dotted quad stays an address (a /32)."""
+    [rule] = parse_rules({"r": {**RULE, "source": source}})
+    [entry] = qos_role_vars([rule])["traffic_qos_rules"]
+    assert (entry["source"], entry["container"]) == (
+        (source, True) if container else ("10.0.1.10/32", False)
+    )
 
 
 # as iproute2 6.1 prints it, trailing spaces included
@@ -155,9 +174,10 @@ def test_tuning_settings_become_role_variables() -> None:
             "ksm": False,
             "sysctls": {"net.core.somaxconn": 4096},
             "threadsPerCore": 1,
+            "coreCount": 2,
         }
     )
-    assert tuning.threads_per_core == 1
+    assert (tuning.threads_per_core, tuning.core_count) == (1, 2)
     assert tuning.role_vars() == {
         "host_tuning_scheduler_nvme": "none",
         "host_tuning_scheduler_other": "mq-deadline",
@@ -180,7 +200,11 @@ def test_tuning_settings_become_role_variables() -> None:
         ({"swappiness": True}, "swappiness"),
         ({"zoneReclaimMode": "x"}, "zoneReclaimMode"),
         ({"ksm": "maybe"}, "ksm"),
-        ({"threadsPerCore": 3}, "threadsPerCore"),
+        ({"threadsPerCore": 3, "coreCount": 1}, "threadsPerCore"),
+        # botocore's ec2 CpuOptionsRequest: both must be in the request
+        ({"threadsPerCore": 1}, "coreCount"),
+        ({"coreCount": 2}, "threadsPerCore"),
+        ({"threadsPerCore": 1, "coreCount": 0}, "coreCount"),
         ({"sysctls": {"bad name": 1}}, "sysctls.bad name"),
         ({"sysctls": {"net.core.somaxconn": "1; reboot"}}, "sysctls.net.core.somaxconn"),
         ({"sysctls": {"vm.swappiness": 1}}, "sysctls.vm.swappiness"),
@@ -200,7 +224,31 @@ def test_bad_tuning_names_the_setting(value: dict[str, Any], where: str) -> None
         ({"dockyard:hostQos": {"r": {**RULE, "rate": "2mbps"}}}, "r.rate"),
         ({"dockyard:hostQos": ["r"]}, "must be a map"),
         ({"dockyard:hostTuning": {"swappiness": "high"}}, "swappiness"),
-        ({"dockyard:hostTuning": {"threadsPerCore": 4}}, "threadsPerCore"),
+        ({"dockyard:hostTuning": {"threadsPerCore": 4, "coreCount": 1}}, "threadsPerCore"),
+        ({"dockyard:hostTuning": {"threadsPerCore": 1}}, "coreCount is needed too"),
+        # EC2's VCpuInfo (DescribeInstanceTypes, moto's copy of AWS's data): t2 types take
+        # no CPU options, Graviton types one thread per core, m6i.large one core
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 1},
+                "dockyard:instanceType": "t2.micro",
+            },
+            "t2.micro takes no CPU options",
+        ),
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 2, "coreCount": 2},
+                "dockyard:instanceType": "m7g.large",
+            },
+            "2 is not one m7g.large takes (1)",
+        ),
+        (
+            {
+                "dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 2},
+                "dockyard:instanceType": "m6i.large",
+            },
+            "2 is not a core count m6i.large takes (1)",
+        ),
     ],
 )
 def test_bad_config_stops_the_program_naming_the_key(overrides: dict[str, Any], words: str) -> None:
@@ -254,12 +302,12 @@ def test_threads_per_core_replaces_the_hosts() -> None:
     """threadsPerCore is EC2's cpu_options.threads_per_core, ForceNew in the provider
     (terraform-provider-aws internal/service/ec2/ec2_instance.go @0015dfcd): each host is
     replaced (its interface and Elastic IP stay), then the playbook runs again."""
-    changes = next_up(after={"dockyard:hostTuning": {"threadsPerCore": 1}})
+    changes = next_up(after={"dockyard:hostTuning": {"threadsPerCore": 1, "coreCount": 1}})
     instances = [c for c in changes if c.typ == INSTANCE]
     assert {c.name for c in instances} == {"docker-host-1", "docker-host-2"}
     for change in instances:
         assert change.op == REPLACE
-        assert change.forcing == ("cpuOptions.threadsPerCore",)
+        assert change.forcing == ("cpuOptions.coreCount", "cpuOptions.threadsPerCore")
         assert "ec2_instance.go @0015dfcd" in str(change)
     assert not [c for c in changes if c.typ == "aws:ec2/networkInterface:NetworkInterface"]
     assert not [c for c in changes if c.typ == "aws:ec2/eip:Eip"]
