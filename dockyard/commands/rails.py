@@ -1,5 +1,6 @@
-"""`dockyard rails exec|run|import-db`: a console in the running app, one-off tasks, and
-a mysqldump into the app's database, on the Rails flow's ECS services.
+"""`dockyard rails exec|run|import-db|export-db`: a console in the running app, one-off
+tasks, a mysqldump into the app's database and a dump out of it, on the Rails flow's ECS
+services.
 
     pulumi stack output --json --show-secrets | dockyard rails run -- bin/rails db:migrate
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.errors import UsageError
+from dockyard.rails import export as rails_export
 from dockyard.rails import tasks as rails_tasks
 
 
@@ -57,6 +59,7 @@ def register(subparsers: Subparsers) -> None:
     for child, func in ((exec_parser, exec_), (run_parser, run), (import_parser, import_db)):
         add_stack_option(child)
         child.set_defaults(func=func)
+    _register_export(sub)
 
 
 def _command(words: list[str]) -> list[str]:
@@ -106,5 +109,35 @@ def import_db(args: argparse.Namespace) -> int:
         where,
         args.dump,
         replace=args.replace,
+        echo=print,
+    )
+
+
+def _register_export(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "export-db",
+        help="a consistent dump of the app's database to a local file or S3",
+        description=(
+            "Dump the app's database (mariadb-dump --single-transaction, gzip) with the "
+            "loader's one-off task to DEST: a new local FILE.sql or FILE.sql.gz (through the "
+            "stack's import bucket, removed after), or s3://BUCKET/KEY.sql.gz. import-db "
+            "loads it back."
+        ),
+    )
+    parser.add_argument("dest", metavar="DEST", help="FILE.sql[.gz] or s3://BUCKET/KEY.sql.gz")
+    add_stack_option(parser)
+    parser.set_defaults(func=export_db)
+
+
+def export_db(args: argparse.Namespace) -> int:
+    """`rails export-db DEST`: the dump task's exit code."""
+    dest = rails_export.destination(args.dest)
+    where = _target(args)
+    return rails_export.export_dump(
+        rails_tasks.client("s3", where),
+        rails_tasks.client("ecs", where),
+        rails_tasks.client("logs", where),
+        where,
+        dest,
         echo=print,
     )
