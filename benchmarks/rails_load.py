@@ -17,7 +17,9 @@ no OOM kill, no 5xx, no failed request, p99 at most 2 s.
     .venv/bin/python benchmarks/rails_load.py [--duration 60] [--clients 50]
         [--web-cpu UNITS ...]
 
-`--web-cpu` adds runs with other railsCpu values (as a stack would set them: shares and
+A run at the default size with puma's own keep-alive defaults (max_fast_inline 10,
+persistent_timeout 20: the image before issue 24) shows the tail the image's settings
+remove. `--web-cpu` adds runs with other railsCpu values (as a stack would set them: shares and
 Fargate's quota follow). Needs root, podman and hey (apt-get install hey).
 """
 
@@ -58,6 +60,8 @@ class Size:
     db: ecs.Limits
     web_cpus: float
     db_cpus: float
+    web_env: tuple[str, ...] = ()
+    """Extra web environment (KEY=VALUE), e.g. puma's own keep-alive defaults."""
 
 
 @dataclass
@@ -129,6 +133,7 @@ def start(podman: Podman, net: str, size: Size, run: int) -> tuple[str, str]:
     )  # fmt: skip
     web = podman.start(
         "--network", net, *limit_args(size.web, size.web_cpus), *env_args(web_def, secrets),
+        *(flag for value in size.web_env for flag in ("-e", value)),
         RAILS_IMAGE, name=f"i24-bench-web-{run}",
     )  # fmt: skip
     return web, db
@@ -272,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("hey") is None:
         parser.error("hey is not on PATH: apt-get install hey")
     base = task_size(f"default ({default('railsCpu')} units)", default("railsCpu"))
-    sizes = [base]
+    # puma 5.6's own keep-alive handling, as the image had it before: the tail to compare
+    puma_defaults = ("PUMA_MAX_FAST_INLINE=10", "PUMA_PERSISTENT_TIMEOUT=20")
+    sizes = [base, replace(base, label="default, puma defaults", web_env=puma_defaults)]
     sizes += [task_size(f"railsCpu {units}", units) for units in args.web_cpu]
     sizes.append(replace(base, label="1 vCPU", web_cpus=1.0, db_cpus=1.0))
     with session_podman() as podman:
