@@ -32,7 +32,7 @@ export MYSQL_PWD="${MYSQL_PWD:?set MYSQL_PWD or MYSQL_ROOT_PASSWORD_FILE}"
 # any database it is pointed at.
 dump=(
 	mariadb-dump --protocol=tcp --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER"
-	--connect-timeout=10 --single-transaction --quick --routines --triggers --hex-blob
+	--single-transaction --quick --routines --triggers --hex-blob
 	--default-character-set=utf8mb4 "$DB_NAME"
 )
 
