@@ -12,8 +12,10 @@ import pytest
 
 from dockyard.errors import UsageError
 from dockyard.rails.export import LocalFile, S3Object, destination
+from tests.harness.stacks import rails_cli_outputs
 from tests.harness.tools import assert_bad_input, run_dockyard
-from tests.unit.test_rails_cli import outputs
+
+CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/dev-dev"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,12 @@ def test_cli_bad_destination_is_one_line_and_exit_2(dest: str, words: str, tmp_p
     (tmp_path / "exists.sql").write_text("keep\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "HOME"}
     env |= {"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"}
-    proc = run_dockyard(["rails", "export-db", dest], json.dumps(outputs()), tmp_path, env)
+    proc = run_dockyard(
+        ["rails", "export-db", dest],
+        json.dumps(rails_cli_outputs(CLUSTER_ARN)),
+        tmp_path,
+        env,
+    )
     assert_bad_input(proc, words)
     assert (tmp_path / "exists.sql").read_text() == "keep\n"
 
