@@ -186,11 +186,25 @@ def export_dump(
             return code
         try:
             if code == 0:
+                _require_object(s3, bucket, key)
                 size = save(s3, bucket, key, dest)
                 echo(f"wrote {printable(str(dest.path))} ({size} bytes)")
             return code
         finally:
             _delete_export(s3, bucket, key, echo)
+
+
+def _require_object(s3: Any, bucket: str, key: str) -> None:
+    """UsageError when the task exited 0 but its dump is not at s3://bucket/key."""
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as err:
+        if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey"):
+            raise
+        raise UsageError(
+            f"the dump task exited 0 but left no dump at s3://{bucket}/{key}: see its log "
+            "above (an old database image without db-export? run pulumi up)"
+        ) from None
 
 
 def _delete_export(s3: Any, bucket: str, key: str, echo: Echo) -> None:

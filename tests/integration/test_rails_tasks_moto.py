@@ -379,3 +379,18 @@ def test_export_that_uploads_no_dump_writes_nothing(
     worker.join()
     assert list(tmp_path.iterdir()) == []
     assert not moto_server.client("s3").list_object_versions(Bucket="demo-imports").get("Versions")
+
+
+def test_export_task_that_uploads_nothing(moto_server: MotoServer, tmp_path: Path) -> None:
+    """A task that exits 0 without a PUT (an image without db-export): one line saying so,
+    no file written."""
+    where, _ = stack(moto_server)
+    clients = Recording(moto_server)
+    worker = finish_tasks(moto_server, where.cluster, LOGS["db"], ["?"])
+    with pytest.raises(UsageError, match="exited 0 but left no dump at s3://demo-imports/exports/"):
+        rails_export.export_dump(
+            clients.clients["s3"], clients.clients["ecs"], clients.clients["logs"], where,
+            rails_export.destination(str(tmp_path / "x.sql")), echo=lambda _: None, poll=0.1,
+        )  # fmt: skip
+    worker.join()
+    assert list(tmp_path.iterdir()) == []
