@@ -6,6 +6,9 @@
 # A database holding rows (schema_migrations and ar_internal_metadata aside) is refused
 # unless --replace, which drops and recreates it first. The password comes from
 # MYSQL_PWD (the client reads it) or MYSQL_ROOT_PASSWORD_FILE.
+#
+# db-import --export hands over to db-export (a dump of DB_NAME: `dockyard rails
+# export-db`), so the loader's one task definition, whose entry point this is, runs both.
 set -Eeuo pipefail
 
 log() { printf '%s [db-import] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -16,6 +19,7 @@ die() {
 
 replace=false
 case "${1:-}" in
+--export) exec /usr/local/bin/db-export "${@:2}" ;;
 --replace) replace=true ;;
 "") ;;
 *) die "unknown argument $1 (usage: db-import [--replace])" ;;

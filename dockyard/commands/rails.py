@@ -1,6 +1,6 @@
-"""`dockyard rails exec|run|import-db|logs|status|rollback|maintenance`: a console in the
-running app, one-off tasks, a mysqldump into the app's database, and operating the Rails
-flow's ECS services (docs/rails-operations.md).
+"""`dockyard rails exec|run|import-db|export-db|logs|status|rollback|maintenance`: a
+console in the running app, one-off tasks, a mysqldump into the app's database and a dump
+out of it, and operating the Rails flow's ECS services (docs/rails-operations.md).
 
     pulumi stack output --json --show-secrets | dockyard rails run -- bin/rails db:migrate
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 from dockyard.commands import FROM_OUTPUTS, Subparsers, add_stack_option, stack_outputs
 from dockyard.errors import UsageError
+from dockyard.rails import export as rails_export
 from dockyard.rails import logs as rails_logs
 from dockyard.rails import maintenance as rails_maintenance
 from dockyard.rails import rollback as rails_rollback
@@ -70,6 +71,7 @@ def register(subparsers: Subparsers) -> None:
     ):
         add_stack_option(child)
         child.set_defaults(func=func)
+    _register_export(sub)
 
 
 def _operations(sub: Any) -> list[tuple[argparse.ArgumentParser, Any]]:
@@ -236,3 +238,33 @@ def maintenance(args: argparse.Namespace) -> int:
     where = _target(args)
     ecs, elbv2 = rails_tasks.client("ecs", where), rails_tasks.client("elbv2", where)
     return rails_maintenance.switch(ecs, elbv2, where, args.state == "on", print)
+
+
+def _register_export(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "export-db",
+        help="a consistent dump of the app's database to a local file or S3",
+        description=(
+            "Dump the app's database (mariadb-dump --single-transaction, gzip) with the "
+            "loader's one-off task to DEST: a new local FILE.sql or FILE.sql.gz (through the "
+            "stack's import bucket, removed after), or s3://BUCKET/KEY.sql.gz. import-db "
+            "loads it back."
+        ),
+    )
+    parser.add_argument("dest", metavar="DEST", help="FILE.sql[.gz] or s3://BUCKET/KEY.sql.gz")
+    add_stack_option(parser)
+    parser.set_defaults(func=export_db)
+
+
+def export_db(args: argparse.Namespace) -> int:
+    """`rails export-db DEST`: the dump task's exit code."""
+    dest = rails_export.destination(args.dest)
+    where = _target(args)
+    return rails_export.export_dump(
+        rails_tasks.client("s3", where),
+        rails_tasks.client("ecs", where),
+        rails_tasks.client("logs", where),
+        where,
+        dest,
+        echo=print,
+    )

@@ -83,7 +83,8 @@ class Logs:
 @dataclass(frozen=True)
 class Limits:
     """A container's cpu units and hard memory limit (MiB); the stack config sets them
-    (railsCpu, railsMemory, railsDbCpu, railsDbMemory: the seed's 100 and 112 by default)."""
+    (railsCpu, railsMemory, railsDbCpu, railsDbMemory: 512 for the web container's cpu, the
+    load-tested size, and the seed's 100 and 112 otherwise, by default)."""
 
     cpu: int
     memory: int

@@ -3,6 +3,8 @@ and the database container as the compose stack and the ECS tasks run it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -10,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.rails import ecs as rails_ecs
 from tests.harness.podman import Podman
 from tests.harness.tools import REPO
 
@@ -113,3 +116,35 @@ def sql_as(podman: Podman, db: str, user: str, password: str, sql: str) -> tuple
         check=False, timeout=30,
     )  # fmt: skip
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def run_loader(
+    podman: Podman,
+    image: str,
+    name: str,
+    command: list[str],
+    override: dict[str, str],
+    root_password: str,
+) -> subprocess.CompletedProcess[str]:
+    """The dump loader's one-off task run with podman: its entry point and environment from
+    the task definition (dockyard.rails.ecs.import_container), root's password as the
+    secret delivers it, and the CLI's override (command, DUMP_URL or DUMP_PUT_URL, DB_HOST =
+    the database's private address). Host networking reaches a URL on 127.0.0.1 and the
+    database at its address, as the awsvpc task reaches S3 and the db task."""
+    container = rails_ecs.import_container(
+        image=image,
+        password_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-root",
+        logs=rails_ecs.Logs(group="/dockyard/db", region="eu-west-1", stream_prefix="import"),
+        limits=rails_ecs.Limits(cpu=rails_ecs.SEED_CPU, memory=rails_ecs.SEED_MEMORY_MIB),
+    )
+    environment = {e["name"]: e["value"] for e in container["environment"]} | override
+    assert [s["name"] for s in container["secrets"]] == ["MYSQL_PWD"]
+    environment["MYSQL_PWD"] = root_password
+    podman.remove([name])
+    return podman.run(
+        "run", "--name", name, "--network", "host",
+        "--entrypoint", json.dumps(container["entryPoint"]),
+        *(arg for key, value in sorted(environment.items()) for arg in ("-e", f"{key}={value}")),
+        container["image"], *container["command"], *command,
+        check=False, timeout=300,
+    )  # fmt: skip

@@ -215,3 +215,13 @@ def stale_snapshot(stack: str) -> str | None:
             "and commit snapshots/ so the change shows in the pull request"
         )
     return None
+
+
+def rails_cli_outputs(cluster_arn: str, *, drop: str | None = None) -> dict[str, Any]:
+    """The dev stack's committed outputs (snapshots/dev.json) with an ECS cluster ARN, as
+    `dockyard rails ...` reads them on stdin, optionally without one key of railsTasks."""
+    outputs = json.loads(snapshot_path("dev").read_text())["outputs"]
+    outputs["railsClusterArn"] = cluster_arn
+    if drop is not None:
+        del outputs["railsTasks"][drop]
+    return dict(outputs)

@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from dockyard.rails import ecs as rails_ecs
 from dockyard.rails.tasks import check_dump, import_override
 from tests.harness.podman import Podman
 from tests.harness.rails import (
@@ -36,6 +35,9 @@ from tests.harness.rails import (
     ip_of,
     start_db,
     wait_for_200,
+)
+from tests.harness.rails import (
+    run_loader as run_loader_task,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
@@ -160,29 +162,10 @@ def target(podman: Podman, images: Images, secrets: dict[str, Path]) -> Iterator
 
 
 def run_loader(podman: Podman, images: Images, target: Site, url: str, *, replace: bool) -> Any:
-    """The one-off task's container run with podman: its entry point and environment from
-    the task definition, root's password as the secret delivers it, and the CLI's override
-    (command, DUMP_URL, DB_HOST = the database's private address). Host networking reaches
-    the URL on 127.0.0.1 and the database at its address, as the awsvpc task reaches S3
-    and the db task."""
-    container = rails_ecs.import_container(
-        image=images.mysql,
-        password_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-root",
-        logs=rails_ecs.Logs(group="/dockyard/db", region="eu-west-1", stream_prefix="import"),
-        limits=rails_ecs.Limits(cpu=rails_ecs.SEED_CPU, memory=rails_ecs.SEED_MEMORY_MIB),
-    )
+    """The loader's one-off task (tests.harness.rails.run_loader) with the CLI's import
+    override: DUMP_URL, DB_HOST = the database's private address, --replace or not."""
     command, override = import_override(url, ip_of(podman, target.db), replace=replace)
-    environment = {e["name"]: e["value"] for e in container["environment"]} | override
-    assert [s["name"] for s in container["secrets"]] == ["MYSQL_PWD"]
-    environment["MYSQL_PWD"] = PASSWORD
-    podman.remove(["i14-import-loader"])
-    return podman.run(
-        "run", "--name", "i14-import-loader", "--network", "host",
-        "--entrypoint", json.dumps(container["entryPoint"]),
-        *(arg for key, value in sorted(environment.items()) for arg in ("-e", f"{key}={value}")),
-        container["image"], *container["command"], *command,
-        check=False, timeout=300,
-    )  # fmt: skip
+    return run_loader_task(podman, images.mysql, "i14-import-loader", command, override, PASSWORD)
 
 
 def test_the_dump_is_what_the_cli_accepts(dump: Path) -> None:

@@ -71,9 +71,12 @@ def test_register_and_read_back(moto_server: MotoServer, capacity: str) -> None:
             assert not set(mocks.values) & set(values)
             assert container["secrets"]
             assert {s["valueFrom"] for s in container["secrets"]} <= mocks.arns
-            assert (container["cpu"], container["memory"]) == (100, 112)
+            # the web container's load-tested 512 cpu units, otherwise the seed's 100
+            cpu = 512 if container["name"] == "app" else 100
+            assert (container["cpu"], container["memory"]) == (cpu, 112)
         if capacity == "fargate":
-            assert (task["cpu"], task["memory"]) == ("256", "512")
+            web = task["family"].endswith("-web")
+            assert (task["cpu"], task["memory"]) == (("512", "1024") if web else ("256", "512"))
     sm = moto_server.client("secretsmanager")
     stored_values = {sm.get_secret_value(SecretId=arn)["SecretString"] for arn in mocks.arns}
     assert stored_values == set(mocks.values)

@@ -1,12 +1,14 @@
-"""`dockyard rails run/import-db/exec` against moto server: the calls it makes (RunTask,
+"""`dockyard rails run/import-db/export-db/exec` against moto server: the calls it makes (RunTask,
 DescribeTasks, ListTasks, CloudWatch Logs, S3) are real HTTP requests to an ECS/S3/Logs
 emulator, and every RunTask's parameters are checked against botocore's model."""
 
 from __future__ import annotations
 
 import gzip
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 from dockyard.errors import UsageError
 from dockyard.rails import ecs as rails_ecs
+from dockyard.rails import export as rails_export
 from dockyard.rails import tasks as rt
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.moto import MotoServer
@@ -122,8 +125,15 @@ class Recording:
         self.calls.append((model.name, dict(params)))
 
 
-def finish_tasks(moto: MotoServer, cluster: str, group: str, lines: list[str]) -> threading.Thread:
-    """Play ECS's part for one-off tasks: each new task writes its log lines and stops."""
+def finish_tasks(
+    moto: MotoServer,
+    cluster: str,
+    group: str,
+    lines: list[str],
+    act: Callable[[dict[str, Any]], None] | None = None,
+) -> threading.Thread:
+    """Play ECS's part for one-off tasks: each new task does `act` (with the task as
+    DescribeTasks shows it), writes its log lines and stops."""
 
     def worker() -> None:
         ecs, logs = moto.client("ecs"), moto.client("logs")
@@ -132,6 +142,8 @@ def finish_tasks(moto: MotoServer, cluster: str, group: str, lines: list[str]) -
             arns = ecs.list_tasks(cluster=cluster, startedBy="dockyard-rails")["taskArns"]
             if arns:
                 task = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"][0]
+                if act is not None:
+                    act(task)
                 name = task["overrides"]["containerOverrides"][0]["name"]
                 prefix = "import" if name == "import" else "web"
                 stream = f"{prefix}/{name}/{arns[0].rsplit('/', 1)[-1]}"
@@ -267,3 +279,118 @@ def test_exec_needs_the_session_manager_plugin(
     )
     with pytest.raises(UsageError, match="session-manager-plugin is not on PATH"):
         rt.exec_argv(where, "arn:aws:ecs:us-east-1:1:task/x/abc", "bin/rails console")
+
+
+DUMP = b"-- MariaDB dump 10.19\nCREATE TABLE `notes` (`id` int);\nINSERT INTO `notes` VALUES (1);\n"
+
+
+def put_dump(body: bytes, tmp_path: Path) -> Callable[[dict[str, Any]], None]:
+    """The export task's part: PUT the dump to the presigned URL its override carries,
+    with curl as containers/mysql/db-export does (no Content-Type, the length up front)."""
+
+    def act(task: dict[str, Any]) -> None:
+        env = task["overrides"]["containerOverrides"][0]["environment"]
+        url = {e["name"]: e["value"] for e in env}["DUMP_PUT_URL"]
+        dump = tmp_path / "task-dump.sql.gz"
+        dump.write_bytes(body)
+        subprocess.run(
+            ["curl", "--fail", "--silent", "--show-error", "--proto", "=https,http",
+             "--upload-file", str(dump), url],
+            check=True, timeout=30,
+        )  # fmt: skip
+        dump.unlink()
+
+    return act
+
+
+@pytest.mark.parametrize("name", ["out.sql.gz", "out.sql"])
+def test_export_to_a_local_file(moto_server: MotoServer, tmp_path: Path, name: str) -> None:
+    """`rails export-db out.sql[.gz]`: the loader task runs with --export, a presigned PUT
+    URL for a fresh exports/ key of the import bucket and the db address (botocore-valid
+    RunTask); what it PUT lands in the file (gunzipped for .sql), 0600, and no version of
+    the object is left in the bucket."""
+    where, _ = stack(moto_server)
+    clients = Recording(moto_server)
+    worker = finish_tasks(moto_server, where.cluster, LOGS["db"], ["uploading the dump"],
+                          put_dump(gzip.compress(DUMP), tmp_path))  # fmt: skip
+    printed: list[str] = []
+    dest = rails_export.destination(str(tmp_path / name))
+    code = rails_export.export_dump(
+        clients.clients["s3"], clients.clients["ecs"], clients.clients["logs"], where, dest,
+        echo=printed.append, poll=0.1,
+    )  # fmt: skip
+    worker.join()
+    assert code == 0, printed
+    (run_task,) = [p for op, p in clients.calls if op == "RunTask"]
+    assert ecs_input_errors(run_task, "RunTask") == ""
+    override = run_task["overrides"]["containerOverrides"][0]
+    assert (override["name"], override["command"]) == ("import", ["--export"])
+    env = {e["name"]: e["value"] for e in override["environment"]}
+    assert "/demo-imports/exports/" in env["DUMP_PUT_URL"] or "exports/" in env["DUMP_PUT_URL"]
+    assert "Signature=" in env["DUMP_PUT_URL"] and env["DB_HOST"].count(".") == 3
+    written = tmp_path / name
+    content = written.read_bytes()
+    assert (gzip.decompress(content) if name.endswith(".gz") else content) == DUMP
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name], "no temp file left"
+    versions = moto_server.client("s3").list_object_versions(Bucket="demo-imports")
+    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
+    assert "  | uploading the dump" in printed and printed[-1].startswith("removed s3://")
+
+
+def test_export_to_s3_is_left_there(moto_server: MotoServer, tmp_path: Path) -> None:
+    """`rails export-db s3://bucket/backups/x.sql.gz`: the task PUTs to that object, which
+    stays; the import bucket is not used."""
+    where, _ = stack(moto_server)
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="my-backups")
+    clients = Recording(moto_server)
+    worker = finish_tasks(moto_server, where.cluster, LOGS["db"], ["done"],
+                          put_dump(gzip.compress(DUMP), tmp_path))  # fmt: skip
+    printed: list[str] = []
+    code = rails_export.export_dump(
+        clients.clients["s3"], clients.clients["ecs"], clients.clients["logs"], where,
+        rails_export.destination("s3://my-backups/backups/x.sql.gz"),
+        echo=printed.append, poll=0.1,
+    )  # fmt: skip
+    worker.join()
+    assert code == 0
+    body = s3.get_object(Bucket="my-backups", Key="backups/x.sql.gz")["Body"].read()
+    assert gzip.decompress(body) == DUMP
+    assert not s3.list_object_versions(Bucket="demo-imports").get("Versions")
+    assert printed[-1] == "wrote s3://my-backups/backups/x.sql.gz"
+
+
+def test_export_that_uploads_no_dump_writes_nothing(
+    moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """A task that PUT something that is not a dump: the local file is not written (one
+    line naming it), and the object is removed all the same."""
+    where, _ = stack(moto_server)
+    clients = Recording(moto_server)
+    worker = finish_tasks(moto_server, where.cluster, LOGS["db"], ["?"],
+                          put_dump(gzip.compress(b"<html>denied</html>"), tmp_path))  # fmt: skip
+    printed: list[str] = []
+    with pytest.raises(UsageError, match="is not a SQL dump"):
+        rails_export.export_dump(
+            clients.clients["s3"], clients.clients["ecs"], clients.clients["logs"], where,
+            rails_export.destination(str(tmp_path / "x.sql.gz")), echo=printed.append, poll=0.1,
+        )  # fmt: skip
+    worker.join()
+    assert list(tmp_path.iterdir()) == []
+    assert not moto_server.client("s3").list_object_versions(Bucket="demo-imports").get("Versions")
+
+
+def test_export_task_that_uploads_nothing(moto_server: MotoServer, tmp_path: Path) -> None:
+    """A task that exits 0 without a PUT (an image without db-export): one line saying so,
+    no file written."""
+    where, _ = stack(moto_server)
+    clients = Recording(moto_server)
+    worker = finish_tasks(moto_server, where.cluster, LOGS["db"], ["?"])
+    with pytest.raises(UsageError, match="exited 0 but left no dump at s3://demo-imports/exports/"):
+        rails_export.export_dump(
+            clients.clients["s3"], clients.clients["ecs"], clients.clients["logs"], where,
+            rails_export.destination(str(tmp_path / "x.sql")), echo=lambda _: None, poll=0.1,
+        )  # fmt: skip
+    worker.join()
+    assert list(tmp_path.iterdir()) == []

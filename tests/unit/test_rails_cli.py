@@ -17,13 +17,8 @@ CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/dev-dev"
 
 
 def outputs(*, drop: str | None = None) -> dict[str, Any]:
-    """The dev stack's committed outputs (snapshots/dev.json) with an ECS cluster ARN,
-    optionally without one key of railsTasks."""
-    document = json.loads(stacks.snapshot_path("dev").read_text())["outputs"]
-    document["railsClusterArn"] = CLUSTER_ARN
-    if drop is not None:
-        del document["railsTasks"][drop]
-    return dict(document)
+    """The dev stack's outputs with an ECS cluster ARN (tests.harness.stacks)."""
+    return stacks.rails_cli_outputs(CLUSTER_ARN, drop=drop)
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,8 @@ def test_botocore_model_catches_broken_definitions(break_it: Any, expected: str)
 @pytest.mark.parametrize("build", [db_task, web_task], ids=["db", "web"])
 def test_containers_carry_their_limits(build: Any) -> None:
     """Containers take the limits they are given, here the seed's cpu 100 and 112 MiB
-    (mem_limit 117964800 bytes); the stack config's defaults are those (Pulumi.yaml)."""
+    (mem_limit 117964800 bytes); the stack config's defaults are those (Pulumi.yaml), but
+    the web container's cpu (512, test_config_defaults)."""
     (container,) = build(False)["containerDefinitions"]
     assert (container["cpu"], container["memory"]) == (100, 112)
     # 117964800 bytes are 112.5 MiB; ECS takes whole MiB and the design rounds down.

@@ -223,11 +223,22 @@ def test_health_checks_present(graph: tuple[Evaluation, RailsMocks]) -> None:
     assert listener.inputs["port"] == 80
 
 
-def test_seed_cpu_memory_defaults(graph: tuple[Evaluation, RailsMocks]) -> None:
-    """Both containers default to the seed's cpu 100 and 112 MiB."""
-    for task in service_tasks(graph[0]):
-        for container in containers(task):
-            assert (container["cpu"], container["memory"]) == (100, 112)
+def test_cpu_memory_defaults(graph: tuple[Evaluation, RailsMocks]) -> None:
+    """The web container defaults to 512 cpu units (the load-tested size) and the seed's
+    112 MiB; the database to the seed's cpu 100 and 112 MiB."""
+    limits = {
+        c["name"]: (c["cpu"], c["memory"])
+        for task in service_tasks(graph[0])
+        for c in containers(task)
+    }
+    assert limits == {"app": (512, 112), "appdb": (100, 112)}
+
+
+def test_seed_cpu_reachable() -> None:
+    """railsCpu 100 gives the web container the seed's cpu again."""
+    evaluation, _ = run({"dockyard:railsCpu": "100"})
+    limits = {c["name"]: c["cpu"] for task in service_tasks(evaluation) for c in containers(task)}
+    assert limits == {"app": 100, "appdb": 100}
 
 
 def test_cpu_memory_configurable() -> None:
@@ -308,12 +319,19 @@ def test_ec2_capacity_imdsv2_and_encrypted(ec2: tuple[Evaluation, RailsMocks]) -
 
 
 def test_fargate_capacity(fargate: tuple[Evaluation, RailsMocks]) -> None:
-    """With Fargate there is no instance group and the tasks carry a valid Fargate size."""
+    """With Fargate there is no instance group and the tasks carry a valid Fargate size:
+    0.5 vCPU for the web task (railsCpu's default 512), 0.25 for the database's and the
+    loader's."""
     evaluation, _ = fargate
     assert not evaluation.of_type("aws:autoscaling/group:Group")
+    sizes = {}
     for task in evaluation.of_type(TASK_DEF):
         assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
-        assert (task.inputs["cpu"], task.inputs["memory"]) == ("256", "512")
+        sizes[task.inputs["family"].rsplit("-", 1)[-1]] = (
+            task.inputs["cpu"],
+            task.inputs["memory"],
+        )
+    assert sizes == {"web": ("512", "1024"), "appdb": ("256", "512"), "import": ("256", "512")}
 
 
 def test_fargate_task_size_holds_its_containers() -> None:
