@@ -36,9 +36,9 @@ def make(*args: str, venv: Path, path: str | None = None) -> subprocess.Complete
     ("target", "commands"),
     [
         ("help", ["sed -n"]),
-        ("up", ["pulumi stack select --create dev", "pulumi up --stack dev"]),
-        ("preview", ["pulumi preview --diff --stack dev"]),
-        ("destroy", ["pulumi destroy --stack dev"]),
+        ("up", ["pulumi stack select --create mine", "pulumi up --stack mine"]),
+        ("preview", ["pulumi preview --diff --stack mine"]),
+        ("destroy", ["pulumi destroy --stack mine"]),
         ("test", ["bash scripts/install-system-deps.sh", "/bin/python -m pytest"]),
         ("unit", ["/bin/python -m pytest -n 2 tests/unit"]),
         ("lint", ["/bin/ruff check .", "/bin/ruff format --check .", "/bin/mypy"]),
@@ -67,7 +67,7 @@ def test_help_lists_every_target(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     listed = re.findall(r"^([a-z-]+) +\S", proc.stdout, re.MULTILINE)
     assert sorted(listed) == sorted(TARGETS), proc.stdout
-    assert "STACK=dev" in proc.stdout
+    assert "STACK=mine" in proc.stdout
 
 
 @pytest.mark.parametrize("target", PULUMI_TARGETS)
