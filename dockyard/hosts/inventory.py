@@ -17,6 +17,7 @@ import ast
 import ipaddress
 import json
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -25,7 +26,7 @@ from typing import Any
 import msgspec
 
 from dockyard.errors import DockyardError
-from dockyard.hosts.machines import INSTANCE_ID
+from dockyard.hosts.machines import INSTANCE_ID, SSM_PROXY_OPTION
 
 CONTROL_GROUP = "flocker_control_service"
 AGENT_GROUP = "flocker_agents"
@@ -81,6 +82,10 @@ class Inventory:
     hosts: tuple[Host, ...]
     control: Host
     ansible_user: str | None = None
+    ssm: bool = False
+    """Ansible reaches each host through Session Manager (the stack's `ssm` switch):
+    `ansible_host` is the instance id, which the ProxyCommand (SSM_PROXY_OPTION, the one
+    `dockyard ssh` uses) hands to `aws ssm start-session`."""
 
 
 def _sort_key(host: Host) -> tuple[str, str]:
@@ -243,12 +248,14 @@ def build_inventory(
     *,
     ansible_user: str | None = None,
     control_address: str | None = None,
+    ssm: bool = False,
 ) -> Inventory:
     """Validate hosts and choose the control host.
 
     Hosts are sorted by instance id, then address. The control host is
     `control_address` if given, else the first host whose role is `control`, else
-    the first host in that order.
+    the first host in that order. With `ssm` every host needs an instance id (Session
+    Manager's target).
     """
     ordered = sorted_hosts(hosts)
     if not ordered:
@@ -286,7 +293,14 @@ def build_inventory(
     else:
         tagged = [h for h in ordered if h.role == CONTROL_ROLE]
         control = tagged[0] if tagged else ordered[0]
-    return Inventory(hosts=ordered, control=control, ansible_user=ansible_user)
+    if ssm:
+        for host in ordered:
+            if host.instance_id is None:
+                raise InventoryError(
+                    f"{host.name or host.address} has no instance id, which Session Manager "
+                    "needs as its target: check the hosts output, or turn ssm off"
+                )
+    return Inventory(hosts=ordered, control=control, ansible_user=ansible_user, ssm=ssm)
 
 
 _HOST_FIELDS = {
@@ -299,6 +313,10 @@ _HOST_FIELDS = {
 """Host variable -> the `Host` field it shows, in the order written (after ansible_user
 and ansible_ssh_extra_args)."""
 HOST_KEY_ALIAS = "-oHostKeyAlias={}"
+SSM_EXTRA_ARGS = " -o " + shlex.quote(SSM_PROXY_OPTION)
+"""What ssm adds to ansible_ssh_extra_args (which Ansible's ssh plugin splits with shlex):
+the ProxyCommand `dockyard ssh` uses. ansible_ssh_common_args is left to
+run-playbook.sh, which pins host keys in the stack's known_hosts file through it."""
 
 
 def host_key_alias(host: Host) -> str | None:
@@ -312,11 +330,13 @@ def host_key_alias(host: Host) -> str | None:
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
     hvars = {"ansible_user": inventory.ansible_user} if inventory.ansible_user else {}
-    if host.hostname and host.hostname != host.address:
+    if inventory.ssm and host.instance_id:
+        hvars = {"ansible_host": host.instance_id, **hvars}
+    elif host.hostname and host.hostname != host.address:
         hvars = {"ansible_host": host.address, **hvars}
     alias = host_key_alias(host)
     if alias:
-        hvars["ansible_ssh_extra_args"] = alias
+        hvars["ansible_ssh_extra_args"] = alias + (SSM_EXTRA_ARGS if inventory.ssm else "")
     for key, field in _HOST_FIELDS.items():
         value = getattr(host, field)
         if value:
@@ -467,6 +487,7 @@ def _ini_agents(inventory: Inventory) -> str:
         and not any(_maybe_numbers(column) for column in values if column)
         and hosts.count(control) == 1
         and not any(map(_HOSTNAME, hosts))
+        and not inventory.ssm
     ):
         head = f"%s ansible_user={user}" if user else "%s"
         if all(map(all, columns)):
