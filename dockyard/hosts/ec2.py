@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from dockyard.hosts import compose as composing
 from dockyard.hosts.inventory import (
     CONTROL_ROLE,
     Host,
@@ -85,9 +86,19 @@ class Fleet:
     cloud: str = "aws"
     """Where the hosts are: aws, azure or gce (agent.yml is written for aws only)."""
 
-    def inventory(self, *, ansible_user: str | None = None) -> Inventory:
+    def inventory(
+        self,
+        *,
+        ansible_user: str | None = None,
+        hostvars_prefix: str = "",
+        hostvars_suffix: str = "",
+    ) -> Inventory:
         return build_inventory(
-            self.hosts, ansible_user=ansible_user, control_address=self.control.address
+            self.hosts,
+            ansible_user=ansible_user,
+            control_address=self.control.address,
+            hostvars_prefix=hostvars_prefix,
+            hostvars_suffix=hostvars_suffix,
         )
 
 
@@ -245,6 +256,7 @@ class _FleetBuilder:
         name_prefix: str | None,
         hostnames: Sequence[str] = (),
         group_by: Sequence[str] = (),
+        compose: Sequence[composing.Compose] = (),
     ):
         if address not in ADDRESS_KINDS:
             raise InventoryError(
@@ -256,6 +268,7 @@ class _FleetBuilder:
         self.hostnames = check_hostnames(hostnames)
         self.group_by = check_group_by(group_by)
         self.wants_facts = bool(self.hostnames or self.group_by)
+        self.compose = tuple(compose)
         self.hosts: list[Host] = []
         self.control_keys: list[tuple[bool, datetime, str, str]] = []
         self.skipped: list[Skipped] = []
@@ -281,6 +294,7 @@ class _FleetBuilder:
         zone: str | None,
         facts: Facts = _NO_FACTS,
         name: str | None = None,
+        variables: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """One running instance: a host, or a skipped one if it lacks the address asked for.
 
@@ -314,7 +328,9 @@ class _FleetBuilder:
                 found = _hostname(self.hostnames, instance_id, tags, (public, private), facts)
                 hostname = found if found != chosen else None
         self.hosts.append(
-            Host(chosen, name, instance_id, private, public, zone, role, groups, hostname)
+            Host(
+                chosen, name, instance_id, private, public, zone, role, groups, hostname, variables
+            )
         )
         self.control_keys.append(
             (role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen)
@@ -451,13 +467,14 @@ def fleet_from_document(
     name_prefix: str | None = None,
     hostnames: Sequence[str] = (),
     group_by: Sequence[str] = (),
+    compose: Sequence[composing.Compose] = (),
 ) -> Fleet:
     """A describe-instances document (parsed JSON, or boto3's) -> hosts, control host, left out.
 
     Each field is checked when it is used: a stopped instance or one outside the name
     prefix may carry anything in the fields only running, named hosts need.
     """
-    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by)
+    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by, compose)
     for where, instance in _instances(document):
         if _state_code(instance, where) != RUNNING:
             builder.not_running += 1
@@ -474,7 +491,10 @@ def fleet_from_document(
         # The zone is read only for a host that is kept, as its address decides.
         zone = _zone(instance, where) if _address(address, public, private) else None
         facts = _facts(instance, where, zone) if builder.wants_facts else _NO_FACTS
-        builder.add(instance_id, tags, public, private, launch_time, zone, facts)
+        composed = composing.variables(instance, compose) if compose else ()
+        builder.add(
+            instance_id, tags, public, private, launch_time, zone, facts, variables=composed
+        )
     return builder.fleet()
 
 
@@ -649,6 +669,17 @@ def parse_filter(text: str) -> Filter:
     return Filter(found["name"], values)
 
 
+FilterSet = tuple[Filter, ...]
+"""Filters that must all match (AND'ed): one of include_filters or exclude_filters."""
+_SET_SEPARATOR = re.compile(r"\s+(?=Name=)")
+
+
+def parse_filter_set(text: str) -> FilterSet:
+    """`Name=tag:Env,Values=prod Name=instance-type,Values=t3.micro` (the AWS CLI's
+    shorthand for several filters, separated by spaces) -> the filters, all to match."""
+    return tuple(parse_filter(part) for part in _SET_SEPARATOR.split(text.strip()))
+
+
 def check_pipe_filters(filters: Sequence[Filter]) -> None:
     """Refuse, for a piped document, a filter name dockyard does not apply itself."""
     for item in filters:
@@ -700,11 +731,24 @@ def _filter_values(instance: Mapping[str, Any], name: str) -> list[str]:
     return [str(value)]
 
 
-def filter_document(document: object, filters: Sequence[Filter]) -> tuple[object, int]:
-    """The document with only the instances every filter matches, and how many were left
-    out. Filters are AND'ed, a filter's values OR'ed, values case-sensitive, as EC2 does."""
-    check_pipe_filters(filters)
-    patterns = [(f.name, [_wildcard(v) for v in f.values]) for f in filters]
+def filter_document(
+    document: object,
+    filters: Sequence[Filter],
+    *,
+    include: Sequence[FilterSet] = (),
+    exclude: Sequence[FilterSet] = (),
+) -> tuple[object, int]:
+    """The document with only the instances the filters keep, and how many were left out.
+
+    Within a set filters are AND'ed, a filter's values OR'ed, values case-sensitive, as
+    EC2 does. As the aws_ec2 plugin (build_include_filters, _query): `filters` is the
+    first include set, an instance any include set matches is kept (all of them, without
+    any set), and one any exclude set matches is left out."""
+    sets = ([tuple(filters)] if filters else []) + [tuple(s) for s in include]
+    for item in (*sets, *exclude):
+        check_pipe_filters(item)
+    compiled = [_compiled(item) for item in sets] or [[]]
+    excluded = [_compiled(item) for item in exclude]
     reservations: list[dict[str, Any]] = []
     left_out = 0
     current: list[Any] = []
@@ -714,14 +758,28 @@ def filter_document(document: object, filters: Sequence[Filter]) -> tuple[object
         if reservation != last:
             current, last = [], reservation
             reservations.append({"Instances": current})
-        if all(
-            any(p.fullmatch(v) for p in pats for v in _filter_values(instance, name))
-            for name, pats in patterns
+        if any(_matches(instance, patterns) for patterns in compiled) and not any(
+            _matches(instance, patterns) for patterns in excluded
         ):
             current.append(instance)
         else:
             left_out += 1
     return {"Reservations": reservations}, left_out
+
+
+_Patterns = list[tuple[str, list[re.Pattern[str]]]]
+
+
+def _compiled(filters: Sequence[Filter]) -> _Patterns:
+    return [(f.name, [_wildcard(v) for v in f.values]) for f in filters]
+
+
+def _matches(instance: Mapping[str, Any], patterns: _Patterns) -> bool:
+    """Whether every filter matches some value of the instance."""
+    return all(
+        any(p.fullmatch(v) for p in pats for v in _filter_values(instance, name))
+        for name, pats in patterns
+    )
 
 
 def discover(

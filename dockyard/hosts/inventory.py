@@ -65,6 +65,9 @@ class Host(msgspec.Struct, frozen=True, gc=False):
     hostname: str | None = None
     """The inventory name when it is not the address (`--hostname`); Ansible then
     connects to `address` through `ansible_host`."""
+    variables: tuple[tuple[str, str], ...] = ()
+    """Composed host variables (`--compose`), written after dockyard's own (a composed
+    `ansible_host` wins)."""
 
 
 def host_name(host: Host) -> str:
@@ -73,6 +76,7 @@ def host_name(host: Host) -> str:
 
 
 _HOSTNAME = attrgetter("hostname")
+_VARIABLES = attrgetter("variables")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,11 @@ class Inventory:
     """Ansible reaches each host through Session Manager (the stack's `ssm` switch):
     `ansible_host` is the instance id, which the ProxyCommand (SSM_PROXY_OPTION, the one
     `dockyard ssh` uses) hands to `aws ssm start-session`."""
+    hostvars_prefix: str = ""
+    hostvars_suffix: str = ""
+    """Around the names of the variables that come from the instance (ec2_name,
+    instance_id, private_ip, public_ip, availability_zone), as the aws_ec2 plugin's
+    hostvars_prefix/hostvars_suffix."""
 
 
 def _sort_key(host: Host) -> tuple[str, str]:
@@ -249,6 +258,8 @@ def build_inventory(
     ansible_user: str | None = None,
     control_address: str | None = None,
     ssm: bool = False,
+    hostvars_prefix: str = "",
+    hostvars_suffix: str = "",
 ) -> Inventory:
     """Validate hosts and choose the control host.
 
@@ -293,6 +304,9 @@ def build_inventory(
     else:
         tagged = [h for h in ordered if h.role == CONTROL_ROLE]
         control = tagged[0] if tagged else ordered[0]
+    _check_affixes(hostvars_prefix, hostvars_suffix)
+    if any(map(_VARIABLES, ordered)):
+        _check_variables(ordered)
     if ssm:
         for host in ordered:
             if host.instance_id is None:
@@ -300,7 +314,45 @@ def build_inventory(
                     f"{host.name or host.address} has no instance id, which Session Manager "
                     "needs as its target: check the hosts output, or turn ssm off"
                 )
-    return Inventory(hosts=ordered, control=control, ansible_user=ansible_user, ssm=ssm)
+    return Inventory(
+        hosts=ordered,
+        control=control,
+        ansible_user=ansible_user,
+        ssm=ssm,
+        hostvars_prefix=hostvars_prefix,
+        hostvars_suffix=hostvars_suffix,
+    )
+
+
+_AFFIX = re.compile(r"[A-Za-z0-9_]*")
+
+
+def _check_affixes(prefix: str, suffix: str) -> None:
+    """Raise InventoryError unless prefix + NAME + suffix is an Ansible variable name."""
+    if not _AFFIX.fullmatch(prefix) or not _AFFIX.fullmatch(suffix) or prefix[:1].isdigit():
+        raise InventoryError(
+            f"hostvars prefix {prefix[:30]!r} / suffix {suffix[:30]!r}: use letters, digits "
+            "and '_' (a prefix not starting with a digit), so the names stay variable names"
+        )
+
+
+def _check_variables(ordered: Sequence[Host]) -> None:
+    """Raise InventoryError for a composed value Ansible would misread: a control
+    character, or an ansible_host that is not one address or name."""
+    for host in ordered:
+        label = host.name or host.instance_id or host.address
+        for key, value in host.variables:
+            if _CONTROL.search(value):
+                raise InventoryError(
+                    f"{label}: the composed {key} ({value[:60]!r}) holds a control "
+                    "character: fix the instance field, or compose another"
+                )
+            if key == "ansible_host" and not _is_address(value):
+                raise InventoryError(
+                    f"{label}: the composed ansible_host {value[:60]!r} is neither an IP "
+                    "address nor a DNS name: compose it from an address field "
+                    "(private_ip_address, public_dns_name...)"
+                )
 
 
 _HOST_FIELDS = {
@@ -337,11 +389,14 @@ def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     alias = host_key_alias(host)
     if alias:
         hvars["ansible_ssh_extra_args"] = alias + (SSM_EXTRA_ARGS if inventory.ssm else "")
+    prefix, suffix = inventory.hostvars_prefix, inventory.hostvars_suffix
     for key, field in _HOST_FIELDS.items():
         value = getattr(host, field)
         if value:
-            hvars[key] = value
+            hvars[f"{prefix}{key}{suffix}"] = value
     hvars["dockyard_role"] = CONTROL_ROLE if host == inventory.control else "agent"
+    if host.variables:
+        hvars.update(host.variables)
     return hvars
 
 
@@ -488,6 +543,8 @@ def _ini_agents(inventory: Inventory) -> str:
         and hosts.count(control) == 1
         and not any(map(_HOSTNAME, hosts))
         and not inventory.ssm
+        and not (inventory.hostvars_prefix or inventory.hostvars_suffix)
+        and not any(map(_VARIABLES, hosts))
     ):
         head = f"%s ansible_user={user}" if user else "%s"
         if all(map(all, columns)):
