@@ -159,6 +159,12 @@ _TEXT_FIELDS = (
 )
 
 
+def _has_control(text: str) -> bool:
+    """Whether `text` holds a _CONTROL character (printable ASCII, as EC2 writes, is
+    decided in C without the regex)."""
+    return not (text.isascii() and text.isprintable()) and _CONTROL.search(text) is not None
+
+
 def _control_character(host: Host) -> str | None:
     """The first field of `host` that holds a control character, if any."""
     values = [getattr(host, field) or "" for field in _TEXT_FIELDS]
@@ -288,7 +294,7 @@ def build_inventory(
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or (any(map(_HOSTNAME, ordered)) and not _names_are_usable(ordered, addresses))
         or any(
-            _CONTROL.search("".join(filter(None, map(attrgetter(f), ordered))))
+            _has_control("".join(filter(None, map(attrgetter(f), ordered))))
             for f in _TEXT_FIELDS
         )
     ):
@@ -457,6 +463,36 @@ def _reads_as_itself(value: str) -> bool:
     return False
 
 
+_NUMBER_TERM = r"[+-]*[0-9.][0-9A-Za-z_.]*(?:(?<=[eE])[+-][0-9A-Za-z_.]*)?"
+_MAYBE_LITERAL = re.compile(
+    rf"{_NUMBER_TERM}(?:[+-]{_NUMBER_TERM})?|[+-]*(?:True|False|None)|\.\.\."
+)
+"""A superset of the tokens literal_eval reads as something else than a string: a number
+(with its exponent's sign), at most one more after a `+` or `-` (`1+2j`), True, False,
+None, `...`. A token it does not match (a GUID, with four dashes) reads as itself."""
+
+
+def _ini_token(value: str) -> str:
+    """_ini_value, with the common cases decided without literal_eval."""
+    if value.isdigit() and value.isascii() and (value[0] != "0" or not value.strip("0")):
+        return f"\"'{value}'\""  # an int to literal_eval: _ini_value's quoted literal
+    if _INI_PLAIN.fullmatch(value) and not _MAYBE_LITERAL.fullmatch(value):
+        return value
+    return _ini_value(value)
+
+
+def _ini_column(column: Sequence[str | None]) -> list[str | None]:
+    """A column of values as INI tokens (None stays None): as is when none needs quoting,
+    else each distinct value made a token once."""
+    present = [v for v in column if v]
+    if not present or (
+        _INI_PLAIN.fullmatch("".join(present)) is not None and not _maybe_numbers(present)
+    ):
+        return list(column)
+    tokens = {value: _ini_token(value) for value in set(present)}
+    return [tokens[v] if v else v for v in column]
+
+
 def _ini_value(value: str) -> str:
     """The INI token for a value, so that Ansible reads back exactly `value`.
 
@@ -503,14 +539,17 @@ def _ini_agent_line(inventory: Inventory, host: Host) -> str:
     )
 
 
-def _sparse_lines(columns: Sequence[Sequence[str | None]], head: str) -> list[str]:
+def _sparse_lines(
+    columns: Sequence[Sequence[str | None]], ids: Sequence[str | None], head: str
+) -> list[str]:
     """Agent lines for a fleet where some hosts lack some variables (no public IP, say):
-    one format per set of variables present, each made once."""
+    one format per set of variables present, each made once; `ids` are the raw instance
+    ids (for HostKeyAlias), the columns' values INI tokens."""
     keys = list(_HOST_FIELDS)
     id_at = keys.index("instance_id")
     formats: dict[tuple[bool, ...], str] = {}
     lines = []
-    for address, *fields in zip(*columns, strict=True):
+    for instance_id, address, *fields in zip(ids, *columns, strict=True):
         present = tuple(map(bool, fields))
         line = formats.get(present)
         if line is None:
@@ -524,7 +563,8 @@ def _sparse_lines(columns: Sequence[Sequence[str | None]], head: str) -> list[st
                 + " dockyard_role=agent"
             )
         values = [v for v in fields if v]
-        lines.append(line % (address, *fields[id_at : id_at + 1 if present[id_at] else 0], *values))
+        named = (instance_id,) if present[id_at] else ()
+        lines.append(line % (address, *named, *values))
     return lines
 
 
@@ -532,21 +572,21 @@ def _ini_agents(inventory: Inventory) -> str:
     """The `flocker_agents` lines: `ADDRESS key=value ...`, values shell-quoted if need be."""
     hosts, control, user = inventory.hosts, inventory.control, inventory.ansible_user
     columns = [list(map(attrgetter(f), hosts)) for f in ("address", *_HOST_FIELDS.values())]
-    values = [[user or "_"], *([v for v in column if v] for column in columns)]
-    # A fleet where no value needs quoting is written column-wise from one format (a third
-    # of the cost at 100,000 hosts), or from one format per set of variables present when
-    # some hosts lack some; any other is written host by host.
+    # A fleet is written column-wise from one format (a third of the cost at 100,000
+    # hosts), or from one format per set of variables present when some hosts lack some,
+    # each column's values made INI tokens (quoted where need be) at once; a fleet with
+    # per-host names, ssm, renamed or composed variables is written host by host.
     if (
         all(columns[0])
-        and all(not column or _INI_PLAIN.fullmatch("".join(column)) for column in values)
-        and not any(_maybe_numbers(column) for column in values if column)
         and hosts.count(control) == 1
         and not any(map(_HOSTNAME, hosts))
         and not inventory.ssm
         and not (inventory.hostvars_prefix or inventory.hostvars_suffix)
         and not any(map(_VARIABLES, hosts))
     ):
-        head = f"%s ansible_user={user}" if user else "%s"
+        head = "%s" + (f" ansible_user={_ini_value(user)}".replace("%", "%%") if user else "")
+        ids = columns[1 + list(_HOST_FIELDS).index("instance_id")]
+        columns = [columns[0], *map(_ini_column, columns[1:])]
         if all(map(all, columns)):
             alias = " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s")
             line = (
@@ -556,10 +596,9 @@ def _ini_agents(inventory: Inventory) -> str:
                 + " dockyard_role=agent"
             )
             address, *fields = columns
-            ids = fields[list(_HOST_FIELDS).index("instance_id")]
             lines = list(map(line.__mod__, zip(address, ids, *fields, strict=True)))
         else:
-            lines = _sparse_lines(columns, head)
+            lines = _sparse_lines(columns, ids, head)
         lines[hosts.index(control)] = _ini_agent_line(inventory, control)
     else:
         lines = [_ini_agent_line(inventory, h) for h in hosts]
