@@ -294,8 +294,7 @@ def build_inventory(
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or (any(map(_HOSTNAME, ordered)) and not _names_are_usable(ordered, addresses))
         or any(
-            _has_control("".join(filter(None, map(attrgetter(f), ordered))))
-            for f in _TEXT_FIELDS
+            _has_control("".join(filter(None, map(attrgetter(f), ordered)))) for f in _TEXT_FIELDS
         )
     ):
         _check_hosts(ordered)
