@@ -20,7 +20,8 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from itertools import islice
+from operator import attrgetter, itemgetter, lt
 from typing import Any
 
 import msgspec
@@ -108,6 +109,8 @@ def sorted_hosts(hosts: Iterable[Host]) -> tuple[Host, ...]:
     """Hosts by instance id, then address; hosts without an id first."""
     hosts = tuple(hosts)
     ids = list(map(_INSTANCE_ID, hosts))
+    if None not in ids and all(map(lt, ids, islice(ids, 1, None))):
+        return hosts  # in order and unique already (a Fleet's hosts): nothing to sort
     if None not in ids and len(set(ids)) == len(ids):
         # Unique ids (as EC2 gives) alone decide: no key tuple per host, no Python call.
         return tuple(sorted(hosts, key=_INSTANCE_ID))
@@ -163,6 +166,24 @@ def _has_control(text: str) -> bool:
     """Whether `text` holds a _CONTROL character (printable ASCII, as EC2 writes, is
     decided in C without the regex)."""
     return not (text.isascii() and text.isprintable()) and _CONTROL.search(text) is not None
+
+
+_HOSTS_JSON = msgspec.json.Encoder()
+
+
+def _may_hold_control(ordered: Sequence[Host]) -> bool:
+    """Whether a text field of some host may hold a control character. The hosts as JSON
+    in one C call first: ASCII without a backslash (which escapes every control character
+    but DEL) and without DEL holds none; else each field is searched."""
+    try:
+        encoded = _HOSTS_JSON.encode(ordered)
+    except (UnicodeEncodeError, msgspec.EncodeError):  # a lone surrogate
+        return True
+    if encoded.isascii() and b"\\" not in encoded and b"\x7f" not in encoded:
+        return False
+    return any(
+        _has_control("".join(filter(None, map(attrgetter(f), ordered)))) for f in _TEXT_FIELDS
+    )
 
 
 def _control_character(host: Host) -> str | None:
@@ -293,9 +314,7 @@ def build_inventory(
         or "." in "".join(ids)
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or (any(map(_HOSTNAME, ordered)) and not _names_are_usable(ordered, addresses))
-        or any(
-            _has_control("".join(filter(None, map(attrgetter(f), ordered)))) for f in _TEXT_FIELDS
-        )
+        or _may_hold_control(ordered)
     ):
         _check_hosts(ordered)
     if control_address is not None:
@@ -446,7 +465,22 @@ def _maybe_numbers(column: Sequence[str]) -> bool:
     when no value starts like one: a column of names or ids is never searched)."""
     if _NUMBER_START.isdisjoint(map(itemgetter(0), column)):
         return False
-    return _NUMBERISH.search("\n{}\n".format("\n".join(column))) is not None
+    text = "\n".join(column)
+    if "j" not in text and "J" not in text and "..." not in text and _two_dots_each(text):
+        return False  # two dots and no j: not a number (a column of IPv4 addresses)
+    return _NUMBERISH.search(f"\n{text}\n") is not None
+
+
+_ALL_BUT_DOTS = bytes(c for c in range(256) if c not in b".\n")
+
+
+def _two_dots_each(text: str) -> bool:
+    """Whether every line of `text` holds at least two dots (in C: all but dots and
+    newlines deleted, no line of fewer than two dots may be left)."""
+    if not text.isascii():
+        return False
+    dots = b"\n" + text.encode().translate(None, _ALL_BUT_DOTS) + b"\n"
+    return b"\n\n" not in dots and b"\n.\n" not in dots
 
 
 def _reads_as_itself(value: str) -> bool:
@@ -483,7 +517,7 @@ def _ini_token(value: str) -> str:
 def _ini_column(column: Sequence[str | None]) -> list[str | None]:
     """A column of values as INI tokens (None stays None): as is when none needs quoting,
     else each distinct value made a token once."""
-    present = [v for v in column if v]
+    present = list(filter(None, column))
     if not present or (
         _INI_PLAIN.fullmatch("".join(present)) is not None and not _maybe_numbers(present)
     ):
