@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import product
 from typing import Any
 
 import msgspec
@@ -216,8 +217,15 @@ def _hostname(
     return None
 
 
+_ROLE_SPELLINGS = frozenset(map("".join, product(*zip(ROLE_TAG, ROLE_TAG.upper(), strict=True))))
+"""`role` in every case: the keys whose lower() is `role` (no other code point lowers to
+r, o, l or e), so a set lookup in C tells an instance without one."""
+
+
 def _role(tags: Mapping[str, str]) -> str | None:
     """The `role` tag's value (key in any case), trimmed and lower-cased; None if none."""
+    if _ROLE_SPELLINGS.isdisjoint(tags):
+        return None
     for key, value in tags.items():
         if key.lower() == ROLE_TAG:
             return value.strip().lower() or None
@@ -623,7 +631,7 @@ def fleet_from_json(
             public, private = instance.PublicIpAddress or None, instance.PrivateIpAddress or None
             chosen = public or private
             if plain and chosen:
-                role = _role(tags) if len(tags) > 1 or "Name" not in tags else None
+                role = None if _ROLE_SPELLINGS.isdisjoint(tags) else _role(tags)
                 name = tags.get("Name") or None
                 append_host(Host(chosen, name, instance_id, private, public, zone, role))
                 append_key((role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen))
