@@ -12,6 +12,9 @@
 #   DOCKYARD_PRIVATE_KEY_TEXT  the key itself (secret: generated, or sshPrivateKey)
 #   DOCKYARD_KNOWN_HOSTS   per-stack known_hosts file (host keys accepted on first use)
 #   DOCKYARD_EXTRA_VARS    JSON object of extra variables (optional)
+#   DOCKYARD_SSM           1: the inventory reaches the hosts through AWS Session Manager
+#                          (ansible_host is the instance id, ansible_ssh_extra_args holds
+#                          the ProxyCommand `aws ssm start-session`); the AWS CLI is needed
 # The files are written to a private temp directory (0700, files 0600) and removed
 # when the run ends, however it ends; SIGTERM and SIGINT are passed on to
 # ansible-playbook (and its workers), and the files are still removed.
@@ -39,6 +42,9 @@ if ! command -v ansible-playbook >/dev/null 2>&1 && [[ -x .venv/bin/ansible-play
   PATH="$PWD/.venv/bin:$PATH"
 fi
 command -v ansible-playbook >/dev/null 2>&1 || die "ansible-playbook not found: run make venv"
+if [[ "${DOCKYARD_SSM:-}" == 1 ]] && ! command -v aws >/dev/null 2>&1; then
+  die "dockyard:ssm is true, so Ansible connects through Session Manager (aws ssm start-session), but the AWS CLI (aws) is not on PATH. Fix: install the AWS CLI and its session-manager-plugin on this machine, or pulumi config set ssm false"
+fi
 
 umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-ansible.XXXXXX")

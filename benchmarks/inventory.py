@@ -22,7 +22,8 @@ and measures side by side in this one run, best of --repeat:
 - in-proc: the same command through `dockyard.cli.main` in this process (no start-up).
 
 and prints cli / bare and in-proc / bare. Target: at 100,000 instances cli / bare is
-at most 1.0 on both shapes: the whole command no slower than parsing its input.
+at most 1.0 on every shape (dense is the issue's "compact document": json.dumps with no
+indent): the whole command no slower than parsing its input.
 
     .venv/bin/python benchmarks/inventory.py [--sizes 1000,10000,100000] [--repeat 3]
 """

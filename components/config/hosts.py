@@ -65,6 +65,8 @@ class AnsibleConfig:
     """hostTuning's kernel settings (the host_tuning role)."""
     qos_rules: tuple[QosRule, ...] = ()
     """hostQos, sorted by name (the traffic_qos role)."""
+    ssm: bool = False
+    """The hosts' `ssm` switch: Ansible connects through Session Manager."""
 
     @property
     def role_vars(self) -> dict[str, Any]:
@@ -205,6 +207,7 @@ def read_ansible(reader: Reader, stack: str, hosts: DockerHostsConfig | None) ->
         extra_vars=reader.mapping("ansibleExtraVars", "{flocker_agent_config_dir: /etc/flocker}"),
         host_tuning=read_host_tuning(reader),
         qos_rules=read_host_qos(reader),
+        ssm=hosts is not None and hosts.ssm,
     )
 
 

@@ -103,6 +103,7 @@ class AnsibleRun(pulumi.ComponentResource):
                 zone=flocker.zone,
                 access_key_id=v[1],
                 secret_access_key=v[2],
+                ssm=cfg.ssm,
             )
         )
 
@@ -120,6 +121,7 @@ class AnsibleRun(pulumi.ComponentResource):
             known_hosts_file=cfg.known_hosts_file,
             # hostTuning's and hostQos' role variables; ansibleExtraVars can override them
             extra_vars={**cfg.role_vars, **cfg.extra_vars},
+            ssm=cfg.ssm,
         )
         extra_vars = settings.pop(EXTRA_VARS_ENV)
         environment: dict[str, pulumi.Input[str]] = {
@@ -137,7 +139,8 @@ class AnsibleRun(pulumi.ComponentResource):
             create=f"bash {RUN_SCRIPT}",
             environment=environment,
             # A new value of any of these re-runs the playbook (the Command is replaced):
-            # a renewed certificate is rotated in place by the next `up`.
+            # a renewed certificate is rotated in place by the next `up`; switching ssm
+            # changes the inventory (ansible_host, the ProxyCommand), so the run follows.
             triggers=[
                 self.inventory_ini.apply(sha256),
                 files.apply(lambda f: sha256("".join(f.host_agent_ymls))),

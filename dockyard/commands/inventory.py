@@ -27,7 +27,7 @@ from typing import Any
 from dockyard.commands import Subparsers, check_endpoint_url
 from dockyard.errors import UsageError
 from dockyard.files import FileSpec, write_files
-from dockyard.hosts import clouds, ec2
+from dockyard.hosts import clouds, compose, ec2
 from dockyard.hosts.inventory import (
     FORMATS,
     FlockerDataset,
@@ -96,6 +96,23 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
         "wildcards): applied to piped documents as EC2 does, passed to EC2 with --discover",
     )
     source.add_argument(
+        "--include-filter",
+        action="append",
+        default=[],
+        metavar="FILTERS",
+        help="a set of filters ('Name=...,Values=... Name=...,Values=...', AND'ed; repeatable): "
+        "an instance any set (or all of --filter) matches is kept, as the aws_ec2 plugin's "
+        "include_filters",
+    )
+    source.add_argument(
+        "--exclude-filter",
+        action="append",
+        default=[],
+        metavar="FILTERS",
+        help="a set of filters (as --include-filter; repeatable): an instance any set matches "
+        "is left out (exclude_filters)",
+    )
+    source.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
@@ -143,6 +160,28 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
         help="keyed groups: tag:KEY (tag_KEY_VALUE), " + ", ".join(ec2.GROUP_BY_KEYS),
     )
     hosts.add_argument("--ansible-user", help="ansible_user for every host")
+    hosts.add_argument(
+        "--compose",
+        action="append",
+        default=[],
+        metavar="VAR=PATH",
+        help="a host variable from an instance field, as the aws_ec2 plugin's compose, but "
+        "only a path (private_ip_address, placement.availability_zone, tags.Env, "
+        "tags['Name']), never a Jinja2 expression; describe-instances input only (repeatable)",
+    )
+    hosts.add_argument(
+        "--hostvars-prefix",
+        default="",
+        metavar="TEXT",
+        help="before the names of the variables from the instance (ec2_name, instance_id, "
+        "private_ip, public_ip, availability_zone), as hostvars_prefix",
+    )
+    hosts.add_argument(
+        "--hostvars-suffix",
+        default="",
+        metavar="TEXT",
+        help="after those names, as hostvars_suffix",
+    )
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -287,21 +326,57 @@ def _regions(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
     return [resolve_region(None, env, profile=args.profile).name]
 
 
+def _filter_sets(
+    args: argparse.Namespace,
+) -> tuple[list[ec2.FilterSet], list[ec2.FilterSet]]:
+    """--include-filter and --exclude-filter, each set parsed."""
+    return (
+        [ec2.parse_filter_set(text) for text in args.include_filter],
+        [ec2.parse_filter_set(text) for text in args.exclude_filter],
+    )
+
+
 def _discover(
     args: argparse.Namespace, env: Mapping[str, str], filters: list[ec2.Filter]
 ) -> dict[str, Any]:
-    """One describe-instances document of every region asked."""
+    """One describe-instances document of every region asked.
+
+    As the aws_ec2 plugin queries (_query): one search per include set (--filter's the
+    first, none: one search), each instance once; one per exclude set, whose instances
+    are left out."""
     prefix = args.name_prefix if args.name_prefix is not None else ec2.DEFAULT_NAME_PREFIX
+    include, exclude = _filter_sets(args)
+    searches = ([tuple(filters)] if filters else []) + include or [()]
     reservations: list[Any] = []
     for region in _regions(args, env):
-        document = ec2.discover(
-            name_prefix=prefix,
-            region=region,
-            profile=args.profile,
-            endpoint_url=args.endpoint_url,
-            filters=filters,
-        )
-        reservations.extend(document["Reservations"])
+
+        def search(filter_set: ec2.FilterSet, region: str = region) -> list[Any]:
+            document = ec2.discover(
+                name_prefix=prefix,
+                region=region,
+                profile=args.profile,
+                endpoint_url=args.endpoint_url,
+                filters=filter_set,
+            )
+            found: list[Any] = document["Reservations"]
+            return found
+
+        ignored = {
+            i.get("InstanceId")
+            for filter_set in exclude
+            for r in search(filter_set)
+            for i in r.get("Instances", [])
+        }
+        for filter_set in searches:
+            for reservation in search(filter_set):
+                kept = [
+                    i
+                    for i in reservation.get("Instances", [])
+                    if i.get("InstanceId") not in ignored
+                ]
+                ignored.update(i.get("InstanceId") for i in kept)
+                if kept:
+                    reservations.append({**reservation, "Instances": kept})
     return {"Reservations": reservations}
 
 
@@ -310,20 +385,31 @@ def _from_pipe(
 ) -> ec2.Fleet:
     data = _stdin()
     source = clouds.source_of(data) if args.source == "auto" else args.source
+    include, exclude = _filter_sets(args)
+    entries = compose.parse_pairs(args.compose)
     if source != "aws":
-        if filters:
+        if filters or include or exclude or entries:
             raise UsageError(
-                f"--filter is describe-instances' syntax: it does not apply to {source}"
+                "--filter is describe-instances' syntax (so are --include-filter, "
+                f"--exclude-filter and --compose's paths): it does not apply to {source}"
             )
         try:
             return clouds.fleet_from_cloud(data, source, name_prefix=args.name_prefix, **options)
         except clouds.InvalidJsonError:
             read_document(data)  # the standard library's message, with line and column
             raise
-    if filters:
-        document, left_out = ec2.filter_document(read_document(data), filters)
-        fleet = ec2.fleet_from_document(document, name_prefix=args.name_prefix, **options)
+    if filters or include or exclude:
+        document, left_out = ec2.filter_document(
+            read_document(data), filters, include=include, exclude=exclude
+        )
+        fleet = ec2.fleet_from_document(
+            document, name_prefix=args.name_prefix, compose=entries, **options
+        )
         return replace(fleet, filtered_out=left_out)
+    if entries:  # the fields compose reads are the whole instance: the reference parser
+        return ec2.fleet_from_document(
+            read_document(data), name_prefix=args.name_prefix, compose=entries, **options
+        )
     return ec2.fleet_from_json(
         data, name_prefix=args.name_prefix, **options
     ) or ec2.fleet_from_document(read_document(data), name_prefix=args.name_prefix, **options)
@@ -345,7 +431,8 @@ def build(args: argparse.Namespace, env: Mapping[str, str]) -> ec2.Fleet:
     if args.discover:
         prefix = args.name_prefix if args.name_prefix is not None else ec2.DEFAULT_NAME_PREFIX
         document = _discover(args, env, filters)
-        fleet = ec2.fleet_from_document(document, name_prefix=prefix, **options)
+        entries = compose.parse_pairs(args.compose)
+        fleet = ec2.fleet_from_document(document, name_prefix=prefix, compose=entries, **options)
     else:
         fleet = _from_pipe(args, options, filters)
     for skipped in fleet.skipped:
@@ -362,17 +449,139 @@ _CONFIG_KEYS: Mapping[str, tuple[str, type]] = {
     "name_prefix": ("name_prefix", str),
     "address": ("address", str),
     "filters": ("filter", list),
+    "include_filters": ("include_filter", list),
+    "exclude_filters": ("exclude_filter", list),
     "hostnames": ("hostname", list),
     "group_by": ("group_by", list),
     "group_by_tags": ("group_by_tag", list),
+    "keyed_groups": ("group_by", list),
+    "compose": ("compose", dict),
+    "hostvars_prefix": ("hostvars_prefix", str),
+    "hostvars_suffix": ("hostvars_suffix", str),
     "ansible_user": ("ansible_user", str),
     "cache": ("cache", int),
+    "cache_timeout": ("cache", int),
+    "plugin": ("", str),
 }
-"""Config key -> the option it sets, and its type (lists are lists of strings)."""
+"""Config key -> the option it sets, and its type (lists are lists of strings). The
+amazon.aws aws_ec2 plugin's keys are among them, in that plugin's shapes too (a mapping
+of filters, hostnames by filter name, keyed_groups, `cache: true` with cache_timeout):
+ansible-collections/amazon.aws plugins/inventory/aws_ec2.py @5f058532, DOCUMENTATION."""
+PLUGIN_NAMES = ("aws_ec2", "amazon.aws.aws_ec2")
+_PLUGIN_HOSTNAMES = {
+    "dns-name": "dns",
+    "private-dns-name": "private-dns",
+    "ip-address": "ip",
+    "private-ip-address": "private-ip",
+    "instance-id": "id",
+}
+"""The aws_ec2 plugin's `hostnames` (describe-instances filter names) -> --hostname kinds."""
+_PLUGIN_KEYED_GROUPS = {
+    ("placement.availability_zone", "availability_zone"): "placement.availability_zone",
+    ("placement.region", "region"): "placement.region",
+    ("instance_type", "instance_type"): "instance_type",
+    ("vpc_id", "vpc_id"): "vpc_id",
+}
+"""keyed_groups entries ({key, prefix}, separator `_`) that make --group-by's groups."""
+DEFAULT_CACHE_TIMEOUT = 3600
+"""The plugin's cache_timeout default (Ansible's inventory_cache fragment)."""
+
+
+class _ConfigProblem(Exception):
+    """A value of the wrong shape; the message says what it must be."""
+
+
+def _filter_text(name: object, values: object) -> str:
+    """One filter of the plugin's mapping form as `Name=NAME,Values=V1,V2`."""
+    items = values if isinstance(values, list) else [values]
+    if not isinstance(name, str) or not all(isinstance(v, (str, int)) for v in items):
+        raise _ConfigProblem("a mapping of filter names to a value or a list of values")
+    texts = [str(v) for v in items]
+    if any("," in t for t in texts):
+        raise _ConfigProblem(f"free of commas in filter values (filter {name})")
+    return f"Name={name},Values={','.join(texts)}"
+
+
+def _filter_texts(value: object) -> list[str]:
+    """`filters`: a list of `Name=...,Values=...`, or the plugin's mapping."""
+    if isinstance(value, dict):
+        return [_filter_text(k, v) for k, v in value.items()]
+    return _strings(value)
+
+
+def _config_filter_sets(value: object) -> list[str]:
+    """`include_filters`/`exclude_filters`: a list of sets, each a mapping (the plugin's
+    form) or a `Name=... Name=...` string."""
+    if not isinstance(value, list):
+        raise _ConfigProblem("a list of filter sets")
+    return [
+        " ".join(_filter_texts(item)) if isinstance(item, dict) else _strings([item])[0]
+        for item in value
+    ]
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _ConfigProblem("a list of strings")
+    return list(value)
+
+
+def _keyed_groups(value: object) -> list[str]:
+    """The plugin's keyed_groups, those --group-by makes (tags.KEY with prefix tag_KEY,
+    the zone, region, instance type, VPC); others are refused by their key."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _ConfigProblem("a list of {key, prefix} mappings")
+    keys = []
+    for entry in value:
+        key, prefix = str(entry.get("key", "")), str(entry.get("prefix", ""))
+        unknown = set(entry) - {"key", "prefix", "separator"}
+        if unknown or entry.get("separator", "_") != "_":
+            raise _ConfigProblem(f"entries of key, prefix and separator '_' (not {entry})")
+        if key.startswith("tags.") and prefix == f"tag_{key[5:]}":
+            keys.append(f"tag:{key[5:]}")
+        elif (key, prefix) in _PLUGIN_KEYED_GROUPS:
+            keys.append(_PLUGIN_KEYED_GROUPS[key, prefix])
+        else:
+            raise _ConfigProblem(
+                f"entries dockyard makes: {{key: tags.KEY, prefix: tag_KEY}} or a key and "
+                f"prefix of {', '.join(k for k, _ in _PLUGIN_KEYED_GROUPS)} (not {entry})"
+            )
+    return keys
+
+
+def _convert(key: str, value: Any) -> Any:
+    """A config value as the option takes it; _ConfigProblem if it has another shape."""
+    kind = _CONFIG_KEYS[key][1]
+    if key == "filters":
+        return _filter_texts(value)
+    if key in ("include_filters", "exclude_filters"):
+        return _config_filter_sets(value)
+    if key == "keyed_groups":
+        return _keyed_groups(value)
+    if key == "hostnames":
+        names = _strings(value)
+        if any("=" in name for name in names):
+            raise _ConfigProblem("names dockyard makes (tag:KEY, not the plugin's tag:KEY=VALUE)")
+        return [_PLUGIN_HOSTNAMES.get(v, v) for v in names]
+    if key == "compose":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise _ConfigProblem("a mapping of variable names to paths")
+        return [f"{k}={v}" for k, v in value.items()]
+    if key == "plugin" and value not in PLUGIN_NAMES:
+        raise _ConfigProblem(f"one of {', '.join(PLUGIN_NAMES)}")
+    if key == "cache" and isinstance(value, bool):
+        return value
+    if kind is list:
+        return _strings(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _ConfigProblem({str: "a string", int: "a number"}[kind])
+    return value
 
 
 def _load_config(path: Path) -> dict[str, Any]:
-    """The settings in a YAML config file, each key and type checked."""
+    """The settings in a YAML config file, each key and type checked, as options take them."""
     import yaml
 
     try:
@@ -385,27 +594,38 @@ def _load_config(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise UsageError(f"--config {path} is not a mapping of settings")
+    settings: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _CONFIG_KEYS:
             raise UsageError(
                 f"--config {path}: unknown setting {printable(str(key))!r}; use "
                 + ", ".join(_CONFIG_KEYS)
             )
-        kind = _CONFIG_KEYS[key][1]
-        if kind is list and isinstance(value, str):
-            value = data[key] = [value]
-        fits = isinstance(value, kind) and not isinstance(value, bool)
-        if not fits or (kind is list and not all(isinstance(v, str) for v in value)):
-            wanted = {list: "a list of strings", str: "a string", int: "a number"}[kind]
-            raise UsageError(f"--config {path}: {key} must be {wanted}")
-    return data
+        try:
+            settings[key] = _convert(key, value)
+        except _ConfigProblem as err:
+            raise UsageError(f"--config {path}: {key} must be {err}") from None
+    return _cache_setting(settings)
+
+
+def _cache_setting(settings: dict[str, Any]) -> dict[str, Any]:
+    """The plugin's `cache: true` (with cache_timeout) as our `cache: SECONDS`."""
+    cache, timeout = settings.pop("cache", None), settings.pop("cache_timeout", None)
+    if cache is True or (cache is None and timeout is not None):
+        settings["cache"] = DEFAULT_CACHE_TIMEOUT if timeout is None else timeout
+    elif cache is not None and cache is not False:
+        settings["cache"] = cache
+    settings.pop("plugin", None)
+    if "keyed_groups" in settings:  # both make --group-by's groups
+        settings["group_by"] = [*settings.get("group_by", []), *settings.pop("keyed_groups")]
+    return settings
 
 
 def _apply_config(args: argparse.Namespace, config: Mapping[str, Any]) -> None:
     """Settings from the config file, for each option not given on the command line."""
     for key, value in config.items():
         option = _CONFIG_KEYS[key][0]
-        if getattr(args, option) in (None, []):
+        if getattr(args, option) in (None, [], ""):
             setattr(args, option, value)
     if args.address is not None and args.address not in ec2.ADDRESS_KINDS:
         raise UsageError(f"address {args.address!r}: use one of {', '.join(ec2.ADDRESS_KINDS)}")
@@ -423,6 +643,10 @@ def _cache_path(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
         *(args.address, args.filter, args.hostname, args.group_by, args.group_by_tag),
         args.ansible_user,
     ]
+    extra = [args.include_filter, args.exclude_filter, args.compose]
+    extra += [args.hostvars_prefix, args.hostvars_suffix]
+    if any(extra):  # a key as before for the settings there were before
+        settings.append(extra)
     digest = hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:32]
     explicit = env.get("DOCKYARD_CACHE_DIR")
     if explicit:
@@ -455,6 +679,14 @@ def _cache_write(args: argparse.Namespace, env: Mapping[str, str], listing: str)
         write_files([FileSpec(path, listing, 0o600)])
     except OSError:
         pass  # a cache that cannot be written is only a slower next call
+
+
+def _inventory(args: argparse.Namespace, fleet: ec2.Fleet) -> Inventory:
+    return fleet.inventory(
+        ansible_user=args.ansible_user,
+        hostvars_prefix=args.hostvars_prefix,
+        hostvars_suffix=args.hostvars_suffix,
+    )
 
 
 def _host_answer(inventory: Inventory, name: str) -> dict[str, Any]:
@@ -490,7 +722,7 @@ def _dynamic(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """--list or --host: from the cache if asked and fresh, else from the fleet."""
     cached = _cache_read(args, env) if args.cache is not None else None
     if cached is None:
-        inventory = build(args, env).inventory(ansible_user=args.ansible_user)
+        inventory = _inventory(args, build(args, env))
         listing = render_json(inventory)
         if args.cache is not None:
             _cache_write(args, env, listing)
@@ -513,7 +745,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.list or args.host is not None:
         return _dynamic(args, env)
     fleet = build(args, env)
-    inventory = fleet.inventory(ansible_user=args.ansible_user)
+    inventory = _inventory(args, fleet)
     text = render(inventory, args.format)
     specs = []
     written = ["stdout" if args.output == "-" else args.output]

@@ -74,14 +74,16 @@ def handoff(
     zone: str | None,
     access_key_id: str | None = None,
     secret_access_key: str | None = None,
+    ssm: bool = False,
 ) -> Handoff:
     """Render the inventories and agent.yml, one per host and the control host's.
 
     An EBS volume attaches only to an instance in its own zone, so each host's agent.yml
-    names the host's zone; `zone`, when given, is used for every host instead.
+    names the host's zone; `zone`, when given, is used for every host instead. With `ssm`
+    Ansible reaches each host through Session Manager (Inventory.ssm).
     """
     hosts = [host_from_output(r, i, address) for i, r in enumerate(records)]
-    inventory = build_inventory(hosts, ansible_user=user)
+    inventory = build_inventory(hosts, ansible_user=user, ssm=ssm)
 
     def agent_yml(host: Host) -> str:
         dataset = FlockerDataset(
@@ -141,6 +143,8 @@ def playbook_digest(playbook: Path, root: Path) -> str:
 INVENTORY_ENV = "DOCKYARD_INVENTORY"
 EXTRA_VARS_ENV = "DOCKYARD_EXTRA_VARS"
 """ansibleExtraVars as a JSON object (secret: it may hold passwords)."""
+SSM_ENV = "DOCKYARD_SSM"
+"""Set to 1 when the inventory goes through Session Manager (the stack's ssm switch)."""
 PRIVATE_KEY_TEXT_ENV = "DOCKYARD_PRIVATE_KEY_TEXT"
 """The SSH private key itself (secret), when the stack holds it: generated, or sshPrivateKey."""
 
@@ -158,13 +162,16 @@ def command_environment(
     private_key_path: str | None,
     known_hosts_file: str,
     extra_vars: Mapping[str, Any],
+    ssm: bool = False,
 ) -> dict[str, str]:
     """The settings run-playbook.sh reads besides the file contents.
 
     The inventory travels in INVENTORY_ENV and each host's files (agent.yml, the
     engine's TLS material) in host_env() variables, as secrets: file contents and
     secrets go in the environment, never on argv. Without `private_key_path` the key
-    itself travels in PRIVATE_KEY_TEXT_ENV (a secret the component adds).
+    itself travels in PRIVATE_KEY_TEXT_ENV (a secret the component adds). With `ssm`,
+    SSM_ENV tells the script to check for the AWS CLI the inventory's ProxyCommand runs
+    (absent otherwise, so a stack without ssm keeps its Command's environment).
     """
     settings = {
         "DOCKYARD_PLAYBOOK": playbook,
@@ -174,4 +181,6 @@ def command_environment(
     }
     if private_key_path is not None:
         settings["DOCKYARD_PRIVATE_KEY"] = private_key_path
+    if ssm:
+        settings[SSM_ENV] = "1"
     return settings

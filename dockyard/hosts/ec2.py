@@ -22,10 +22,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import product
 from typing import Any
 
 import msgspec
 
+from dockyard.hosts import compose as composing
 from dockyard.hosts.inventory import (
     CONTROL_ROLE,
     Host,
@@ -85,9 +87,19 @@ class Fleet:
     cloud: str = "aws"
     """Where the hosts are: aws, azure or gce (agent.yml is written for aws only)."""
 
-    def inventory(self, *, ansible_user: str | None = None) -> Inventory:
+    def inventory(
+        self,
+        *,
+        ansible_user: str | None = None,
+        hostvars_prefix: str = "",
+        hostvars_suffix: str = "",
+    ) -> Inventory:
         return build_inventory(
-            self.hosts, ansible_user=ansible_user, control_address=self.control.address
+            self.hosts,
+            ansible_user=ansible_user,
+            control_address=self.control.address,
+            hostvars_prefix=hostvars_prefix,
+            hostvars_suffix=hostvars_suffix,
         )
 
 
@@ -205,6 +217,21 @@ def _hostname(
     return None
 
 
+_ROLE_SPELLINGS = frozenset(map("".join, product(*zip(ROLE_TAG, ROLE_TAG.upper(), strict=True))))
+"""`role` in every case: the keys whose lower() is `role` (no other code point lowers to
+r, o, l or e), so a set lookup in C tells an instance without one."""
+
+
+def _role(tags: Mapping[str, str]) -> str | None:
+    """The `role` tag's value (key in any case), trimmed and lower-cased; None if none."""
+    if _ROLE_SPELLINGS.isdisjoint(tags):
+        return None
+    for key, value in tags.items():
+        if key.lower() == ROLE_TAG:
+            return value.strip().lower() or None
+    return None
+
+
 def _address(kind: str, public: str | None, private: str | None) -> str | None:
     if kind == "public":
         return public
@@ -245,6 +272,7 @@ class _FleetBuilder:
         name_prefix: str | None,
         hostnames: Sequence[str] = (),
         group_by: Sequence[str] = (),
+        compose: Sequence[composing.Compose] = (),
     ):
         if address not in ADDRESS_KINDS:
             raise InventoryError(
@@ -256,6 +284,7 @@ class _FleetBuilder:
         self.hostnames = check_hostnames(hostnames)
         self.group_by = check_group_by(group_by)
         self.wants_facts = bool(self.hostnames or self.group_by)
+        self.compose = tuple(compose)
         self.hosts: list[Host] = []
         self.control_keys: list[tuple[bool, datetime, str, str]] = []
         self.skipped: list[Skipped] = []
@@ -281,16 +310,13 @@ class _FleetBuilder:
         zone: str | None,
         facts: Facts = _NO_FACTS,
         name: str | None = None,
+        variables: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """One running instance: a host, or a skipped one if it lacks the address asked for.
 
         `name` is the instance's name when it is not its Name tag (an Azure or GCE VM's)."""
         name = name or tags.get("Name") or None
-        role = None
-        for key, value in tags.items():
-            if key.lower() == ROLE_TAG:
-                role = value.strip().lower() or None
-                break
+        role = _role(tags)
         chosen = _address(self.address, public, private)
         if chosen is None:
             reason = _missing_address_reason(self.address)
@@ -314,7 +340,9 @@ class _FleetBuilder:
                 found = _hostname(self.hostnames, instance_id, tags, (public, private), facts)
                 hostname = found if found != chosen else None
         self.hosts.append(
-            Host(chosen, name, instance_id, private, public, zone, role, groups, hostname)
+            Host(
+                chosen, name, instance_id, private, public, zone, role, groups, hostname, variables
+            )
         )
         self.control_keys.append(
             (role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen)
@@ -451,13 +479,14 @@ def fleet_from_document(
     name_prefix: str | None = None,
     hostnames: Sequence[str] = (),
     group_by: Sequence[str] = (),
+    compose: Sequence[composing.Compose] = (),
 ) -> Fleet:
     """A describe-instances document (parsed JSON, or boto3's) -> hosts, control host, left out.
 
     Each field is checked when it is used: a stopped instance or one outside the name
     prefix may carry anything in the fields only running, named hosts need.
     """
-    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by)
+    builder = _FleetBuilder(address, group_by_tag, name_prefix, hostnames, group_by, compose)
     for where, instance in _instances(document):
         if _state_code(instance, where) != RUNNING:
             builder.not_running += 1
@@ -474,7 +503,10 @@ def fleet_from_document(
         # The zone is read only for a host that is kept, as its address decides.
         zone = _zone(instance, where) if _address(address, public, private) else None
         facts = _facts(instance, where, zone) if builder.wants_facts else _NO_FACTS
-        builder.add(instance_id, tags, public, private, launch_time, zone, facts)
+        composed = composing.variables(instance, compose) if compose else ()
+        builder.add(
+            instance_id, tags, public, private, launch_time, zone, facts, variables=composed
+        )
     return builder.fleet()
 
 
@@ -573,6 +605,10 @@ def fleet_from_json(
     except (msgspec.DecodeError, RecursionError):
         return None
     add, excluded = builder.add, builder.excluded if name_prefix is not None else None
+    # The common case (--address auto, no extra groups or names) appends the host here:
+    # a call to builder.add per instance is a tenth of the command's cost at 100,000.
+    plain = address == "auto" and not (builder.group_by_tag or wants_facts)
+    append_host, append_key = builder.hosts.append, builder.control_keys.append
     not_running = 0
     for reservation in document.Reservations:
         for instance in reservation.Instances:
@@ -592,11 +628,19 @@ def fleet_from_json(
                 return None
             placement = instance.Placement
             zone = placement.AvailabilityZone or None if placement is not None else None
+            public, private = instance.PublicIpAddress or None, instance.PrivateIpAddress or None
+            chosen = public or private
+            if plain and chosen:
+                role = None if _ROLE_SPELLINGS.isdisjoint(tags) else _role(tags)
+                name = tags.get("Name") or None
+                append_host(Host(chosen, name, instance_id, private, public, zone, role))
+                append_key((role != CONTROL_ROLE, launch_time or _FAR_FUTURE, instance_id, chosen))
+                continue
             add(
                 instance_id,
                 tags,
-                instance.PublicIpAddress or None,
-                instance.PrivateIpAddress or None,
+                public,
+                private,
                 launch_time,
                 zone,
                 _struct_facts(instance, zone) if wants_facts else _NO_FACTS,  # type: ignore[arg-type]
@@ -647,6 +691,17 @@ def parse_filter(text: str) -> Filter:
             "(e.g. Name=tag:Env,Values=prod,stage)"
         )
     return Filter(found["name"], values)
+
+
+FilterSet = tuple[Filter, ...]
+"""Filters that must all match (AND'ed): one of include_filters or exclude_filters."""
+_SET_SEPARATOR = re.compile(r"\s+(?=Name=)")
+
+
+def parse_filter_set(text: str) -> FilterSet:
+    """`Name=tag:Env,Values=prod Name=instance-type,Values=t3.micro` (the AWS CLI's
+    shorthand for several filters, separated by spaces) -> the filters, all to match."""
+    return tuple(parse_filter(part) for part in _SET_SEPARATOR.split(text.strip()))
 
 
 def check_pipe_filters(filters: Sequence[Filter]) -> None:
@@ -700,11 +755,24 @@ def _filter_values(instance: Mapping[str, Any], name: str) -> list[str]:
     return [str(value)]
 
 
-def filter_document(document: object, filters: Sequence[Filter]) -> tuple[object, int]:
-    """The document with only the instances every filter matches, and how many were left
-    out. Filters are AND'ed, a filter's values OR'ed, values case-sensitive, as EC2 does."""
-    check_pipe_filters(filters)
-    patterns = [(f.name, [_wildcard(v) for v in f.values]) for f in filters]
+def filter_document(
+    document: object,
+    filters: Sequence[Filter],
+    *,
+    include: Sequence[FilterSet] = (),
+    exclude: Sequence[FilterSet] = (),
+) -> tuple[object, int]:
+    """The document with only the instances the filters keep, and how many were left out.
+
+    Within a set filters are AND'ed, a filter's values OR'ed, values case-sensitive, as
+    EC2 does. As the aws_ec2 plugin (build_include_filters, _query): `filters` is the
+    first include set, an instance any include set matches is kept (all of them, without
+    any set), and one any exclude set matches is left out."""
+    sets = ([tuple(filters)] if filters else []) + [tuple(s) for s in include]
+    for item in (*sets, *exclude):
+        check_pipe_filters(item)
+    compiled = [_compiled(item) for item in sets] or [[]]
+    excluded = [_compiled(item) for item in exclude]
     reservations: list[dict[str, Any]] = []
     left_out = 0
     current: list[Any] = []
@@ -714,14 +782,28 @@ def filter_document(document: object, filters: Sequence[Filter]) -> tuple[object
         if reservation != last:
             current, last = [], reservation
             reservations.append({"Instances": current})
-        if all(
-            any(p.fullmatch(v) for p in pats for v in _filter_values(instance, name))
-            for name, pats in patterns
+        if any(_matches(instance, patterns) for patterns in compiled) and not any(
+            _matches(instance, patterns) for patterns in excluded
         ):
             current.append(instance)
         else:
             left_out += 1
     return {"Reservations": reservations}, left_out
+
+
+_Patterns = list[tuple[str, list[re.Pattern[str]]]]
+
+
+def _compiled(filters: Sequence[Filter]) -> _Patterns:
+    return [(f.name, [_wildcard(v) for v in f.values]) for f in filters]
+
+
+def _matches(instance: Mapping[str, Any], patterns: _Patterns) -> bool:
+    """Whether every filter matches some value of the instance."""
+    return all(
+        any(p.fullmatch(v) for p in pats for v in _filter_values(instance, name))
+        for name, pats in patterns
+    )
 
 
 def discover(

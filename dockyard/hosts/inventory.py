@@ -17,15 +17,17 @@ import ast
 import ipaddress
 import json
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from itertools import islice
+from operator import attrgetter, itemgetter, lt
 from typing import Any
 
 import msgspec
 
 from dockyard.errors import DockyardError
-from dockyard.hosts.machines import INSTANCE_ID
+from dockyard.hosts.machines import INSTANCE_ID, SSM_PROXY_OPTION
 
 CONTROL_GROUP = "flocker_control_service"
 AGENT_GROUP = "flocker_agents"
@@ -64,6 +66,9 @@ class Host(msgspec.Struct, frozen=True, gc=False):
     hostname: str | None = None
     """The inventory name when it is not the address (`--hostname`); Ansible then
     connects to `address` through `ansible_host`."""
+    variables: tuple[tuple[str, str], ...] = ()
+    """Composed host variables (`--compose`), written after dockyard's own (a composed
+    `ansible_host` wins)."""
 
 
 def host_name(host: Host) -> str:
@@ -72,6 +77,7 @@ def host_name(host: Host) -> str:
 
 
 _HOSTNAME = attrgetter("hostname")
+_VARIABLES = attrgetter("variables")
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,15 @@ class Inventory:
     hosts: tuple[Host, ...]
     control: Host
     ansible_user: str | None = None
+    ssm: bool = False
+    """Ansible reaches each host through Session Manager (the stack's `ssm` switch):
+    `ansible_host` is the instance id, which the ProxyCommand (SSM_PROXY_OPTION, the one
+    `dockyard ssh` uses) hands to `aws ssm start-session`."""
+    hostvars_prefix: str = ""
+    hostvars_suffix: str = ""
+    """Around the names of the variables that come from the instance (ec2_name,
+    instance_id, private_ip, public_ip, availability_zone), as the aws_ec2 plugin's
+    hostvars_prefix/hostvars_suffix."""
 
 
 def _sort_key(host: Host) -> tuple[str, str]:
@@ -94,6 +109,8 @@ def sorted_hosts(hosts: Iterable[Host]) -> tuple[Host, ...]:
     """Hosts by instance id, then address; hosts without an id first."""
     hosts = tuple(hosts)
     ids = list(map(_INSTANCE_ID, hosts))
+    if None not in ids and all(map(lt, ids, islice(ids, 1, None))):
+        return hosts  # in order and unique already (a Fleet's hosts): nothing to sort
     if None not in ids and len(set(ids)) == len(ids):
         # Unique ids (as EC2 gives) alone decide: no key tuple per host, no Python call.
         return tuple(sorted(hosts, key=_INSTANCE_ID))
@@ -143,6 +160,30 @@ _TEXT_FIELDS = (
     *("name", "instance_id", "private_ip", "public_ip", "availability_zone", "role"),
     "hostname",
 )
+
+
+def _has_control(text: str) -> bool:
+    """Whether `text` holds a _CONTROL character (printable ASCII, as EC2 writes, is
+    decided in C without the regex)."""
+    return not (text.isascii() and text.isprintable()) and _CONTROL.search(text) is not None
+
+
+_HOSTS_JSON = msgspec.json.Encoder()
+
+
+def _may_hold_control(ordered: Sequence[Host]) -> bool:
+    """Whether a text field of some host may hold a control character. The hosts as JSON
+    in one C call first: ASCII without a backslash (which escapes every control character
+    but DEL) and without DEL holds none; else each field is searched."""
+    try:
+        encoded = _HOSTS_JSON.encode(ordered)
+    except (UnicodeEncodeError, msgspec.EncodeError):  # a lone surrogate
+        return True
+    if encoded.isascii() and b"\\" not in encoded and b"\x7f" not in encoded:
+        return False
+    return any(
+        _has_control("".join(filter(None, map(attrgetter(f), ordered)))) for f in _TEXT_FIELDS
+    )
 
 
 def _control_character(host: Host) -> str | None:
@@ -243,12 +284,16 @@ def build_inventory(
     *,
     ansible_user: str | None = None,
     control_address: str | None = None,
+    ssm: bool = False,
+    hostvars_prefix: str = "",
+    hostvars_suffix: str = "",
 ) -> Inventory:
     """Validate hosts and choose the control host.
 
     Hosts are sorted by instance id, then address. The control host is
     `control_address` if given, else the first host whose role is `control`, else
-    the first host in that order.
+    the first host in that order. With `ssm` every host needs an instance id (Session
+    Manager's target).
     """
     ordered = sorted_hosts(hosts)
     if not ordered:
@@ -269,10 +314,7 @@ def build_inventory(
         or "." in "".join(ids)
         or not all(_usable_group(g) for g in {g for h in ordered for g in h.groups})
         or (any(map(_HOSTNAME, ordered)) and not _names_are_usable(ordered, addresses))
-        or any(
-            _CONTROL.search("".join(filter(None, map(attrgetter(f), ordered))))
-            for f in _TEXT_FIELDS
-        )
+        or _may_hold_control(ordered)
     ):
         _check_hosts(ordered)
     if control_address is not None:
@@ -286,7 +328,55 @@ def build_inventory(
     else:
         tagged = [h for h in ordered if h.role == CONTROL_ROLE]
         control = tagged[0] if tagged else ordered[0]
-    return Inventory(hosts=ordered, control=control, ansible_user=ansible_user)
+    _check_affixes(hostvars_prefix, hostvars_suffix)
+    if any(map(_VARIABLES, ordered)):
+        _check_variables(ordered)
+    if ssm:
+        for host in ordered:
+            if host.instance_id is None:
+                raise InventoryError(
+                    f"{host.name or host.address} has no instance id, which Session Manager "
+                    "needs as its target: check the hosts output, or turn ssm off"
+                )
+    return Inventory(
+        hosts=ordered,
+        control=control,
+        ansible_user=ansible_user,
+        ssm=ssm,
+        hostvars_prefix=hostvars_prefix,
+        hostvars_suffix=hostvars_suffix,
+    )
+
+
+_AFFIX = re.compile(r"[A-Za-z0-9_]*")
+
+
+def _check_affixes(prefix: str, suffix: str) -> None:
+    """Raise InventoryError unless prefix + NAME + suffix is an Ansible variable name."""
+    if not _AFFIX.fullmatch(prefix) or not _AFFIX.fullmatch(suffix) or prefix[:1].isdigit():
+        raise InventoryError(
+            f"hostvars prefix {prefix[:30]!r} / suffix {suffix[:30]!r}: use letters, digits "
+            "and '_' (a prefix not starting with a digit), so the names stay variable names"
+        )
+
+
+def _check_variables(ordered: Sequence[Host]) -> None:
+    """Raise InventoryError for a composed value Ansible would misread: a control
+    character, or an ansible_host that is not one address or name."""
+    for host in ordered:
+        label = host.name or host.instance_id or host.address
+        for key, value in host.variables:
+            if _CONTROL.search(value):
+                raise InventoryError(
+                    f"{label}: the composed {key} ({value[:60]!r}) holds a control "
+                    "character: fix the instance field, or compose another"
+                )
+            if key == "ansible_host" and not _is_address(value):
+                raise InventoryError(
+                    f"{label}: the composed ansible_host {value[:60]!r} is neither an IP "
+                    "address nor a DNS name: compose it from an address field "
+                    "(private_ip_address, public_dns_name...)"
+                )
 
 
 _HOST_FIELDS = {
@@ -299,6 +389,10 @@ _HOST_FIELDS = {
 """Host variable -> the `Host` field it shows, in the order written (after ansible_user
 and ansible_ssh_extra_args)."""
 HOST_KEY_ALIAS = "-oHostKeyAlias={}"
+SSM_EXTRA_ARGS = " -o " + shlex.quote(SSM_PROXY_OPTION)
+"""What ssm adds to ansible_ssh_extra_args (which Ansible's ssh plugin splits with shlex):
+the ProxyCommand `dockyard ssh` uses. ansible_ssh_common_args is left to
+run-playbook.sh, which pins host keys in the stack's known_hosts file through it."""
 
 
 def host_key_alias(host: Host) -> str | None:
@@ -312,16 +406,21 @@ def host_key_alias(host: Host) -> str | None:
 def host_vars(inventory: Inventory, host: Host) -> dict[str, str]:
     """The variables each host carries, in a fixed order, empty ones left out."""
     hvars = {"ansible_user": inventory.ansible_user} if inventory.ansible_user else {}
-    if host.hostname and host.hostname != host.address:
+    if inventory.ssm and host.instance_id:
+        hvars = {"ansible_host": host.instance_id, **hvars}
+    elif host.hostname and host.hostname != host.address:
         hvars = {"ansible_host": host.address, **hvars}
     alias = host_key_alias(host)
     if alias:
-        hvars["ansible_ssh_extra_args"] = alias
+        hvars["ansible_ssh_extra_args"] = alias + (SSM_EXTRA_ARGS if inventory.ssm else "")
+    prefix, suffix = inventory.hostvars_prefix, inventory.hostvars_suffix
     for key, field in _HOST_FIELDS.items():
         value = getattr(host, field)
         if value:
-            hvars[key] = value
+            hvars[f"{prefix}{key}{suffix}"] = value
     hvars["dockyard_role"] = CONTROL_ROLE if host == inventory.control else "agent"
+    if host.variables:
+        hvars.update(host.variables)
     return hvars
 
 
@@ -366,7 +465,22 @@ def _maybe_numbers(column: Sequence[str]) -> bool:
     when no value starts like one: a column of names or ids is never searched)."""
     if _NUMBER_START.isdisjoint(map(itemgetter(0), column)):
         return False
-    return _NUMBERISH.search("\n{}\n".format("\n".join(column))) is not None
+    text = "\n".join(column)
+    if "j" not in text and "J" not in text and "..." not in text and _two_dots_each(text):
+        return False  # two dots and no j: not a number (a column of IPv4 addresses)
+    return _NUMBERISH.search(f"\n{text}\n") is not None
+
+
+_ALL_BUT_DOTS = bytes(c for c in range(256) if c not in b".\n")
+
+
+def _two_dots_each(text: str) -> bool:
+    """Whether every line of `text` holds at least two dots (in C: all but dots and
+    newlines deleted, no line of fewer than two dots may be left)."""
+    if not text.isascii():
+        return False
+    dots = b"\n" + text.encode().translate(None, _ALL_BUT_DOTS) + b"\n"
+    return b"\n\n" not in dots and b"\n.\n" not in dots
 
 
 def _reads_as_itself(value: str) -> bool:
@@ -380,6 +494,36 @@ def _reads_as_itself(value: str) -> bool:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return True
     return False
+
+
+_NUMBER_TERM = r"[+-]*[0-9.][0-9A-Za-z_.]*(?:(?<=[eE])[+-][0-9A-Za-z_.]*)?"
+_MAYBE_LITERAL = re.compile(
+    rf"{_NUMBER_TERM}(?:[+-]{_NUMBER_TERM})?|[+-]*(?:True|False|None)|\.\.\."
+)
+"""A superset of the tokens literal_eval reads as something else than a string: a number
+(with its exponent's sign), at most one more after a `+` or `-` (`1+2j`), True, False,
+None, `...`. A token it does not match (a GUID, with four dashes) reads as itself."""
+
+
+def _ini_token(value: str) -> str:
+    """_ini_value, with the common cases decided without literal_eval."""
+    if value.isdigit() and value.isascii() and (value[0] != "0" or not value.strip("0")):
+        return f"\"'{value}'\""  # an int to literal_eval: _ini_value's quoted literal
+    if _INI_PLAIN.fullmatch(value) and not _MAYBE_LITERAL.fullmatch(value):
+        return value
+    return _ini_value(value)
+
+
+def _ini_column(column: Sequence[str | None]) -> list[str | None]:
+    """A column of values as INI tokens (None stays None): as is when none needs quoting,
+    else each distinct value made a token once."""
+    present = list(filter(None, column))
+    if not present or (
+        _INI_PLAIN.fullmatch("".join(present)) is not None and not _maybe_numbers(present)
+    ):
+        return list(column)
+    tokens = {value: _ini_token(value) for value in set(present)}
+    return [tokens[v] if v else v for v in column]
 
 
 def _ini_value(value: str) -> str:
@@ -428,14 +572,17 @@ def _ini_agent_line(inventory: Inventory, host: Host) -> str:
     )
 
 
-def _sparse_lines(columns: Sequence[Sequence[str | None]], head: str) -> list[str]:
+def _sparse_lines(
+    columns: Sequence[Sequence[str | None]], ids: Sequence[str | None], head: str
+) -> list[str]:
     """Agent lines for a fleet where some hosts lack some variables (no public IP, say):
-    one format per set of variables present, each made once."""
+    one format per set of variables present, each made once; `ids` are the raw instance
+    ids (for HostKeyAlias), the columns' values INI tokens."""
     keys = list(_HOST_FIELDS)
     id_at = keys.index("instance_id")
     formats: dict[tuple[bool, ...], str] = {}
     lines = []
-    for address, *fields in zip(*columns, strict=True):
+    for instance_id, address, *fields in zip(ids, *columns, strict=True):
         present = tuple(map(bool, fields))
         line = formats.get(present)
         if line is None:
@@ -449,7 +596,8 @@ def _sparse_lines(columns: Sequence[Sequence[str | None]], head: str) -> list[st
                 + " dockyard_role=agent"
             )
         values = [v for v in fields if v]
-        lines.append(line % (address, *fields[id_at : id_at + 1 if present[id_at] else 0], *values))
+        named = (instance_id,) if present[id_at] else ()
+        lines.append(line % (address, *named, *values))
     return lines
 
 
@@ -457,18 +605,21 @@ def _ini_agents(inventory: Inventory) -> str:
     """The `flocker_agents` lines: `ADDRESS key=value ...`, values shell-quoted if need be."""
     hosts, control, user = inventory.hosts, inventory.control, inventory.ansible_user
     columns = [list(map(attrgetter(f), hosts)) for f in ("address", *_HOST_FIELDS.values())]
-    values = [[user or "_"], *([v for v in column if v] for column in columns)]
-    # A fleet where no value needs quoting is written column-wise from one format (a third
-    # of the cost at 100,000 hosts), or from one format per set of variables present when
-    # some hosts lack some; any other is written host by host.
+    # A fleet is written column-wise from one format (a third of the cost at 100,000
+    # hosts), or from one format per set of variables present when some hosts lack some,
+    # each column's values made INI tokens (quoted where need be) at once; a fleet with
+    # per-host names, ssm, renamed or composed variables is written host by host.
     if (
         all(columns[0])
-        and all(not column or _INI_PLAIN.fullmatch("".join(column)) for column in values)
-        and not any(_maybe_numbers(column) for column in values if column)
         and hosts.count(control) == 1
         and not any(map(_HOSTNAME, hosts))
+        and not inventory.ssm
+        and not (inventory.hostvars_prefix or inventory.hostvars_suffix)
+        and not any(map(_VARIABLES, hosts))
     ):
-        head = f"%s ansible_user={user}" if user else "%s"
+        head = "%s" + (f" ansible_user={_ini_value(user)}".replace("%", "%%") if user else "")
+        ids = columns[1 + list(_HOST_FIELDS).index("instance_id")]
+        columns = [columns[0], *map(_ini_column, columns[1:])]
         if all(map(all, columns)):
             alias = " ansible_ssh_extra_args=" + HOST_KEY_ALIAS.format("%s")
             line = (
@@ -478,10 +629,9 @@ def _ini_agents(inventory: Inventory) -> str:
                 + " dockyard_role=agent"
             )
             address, *fields = columns
-            ids = fields[list(_HOST_FIELDS).index("instance_id")]
             lines = list(map(line.__mod__, zip(address, ids, *fields, strict=True)))
         else:
-            lines = _sparse_lines(columns, head)
+            lines = _sparse_lines(columns, ids, head)
         lines[hosts.index(control)] = _ini_agent_line(inventory, control)
     else:
         lines = [_ini_agent_line(inventory, h) for h in hosts]

@@ -203,6 +203,9 @@ SSM_PROXY_COMMAND = (
 )
 """ssh through Session Manager (the AWS CLI and its session-manager-plugin): ssh is given
 the instance id as the host, which `%h` passes to the proxy; `%p` is port 22."""
+SSM_PROXY_OPTION = f"ProxyCommand={SSM_PROXY_COMMAND}"
+"""The ssh option (`-o` value) that goes through Session Manager: `dockyard ssh`/`scp` and
+the Ansible run's inventory (ansible_ssh_extra_args) use this one."""
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,7 @@ def ssh_options(machine: Machine, settings: SshSettings, identity: Path) -> list
         "StrictHostKeyChecking=accept-new",
     ]
     if settings.ssm:
-        options += ["-o", f"ProxyCommand={SSM_PROXY_COMMAND}"]
+        options += ["-o", SSM_PROXY_OPTION]
     return options
 
 

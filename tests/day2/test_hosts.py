@@ -36,3 +36,16 @@ def test_an_ansible_variable_reruns_only_ansible() -> None:
     assert [(c.op, c.typ, c.name) for c in changes] == [
         (REPLACE, "command:local:Command", "ansible-playbook")
     ]
+
+
+def test_switching_ssm_on_reruns_ansible_and_replaces_no_host() -> None:
+    """ssm false -> true: the managed policy is attached to the instance role (a new
+    RolePolicyAttachment; the instances' inputs, their profile among them, are unchanged, so
+    no host is replaced) and the playbook runs again through Session Manager: the inventory
+    in its triggers now carries ansible_host = instance id and the ProxyCommand."""
+    changes = next_up({"dockyard:ssm": "false"}, {"dockyard:ssm": "true"})
+    assert [(c.op, c.typ, c.name) for c in changes] == [
+        (ADD, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "docker-ssm"),
+        (REPLACE, "command:local:Command", "ansible-playbook"),
+    ]
+    assert not replaced(changes, INSTANCE)

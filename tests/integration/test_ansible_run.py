@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.harness.command import command_env
 from tests.harness.command import run_command as _run_command
-from tests.harness.pulumi_program import RecordingMocks, evaluate
+from tests.harness.pulumi_program import RecordingMocks, Resource, evaluate
 from tests.harness.sshhosts import SshCluster, ssh_cluster
-from tests.harness.tools import require_tool
+from tests.harness.tools import REPO, VENV_BIN, require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
@@ -161,3 +164,148 @@ def _mux_masters(base: Path) -> list[str]:
         if f"{base}/dyssh." in cmdline and "[mux]" in cmdline:
             found.append(cmdline)
     return found
+
+
+def _run_on_path(
+    command: Resource, tmp: Path, path: str, settings: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The Command's `create` as run_command runs it, with exactly this PATH."""
+    env = {**command_env(command, tmp, **settings), "PATH": path}
+    return subprocess.run(
+        ["/bin/sh", "-c", command.inputs["create"]],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+_STAND_IN_AWS = """#!{python}
+# Stands in for `aws ssm start-session` (the AWS CLI with its session-manager-plugin),
+# which needs AWS: it logs its argv and carries ssh's bytes to the host the target names.
+import json, os, socket, sys, threading
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(json.dumps(args) + "\\n")
+assert args[:2] == ["ssm", "start-session"], args
+options = dict(zip(args[2::2], args[3::2], strict=True))
+assert options["--document-name"] == "AWS-StartSSHSession", options
+port = int(options["--parameters"].removeprefix("portNumber="))
+address = json.load(open({hosts!r}))[options["--target"]]
+sock = socket.create_connection((address, port), timeout=10)
+sock.settimeout(None)
+def upstream():
+    while data := os.read(0, 65536):
+        sock.sendall(data)
+    sock.shutdown(socket.SHUT_WR)
+threading.Thread(target=upstream, daemon=True).start()
+while data := sock.recv(65536):
+    os.write(1, data)
+"""
+_PING_PLAYBOOK = """- name: Reach every host
+  hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+
+def test_ssm_run_goes_through_the_session_manager_proxy(tmp_path: Path) -> None:
+    """ssm on, no public address, no admin CIDR: the Command's inventory names each host by
+    its private address with ansible_host = its instance id and the ProxyCommand `dockyard
+    ssh` uses (read back by ansible-inventory, then by `ssh -G`); run as-is with a stand-in
+    for `aws ssm start-session` on PATH, Ansible reaches every host through it (the ids do
+    not resolve: no other way in), host keys pinned under the instance ids; without the
+    AWS CLI the run stops before Ansible starts, naming the fix."""
+    from dockyard.hosts.machines import SSM_PROXY_COMMAND
+    from tests.harness.ansible import groups_and_vars, inventory_list
+
+    require_tool("ansible-playbook")
+    ssh = require_tool("ssh")
+    (tmp_path / "command-tmp").mkdir()
+    with ssh_cluster(tmp_path / "c", count=2, tag="dyssm", subnet=244) as cluster:
+        known_hosts = tmp_path / "known_hosts"
+        result = evaluate(
+            {
+                "dockyard:runAnsible": "true",
+                "dockyard:ssm": "true",
+                "dockyard:publicIp": "false",
+                "dockyard:adminCidrs": [],
+                "dockyard:ansibleAddress": "private",
+                "dockyard:hostCount": 2,
+                "dockyard:sshPublicKey": None,
+                "dockyard:knownHostsFile": str(known_hosts),
+                "dockyard:ansibleUser": cluster.user,
+            },
+            mocks=RecordingMocks(private_ips=cluster.addresses),
+        )
+        [command] = result.of_type("command:local:Command")
+        [key_pair] = result.of_type("aws:ec2/keyPair:KeyPair")
+        cluster.authorize(key_pair.inputs["publicKey"])
+        environment = command.inputs["environment"]
+        assert environment["DOCKYARD_SSM"] == "1"
+        ids = {h["privateIp"]: h["instanceId"] for h in result.outputs["hosts"]}
+        assert sorted(ids) == sorted(cluster.addresses)
+
+        inventory = tmp_path / "inventory"
+        inventory.write_text(environment["DOCKYARD_INVENTORY"], encoding="utf-8")
+        _, hostvars = groups_and_vars(inventory_list(inventory, tmp_path))
+        assert sorted(hostvars) == sorted(cluster.addresses)
+        for address, hvars in hostvars.items():
+            assert hvars["ansible_host"] == ids[address]
+            extra = shlex.split(hvars["ansible_ssh_extra_args"])
+            proxy = f"ProxyCommand={SSM_PROXY_COMMAND}"
+            assert extra == [f"-oHostKeyAlias={ids[address]}", "-o", proxy]
+            shown = subprocess.run(
+                [ssh, "-G", *extra, "-l", cluster.user, hvars["ansible_host"]],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout
+            config = dict(line.split(" ", 1) for line in shown.splitlines() if " " in line)
+            assert config["proxycommand"] == SSM_PROXY_COMMAND
+            assert config["hostname"] == config["hostkeyalias"] == ids[address]
+
+        bin_dir, log = tmp_path / "bin", tmp_path / "aws.log"
+        bin_dir.mkdir()
+        targets = tmp_path / "targets.json"
+        targets.write_text(json.dumps({v: k for k, v in ids.items()}), encoding="utf-8")
+        aws = bin_dir / "aws"
+        aws.write_text(
+            _STAND_IN_AWS.format(python=sys.executable, log=str(log), hosts=str(targets)),
+            encoding="utf-8",
+        )
+        aws.chmod(0o755)
+        playbook = tmp_path / "ping.yml"
+        playbook.write_text(_PING_PLAYBOOK, encoding="utf-8")
+        settings = {
+            "DOCKYARD_PLAYBOOK": str(playbook),
+            "DOCKYARD_EXTRA_VARS": json.dumps({"ansible_python_interpreter": "/usr/bin/python3"}),
+            "DOCKYARD_SSH_CONTROL_BASE": str(Path(tempfile.mkdtemp(prefix="dys", dir="/tmp"))),
+        }
+        # the stand-in first: the venv (which command_env puts on PATH) has the real CLI
+        ran = _run_on_path(command, tmp_path, f"{bin_dir}:{VENV_BIN}:/usr/bin:/bin", settings)
+        assert ran.returncode == 0, ran.stdout[-6000:] + ran.stderr[-3000:]
+        recap = re.findall(r"^(\S+)\s+: ok=(\d+) .*unreachable=0\s+failed=0", ran.stdout, re.M)
+        assert sorted(recap) == sorted((a, "1") for a in cluster.addresses)
+        sessions = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        assert {s[s.index("--target") + 1] for s in sessions} == set(ids.values())
+        # pinned under the instance ids (ssh may hash the names: ask ssh-keygen -F)
+        assert len(known_hosts.read_text(encoding="utf-8").splitlines()) == len(ids)
+        keygen = require_tool("ssh-keygen")
+        for instance_id in ids.values():
+            found = [keygen, "-F", instance_id, "-f", str(known_hosts)]
+            assert subprocess.run(found, capture_output=True, check=False).returncode == 0
+
+        # ansible-playbook on PATH (so the script adds no venv), and no AWS CLI
+        only = tmp_path / "ansible-only"
+        only.mkdir()
+        (only / "ansible-playbook").symlink_to(VENV_BIN / "ansible-playbook")
+        stopped = _run_on_path(command, tmp_path, f"{only}:/usr/bin:/bin", settings)
+        assert stopped.returncode == 2
+        assert "the AWS CLI (aws) is not on PATH" in stopped.stderr
+        assert "PLAY" not in stopped.stdout
