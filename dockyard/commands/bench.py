@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from dockyard.fio.limits import Limits
     from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
+    from dockyard.fio.sweep import PointResult
 
 SCRATCH_DIR = ".dockyard-fio"
 ACTIONS = ("run", "sweep", "compare", "pull", "serve", "ecs")
@@ -123,6 +124,12 @@ def _register_run(actions: Subparsers) -> None:
         "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
     )
     parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    _add_limit_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """run's and sweep's container limits (dockyard/fio/limits.py)."""
     limits = parser.add_argument_group(
         "limits",
         "any of these runs fio in a container (podman, else docker; DOCKYARD_CONTAINER_ENGINE "
@@ -140,7 +147,6 @@ def _register_run(actions: Subparsers) -> None:
     limits.add_argument(
         "--image", default="fio-tool", help="the image with fio (default fio-tool, see docs/fio.md)"
     )
-    parser.set_defaults(func=run)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -193,6 +199,7 @@ def _register_sweep(actions: Subparsers) -> None:
     parser.add_argument(
         "--ss-duration", type=int, metavar="S", help="steady-state window (default --runtime)"
     )
+    _add_limit_options(parser)
     parser.set_defaults(func=sweep)
 
 
@@ -221,7 +228,9 @@ def _register_compare(actions: Subparsers) -> None:
         help="compare runs: a table, and with --png a chart",
         description=(
             "Print IOPS, bandwidth and p99 latency of each named run (RUN or RUN,RUN), in "
-            "the order given; --png FILE also draws them in one chart, --csv FILE and --json "
+            "the order given (sweeps: each point's IOPS and p99 per run, side by side); --png "
+            "FILE also draws them in one chart (sweeps: the same points side by side, IOPS and "
+            "p99 per rw, block size and direction), --csv FILE and --json "
             "FILE write them as data (one record per run, job and direction, grouped by "
             "volume and limits)."
         ),
@@ -401,6 +410,18 @@ def compare(args: argparse.Namespace) -> int:
         chosen = select_runs(runs, names)
     except FioError as err:
         raise UsageError(f"{err} in {data_dir}/runs") from err
+    from dockyard.fio.sweep_plots import sweep_runs
+
+    sweeps = sweep_runs(chosen)
+    if sweeps and len(sweeps) == len(chosen):
+        _print_sweeps(sweeps)
+    else:
+        _print_rows(chosen)
+    _write_exports(args, chosen, every_run_a_sweep=len(sweeps) == len(chosen))
+    return 0
+
+
+def _print_rows(chosen: list[RunInfo]) -> None:
     header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
     print(header)
     for run in chosen:
@@ -410,16 +431,40 @@ def compare(args: argparse.Namespace) -> int:
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
                 f"{row.bw_mib_s:9.2f} {row.p99_us:9.1f}"
             )
-    _write_exports(args, chosen)
-    return 0
 
 
-def _write_exports(args: argparse.Namespace, chosen: list[RunInfo]) -> None:
-    """compare's --png, --csv and --json files (each written whole, or not at all)."""
+def _print_sweeps(sweeps: list[tuple[RunInfo, list[PointResult]]]) -> None:
+    """Sweeps side by side: one line per point and direction, IOPS and p99 per run."""
+    for number, (run, _) in enumerate(sweeps, start=1):
+        print(f"[{number}] {run.name} ({printable(run.label)})")
+    keys = list(dict.fromkeys((p.job, p.direction) for _, points in sweeps for p in points))
+    heads = "".join(
+        f" {f'[{n}] IOPS':>11} {f'[{n}] p99 µs':>12}" for n in range(1, len(sweeps) + 1)
+    )
+    print(f"{'point':40} {'dir':5}{heads}")
+    for job, direction in keys:
+        cells = ""
+        for _, points in sweeps:
+            found = next((p for p in points if (p.job, p.direction) == (job, direction)), None)
+            cells += (
+                f" {found.iops:11.0f} {found.p99_us:12.1f}" if found else f" {'-':>11} {'-':>12}"
+            )
+        print(f"{job:40} {direction:5}{cells}")
+
+
+def _write_exports(
+    args: argparse.Namespace, chosen: list[RunInfo], every_run_a_sweep: bool = False
+) -> None:
+    """compare's --png (for sweeps only: their points side by side), --csv and --json files
+    (each written whole, or not at all)."""
     from dockyard.files import write_file
     from dockyard.fio.export import comparison_csv, comparison_json
 
-    if args.png:
+    if args.png and every_run_a_sweep:
+        from dockyard.fio.sweep_plots import sweep_comparison_chart
+
+        print(f"chart: {sweep_comparison_chart(chosen, Path(args.png))}")
+    elif args.png:
         from dockyard.fio.plots import comparison_chart
 
         print(f"chart: {comparison_chart(chosen, Path(args.png))}")
@@ -496,7 +541,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def _limits(args: argparse.Namespace, target: Path) -> Limits | None:
-    """bench run's container limits (None without any; sweep has none)."""
+    """run's and sweep's container limits (None without any)."""
     from dockyard.fio.limits import DEVICE_OPTIONS, check_limits
     from dockyard.fio.run import filesystem_of
 
@@ -525,6 +570,10 @@ def _execute(
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
         limits = _limits(args, target)
+        if limits is not None and "sweep" in extra:
+            from dockyard.fio.sweep import with_limits
+
+            extra = {**extra, "sweep": with_limits(extra["sweep"], limits.as_metadata())}
         # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
         # and are reused by later runs, as plain fio reuses its files.
         options = RunOptions(

@@ -10,7 +10,14 @@ import pytest
 
 from dockyard.fio.jobs import FioError
 from dockyard.fio.results import load_result
-from dockyard.fio.sweep import bins_percentile, check_spec, point_of, point_results, sweep_job
+from dockyard.fio.sweep import (
+    bins_percentile,
+    check_spec,
+    point_of,
+    point_results,
+    sweep_job,
+    with_limits,
+)
 
 
 def _spec(**options: Any) -> Any:
@@ -140,3 +147,18 @@ def test_hostile_sweep_metadata_gets_a_problem_not_a_file_outside(tmp_path: Path
     assert "could not be drawn" in render_page(tmp_path / "data", [listed])
     outside = [p for p in tmp_path.rglob("*.png") if not p.is_relative_to(run)]
     assert outside == []
+
+
+def test_limits_are_recorded_on_every_point_and_read_back() -> None:
+    """A sweep in a container: each point of metadata's sweep names the limits it ran
+    under, and the points read back from fio's result carry their label."""
+    spec = _spec()
+    asked = {"cpus": "1", "memory": None, "device": "/dev/loop0", "device_read_iops": "500"}
+    sweep = with_limits(spec.as_metadata(), {**asked, "engine": "podman", "seen": {}})
+    assert all(point["limits"]["device_read_iops"] == "500" for point in sweep["points"])
+    assert all("engine" not in point["limits"] for point in sweep["points"])
+    assert with_limits(spec.as_metadata(), None)["points"][0]["limits"] is None
+    point = spec.points()[0]
+    job = {"jobname": point.name, "read": {"total_ios": 10, "iops": 5.0, "clat_ns": {}}}
+    (row,) = point_results(sweep, {"jobs": [job]})
+    assert row.limits == "cpus=1 device_read_iops=500"
