@@ -28,6 +28,8 @@ from dockyard.fio.run import run as run_fio
 from dockyard.terminal import printable
 
 if TYPE_CHECKING:
+    from dockyard.fio.ecs import EbsVolume
+    from dockyard.fio.instance_store import InstanceStore
     from dockyard.fio.limits import Limits
     from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
@@ -281,17 +283,26 @@ def _register_ecs(actions: Subparsers) -> None:
         description=(
             "Run the stack's fio task once per --volume (TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, "
             "gp3:6000:250, io2:16000), each with an ECS-managed EBS volume configured at run "
-            "time; wait for them, pull their runs from the results bucket into DATA_DIR and "
-            "compare them."
+            "time, or instance-store (the direct-attached NVMe of the cluster's EC2 hosts of "
+            "--instance-type); wait for them, pull their runs from the results bucket into "
+            "DATA_DIR and compare them."
         ),
     )
     parser.add_argument("--volume", action="append", required=True, metavar="SPEC")
     parser.add_argument("--size-gib", type=int, default=20, help="volume size (default 20)")
     parser.add_argument("--cluster", required=True)
-    parser.add_argument("--task-definition", required=True, help="the fio task definition")
-    parser.add_argument("--role-arn", required=True, help="ECS's infrastructure role for EBS")
-    parser.add_argument("--subnet", action="append", required=True)
-    parser.add_argument("--security-group", action="append", required=True)
+    parser.add_argument("--task-definition", help="the fio task definition (EBS volumes)")
+    parser.add_argument("--role-arn", help="ECS's infrastructure role for EBS")
+    parser.add_argument("--subnet", action="append", default=[])
+    parser.add_argument("--security-group", action="append", default=[])
+    store = parser.add_argument_group(
+        "instance store",
+        "--volume instance-store runs on the cluster's EC2 capacity of --instance-type, with "
+        "the task definition that mounts the hosts' instance store (see docs/fio.md)",
+    )
+    store.add_argument("--instance-type", help="an instance type with instance store")
+    store.add_argument("--ec2-task-definition", help="fio task definition for EC2 (fioVolume host)")
+    store.add_argument("--capacity-provider", help="the cluster's EC2 capacity provider")
     parser.add_argument("--results", required=True, metavar="s3://BUCKET[/PREFIX]")
     parser.add_argument("--cpu", type=int, help="task CPU units override (recorded)")
     parser.add_argument("--memory", type=int, help="task memory MiB override (recorded)")
@@ -309,25 +320,27 @@ def ecs(args: argparse.Namespace) -> int:
     import boto3
 
     from dockyard.fio import ecs_bench
-    from dockyard.fio.ecs import parse_volume_spec
     from dockyard.fio.pull import parse_s3_url
     from dockyard.fio.pull import pull as pull_runs
 
     bucket, prefix = parse_s3_url(args.results)
-    volumes = [parse_volume_spec(spec, args.size_gib) for spec in args.volume]
-    launches = ecs_bench.plan(
-        volumes,
-        args.name,
-        cluster=args.cluster,
-        task_definition=args.task_definition,
-        role_arn=args.role_arn,
-        subnets=args.subnet,
-        security_groups=args.security_group,
-        cpu=args.cpu,
-        memory=args.memory,
-    )
     endpoint = check_endpoint_url(args.endpoint_url)
     client = boto3.client("ecs", endpoint_url=endpoint)
+    volumes = _ecs_volumes(args, client, lambda: boto3.client("ec2", endpoint_url=endpoint))
+    task = {"cluster": args.cluster, "cpu": args.cpu, "memory": args.memory}
+    ebs = {
+        **task,
+        "task_definition": args.task_definition,
+        "role_arn": args.role_arn,
+        "subnets": args.subnet,
+        "security_groups": args.security_group,
+    }
+    ec2 = {
+        **task,
+        "task_definition": args.ec2_task_definition,
+        "capacity_provider": args.capacity_provider,
+    }
+    launches = ecs_bench.plan(volumes, args.name, ebs, ec2)
     arns = ecs_bench.start(client, launches)
     for launch, arn in zip(launches, arns, strict=True):
         print(f"started {launch.plotname}: {arn}", flush=True)
@@ -342,6 +355,45 @@ def ecs(args: argparse.Namespace) -> int:
     args.runs, args.png, args.csv, args.json = names, None, None, None
     compare(args)
     return 1 if problems else 0
+
+
+def _ecs_volumes(
+    args: argparse.Namespace, ecs_client: Any, ec2_client: Callable[[], Any]
+) -> list[EbsVolume | InstanceStore]:
+    """bench ecs's --volume specs, each checked (EBS's limits; an instance store's type by
+    DescribeInstanceTypes, its task definition by DescribeTaskDefinition) before any task
+    starts; UsageError naming the option an EBS volume or instance store lacks."""
+    from dockyard.fio.ecs import parse_volume_spec
+    from dockyard.fio.instance_store import (
+        INSTANCE_STORE,
+        InstanceStore,
+        check_instance_type,
+        host_path_of,
+    )
+
+    stores = [spec for spec in args.volume if spec == INSTANCE_STORE]
+    specs = [spec for spec in args.volume if spec != INSTANCE_STORE]
+    volumes: list[EbsVolume | InstanceStore] = [
+        parse_volume_spec(spec, args.size_gib) for spec in specs
+    ]
+    needs = {"--task-definition": args.task_definition, "--role-arn": args.role_arn}
+    needs |= {"--subnet": args.subnet, "--security-group": args.security_group}
+    missing = [flag for flag, value in needs.items() if specs and not value]
+    if stores:
+        needs = {"--instance-type": args.instance_type}
+        needs["--ec2-task-definition"] = args.ec2_task_definition
+        missing += [flag for flag, value in needs.items() if not value]
+    if missing:
+        raise UsageError(f"bench ecs needs {', '.join(missing)} for the volumes given")
+    if stores:
+        from dockyard.fio.ecs import check_run_task_value
+
+        check_run_task_value("task definition", args.ec2_task_definition)
+        disks = check_instance_type(ec2_client(), args.instance_type)
+        found = ecs_client.describe_task_definition(taskDefinition=args.ec2_task_definition)
+        path = host_path_of(found["taskDefinition"])
+        volumes += [InstanceStore(args.instance_type, disks, path) for _ in stores]
+    return volumes
 
 
 def _progress(line: str) -> None:

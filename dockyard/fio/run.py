@@ -44,6 +44,8 @@ VOLUME_ENV = {
     "FIO_VOLUME_SIZE_GIB": "size_gib",
     "FIO_VOLUME_IOPS": "iops",
     "FIO_VOLUME_THROUGHPUT": "throughput_mib_s",
+    "FIO_VOLUME_DISKS": "disks",
+    "FIO_VOLUME_HOST_PATH": "host_path",
     "FIO_COMPUTE": "compute",
     "FIO_INSTANCE_TYPE": "instance_type",
     "FIO_TASK_CPU": "task_cpu",
