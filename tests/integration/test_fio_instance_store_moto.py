@@ -22,9 +22,9 @@ from dockyard.fio.ecs import (
 from dockyard.fio.instance_store import InstanceStore, check_instance_type, run_task_params
 from dockyard.fio.jobs import FioError
 from tests.harness.botocore_model import ecs_input_errors
+from tests.harness.fio_ecs import answer_tasks, fio_stack, state_manager
 from tests.harness.moto import MotoServer
 from tests.harness.tools import REPO, require_tool
-from tests.integration.test_fio_run_task_moto import _answer_tasks, _stack, _state_manager
 
 pytestmark = pytest.mark.integration
 
@@ -111,11 +111,11 @@ def test_bench_ecs_instance_store_beside_gp3_on_moto(
     Fargate, the instance-store task from the EC2 definition on the m5d.large host,
     waited for, pulled and compared with their labels."""
     require_tool("fio")
-    where = _stack(moto_server, "fio-nvme")
+    where = fio_stack(moto_server, "fio-nvme")
     ec2_arn = _ec2_capacity(moto_server, where["cluster"], "m5d.large")
     moto_server.client("s3").create_bucket(Bucket="fio-results")
     data = tmp_path / "fio-data"
-    _state_manager(moto_server, "set-transition", {"progression": "manual", "times": 10**9})
+    state_manager(moto_server, "set-transition", {"progression": "manual", "times": 10**9})
     try:
         bench = _bench_ecs(
             moto_server, "--volume", "gp3", "--volume", "instance-store",
@@ -126,12 +126,12 @@ def test_bench_ecs_instance_store_beside_gp3_on_moto(
             "--poll", "0.2", "--timeout", "120",
         )  # fmt: skip
         try:
-            plotnames = _answer_tasks(moto_server, where["cluster"], tmp_path, 2)
+            plotnames = answer_tasks(moto_server, where["cluster"], tmp_path, 2)
             out, err = bench.communicate(timeout=120)
         finally:
             bench.kill()
     finally:
-        _state_manager(moto_server, "unset-transition", None)
+        state_manager(moto_server, "unset-transition", None)
     assert bench.returncode == 0, err
     assert sorted(plotnames) == ["cmp-gp3", "cmp-instance-store-m5d.large"]
     ecs: Any = moto_server.client("ecs")
@@ -157,7 +157,7 @@ def test_bench_ecs_refuses_instance_store_without_it(
 ) -> None:
     """A type without instance store, a Fargate definition (no host path) or no
     --instance-type: exit 2 naming it, and no task started."""
-    where = _stack(moto_server, "fio-nvme-bad")
+    where = fio_stack(moto_server, "fio-nvme-bad")
     ec2_arn = _ec2_capacity(moto_server, where["cluster"], "m5d.large")
     definition = where["arn"] if "--fargate" in extra else ec2_arn
     options = [word for word in extra if word != "--fargate"]
