@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dockyard.fio.jobs import FioError
-from dockyard.fio.plots import png_bytes, save_figure, styles
+from dockyard.fio.plots import literal, png_bytes, save_figure, styles
 from dockyard.fio.results import DIRECTIONS, RunInfo, bucket_value, load_result, read_hist_log
 from dockyard.fio.sweep import PointResult, point_results
 
@@ -177,7 +177,7 @@ def sweep_comparison_figure(runs: Sequence[RunInfo]) -> tuple[Figure, str]:
             }
             offset = x - 0.4 + width * (index + 0.5)
             found = [by_key.get(key) for key in keys]
-            label = f"{run.name} ({run.label})"[:90]
+            label = literal(f"{run.name} ({run.label})"[:90])
             colour = colours[index][0]
             iops_ax.bar(
                 offset, [p.iops if p else 0.0 for p in found], width, color=colour, label=label
