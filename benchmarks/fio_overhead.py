@@ -19,7 +19,7 @@ the median over the pairs of each side (order alternating), and the printed rati
 the median over the points of bench/direct; the load average is printed before and
 after, and each side's wall time (bench's includes drawing the graphs and the page).
 
-    .venv/bin/python benchmarks/fio_overhead.py --sweep [--pairs 3] [--runtime 2] [--size 256M]
+    .venv/bin/python benchmarks/fio_overhead.py --sweep [--pairs 5] [--runtime 3] [--size 256M]
 """
 
 from __future__ import annotations
