@@ -11,21 +11,30 @@ made under /var/tmp.
     .venv/bin/python benchmarks/fio_overhead.py [--pairs 5] [--runtime 3] [--size 1G] [--dir DIR]
 
 With `--sweep`, the same for `dockyard bench sweep` (randread and randwrite, 4k, iodepth
-1 and 8, numjobs 1 and 2, preconditioned: 8 points, `--runtime` seconds each after a 1 s
-ramp) against fio running the same sweep job file: each pair's ratio is the median over
-the points of bench/direct IOPS (clones added), and the median of those is printed.
+1 and 8, numjobs 1 and 2: 8 points, `--runtime` seconds each after a 1 s ramp) against
+fio running the same sweep job file, over one test file filled once (untimed) before
+the first pair, so neither side pays for laying it out. A shared disk's throughput
+drifts by tens of percent from one half-minute to the next, so each point's figure is
+the median over the pairs of each side (order alternating), and the printed ratio is
+the median over the points of bench/direct; the load average is printed before and
+after, and each side's wall time (bench's includes drawing the graphs and the page).
 
-    .venv/bin/python benchmarks/fio_overhead.py --sweep [--pairs 3] [--runtime 2] [--size 256M]
+    .venv/bin/python benchmarks/fio_overhead.py --sweep [--pairs 5] [--runtime 3] [--size 256M]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dockyard.commands.bench import SCRATCH_DIR, default_job
@@ -69,9 +78,9 @@ SWEEP_ARGS = ["--rw", "randread,randwrite", "--bs", "4k", "--iodepth", "1,8", "-
 
 
 def sweep_spec(runtime: int, size: str) -> SweepSpec:
-    """The sweep SWEEP_ARGS asks `dockyard bench sweep` for (with --precondition)."""
+    """The sweep SWEEP_ARGS asks `dockyard bench sweep` for."""
     return SweepSpec(("randread", "randwrite"), ("4k",), (1, 8), (1, 2), size=size,
-                     runtime=runtime, ramp=1, precondition=True)  # fmt: skip
+                     runtime=runtime, ramp=1)  # fmt: skip
 
 
 def point_iops(spec: SweepSpec, result: dict[str, object] | None) -> dict[str, float]:
@@ -79,12 +88,20 @@ def point_iops(spec: SweepSpec, result: dict[str, object] | None) -> dict[str, f
     return {p.job: p.iops for p in point_results(spec.as_metadata(), result)}
 
 
-def run_direct_sweep(spec: SweepSpec, job: Path, target: Path, out: Path) -> dict[str, float]:
+def fill_test_file(spec: SweepSpec, work: Path, target: Path) -> None:
+    """Lay out and fill the sweep's test file once (bench sweep --precondition's fill)."""
+    job = work / "fill.fio"
+    fill = dataclasses.replace(spec, rw=(), precondition=True)
+    job.write_text(sweep_job(fill).content, encoding="utf-8")
     scratch = target / SCRATCH_DIR
     scratch.mkdir(exist_ok=True)
+    subprocess.run(["fio", f"--directory={scratch}", str(job)], check=True, capture_output=True)
+
+
+def run_direct_sweep(spec: SweepSpec, job: Path, target: Path, out: Path) -> dict[str, float]:
     subprocess.run(
         ["fio", "--output-format=json+", f"--output={out / 'result.json'}",
-         f"--directory={scratch}", str(job)],
+         f"--directory={target / SCRATCH_DIR}", str(job)],
         check=True,
         capture_output=True,
     )  # fmt: skip
@@ -95,7 +112,7 @@ def run_bench_sweep(spec: SweepSpec, target: Path, data: Path) -> dict[str, floa
     before = set((data / "runs").iterdir()) if (data / "runs").exists() else set()
     subprocess.run(
         [sys.executable, "-m", "dockyard", "bench", "sweep", str(target), *SWEEP_ARGS,
-         "--precondition", "--runtime", str(spec.runtime), "--ramp", str(spec.ramp),
+         "--runtime", str(spec.runtime), "--ramp", str(spec.ramp),
          "--size", spec.size, "-d", str(data), "-n", "overhead", "--no-serve"],
         check=True,
         capture_output=True,
@@ -104,31 +121,44 @@ def run_bench_sweep(spec: SweepSpec, target: Path, data: Path) -> dict[str, floa
     return point_iops(spec, load_result(run_dir))
 
 
+def _timed(run: Callable[[], dict[str, float]]) -> tuple[dict[str, float], float]:
+    start = time.monotonic()
+    return run(), time.monotonic() - start
+
+
 def sweep_pairs(pairs: int, work: Path, target: Path, runtime: int, size: str) -> list[float]:
-    """Each pair's median over the points of bench/direct IOPS, order alternating."""
+    """Each point's ratio of the medians over the pairs (bench/direct), order alternating."""
     spec = sweep_spec(runtime, size)
     job = work / "sweep.fio"
     job.write_text(sweep_job(spec).content, encoding="utf-8")
+    fill_test_file(spec, work, target)
     data = work / "data"
-    ratios = []
+    direct: list[dict[str, float]] = []
+    bench: list[dict[str, float]] = []
     for pair in range(pairs):
         out = work / f"direct-{pair}"
         out.mkdir()
-        if pair % 2 == 0:
-            direct = run_direct_sweep(spec, job, target, out)
-            bench = run_bench_sweep(spec, target, data)
-        else:
-            bench = run_bench_sweep(spec, target, data)
-            direct = run_direct_sweep(spec, job, target, out)
-        assert sorted(direct) == sorted(bench) == sorted(p.name for p in spec.points())
-        per_point = [bench[name] / direct[name] for name in direct]
-        ratios.append(statistics.median(per_point))
-        worst = min(per_point)
+        sides = [
+            ("direct", functools.partial(run_direct_sweep, spec, job, target, out), direct),
+            ("bench", functools.partial(run_bench_sweep, spec, target, data), bench),
+        ]
+        times = {}
+        for name, run, into in sides if pair % 2 == 0 else reversed(sides):
+            result, times[name] = _timed(run)
+            assert sorted(result) == sorted(p.name for p in spec.points()), result
+            into.append(result)
         print(
-            f"pair {pair + 1}: {len(per_point)} points, direct {sum(direct.values()):,.0f} "
-            f"IOPS summed, bench {sum(bench.values()):,.0f}; median point ratio "
-            f"{ratios[-1]:.3f} (lowest {worst:.3f})"
+            f"pair {pair + 1}: direct {sum(direct[-1].values()):,.0f} IOPS summed over the "
+            f"points ({times['direct']:.1f} s), bench {sum(bench[-1].values()):,.0f} "
+            f"({times['bench']:.1f} s)"
         )
+    ratios = []
+    for point in spec.points():
+        median_direct = statistics.median(d[point.name] for d in direct)
+        median_bench = statistics.median(b[point.name] for b in bench)
+        ratios.append(median_bench / median_direct)
+        print(f"  {point.name:32} direct {median_direct:9,.0f}  bench {median_bench:9,.0f}  "
+              f"ratio {ratios[-1]:.3f}")  # fmt: skip
     return ratios
 
 
@@ -145,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         target = Path(args.dir) if args.dir else work / "target"
         target.mkdir(exist_ok=True)
         if args.sweep:
+            print(_load())
             ratios = sweep_pairs(args.pairs, work, target, args.runtime, args.size)
-            return _verdict(ratios, "bench sweep/direct")
+            print(_load())
+            return _verdict(ratios, "bench sweep/direct (median over the points)")
         job = work / "default.fio"
         job.write_text(default_job(args.runtime, args.size).content, encoding="utf-8")
         data = work / "data"
@@ -168,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"bench {bench:,.0f} IOPS, ratio {bench / direct:.3f}"
             )
     return _verdict(ratios, "bench/direct")
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _verdict(ratios: list[float], what: str) -> int:

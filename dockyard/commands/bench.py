@@ -28,9 +28,12 @@ from dockyard.fio.run import run as run_fio
 from dockyard.terminal import printable
 
 if TYPE_CHECKING:
+    from dockyard.fio.ecs import EbsVolume
+    from dockyard.fio.instance_store import InstanceStore
     from dockyard.fio.limits import Limits
     from dockyard.fio.results import RunInfo
     from dockyard.fio.serve import ReportServer
+    from dockyard.fio.sweep import PointResult
 
 SCRATCH_DIR = ".dockyard-fio"
 ACTIONS = ("run", "sweep", "compare", "pull", "serve", "ecs")
@@ -123,6 +126,12 @@ def _register_run(actions: Subparsers) -> None:
         "--runtime", type=int, help=f"default job: seconds per job (default {DEFAULT_RUNTIME})"
     )
     parser.add_argument("--size", help=f"default job: test file size (default {DEFAULT_SIZE})")
+    _add_limit_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """run's and sweep's container limits (dockyard/fio/limits.py)."""
     limits = parser.add_argument_group(
         "limits",
         "any of these runs fio in a container (podman, else docker; DOCKYARD_CONTAINER_ENGINE "
@@ -140,7 +149,6 @@ def _register_run(actions: Subparsers) -> None:
     limits.add_argument(
         "--image", default="fio-tool", help="the image with fio (default fio-tool, see docs/fio.md)"
     )
-    parser.set_defaults(func=run)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -193,6 +201,7 @@ def _register_sweep(actions: Subparsers) -> None:
     parser.add_argument(
         "--ss-duration", type=int, metavar="S", help="steady-state window (default --runtime)"
     )
+    _add_limit_options(parser)
     parser.set_defaults(func=sweep)
 
 
@@ -221,7 +230,9 @@ def _register_compare(actions: Subparsers) -> None:
         help="compare runs: a table, and with --png a chart",
         description=(
             "Print IOPS, bandwidth and p99 latency of each named run (RUN or RUN,RUN), in "
-            "the order given; --png FILE also draws them in one chart, --csv FILE and --json "
+            "the order given (sweeps: each point's IOPS and p99 per run, side by side); --png "
+            "FILE also draws them in one chart (sweeps: the same points side by side, IOPS and "
+            "p99 per rw, block size and direction), --csv FILE and --json "
             "FILE write them as data (one record per run, job and direction, grouped by "
             "volume and limits)."
         ),
@@ -272,17 +283,26 @@ def _register_ecs(actions: Subparsers) -> None:
         description=(
             "Run the stack's fio task once per --volume (TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, "
             "gp3:6000:250, io2:16000), each with an ECS-managed EBS volume configured at run "
-            "time; wait for them, pull their runs from the results bucket into DATA_DIR and "
-            "compare them."
+            "time, or instance-store (the direct-attached NVMe of the cluster's EC2 hosts of "
+            "--instance-type); wait for them, pull their runs from the results bucket into "
+            "DATA_DIR and compare them."
         ),
     )
     parser.add_argument("--volume", action="append", required=True, metavar="SPEC")
     parser.add_argument("--size-gib", type=int, default=20, help="volume size (default 20)")
     parser.add_argument("--cluster", required=True)
-    parser.add_argument("--task-definition", required=True, help="the fio task definition")
-    parser.add_argument("--role-arn", required=True, help="ECS's infrastructure role for EBS")
-    parser.add_argument("--subnet", action="append", required=True)
-    parser.add_argument("--security-group", action="append", required=True)
+    parser.add_argument("--task-definition", help="the fio task definition (EBS volumes)")
+    parser.add_argument("--role-arn", help="ECS's infrastructure role for EBS")
+    parser.add_argument("--subnet", action="append", default=[])
+    parser.add_argument("--security-group", action="append", default=[])
+    store = parser.add_argument_group(
+        "instance store",
+        "--volume instance-store runs on the cluster's EC2 capacity of --instance-type, with "
+        "the task definition that mounts the hosts' instance store (see docs/fio.md)",
+    )
+    store.add_argument("--instance-type", help="an instance type with instance store")
+    store.add_argument("--ec2-task-definition", help="fio task definition for EC2 (fioVolume host)")
+    store.add_argument("--capacity-provider", help="the cluster's EC2 capacity provider")
     parser.add_argument("--results", required=True, metavar="s3://BUCKET[/PREFIX]")
     parser.add_argument("--cpu", type=int, help="task CPU units override (recorded)")
     parser.add_argument("--memory", type=int, help="task memory MiB override (recorded)")
@@ -300,25 +320,27 @@ def ecs(args: argparse.Namespace) -> int:
     import boto3
 
     from dockyard.fio import ecs_bench
-    from dockyard.fio.ecs import parse_volume_spec
     from dockyard.fio.pull import parse_s3_url
     from dockyard.fio.pull import pull as pull_runs
 
     bucket, prefix = parse_s3_url(args.results)
-    volumes = [parse_volume_spec(spec, args.size_gib) for spec in args.volume]
-    launches = ecs_bench.plan(
-        volumes,
-        args.name,
-        cluster=args.cluster,
-        task_definition=args.task_definition,
-        role_arn=args.role_arn,
-        subnets=args.subnet,
-        security_groups=args.security_group,
-        cpu=args.cpu,
-        memory=args.memory,
-    )
     endpoint = check_endpoint_url(args.endpoint_url)
     client = boto3.client("ecs", endpoint_url=endpoint)
+    volumes = _ecs_volumes(args, client, lambda: boto3.client("ec2", endpoint_url=endpoint))
+    task = {"cluster": args.cluster, "cpu": args.cpu, "memory": args.memory}
+    ebs = {
+        **task,
+        "task_definition": args.task_definition,
+        "role_arn": args.role_arn,
+        "subnets": args.subnet,
+        "security_groups": args.security_group,
+    }
+    ec2 = {
+        **task,
+        "task_definition": args.ec2_task_definition,
+        "capacity_provider": args.capacity_provider,
+    }
+    launches = ecs_bench.plan(volumes, args.name, ebs, ec2)
     arns = ecs_bench.start(client, launches)
     for launch, arn in zip(launches, arns, strict=True):
         print(f"started {launch.plotname}: {arn}", flush=True)
@@ -333,6 +355,45 @@ def ecs(args: argparse.Namespace) -> int:
     args.runs, args.png, args.csv, args.json = names, None, None, None
     compare(args)
     return 1 if problems else 0
+
+
+def _ecs_volumes(
+    args: argparse.Namespace, ecs_client: Any, ec2_client: Callable[[], Any]
+) -> list[EbsVolume | InstanceStore]:
+    """bench ecs's --volume specs, each checked (EBS's limits; an instance store's type by
+    DescribeInstanceTypes, its task definition by DescribeTaskDefinition) before any task
+    starts; UsageError naming the option an EBS volume or instance store lacks."""
+    from dockyard.fio.ecs import parse_volume_spec
+    from dockyard.fio.instance_store import (
+        INSTANCE_STORE,
+        InstanceStore,
+        check_instance_type,
+        host_path_of,
+    )
+
+    stores = [spec for spec in args.volume if spec == INSTANCE_STORE]
+    specs = [spec for spec in args.volume if spec != INSTANCE_STORE]
+    volumes: list[EbsVolume | InstanceStore] = [
+        parse_volume_spec(spec, args.size_gib) for spec in specs
+    ]
+    needs = {"--task-definition": args.task_definition, "--role-arn": args.role_arn}
+    needs |= {"--subnet": args.subnet, "--security-group": args.security_group}
+    missing = [flag for flag, value in needs.items() if specs and not value]
+    if stores:
+        needs = {"--instance-type": args.instance_type}
+        needs["--ec2-task-definition"] = args.ec2_task_definition
+        missing += [flag for flag, value in needs.items() if not value]
+    if missing:
+        raise UsageError(f"bench ecs needs {', '.join(missing)} for the volumes given")
+    if stores:
+        from dockyard.fio.ecs import check_run_task_value
+
+        check_run_task_value("task definition", args.ec2_task_definition)
+        disks = check_instance_type(ec2_client(), args.instance_type)
+        found = ecs_client.describe_task_definition(taskDefinition=args.ec2_task_definition)
+        path = host_path_of(found["taskDefinition"])
+        volumes += [InstanceStore(args.instance_type, disks, path) for _ in stores]
+    return volumes
 
 
 def _progress(line: str) -> None:
@@ -401,6 +462,18 @@ def compare(args: argparse.Namespace) -> int:
         chosen = select_runs(runs, names)
     except FioError as err:
         raise UsageError(f"{err} in {data_dir}/runs") from err
+    from dockyard.fio.sweep_plots import sweep_runs
+
+    sweeps = sweep_runs(chosen)
+    if sweeps and len(sweeps) == len(chosen):
+        _print_sweeps(sweeps)
+    else:
+        _print_rows(chosen)
+    _write_exports(args, chosen, every_run_a_sweep=len(sweeps) == len(chosen))
+    return 0
+
+
+def _print_rows(chosen: list[RunInfo]) -> None:
     header = f"{'run':40} {'job':24} {'dir':5} {'IOPS':>10} {'MiB/s':>9} {'p99 µs':>9}"
     print(header)
     for run in chosen:
@@ -410,16 +483,40 @@ def compare(args: argparse.Namespace) -> int:
                 f"{'':40} {row.job:24} {row.direction:5} {row.iops:10.0f} "
                 f"{row.bw_mib_s:9.2f} {row.p99_us:9.1f}"
             )
-    _write_exports(args, chosen)
-    return 0
 
 
-def _write_exports(args: argparse.Namespace, chosen: list[RunInfo]) -> None:
-    """compare's --png, --csv and --json files (each written whole, or not at all)."""
+def _print_sweeps(sweeps: list[tuple[RunInfo, list[PointResult]]]) -> None:
+    """Sweeps side by side: one line per point and direction, IOPS and p99 per run."""
+    for number, (run, _) in enumerate(sweeps, start=1):
+        print(f"[{number}] {run.name} ({printable(run.label)})")
+    keys = list(dict.fromkeys((p.job, p.direction) for _, points in sweeps for p in points))
+    heads = "".join(
+        f" {f'[{n}] IOPS':>11} {f'[{n}] p99 µs':>12}" for n in range(1, len(sweeps) + 1)
+    )
+    print(f"{'point':40} {'dir':5}{heads}")
+    for job, direction in keys:
+        cells = ""
+        for _, points in sweeps:
+            found = next((p for p in points if (p.job, p.direction) == (job, direction)), None)
+            cells += (
+                f" {found.iops:11.0f} {found.p99_us:12.1f}" if found else f" {'-':>11} {'-':>12}"
+            )
+        print(f"{job:40} {direction:5}{cells}")
+
+
+def _write_exports(
+    args: argparse.Namespace, chosen: list[RunInfo], every_run_a_sweep: bool = False
+) -> None:
+    """compare's --png (for sweeps only: their points side by side), --csv and --json files
+    (each written whole, or not at all)."""
     from dockyard.files import write_file
     from dockyard.fio.export import comparison_csv, comparison_json
 
-    if args.png:
+    if args.png and every_run_a_sweep:
+        from dockyard.fio.sweep_plots import sweep_comparison_chart
+
+        print(f"chart: {sweep_comparison_chart(chosen, Path(args.png))}")
+    elif args.png:
         from dockyard.fio.plots import comparison_chart
 
         print(f"chart: {comparison_chart(chosen, Path(args.png))}")
@@ -496,7 +593,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def _limits(args: argparse.Namespace, target: Path) -> Limits | None:
-    """bench run's container limits (None without any; sweep has none)."""
+    """run's and sweep's container limits (None without any)."""
     from dockyard.fio.limits import DEVICE_OPTIONS, check_limits
     from dockyard.fio.run import filesystem_of
 
@@ -525,6 +622,10 @@ def _execute(
         _check_writable(target, "target", "give a directory you can write to")
         _check_writable(data_dir, "data directory", "give a writable directory with -d")
         limits = _limits(args, target)
+        if limits is not None and "sweep" in extra:
+            from dockyard.fio.sweep import with_limits
+
+            extra = {**extra, "sweep": with_limits(extra["sweep"], limits.as_metadata())}
         # fio's test files live in TARGET/.dockyard-fio (made once the jobs are checked)
         # and are reused by later runs, as plain fio reuses its files.
         options = RunOptions(

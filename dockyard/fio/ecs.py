@@ -337,6 +337,21 @@ def check_run_task_value(kind: str, value: str) -> str:
     return value
 
 
+def task_overrides(env: Mapping[str, str], cpu: int | None, memory: int | None) -> dict[str, Any]:
+    """RunTask `overrides`: the task's CPU and memory when given (also told to the bench
+    container, for its run's metadata), and the bench container's environment."""
+    values = dict(env)
+    overrides: dict[str, Any] = {}
+    if cpu is not None:
+        overrides["cpu"] = str(cpu)
+        values[TASK_CPU_ENV] = str(cpu)
+    if memory is not None:
+        overrides["memory"] = str(memory)
+        values[TASK_MEMORY_ENV] = str(memory)
+    overrides["containerOverrides"] = [{"name": BENCH_CONTAINER, "environment": _env(values)}]
+    return overrides
+
+
 def run_task_params(
     *,
     cluster: str,
@@ -361,14 +376,7 @@ def run_task_params(
     for group in security_groups:
         check_run_task_value("security group", group)
     env = {**volume_environment(volume, "FARGATE"), "PLOTNAME": plotname, "FIO_NO_SERVE": "1"}
-    overrides: dict[str, Any] = {}
-    if cpu is not None:
-        overrides["cpu"] = str(cpu)
-        env[TASK_CPU_ENV] = str(cpu)
-    if memory is not None:
-        overrides["memory"] = str(memory)
-        env[TASK_MEMORY_ENV] = str(memory)
-    overrides["containerOverrides"] = [{"name": BENCH_CONTAINER, "environment": _env(env)}]
+    overrides = task_overrides(env, cpu, memory)
     managed = {
         "roleArn": role_arn,
         **ebs_settings(volume),

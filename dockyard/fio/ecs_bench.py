@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dockyard.fio import instance_store
 from dockyard.fio.ecs import BENCH_CONTAINER, EbsVolume, run_task_params, volume_slug
+from dockyard.fio.instance_store import InstanceStore
 from dockyard.fio.jobs import FioError
 from dockyard.fio.run import RUNS, check_plotname
 
@@ -24,17 +26,27 @@ from dockyard.fio.run import RUNS, check_plotname
 class Launch:
     """One volume's task: what it measures, its run name, its RunTask input."""
 
-    volume: EbsVolume
+    volume: EbsVolume | InstanceStore
     plotname: str
     params: dict[str, Any]
 
 
-def plan(volumes: Sequence[EbsVolume], name: str, **where: Any) -> list[Launch]:
-    """The RunTask inputs, one per volume, plotname `<name>-<volume>` (checked first)."""
+def plan(
+    volumes: Sequence[EbsVolume | InstanceStore],
+    name: str,
+    ebs: Mapping[str, Any],
+    ec2: Mapping[str, Any] | None = None,
+) -> list[Launch]:
+    """The RunTask inputs, one per volume, plotname `<name>-<volume>` (checked first):
+    EBS volumes with `ebs`'s where (Fargate), instance store with `ec2`'s (EC2 capacity)."""
     launches = []
     for volume in volumes:
-        plotname = check_plotname(f"{name}-{volume_slug(volume)}")
-        params = run_task_params(volume=volume, plotname=plotname, **where)
+        if isinstance(volume, InstanceStore):
+            plotname = check_plotname(f"{name}-{instance_store.slug(volume)}")
+            params = instance_store.run_task_params(store=volume, plotname=plotname, **(ec2 or {}))
+        else:
+            plotname = check_plotname(f"{name}-{volume_slug(volume)}")
+            params = run_task_params(volume=volume, plotname=plotname, **ebs)
         launches.append(Launch(volume, plotname, params))
     if len({launch.plotname for launch in launches}) != len(launches):
         raise FioError("the same --volume is given twice; give each volume once")

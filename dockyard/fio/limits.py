@@ -47,10 +47,22 @@ _CGROUP_FILES = (
 )
 _SCRIPT = (
     'out="$1"; shift; for f in ' + " ".join(f"/sys/fs/cgroup/{f}" for f in _CGROUP_FILES) + "; "
-    'do if [ -r "$f" ]; then printf "%s: %s\\n" "$f" "$(cat "$f")"; fi; done > "$out"; '
+    'do if [ -r "$f" ]; then printf "%s: %s\\n" "$f" "$(tr "\\n" " " < "$f")"; fi; '
+    'done > "$out"; '
     'exec "$@"'
 )
 DEVICE_OPTIONS = ("device_read_iops", "device_write_iops", "device_read_bps", "device_write_bps")
+# Where each device limit lands: cgroup v1's blkio.throttle files, v2's io.max keys.
+_V1_FILES = {
+    f"blkio/blkio.throttle.{key.removeprefix('device_')}_device": key for key in DEVICE_OPTIONS
+}
+_IO_MAX_KEYS = {
+    "riops": "device_read_iops",
+    "wiops": "device_write_iops",
+    "rbps": "device_read_bps",
+    "wbps": "device_write_bps",
+}
+_MAJ_MIN = re.compile(r"^[0-9]{1,10}:[0-9]{1,10}$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class Limits:
     memory: str | None = None
     device: str | None = None
     device_limits: Mapping[str, str] = field(default_factory=dict)
+    device_number: str | None = None
+    """The device's MAJ:MIN, as its cgroup's io.max / blkio.throttle.* name it."""
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -71,6 +85,7 @@ class Limits:
             "cpus": self.cpus,
             "memory": self.memory,
             "device": self.device,
+            "device_number": self.device_number,
             **{key: self.device_limits.get(key) for key in DEVICE_OPTIONS},
             "cgroup": "v2" if Path("/sys/fs/cgroup/cgroup.controllers").exists() else "v1",
         }
@@ -101,6 +116,37 @@ def cgroup_seen(run_dir: Path) -> dict[str, str]:
         name, _, value = line.partition(": ")
         seen[name.removeprefix("/sys/fs/cgroup/")] = value.strip()
     return seen
+
+
+def device_limits_seen(seen: Mapping[str, str], device_number: str | None) -> dict[str, str]:
+    """The device limits the container's cgroup holds for MAJ:MIN `device_number`, by
+    option name (`device_read_iops` -> `500`; rates in bytes/s): from v2's `io.max`
+    (`7:0 rbps=max wbps=max riops=500 wiops=max`, `max` = none) or v1's
+    `blkio.throttle.*_device` (`7:0 500`)."""
+    found: dict[str, str] = {}
+    for name, text in seen.items():
+        option = _V1_FILES.get(name)
+        if option is None and name != "io.max":
+            continue
+        current = None
+        for token in text.split():
+            if _MAJ_MIN.match(token):
+                current = token
+            elif current != device_number or device_number is None:
+                continue
+            elif option is not None:
+                found[option] = token
+            else:
+                key, _, value = token.partition("=")
+                if key in _IO_MAX_KEYS and value != "max":
+                    found[_IO_MAX_KEYS[key]] = value
+    return found
+
+
+def device_number_of(device: str) -> str:
+    """MAJ:MIN of a block device node."""
+    rdev = Path(device).stat().st_rdev
+    return f"{os.major(rdev)}:{os.minor(rdev)}"
 
 
 def block_device_of(source: str) -> str:
@@ -161,5 +207,11 @@ def check_limits(
     devices = {key: str(given[key]) for key in DEVICE_OPTIONS if key in given}
     device = block_device_of(source) if devices else None
     return Limits(
-        default_engine(environ), image, given.get("cpus"), given.get("memory"), device, devices
+        default_engine(environ),
+        image,
+        given.get("cpus"),
+        given.get("memory"),
+        device,
+        devices,
+        device_number_of(device) if device else None,
     )

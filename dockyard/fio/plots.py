@@ -42,6 +42,12 @@ PNG_MODE = 0o644
 """Graphs are for anyone who can read the results (other users, a web server)."""
 
 
+def literal(text: str) -> str:
+    """Text drawn as written: matplotlib reads `$...$` as math and fails the whole
+    figure on a bad formula (a pulled run's label may hold anything)."""
+    return text.replace("$", r"\$")
+
+
 def styles(count: int) -> list[tuple[tuple[float, ...], str]]:
     """(colour, line style) for `count` series, all different: 20 colours, then new dashes."""
     colours = [tuple(c) for c in matplotlib.colormaps["tab20"].colors]  # type: ignore[attr-defined]
@@ -89,7 +95,14 @@ def line_figure(
     """One line per series over elapsed time, each its own colour / dash, legend outside."""
     fig, ax = plt.subplots(figsize=(11, 4.5))
     for line, (colour, dash) in zip(lines, styles(len(lines)), strict=True):
-        ax.plot(line.times, line.values, marker=".", label=line.label, color=colour, linestyle=dash)
+        ax.plot(
+            line.times,
+            line.values,
+            marker=".",
+            label=literal(line.label),
+            color=colour,
+            linestyle=dash,
+        )
     ax.set_title(title)
     ax.set_xlabel("elapsed time (s)")
     ax.set_ylabel(ylabel)
@@ -191,7 +204,7 @@ def comparison_figure(runs: Sequence[RunInfo]) -> tuple[Figure, str]:
     for index, run in enumerate(runs):
         rows = {(row.job, row.direction): row for row in run.rows}
         positions = [k + (index - (len(runs) - 1) / 2) * width for k in range(len(keys))]
-        label = f"{run.name}\n{run.label}"
+        label = literal(f"{run.name}\n{run.label}")
         colour = colours[index][0]
         iops = [rows[key].iops if key in rows else 0.0 for key in keys]
         bw = [rows[key].bw_mib_s if key in rows else 0.0 for key in keys]

@@ -1,8 +1,9 @@
 """The report page: every run, newest first, with graphs, summary table and raw files.
 
 A comparison of runs is chosen in the page's URL (`/?runs=a,b`, or ticked boxes): the
-served page draws it per request from those runs' results (`/compare.png?runs=a,b`), so
-the selection is kept by the URL, never by a file. Unknown run names are an error.
+served page draws it per request from those runs' results (`/compare.png?runs=a,b`, and
+for sweeps their points side by side, `/compare-sweep.png?runs=a,b`), so the selection
+is kept by the URL, never by a file. Unknown run names are an error.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ Listing as JSON: <a href="{{ runs_json }}">{{ runs_json }}</a></p>
 data-run="{{ run.name }}">{{ run.name }}: {{ run.label }}</span>{% if not loop.last %};
 {% endif %}{% endfor %}</p>
 <img class="graph" id="compare" src="{{ compare }}" alt="comparison of the selected runs">
+{% if compare_sweep %}<img class="graph" id="compare-sweep" src="{{ compare_sweep }}"
+alt="the selected sweeps' points side by side">{% endif %}
 {% if exports %}<p class="exports">The comparison as data:
 {% for export in exports %}<a class="export" href="{{ export.href }}">{{ export.name }}</a>
 {% endfor %}</p>{% endif %}
@@ -89,13 +92,15 @@ kernel {{ run.metadata.get("kernel", "?") }};
 {% if run.sweep %}
 <table class="sweep">
 <tr><th>point</th><th>direction</th><th>rw</th><th>bs</th><th>iodepth</th><th>numjobs</th>
-<th>IOPS</th><th>MiB/s</th><th>mean (µs)</th><th>p99 (µs)</th><th>steady state</th></tr>
+<th>IOPS</th><th>MiB/s</th><th>mean (µs)</th><th>p99 (µs)</th><th>steady state</th>
+<th>container limits</th></tr>
 {% for p in run.sweep %}
 <tr class="point" data-point="{{ p.job }}"><td>{{ p.job }}</td><td>{{ p.direction }}</td>
 <td>{{ p.rw }}</td><td>{{ p.bs }}</td><td>{{ p.iodepth }}</td><td>{{ p.numjobs }}</td>
 <td>{{ "%.0f" | format(p.iops) }}</td><td>{{ "%.2f" | format(p.bw_mib_s) }}</td>
 <td>{{ "%.1f" | format(p.mean_us) }}</td><td>{{ "%.1f" | format(p.p99_us) }}</td>
-<td>{{ "-" if p.steady is none else ("attained" if p.steady else "not attained") }}</td></tr>
+<td>{{ "-" if p.steady is none else ("attained" if p.steady else "not attained") }}</td>
+<td class="point-limits">{{ p.limits or "none" }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
@@ -237,9 +242,11 @@ def render_page(
     compare: str | None = None,
     notices: Sequence[str] = (),
     exports: Sequence[dict[str, str]] | None = None,
+    compare_sweep: str | None = None,
 ) -> str:
     """The page; `compare` is the comparison chart's URL for the `selected` runs, `exports`
-    the links to the same comparison as data (name, href)."""
+    the links to the same comparison as data (name, href), `compare_sweep` the URL of
+    their sweeps' points side by side."""
     view = []
     for run in runs:
         pngs = [name for name in plots.RUN_PNGS if name in run.files]
@@ -271,6 +278,7 @@ def render_page(
         runs_json=RUNS_JSON,
         notices=list(notices),
         exports=exports or [],
+        compare_sweep=compare_sweep,
     )
 
 
@@ -294,12 +302,15 @@ def write_report(data_dir: Path, compare: Sequence[str] | None = None) -> Path:
     """
     runs = ensure_plots(data_dir)
     chosen = select_runs(runs, compare) if compare else default_selection(runs)
-    href = None
+    href = sweep_href = None
     if len(chosen) >= 2:
         plots.comparison_chart(chosen, data_dir / plots.COMPARE_PNG)
         href = plots.COMPARE_PNG
+        if sweep_plots.sweep_runs(chosen):
+            sweep_plots.sweep_comparison_chart(chosen, data_dir / sweep_plots.COMPARE_SWEEP_PNG)
+            sweep_href = sweep_plots.COMPARE_SWEEP_PNG
     write_file(data_dir / RUNS_JSON, json.dumps(listing(runs), indent=2) + "\n")
     index = data_dir / INDEX
     selected = [run.name for run in chosen]
-    write_file(index, render_page(data_dir, runs, selected, href))
+    write_file(index, render_page(data_dir, runs, selected, href, compare_sweep=sweep_href))
     return index

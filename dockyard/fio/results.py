@@ -124,6 +124,8 @@ def run_label(meta: dict[str, Any]) -> str:
             spec.append(f"{volume['iops']} IOPS")
         if volume.get("throughput_mib_s"):
             spec.append(f"{volume['throughput_mib_s']} MiB/s")
+        if volume.get("disks"):
+            spec.append(f"({volume['disks']})")
         parts.append(" ".join(spec))
     else:
         fs = meta.get("target_fs") or {}

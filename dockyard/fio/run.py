@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 from dockyard.files import write_file
 from dockyard.fio.jobs import FioError, JobFile, parse_only
-from dockyard.fio.limits import CGROUP_FILE, Limits, cgroup_seen
+from dockyard.fio.limits import CGROUP_FILE, Limits, cgroup_seen, device_limits_seen
 
 RUNS = "runs"
 RESULT = "result.json"
@@ -44,6 +44,8 @@ VOLUME_ENV = {
     "FIO_VOLUME_SIZE_GIB": "size_gib",
     "FIO_VOLUME_IOPS": "iops",
     "FIO_VOLUME_THROUGHPUT": "throughput_mib_s",
+    "FIO_VOLUME_DISKS": "disks",
+    "FIO_VOLUME_HOST_PATH": "host_path",
     "FIO_COMPUTE": "compute",
     "FIO_INSTANCE_TYPE": "instance_type",
     "FIO_TASK_CPU": "task_cpu",
@@ -378,7 +380,9 @@ def run(
     meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta["exit_status"] = returncode
     if options.limits is not None:
-        meta["limits"] = {**options.limits.as_metadata(), "seen": cgroup_seen(run_dir)}
+        seen = cgroup_seen(run_dir)
+        applied = device_limits_seen(seen, options.limits.device_number)
+        meta["limits"] = {**options.limits.as_metadata(), "seen": seen, "applied": applied}
     _write_json(run_dir / METADATA, meta)
     return RunResult(run_dir=run_dir, returncode=returncode)
 

@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from dockyard.fio import PLOTS_PORT, export, plots
+from dockyard.fio import PLOTS_PORT, export, plots, sweep_plots
 from dockyard.fio.jobs import FioError
 from dockyard.fio.report import (
     INDEX,
@@ -71,7 +71,7 @@ _EXPORTS: dict[str, tuple[Callable[[Sequence[RunInfo]], str], str]] = {
     export.COMPARE_JSON: (export.comparison_json, "application/json"),
 }
 """The comparison as data, made per request (`/compare.csv?runs=a,b`)."""
-_COMPARISONS = (plots.COMPARE_PNG, *_EXPORTS)
+_COMPARISONS = (plots.COMPARE_PNG, sweep_plots.COMPARE_SWEEP_PNG, *_EXPORTS)
 
 
 def resolve_request_path(root: Path, raw_path: str) -> Path | None:
@@ -239,6 +239,12 @@ class Handler(BaseHTTPRequestHandler):
         if name == plots.COMPARE_PNG:
             self._send(HTTPStatus.OK, plots.comparison_png(compared), "image/png")
             return
+        if name == sweep_plots.COMPARE_SWEEP_PNG:
+            if not sweep_plots.sweep_runs(compared):
+                self._not_found()
+                return
+            self._send(HTTPStatus.OK, sweep_plots.sweep_comparison_png(compared), "image/png")
+            return
         make, content_type = _EXPORTS[name]
         body = make(compared).encode("utf-8")
         # Data, never a document: no script, no subresource; the CSV is a download.
@@ -268,7 +274,11 @@ class Handler(BaseHTTPRequestHandler):
             names = [run.name for run in compared]
             href = compare_href(names) if len(compared) >= 2 or split.query else None
             links = export_links(names) if href else None
-            page = render_page(self.root, runs, names, href, self.notices, links).encode("utf-8")
+            sweeps = href is not None and any(run.metadata.get("sweep") for run in compared)
+            sweep_href = compare_href(names, sweep_plots.COMPARE_SWEEP_PNG) if sweeps else None
+            page = render_page(
+                self.root, runs, names, href, self.notices, links, sweep_href
+            ).encode("utf-8")
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
             return
         if raw == f"/{RUNS_JSON}":

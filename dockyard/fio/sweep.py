@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dockyard.fio.jobs import FioError, JobFile
+from dockyard.fio.results import LIMIT_KEYS, limits_label
 
 RW_MODES = ("read", "write", "randread", "randwrite", "rw", "readwrite", "randrw")
 PRECONDITION = "precondition"
@@ -72,6 +73,13 @@ class SweepSpec:
         }
         data["points"] = [{"job": p.name, **asdict(p)} for p in self.points()]
         return data
+
+
+def with_limits(sweep: Mapping[str, Any], limits: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The sweep's metadata with the container limits (those asked for) on every point."""
+    asked = {key: limits.get(key) for key in (*LIMIT_KEYS, "device")} if limits else None
+    points = [{**point, "limits": asked} for point in sweep.get("points") or []]
+    return {**sweep, "points": points}
 
 
 def split_list(values: Sequence[str]) -> list[str]:
@@ -180,6 +188,8 @@ class PointResult:
     steady: bool | None
     log_indexes: tuple[int, ...]
     """fio's job numbers of the point's clones (its `*.N.log` files)."""
+    limits: str = ""
+    """The container limits the point ran under (`cpus=1 device_read_iops=500`), if any."""
 
 
 def bins_percentile(bins: Mapping[int, int], pct: float) -> float:
@@ -202,7 +212,11 @@ def _steady(jobs: Sequence[Mapping[str, Any]]) -> bool | None:
 
 
 def _direction(
-    point: Point, direction: str, jobs: Sequence[Mapping[str, Any]], indexes: tuple[int, ...]
+    point: Point,
+    direction: str,
+    jobs: Sequence[Mapping[str, Any]],
+    indexes: tuple[int, ...],
+    limits: str,
 ) -> PointResult | None:
     stats = [job.get(direction) or {} for job in jobs]
     ios = sum(int(s.get("total_ios") or 0) for s in stats)
@@ -229,6 +243,7 @@ def _direction(
         p99_us=bins_percentile(bins, 99.0) / 1000.0,
         steady=_steady(jobs),
         log_indexes=indexes,
+        limits=limits,
     )
 
 
@@ -258,8 +273,9 @@ def point_results(sweep: Mapping[str, Any], result: Mapping[str, Any]) -> list[P
         point = point_of(entry)
         clones = by_name.get(point.name, [])
         indexes = tuple(index for index, _ in clones)
+        limits = limits_label(entry.get("limits"))
         for direction in ("read", "write", "trim"):
-            row = _direction(point, direction, [job for _, job in clones], indexes)
+            row = _direction(point, direction, [job for _, job in clones], indexes, limits)
             if row is not None:
                 out.append(row)
     return out

@@ -1,5 +1,7 @@
 """Issue 21: `dockyard bench sweep` for real, on a loop-mounted ext4 with direct I/O: every
-point of a 2 x 2 x 2 sweep in one run directory, its charts drawn, the page in Chromium."""
+point of a 2 x 2 x 2 sweep in one run directory, its charts drawn, the page in Chromium;
+two sweeps of the same points compared side by side (`bench compare`, and the page per
+request)."""
 
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess[st
 @pytest.fixture(scope="module")
 def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real 2 x 2 x 2 sweep (rw x iodepth x numjobs), preconditioned, with fio's
-    steady-state option, on a loop-mounted ext4; returns the data dir."""
+    steady-state option, on a loop-mounted ext4, then the same points again without them
+    (`sweep222b`, to compare); returns the data dir."""
     tmp = tmp_path_factory.mktemp("sweep")
     script = textwrap.dedent(
         """\
@@ -60,6 +63,8 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "$PY" -m dockyard bench sweep ext4 -d data -n sweep222 --rw randread,randwrite \\
           --bs 4k --iodepth 1 --iodepth 8 --numjobs 1,2 --size 64M --runtime 2 --ramp 1 \\
           --precondition --steadystate iops_slope:50% --ss-duration 2 --log-msec 250 --no-serve
+        "$PY" -m dockyard bench sweep ext4 -d data -n sweep222b --rw randread,randwrite \
+          --bs 4k --iodepth 1,8 --numjobs 1,2 --size 64M --runtime 1 --ramp 0 --no-serve
         """
     )
     proc = in_mount_namespace(script, tmp)
@@ -68,8 +73,8 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "data"
 
 
-def _run_dir(data: Path) -> Path:
-    (run_dir,) = (data / "runs").iterdir()
+def _run_dir(data: Path, name: str = "sweep222") -> Path:
+    (run_dir,) = (data / "runs").glob(f"*-{name}")
     return run_dir
 
 
@@ -134,6 +139,50 @@ def test_sweep_page_shows_every_point_and_every_image_loads(
     assert not broken, f"images that did not load in Chromium: {broken}"
     for point in POINTS:
         assert f'data-point="{point}"' in dom
-    (entry,) = listing
+    (entry,) = [run for run in listing if run["name"] == run_dir.name]
     assert sorted(p["job"] for p in entry["sweep"]) == sorted(POINTS)
     assert all(p["iops"] > 0 and p["p99_us"] > 0 and p["mean_us"] > 0 for p in entry["sweep"])
+
+
+def test_sweeps_compared_side_by_side_in_the_cli_and_on_the_page(
+    sweep_run: Path, tmp_path: Path
+) -> None:
+    """`bench compare A B --png` on two sweeps: one line per point with both runs' IOPS,
+    and a chart of the same points side by side; the page for `?runs=A,B` in Chromium
+    shows that chart drawn per request, and every image on it loads."""
+    first, second = _run_dir(sweep_run).name, _run_dir(sweep_run, "sweep222b").name
+    png = tmp_path / "sweeps.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockyard", "bench", "compare", first, second,
+         "-d", str(sweep_run), "--png", str(png)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(f"[1] {first} (ext4 on /dev/loop")
+    assert lines[1].startswith(f"[2] {second} (")
+    assert lines[2].split()[:4] == ["point", "dir", "[1]", "IOPS"]
+    rows = {line.split()[0]: line.split()[2:] for line in lines[3:] if not line.startswith("chart")}
+    assert sorted(rows) == sorted(POINTS)
+    assert all(
+        len(cells) == 4 and float(cells[0]) > 0 and float(cells[2]) > 0 for cells in rows.values()
+    )
+    info = png_info(png)
+    assert info.title == "Sweeps compared: 2 run(s), the same points side by side"
+    assert info.height > 4 * 300, "IOPS and p99 rows for randread and randwrite"
+    with served(sweep_run) as port:
+        url = f"http://127.0.0.1:{port}/?runs={first},{second}"
+        dom = dump_dom(url, tmp_path / "profile")
+        chart = f"http://127.0.0.1:{port}/compare-sweep.png?runs={first},{second}"
+        with urllib.request.urlopen(chart, timeout=120) as answer:
+            assert answer.headers["Content-Type"] == "image/png"
+            (tmp_path / "served.png").write_bytes(answer.read())
+    assert png_info(tmp_path / "served.png").title == info.title
+    page = PageParser()
+    page.feed(dom)
+    srcs = [str(img["src"]) for img in page.images]
+    assert f"compare-sweep.png?runs={first},{second}" in srcs, srcs
+    broken = [img["src"] for img in page.images if img.get("data-loaded") != "yes"]
+    assert not broken, f"images that did not load in Chromium: {broken}"
+    assert len(page.images) >= 2 + 2 * (2 + len(POINTS)), srcs

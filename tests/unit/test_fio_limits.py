@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.fio.jobs import FioError
-from dockyard.fio.limits import block_device_of, cgroup_seen, check_limits
+from dockyard.fio.limits import block_device_of, cgroup_seen, check_limits, device_limits_seen
 from dockyard.fio.results import run_label
 
 ENGINE = {"DOCKYARD_CONTAINER_ENGINE": "podman --root '/tmp/a b'"}
@@ -67,3 +67,35 @@ def test_cgroup_file_reads_back(tmp_path: Path) -> None:
     )
     assert cgroup_seen(tmp_path) == {"memory.max": "268435456", "io.max": "7:0 riops=500"}
     assert cgroup_seen(tmp_path / "missing") == {}
+
+
+@pytest.mark.parametrize(
+    ("seen", "expected"),
+    [
+        (
+            # cgroup v2: io.max, one line per device (the kernel's format), flattened to
+            # one line by the container's script; `max` is no limit.
+            {
+                "io.max": "8:0 rbps=max wbps=1048576 riops=max wiops=max "
+                "7:0 rbps=20971520 wbps=max riops=500 wiops=400"
+            },
+            {"device_read_bps": "20971520", "device_read_iops": "500", "device_write_iops": "400"},
+        ),
+        (
+            # cgroup v1: one blkio.throttle file per limit, `MAJ:MIN VALUE` per device.
+            {
+                "blkio/blkio.throttle.read_iops_device": "8:0 9 7:0 500",
+                "blkio/blkio.throttle.write_bps_device": "7:0 10485760",
+                "memory/memory.limit_in_bytes": "268435456",
+            },
+            {"device_read_iops": "500", "device_write_bps": "10485760"},
+        ),
+        ({"io.max": "7:01 riops=500", "blkio/blkio.throttle.read_iops_device": ""}, {}),
+    ],
+)
+def test_device_limits_seen_for_the_devices_maj_min(
+    seen: dict[str, str], expected: dict[str, str]
+) -> None:
+    """Only the limits on the device under test (7:0) count, from io.max or blkio."""
+    assert device_limits_seen(seen, "7:0") == expected
+    assert device_limits_seen(seen, None) == {}

@@ -10,7 +10,14 @@ import pytest
 
 from dockyard.fio.jobs import FioError
 from dockyard.fio.results import load_result
-from dockyard.fio.sweep import bins_percentile, check_spec, point_of, point_results, sweep_job
+from dockyard.fio.sweep import (
+    bins_percentile,
+    check_spec,
+    point_of,
+    point_results,
+    sweep_job,
+    with_limits,
+)
 
 
 def _spec(**options: Any) -> Any:
@@ -140,3 +147,55 @@ def test_hostile_sweep_metadata_gets_a_problem_not_a_file_outside(tmp_path: Path
     assert "could not be drawn" in render_page(tmp_path / "data", [listed])
     outside = [p for p in tmp_path.rglob("*.png") if not p.is_relative_to(run)]
     assert outside == []
+
+
+def test_limits_are_recorded_on_every_point_and_read_back() -> None:
+    """A sweep in a container: each point of metadata's sweep names the limits it ran
+    under, and the points read back from fio's result carry their label."""
+    spec = _spec()
+    asked = {"cpus": "1", "memory": None, "device": "/dev/loop0", "device_read_iops": "500"}
+    sweep = with_limits(spec.as_metadata(), {**asked, "engine": "podman", "seen": {}})
+    assert all(point["limits"]["device_read_iops"] == "500" for point in sweep["points"])
+    assert all("engine" not in point["limits"] for point in sweep["points"])
+    assert with_limits(spec.as_metadata(), None)["points"][0]["limits"] is None
+    point = spec.points()[0]
+    job = {"jobname": point.name, "read": {"total_ios": 10, "iops": 5.0, "clat_ns": {}}}
+    (row,) = point_results(sweep, {"jobs": [job]})
+    assert row.limits == "cpus=1 device_read_iops=500"
+
+
+def test_sweeps_compare_side_by_side_with_hostile_labels(tmp_path: Path) -> None:
+    """Two pulled sweep runs, one lacking a point and labelled with matplotlib math
+    (`$\\bogus{$`, which fails a figure when read as a formula): the side-by-side chart
+    draws them as text; a run that is no sweep is refused by name."""
+    import io
+    import json
+
+    from PIL import Image
+
+    from dockyard.fio.plots import comparison_png
+    from dockyard.fio.results import list_runs
+    from dockyard.fio.sweep_plots import sweep_comparison_png
+
+    spec = _spec()
+    for name, points in (("a", spec.points()), ("b", spec.points()[1:]), ("c", None)):
+        run = tmp_path / "runs" / f"20260101T000000Z-{name}"
+        run.mkdir(parents=True)
+        volume = {"type": "gp3 $\\bogus{$"}
+        meta = {"exit_status": 0, "plotname": name, "volume": volume, "finished": "x"}
+        if points is not None:
+            meta["sweep"] = spec.as_metadata()
+        jobs = [
+            {"jobname": p.name, "read": {"total_ios": 4, "iops": 2.0, "clat_ns": {"mean": 5.0}}}
+            for p in points or spec.points()[:1]
+        ]
+        (run / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+        (run / "result.json").write_text(json.dumps({"jobs": jobs}), encoding="utf-8")
+    runs = sorted(list_runs(tmp_path), key=lambda run: run.name)
+    assert [run.name[-1] for run in runs] == ["a", "b", "c"]
+    png = sweep_comparison_png(runs)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.info["Title"] == "Sweeps compared: 2 run(s), the same points side by side"
+    assert comparison_png(runs).startswith(b"\x89PNG")
+    with pytest.raises(FioError, match="none of the runs is a sweep"):
+        sweep_comparison_png(runs[2:])

@@ -1,0 +1,129 @@
+"""`bench ecs --volume instance-store`: the direct-attached NVMe of an EC2 container host.
+
+Instance store cannot be configured at run time as an ECS-managed EBS volume can: it
+comes with the instance type, and the container host formats and mounts it (its user
+data, see docs/fio.md) at the directory the stack's EC2 task definition mounts as the
+volume under test (fioVolume host, fioHostPath). So such a run needs three things that
+are checked before anything starts: an instance type that has instance store
+(DescribeInstanceTypes' InstanceStorageInfo), a task definition for EC2 whose
+`fio-target` volume is a host path (DescribeTaskDefinition), and the task placed on the
+cluster's EC2 capacity of that type (a capacity provider, or launch type EC2, with a
+placement constraint on `ecs.instance-type`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.fio.ecs import TARGET_VOLUME, check_run_task_value, task_overrides
+from dockyard.fio.jobs import FioError
+
+INSTANCE_STORE = "instance-store"
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]{0,15}\.[a-z0-9]{1,16}$")
+_CAPACITY_PROVIDER = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
+@dataclass(frozen=True)
+class InstanceStore:
+    """An instance type's instance store, as EC2 describes it, mounted at `host_path`."""
+
+    instance_type: str
+    disks: str
+    """e.g. `1 x 75 GB ssd, NVMe required` (DescribeInstanceTypes)."""
+    host_path: str
+    """Where the container host mounts it (the task definition's fio-target host path)."""
+
+
+def check_instance_type(ec2: Any, instance_type: str) -> str:
+    """The instance type's instance store disks (`1 x 75 GB ssd, NVMe required`);
+    FioError when the type is unknown or has none."""
+    if not _INSTANCE_TYPE.match(instance_type):
+        raise FioError(f"--instance-type {instance_type[:40]!r} is not an instance type")
+    try:
+        answer = ec2.describe_instance_types(InstanceTypes=[instance_type])
+    except Exception as err:  # botocore's ClientError: InvalidInstanceType
+        raise FioError(f"--instance-type {instance_type}: EC2 does not know it ({err})") from err
+    (described,) = answer.get("InstanceTypes") or [{}]
+    info = described.get("InstanceStorageInfo") or {}
+    disks = info.get("Disks") or []
+    if not described.get("InstanceStorageSupported") or not disks:
+        raise FioError(
+            f"--instance-type {instance_type} has no instance store (DescribeInstanceTypes: "
+            "InstanceStorageSupported false): choose a type with local NVMe, e.g. m5d.large, "
+            "c6gd.large or i4i.large"
+        )
+    shown = ", ".join(f"{d.get('Count')} x {d.get('SizeInGB')} GB {d.get('Type')}" for d in disks)
+    return f"{shown}, NVMe {info.get('NvmeSupport', 'unknown')}"
+
+
+def host_path_of(definition: Mapping[str, Any]) -> str:
+    """The directory a task definition (DescribeTaskDefinition's `taskDefinition`) mounts
+    as the volume under test; FioError unless it is a host path on EC2 capacity."""
+    name = definition.get("taskDefinitionArn", "the task definition")
+    volumes = {v.get("name"): v for v in definition.get("volumes") or []}
+    source = ((volumes.get(TARGET_VOLUME) or {}).get("host") or {}).get("sourcePath")
+    compatible = "EC2" in (definition.get("requiresCompatibilities") or ["EC2"])
+    if not source or not compatible:
+        raise FioError(
+            f"{name} does not mount a host directory as {TARGET_VOLUME} on EC2: give "
+            "--ec2-task-definition the fio task definition of a stack with fioLaunchType "
+            "EC2, fioVolume host and fioHostPath where the hosts mount their instance store"
+        )
+    return str(source)
+
+
+def slug(store: InstanceStore) -> str:
+    """Its part of a run name: instance-store-m5d.large."""
+    return f"{INSTANCE_STORE}-{store.instance_type}"
+
+
+def run_task_params(
+    *,
+    cluster: str,
+    task_definition: str,
+    store: InstanceStore,
+    plotname: str,
+    capacity_provider: str | None = None,
+    cpu: int | None = None,
+    memory: int | None = None,
+) -> dict[str, Any]:
+    """RunTask input for one one-off task on the cluster's EC2 capacity of the instance
+    type: the capacity provider's (else launch type EC2), placed on that type, the bench
+    container told what it measures (volume type, disks, instance type, host path)."""
+    check_run_task_value("cluster", cluster)
+    check_run_task_value("task definition", task_definition)
+    env = {
+        "FIO_VOLUME_TYPE": INSTANCE_STORE,
+        "FIO_VOLUME_DISKS": store.disks,
+        "FIO_VOLUME_HOST_PATH": store.host_path,
+        "FIO_COMPUTE": "EC2",
+        "FIO_INSTANCE_TYPE": store.instance_type,
+        "PLOTNAME": plotname,
+        "FIO_NO_SERVE": "1",
+    }
+    params: dict[str, Any] = {
+        "cluster": cluster,
+        "taskDefinition": task_definition,
+        "count": 1,
+        "startedBy": "dockyard-bench-ecs",
+        "placementConstraints": [
+            {
+                "type": "memberOf",
+                "expression": f"attribute:ecs.instance-type == {store.instance_type}",
+            }
+        ],
+        "overrides": task_overrides(env, cpu, memory),
+        "tags": [{"key": "dockyard:volume", "value": slug(store)}],
+    }
+    if capacity_provider is None:
+        params["launchType"] = "EC2"
+    elif _CAPACITY_PROVIDER.match(capacity_provider):
+        params["capacityProviderStrategy"] = [{"capacityProvider": capacity_provider, "weight": 1}]
+    else:
+        raise FioError(
+            f"--capacity-provider {capacity_provider[:40]!r} is not a capacity provider name"
+        )
+    return params
