@@ -16,7 +16,6 @@ Needs root and podman (as the test suite does); builds both images from the repo
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import time
@@ -28,22 +27,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.harness.podman import Podman, session_podman  # noqa: E402
+from tests.harness.rails import db_greets  # noqa: E402
 
 SEED_SLEEP_SECONDS = 15.0
 TARGET_SECONDS = 0.5
 POLL = 0.02
 RAILS_IMAGE = "localhost/i5-rails:bench"
 MYSQL_IMAGE = "localhost/i5-mysql:bench"
-
-
-def db_greets(ip: str) -> bool:
-    """True once the server on ip:3306 sends its protocol greeting."""
-    try:
-        with socket.create_connection((ip, 3306), timeout=0.5) as sock:
-            sock.settimeout(0.5)
-            return len(sock.recv(4)) == 4
-    except OSError:
-        return False
 
 
 def app_ok(ip: str) -> bool:

@@ -4,6 +4,7 @@ and the database container as the compose stack and the ECS tasks run it."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 import urllib.error
@@ -36,6 +37,16 @@ def build_images(podman: Podman, rails: str = RAILS_IMAGE, mysql: str = MYSQL_IM
     podman.build(REPO / "containers" / "mysql", mysql)
     podman.build(REPO / "containers" / "rails", rails, build_args={"APP_SRC": "sample"})
     return Images(rails=rails, mysql=mysql)
+
+
+def db_greets(ip: str) -> bool:
+    """True once the server on ip:3306 sends its protocol greeting."""
+    try:
+        with socket.create_connection((ip, 3306), timeout=0.5) as sock:
+            sock.settimeout(0.5)
+            return len(sock.recv(4)) == 4
+    except OSError:
+        return False
 
 
 def ip_of(podman: Podman, name: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.harness.rails import (
     SECRET_KEY_BASE,
     Images,
     build_images,
+    db_greets,
     ip_of,
     logs,
     sql_as,
@@ -116,16 +116,6 @@ class Load:
             thread.join(timeout=30)
         with self.lock:
             return list(self.answers)
-
-
-def db_greets(ip: str) -> bool:
-    """True once the server on ip:3306 sends its protocol greeting."""
-    try:
-        with socket.create_connection((ip, 3306), timeout=0.5) as sock:
-            sock.settimeout(0.5)
-            return len(sock.recv(4)) == 4
-    except OSError:
-        return False
 
 
 @dataclass
