@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.harness.command import command_env
 from tests.harness.command import run_command as _run_command
@@ -92,13 +93,22 @@ def test_playbook_command_against_three_hosts(tmp_path: Path) -> None:
         first = _run_command(command, tmp_path, DOCKYARD_SSH_CONTROL_BASE=str(control))
         assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:]
 
+        # agentYml is the control host's; each host's names the host's own zone
         agent_yml = result.outputs["agentYml"]
         assert "example-secret" in agent_yml
-        for host in cluster.hosts:
+        instances = sorted(
+            result.of_type("aws:ec2/instance:Instance"), key=lambda i: int(i.name.rsplit("-")[-1])
+        )
+        assert len({i.outputs["availabilityZone"] for i in instances}) > 1
+        for host, instance in zip(cluster.hosts, instances, strict=True):
             path = host.root / "etc" / "flocker" / "agent.yml"
-            assert path.read_text(encoding="utf-8") == agent_yml
+            expected = yaml.safe_load(agent_yml)
+            expected["dataset"]["zone"] = instance.outputs["availabilityZone"]
+            assert yaml.safe_load(path.read_text(encoding="utf-8")) == expected
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
             assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        control_yml = cluster.hosts[0].root / "etc" / "flocker" / "agent.yml"
+        assert control_yml.read_text(encoding="utf-8") == agent_yml
 
         # the key, inventory, agent.yml and extra vars were written to a temp dir and removed
         assert list((tmp_path / "command-tmp").iterdir()) == []
