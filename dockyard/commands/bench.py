@@ -234,7 +234,8 @@ def _register_compare(actions: Subparsers) -> None:
             "FILE also draws them in one chart (sweeps: the same points side by side, IOPS and "
             "p99 per rw, block size and direction), --csv FILE and --json "
             "FILE write them as data (one record per run, job and direction, grouped by "
-            "volume and limits)."
+            "volume and limits; sweeps: one per point and direction, each run's IOPS, mean "
+            "and p99 latency, volume and limits side by side)."
         ),
     )
     parser.add_argument("runs", nargs="*", metavar="RUN", help="run directory names")

@@ -5,8 +5,11 @@ request)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -186,3 +189,80 @@ def test_sweeps_compared_side_by_side_in_the_cli_and_on_the_page(
     broken = [img["src"] for img in page.images if img.get("data-loaded") != "yes"]
     assert not broken, f"images that did not load in Chromium: {broken}"
     assert len(page.images) >= 2 + 2 * (2 + len(POINTS)), srcs
+
+
+def _hostile_copy(data: Path, source: Path) -> Path:
+    """A copy of a sweep run whose metadata (as a pulled run's may) names a formula for
+    its volume type and container limits on every point, and lacks its last point."""
+    copy = data / "runs" / f"{source.name}-hostile"
+    if not copy.exists():
+        shutil.copytree(source, copy, symlinks=True)
+        meta = json.loads((copy / "metadata.json").read_text(encoding="utf-8"))
+        meta["volume"] = {"type": "=HYPERLINK(1)"}
+        meta["limits"] = {"cpus": "1"}
+        points = meta["sweep"]["points"][:-1]
+        meta["sweep"]["points"] = [{**point, "limits": {"cpus": "1"}} for point in points]
+        (copy / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    return copy
+
+
+def test_sweeps_compared_exported_as_csv_and_json(sweep_run: Path, tmp_path: Path) -> None:
+    """`bench compare A H B --csv --json` on sweeps: one record per point and direction,
+    each run's IOPS, mean and p99 latency, volume and limits side by side, the runs'
+    columns grouped by (volume, limits) (A and B measured the same ext4: together); the
+    CSV reads back to the JSON's records, a formula is written as text, a point a run
+    lacks is empty (null); the page serves the same table per request."""
+    first, second = _run_dir(sweep_run), _run_dir(sweep_run, "sweep222b")
+    hostile = _hostile_copy(sweep_run, second)
+    out_csv, out_json = tmp_path / "s.csv", tmp_path / "s.json"
+    order = [first.name, hostile.name, second.name]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockyard", "bench", "compare", *order,
+         "-d", str(sweep_run), "--csv", str(out_csv), "--json", str(out_json)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    document = json.loads(out_json.read_text(encoding="utf-8"))
+    assert document["runs"] == order and document["sweep"] is True
+    records = document["records"]
+    assert [(r["job"], r["direction"]) for r in records] == [
+        (point, "read" if point.startswith("randread") else "write") for point in POINTS
+    ]
+    assert {(r["rw"], r["bs"], r["iodepth"], r["numjobs"]) for r in records} == {
+        (rw, "4k", depth, jobs)
+        for rw in ("randread", "randwrite")
+        for depth in (1, 8)
+        for jobs in (1, 2)
+    }
+    assert all(
+        r["run_1"] == first.name and r["run_2"] == second.name and r["run_3"] == hostile.name
+        for r in records
+    )
+    assert records[0]["volume_1"] == records[0]["volume_2"]
+    assert records[0]["volume_1"].startswith("ext4 on /dev/loop")
+    assert records[0]["volume_3"].startswith("=HYPERLINK(1)")
+    assert [r["limits_3"] for r in records[:-1]] == ["cpus=1"] * (len(POINTS) - 1)
+    assert records[0]["limits_1"] == "" and records[-1]["limits_3"] is None
+    assert records[-1]["iops_3"] is None and records[-1]["p99_us_3"] is None
+    for n in (1, 2):
+        assert all(r[f"iops_{n}"] > 0 and 0 < r[f"mean_us_{n}"] <= r[f"p99_us_{n}"] * 1.5
+                   for r in records)  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == list(records[0])
+    assert [float(r["iops_1"]) for r in rows] == [r["iops_1"] for r in records]
+    assert [int(r["iodepth"]) for r in rows] == [r["iodepth"] for r in records]
+    assert rows[0]["volume_3"].startswith("'=HYPERLINK(1)")
+    assert rows[-1]["iops_3"] == "" and rows[-1]["run_3"] == hostile.name
+    with served(sweep_run) as port:
+        base = f"http://127.0.0.1:{port}/compare"
+        selection = f"runs={first.name},{second.name}"
+        with urllib.request.urlopen(f"{base}.csv?{selection}", timeout=120) as answer:  # noqa: S310
+            assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+            served_rows = list(csv.DictReader(io.StringIO(answer.read().decode("utf-8"))))
+        with urllib.request.urlopen(f"{base}.json?{selection}", timeout=120) as answer:  # noqa: S310
+            served_json = json.loads(answer.read())
+    assert served_json["sweep"] is True and len(served_json["records"]) == len(POINTS)
+    assert [r["run_2"] for r in served_json["records"]] == [second.name] * len(POINTS)
+    assert "run_3" not in served_json["records"][0]
+    assert [r["iops_1"] for r in served_rows] == [r["iops_1"] for r in rows]
