@@ -10,12 +10,40 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-from dockyard.fio.ecs import EbsVolume, container_definitions, task_definition
+from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
 from dockyard.fio.upload import upload_run
 from tests.harness.fio import TINY_JOB
 from tests.harness.moto import MotoServer
 from tests.harness.tools import REPO
+
+
+def fio_definition(
+    family: str, target: EbsVolume | HostPath, launch_type: Any, host_port: int | None = None
+) -> dict[str, Any]:
+    """The fio task definition as the stack registers it (RegisterTaskDefinition's
+    parameters), with placeholder roles, bucket and log group."""
+    containers = container_definitions(
+        "fio:1",
+        jobfiles=["job.fio"],
+        remotefiles=[],
+        plotname="p",
+        bucket="b",
+        region="us-east-1",
+        log_group="/fio",
+        host_port=host_port,
+    )
+    return task_definition(
+        family,
+        containers,
+        target=target,
+        launch_type=launch_type,
+        execution_role_arn="arn:aws:iam::123456789012:role/x",
+        task_role_arn="arn:aws:iam::123456789012:role/y",
+        cpu=512,
+        memory=1024,
+    )
 
 
 def fio_stack(moto_server: MotoServer, name: str) -> dict[str, str]:
@@ -29,26 +57,7 @@ def fio_stack(moto_server: MotoServer, name: str) -> dict[str, str]:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName=name, Description="x", VpcId=vpc)["GroupId"]
     cluster = ecs.create_cluster(clusterName=name)["cluster"]["clusterArn"]
-    containers = container_definitions(
-        "fio:1",
-        jobfiles=["job.fio"],
-        remotefiles=[],
-        plotname="p",
-        bucket="b",
-        region="us-east-1",
-        log_group="/fio",
-        host_port=None,
-    )
-    definition = task_definition(
-        "fio-rt",
-        containers,
-        target=EbsVolume(),
-        launch_type="FARGATE",
-        execution_role_arn="arn:aws:iam::123456789012:role/x",
-        task_role_arn="arn:aws:iam::123456789012:role/y",
-        cpu=512,
-        memory=1024,
-    )
+    definition = fio_definition("fio-rt", EbsVolume(), "FARGATE")
     arn = ecs.register_task_definition(**definition)["taskDefinition"]["taskDefinitionArn"]
     return {"cluster": cluster, "arn": arn, "subnet": subnet, "group": group}
 

@@ -11,8 +11,9 @@ import pytest
 
 from components.fio import bench
 from components.shared.task_definition import register_task_definition
-from dockyard.fio.ecs import EbsVolume, HostPath, container_definitions, task_definition
+from dockyard.fio.ecs import EbsVolume, HostPath
 from dockyard.fio.upload import upload_run
+from tests.harness.fio_ecs import fio_definition
 from tests.harness.moto import MotoServer
 from tests.harness.pulumi_program import evaluate
 
@@ -28,26 +29,8 @@ def test_task_definition_registers_with_moto(
 ) -> None:
     """register_task_definition accepts the dict as-is; describing it gives the containers back."""
     ecs = moto_server.client("ecs")
-    containers = container_definitions(
-        "fio:1",
-        jobfiles=["job.fio"],
-        remotefiles=[],
-        plotname="p",
-        bucket="b",
-        region="us-east-1",
-        log_group="/fio",
-        host_port=8000 if launch_type == "EC2" else None,
-    )
-    definition = task_definition(
-        f"fio-{launch_type.lower()}",
-        containers,
-        target=target,
-        launch_type=launch_type,
-        execution_role_arn="arn:aws:iam::123456789012:role/x",
-        task_role_arn="arn:aws:iam::123456789012:role/y",
-        cpu=512,
-        memory=1024,
-    )
+    host_port = 8000 if launch_type == "EC2" else None
+    definition = fio_definition(f"fio-{launch_type.lower()}", target, launch_type, host_port)
     registered = ecs.register_task_definition(**definition)["taskDefinition"]
     described = ecs.describe_task_definition(taskDefinition=registered["taskDefinitionArn"])
     names = [c["name"] for c in described["taskDefinition"]["containerDefinitions"]]
