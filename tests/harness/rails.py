@@ -92,6 +92,22 @@ def logs(podman: Podman, name: str) -> str:
     return proc.stdout + proc.stderr
 
 
+def appdb_address(podman: Podman, images: Images, *, name: str, net: str) -> str:
+    """A container that holds the name `appdb` and its address on `net`, for a database
+    started with `net=` the value returned (`container:NAME`: it joins that network
+    namespace). Killed, the database is then refused at once, and found again when it
+    starts, as on ECS, where Service Connect's proxy keeps `appdb` resolvable in the web
+    task. Podman's own DNS drops the name with the container, and where the host's
+    resolver does not answer from a container (this machine's) a lookup then waits out
+    the resolver's timeouts (measured: 40 s), which is podman's, not the app's."""
+    podman.start(
+        "--network", net, "--network-alias", "appdb", "--no-healthcheck",
+        "--entrypoint", "sleep", images.mysql, "infinity",
+        name=name,
+    )  # fmt: skip
+    return f"container:{name}"
+
+
 def start_db(
     podman: Podman,
     images: Images,
@@ -102,14 +118,17 @@ def start_db(
     volume: str,
     app_user: bool = True,
 ) -> str:
-    """The database on `volume`; with `app_user`, it makes the app's user (MYSQL_USER)."""
+    """The database on `volume`; with `app_user`, it makes the app's user (MYSQL_USER).
+    On a network it is `appdb` there; in a holder's namespace (`net` from
+    `appdb_address`) the holder has the name."""
     user = [
         "-v", f"{secrets['db_app_password']}:/run/secrets/db_app_password:ro",
         "-e", f"MYSQL_USER={APP_USER}", "-e", f"MYSQL_DATABASE={APP_DATABASE}",
         "-e", "MYSQL_PASSWORD_FILE=/run/secrets/db_app_password",
     ] if app_user else []  # fmt: skip
+    alias = [] if net.startswith("container:") else ["--network-alias", "appdb"]
     return podman.start(
-        "--network", net, "--network-alias", "appdb",
+        "--network", net, *alias,
         "-v", f"{volume}:/var/lib/mysql",
         "-v", f"{secrets['db_root_password']}:/run/secrets/db_root_password:ro",
         "-e", "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",

@@ -58,9 +58,11 @@ def test_a_signal_mid_session_removes_the_key(tmp_path: Path) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             tmp = tmp_path / f"tmp-{signum.name}"
             tmp.mkdir()
-            marker = f"dockyard-signal-{signum.name}"
+            # The remote command is this run's own: the shell on the host execs `sleep`,
+            # so its command line is exactly ["sleep", seconds] and tells the session is up.
+            seconds = f"600.{int(signum)}"
             proc = subprocess.Popen(
-                [str(VENV_BIN / "dockyard"), "ssh", "0", "sleep", "600", "#", marker],
+                [str(VENV_BIN / "dockyard"), "ssh", "0", "sleep", seconds],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -71,7 +73,7 @@ def test_a_signal_mid_session_removes_the_key(tmp_path: Path) -> None:
             proc.stdin.write(document)
             proc.stdin.close()
             _wait_for(lambda: any(tmp.glob("dockyard-ssh-*/id")), "the key file")  # noqa: B023
-            _wait_for(lambda: _processes_with(marker) >= 2, "ssh and the remote sleep")  # noqa: B023
+            _wait_for(lambda: _remote_sleeps(seconds) == 1, "the remote sleep")  # noqa: B023
             proc.send_signal(signum)
             proc.wait(timeout=30)
             assert proc.stderr is not None
@@ -80,7 +82,7 @@ def test_a_signal_mid_session_removes_the_key(tmp_path: Path) -> None:
             ours = [line for line in err.splitlines() if not line.startswith("Warning: ")]
             assert len(ours) == 1 and ours[0].startswith("dockyard: "), err
             assert list(tmp.iterdir()) == [], "the temp key directory is left"
-            _wait_for(lambda: _ssh_clients_with(marker) == 0, "ssh to end")  # noqa: B023
+            _wait_for(lambda: _ssh_clients_with(seconds) == 0, "ssh to end")  # noqa: B023
 
 
 def _cmdlines() -> list[list[str]]:
@@ -91,11 +93,14 @@ def _cmdlines() -> list[list[str]]:
                 found.append((entry / "cmdline").read_bytes().split(b"\0"))
             except OSError:
                 continue
-    return [[part.decode(errors="replace") for part in cmd] for cmd in found]
+    return [[part.decode(errors="replace") for part in cmd if part] for cmd in found]
 
 
-def _processes_with(marker: str) -> int:
-    return sum(1 for cmd in _cmdlines() if marker in cmd)
+def _remote_sleeps(seconds: str) -> int:
+    """The remote `sleep` the host's sshd started (exec'd by the login shell, or still
+    under `sh -c`): the dockyard process and the ssh client also name `seconds`, but
+    never as a command of their own."""
+    return sum(1 for cmd in _cmdlines() if cmd == ["sleep", seconds] or f"sleep {seconds}" in cmd)
 
 
 def _ssh_clients_with(marker: str) -> int:
