@@ -3,12 +3,12 @@
 Keep-alive clients read and write notes through the app while the database container is
 killed (SIGKILL) and, some seconds later, started again on the same volume; the name
 `appdb` stays resolvable meanwhile, as Service Connect keeps it on ECS
-(tests/harness/rails.appdb_address). While it is gone every answer is 503 with a Retry-
-After header and a short JSON body (the image's Dockyard::DbUnavailable middleware;
-Rails alone answered an empty 500) and /health answers 503; no request goes unanswered.
-Once the database accepts connections again the app serves reads and writes within
-RECOVERY_BOUND seconds, without a restart of the web container; every note the app
-acknowledged (201) is read back from the database.
+(tests/harness/rails.appdb_address). While it is gone every answer is 503 with a
+Retry-After header and a short JSON body (the image's Dockyard::DbUnavailable
+middleware; Rails alone answered an empty 500) and /health answers 503; no request goes
+unanswered. Once the database accepts connections again the app serves reads and writes
+within RECOVERY_BOUND seconds, without a restart of the web container; every note the
+app acknowledged (201) is read back from the database.
 """
 
 from __future__ import annotations
