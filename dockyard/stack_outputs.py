@@ -1,4 +1,5 @@
-"""The stack-outputs document the machine commands read (ls, ssh, ip, docker-env).
+"""The stack-outputs document the machine commands read (ls, ssh, ip, docker-env), and
+the object-valued outputs the flows' commands read from it (OutputRecord).
 
 `pulumi stack output --json --show-secrets` prints it; the commands read it from stdin,
 or run that command themselves when stdin is a terminal or a stack is named (`--stack`).
@@ -12,7 +13,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import IO, Any, ClassVar, Self, get_args
+
+import msgspec
 
 from dockyard.errors import UsageError
 
@@ -95,3 +99,51 @@ def read(
             f"`pulumi {' '.join(argv[1:])}` failed: {lines[-1] if lines else done.returncode}"
         )
     return parse(done.stdout)
+
+
+class OutputRecord(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One object-valued stack output (railsTasks, fioTasks), defined once: the component
+    exports `Record(...).to_output()`, a command reads it back with `from_output`. Each
+    field is the camelCase key of the same name.
+
+    A stack made by an older dockyard may lack keys: a key that is absent, empty or of
+    another type reads as None (a name-to-name map keeps its string entries), and only a
+    command that needs it stops, naming it and the fix (`need`)."""
+
+    OUTPUT: ClassVar[str]
+    """The output's name."""
+
+    def to_output(self) -> dict[str, Any]:
+        """The stack output's value: every key, camelCase, its value as given (the component
+        gives Pulumi Outputs, so a preview still shows the keys it knows)."""
+        return {f.encode_name: getattr(self, f.name) for f in msgspec.structs.fields(self)}
+
+    @classmethod
+    def from_output(cls, value: Mapping[str, Any]) -> Self:
+        """The output as read back from a stack; what is missing or malformed reads as None."""
+        found: dict[str, Any] = {}
+        for field in msgspec.structs.fields(cls):
+            raw = value.get(field.encode_name)
+            if raw in (None, "", []):
+                continue
+            if dict[str, str] in get_args(field.type):
+                # read entry by entry: the command that needs one names the one missing
+                items = raw.items() if isinstance(raw, Mapping) else ()
+                raw = {k: v for k, v in items if isinstance(v, str)}
+            try:
+                found[field.name] = msgspec.convert(raw, field.type)
+            except msgspec.ValidationError:
+                continue
+        return cls(**found)
+
+    def need(self, key: str) -> Any:
+        """The value of output key `key` (e.g. webTaskDefinition), or a UsageError naming it
+        when the stack's output lacks it."""
+        names = {f.encode_name: f.name for f in msgspec.structs.fields(self)}
+        value = getattr(self, names[key])
+        if value is None:
+            raise UsageError(
+                f"the stack output {self.OUTPUT} has no {key}: run `pulumi up` with this "
+                "version of dockyard, then try again"
+            )
+        return value
