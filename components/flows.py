@@ -146,3 +146,4 @@ def fio_bench(cfg: StackConfig, fio_cfg: FioBenchConfig, site: Site) -> None:
     )
     pulumi.export("fioPlotUrl", fio.plot_url)
     pulumi.export("fioResultsBucket", fio.bucket_name)
+    pulumi.export("fioTasks", fio.tasks)

@@ -31,6 +31,16 @@ class FioBenchConfig:
     cluster_arn: str | None
     """An existing cluster (required for EC2 capacity); None creates one (Fargate)."""
     assign_public_ip: bool
+    instance_store: InstanceStoreHosts | None = None
+    """EC2 hosts with instance store in the stack's own cluster (fioInstanceStoreType)."""
+
+
+@dataclass(frozen=True)
+class InstanceStoreHosts:
+    """fioInstanceStoreType's hosts: an Auto Scaling group from 0 to `max_hosts`."""
+
+    instance_type: str
+    max_hosts: int
 
 
 def _check_capacity(
@@ -63,6 +73,32 @@ def _check_capacity(
             "is required with EC2 capacity (the cluster whose container hosts are tested)",
             "pulumi config set fioClusterArn arn:aws:ecs:REGION:ACCOUNT:cluster/NAME",
         )
+
+
+def _read_instance_store(reader: Reader, cluster_arn: str | None) -> InstanceStoreHosts | None:
+    """fioInstanceStoreType and fioInstanceStoreMaxHosts; the type's instance store is
+    checked against EC2's answer by the component (DescribeInstanceTypes)."""
+    from dockyard.fio.instance_store import INSTANCE_TYPE
+
+    instance_type = reader.optional("fioInstanceStoreType")
+    if instance_type is None:
+        return None
+    if not INSTANCE_TYPE.match(instance_type):
+        raise ConfigError(
+            "fioInstanceStoreType",
+            f"{instance_type[:40]!r} is not an instance type",
+            "pulumi config set fioInstanceStoreType m5d.large",
+        )
+    if cluster_arn is not None:
+        raise ConfigError(
+            "fioInstanceStoreType",
+            "adds hosts to the stack's own cluster, and fioClusterArn names another one",
+            "pulumi config rm fioClusterArn (or give that cluster its own instance-store "
+            "hosts and pass bench ecs --cluster, --instance-type and --capacity-provider)",
+        )
+    return InstanceStoreHosts(
+        instance_type, reader.integer("fioInstanceStoreMaxHosts", minimum=1, maximum=20)
+    )
 
 
 def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
@@ -116,6 +152,7 @@ def read_fio_bench(reader: Reader) -> FioBenchConfig | None:
             "fioPlotName", str(err), "pulumi config set fioPlotName gp3-20g"
         ) from None
     return FioBenchConfig(
+        instance_store=_read_instance_store(reader, cluster_arn),
         launch_type=launch_type,
         volume=HostPath(host_path) if volume == "host" and host_path else ebs,
         per_host=per_host,

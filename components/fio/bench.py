@@ -15,17 +15,28 @@ import pulumi
 import pulumi_aws as aws
 
 from components import PROJECT_DIR
-from components.config.fio import FioBenchConfig
+from components.config.fio import FioBenchConfig, InstanceStoreHosts
+from components.config.reader import ConfigError
 from components.shared import ecs_roles
 from components.shared.ecr_image import EcrImage
+from components.shared.ecs_cluster import FARGATE, ec2_capacity
 from components.shared.load_balancer import LoadBalancer
-from components.shared.network import group_rule, ingress_from_cidrs, open_egress
+from components.shared.network import (
+    group_rule,
+    ingress_from_cidrs,
+    open_egress,
+    subnets_offering,
+)
 from components.shared.private_bucket import private_bucket_settings
 from components.shared.task_definition import register_task_definition
 from dockyard.fio import ecs as fio_ecs
+from dockyard.fio import instance_store
+from dockyard.fio.outputs import FioTasks
 from dockyard.netrules import PortRule
 
 DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
+STORE_ROOT_VOLUME_GIB = 30
+"""The instance-store hosts' root volume: the ECS-optimized AL2023 AMI's snapshot size."""
 PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "fio plots")
 
 
@@ -64,6 +75,8 @@ class FioBench(pulumi.ComponentResource):
 
     plot_url: pulumi.Output[str]
     bucket_name: pulumi.Output[str]
+    tasks: pulumi.Output[dict[str, Any]]
+    """The fioTasks output (dockyard.fio.outputs): what `bench ecs` runs with."""
 
     def __init__(
         self,
@@ -79,12 +92,17 @@ class FioBench(pulumi.ComponentResource):
         # Physical names carry the stack, as the Rails ones do: two stacks with one prefix
         # in one account must not share a cluster, repository, log group or family.
         self._stack_prefix = f"{self._prefix}-{pulumi.get_stack()}"
+        self._run: dict[str, Any] = {}
+        """What fioTasks says (FioTasks' fields), filled step by step."""
         image = self._image()
         bucket = self._bucket()
         task = self._task_definition(image, bucket)
         self._service(task)
         self.bucket_name = bucket.bucket
-        self.register_outputs({"plotUrl": self.plot_url, "bucketName": self.bucket_name})
+        self.tasks = pulumi.Output.from_input(FioTasks(**self._run).to_output())
+        self.register_outputs(
+            {"plotUrl": self.plot_url, "bucketName": self.bucket_name, "tasks": self.tasks}
+        )
 
     def _image(self) -> EcrImage:
         """The aio image, built from containers/fio and pushed to its ECR repository."""
@@ -132,7 +150,7 @@ class FioBench(pulumi.ComponentResource):
 
     def _task_definition(self, image: EcrImage, bucket: aws.s3.Bucket) -> aws.ecs.TaskDefinition:
         """What dockyard.fio.ecs.task_definition() returns, registered as it is."""
-        cfg, region = self._cfg, self._args["region"]
+        cfg = self._cfg
         launch_type: Any = cfg.launch_type
         logs = aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
@@ -141,8 +159,32 @@ class FioBench(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child,
         )
-        execution_role, task_role = self._roles(bucket)
+        self._parts = (image, bucket, logs, *self._roles(bucket))
         host_port = fio_ecs.PLOTS_PORT if launch_type == "EC2" else None
+        definition = self._definition(
+            f"{self._stack_prefix}-fio", cfg.volume, launch_type, host_port, per_host=cfg.per_host
+        )
+        self._network_mode = definition["networkMode"]
+        task = register_task_definition(
+            f"{self._name}-task-definition", definition, tags=self._tags, opts=self._child
+        )
+        if isinstance(cfg.volume, fio_ecs.EbsVolume):
+            self._run["task_definition"] = task.arn
+        return task
+
+    def _definition(
+        self,
+        family: str,
+        volume: fio_ecs.TargetVolume,
+        launch_type: Any,
+        host_port: int | None,
+        *,
+        per_host: bool,
+    ) -> dict[str, Any]:
+        """dockyard.fio.ecs.task_definition() for `volume` on `launch_type`, with the
+        stack's image, bucket, log group, roles and settings."""
+        cfg, region = self._cfg, self._args["region"]
+        image, bucket, logs, execution_role, task_role = self._parts
         containers = pulumi.Output.all(image.image_ref, bucket.bucket, logs.name).apply(
             lambda values: fio_ecs.container_definitions(
                 values[0],
@@ -156,26 +198,22 @@ class FioBench(pulumi.ComponentResource):
                 cpu=cfg.cpu - 16,
                 memory=cfg.memory - 64,
                 host_port=host_port,
-                results_prefix=None if cfg.per_host else cfg.plotname,
-                volume=cfg.volume,
+                results_prefix=None if per_host else cfg.plotname,
+                volume=volume,
                 launch_type=launch_type,
             )
         )
-        definition = fio_ecs.task_definition(
-            f"{self._stack_prefix}-fio",
+        return fio_ecs.task_definition(
+            family,
             # Outputs stand in for the plain values: the definition holds them as-is.
             cast(Any, containers),
-            target=cfg.volume,
+            target=volume,
             launch_type=launch_type,
             execution_role_arn=cast(Any, execution_role.arn),
             task_role_arn=cast(Any, task_role.arn),
             cpu=cfg.cpu,
             memory=cfg.memory,
-            per_host=cfg.per_host,
-        )
-        self._network_mode = definition["networkMode"]
-        return register_task_definition(
-            f"{self._name}-task-definition", definition, tags=self._tags, opts=self._child
+            per_host=per_host,
         )
 
     def _service(self, task: aws.ecs.TaskDefinition) -> None:
@@ -187,6 +225,10 @@ class FioBench(pulumi.ComponentResource):
                 f"{name}-cluster", name=f"{prefix}-fio", tags=tags, opts=child
             )
             cluster_arn = cluster.arn
+            if self._cfg.instance_store is not None:
+                self._instance_store(cluster, self._cfg.instance_store)
+        self._run["cluster"] = cluster_arn
+        self._run["results"] = pulumi.Output.concat("s3://", self._parts[1].bucket)
         service_args = self._per_host() if self._cfg.per_host else self._load_balanced()
         if isinstance(self._cfg.volume, fio_ecs.EbsVolume):
             service_args["volume_configuration"] = self._ebs_volume(self._cfg.volume)
@@ -273,6 +315,9 @@ class FioBench(pulumi.ComponentResource):
                 "security_groups": [task_sg.id],
                 "assign_public_ip": self._cfg.assign_public_ip,
             }
+            self._run["subnets"] = self._args["subnet_ids"]
+            self._run["security_groups"] = [task_sg.id]
+            self._run["assign_public_ip"] = self._cfg.assign_public_ip
         self.plot_url = balancer.url.apply(lambda url: f"{url}/")
         return service_args
 
@@ -328,6 +373,7 @@ class FioBench(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
+        self._run["volume_role"] = infra_role.arn
         ebs = fio_ecs.ebs_settings(volume)
         return {
             "name": fio_ecs.TARGET_VOLUME,
@@ -341,3 +387,71 @@ class FioBench(pulumi.ComponentResource):
                 "file_system_type": ebs["filesystemType"],
             },
         }
+
+    def _instance_store(self, cluster: aws.ecs.Cluster, store: InstanceStoreHosts) -> None:
+        """EC2 hosts of the instance type in the stack's cluster, none until a task needs
+        one, each mounting its instance store (dockyard.fio.instance_store.user_data), and
+        the task definition that measures it there (`bench ecs --volume instance-store`)."""
+        name, prefix, tags = self._name, self._stack_prefix, self._tags
+        _check_instance_store(store.instance_type)
+        subnets = subnets_offering(
+            self._args["subnet_ids"], store.instance_type, "fioInstanceStoreType"
+        )
+        provider = ec2_capacity(
+            f"{name}-store",
+            {
+                "vpc_id": self._args["vpc_id"],
+                "subnet_ids": subnets,
+                "instance_type": store.instance_type,
+                "min_size": 0,
+                "max_size": store.max_hosts,
+                "root_volume_size": STORE_ROOT_VOLUME_GIB,
+                # name prefixes are made unique by AWS's suffix; the provider's name is not
+                "label": f"{self._prefix}-fio-store",
+                "provider_name": f"{prefix}-fio-store",
+                "user_data": cluster.name.apply(instance_store.user_data),
+            },
+            tags,
+            self,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=[FARGATE, provider.name],
+            opts=self._child,
+        )
+        definition = self._definition(
+            f"{prefix}-fio-instance-store",
+            fio_ecs.HostPath(instance_store.MOUNT_PATH),
+            "EC2",
+            None,
+            per_host=False,
+        )
+        definition["placementConstraints"] = [instance_store.PLACEMENT]
+        task = register_task_definition(
+            f"{name}-store-task-definition", definition, tags=tags, opts=self._child
+        )
+        self._run |= {
+            "instance_type": store.instance_type,
+            "instance_store_task_definition": task.arn,
+            "capacity_provider": provider.name,
+        }
+
+
+def _check_instance_store(instance_type: str) -> None:
+    """EC2's answer for the type (DescribeInstanceTypes): it must have instance store and
+    run the x86_64 image, or the preview stops here, before any host is launched."""
+    found = aws.ec2.get_instance_type(instance_type=instance_type)
+    if not found.instance_storage_supported:
+        raise ConfigError(
+            "fioInstanceStoreType",
+            f"{instance_type} has no instance store (DescribeInstanceTypes: "
+            "InstanceStorageSupported false)",
+            "choose a type with local NVMe, e.g. m5d.large or i4i.large",
+        )
+    if "x86_64" not in (found.supported_architectures or []):
+        raise ConfigError(
+            "fioInstanceStoreType",
+            f"{instance_type} is not x86_64, and the fio image is built for linux/amd64",
+            "choose an x86_64 type with local NVMe, e.g. m5d.large or i4i.large",
+        )

@@ -1,6 +1,7 @@
 """An ECS cluster for the Rails flow: EC2 capacity (an Auto Scaling group on the
 ECS-optimized AMI behind a capacity provider) or Fargate, and a Service Connect
-namespace the services share (the database answers there as `appdb`).
+namespace the services share (the database answers there as `appdb`). The EC2 capacity
+is `ec2_capacity`, which the fio flow's instance-store hosts use too.
 
 Replaces the seed's `ecs-cli up --size 1 --instance-type t2.micro`.
 """
@@ -15,8 +16,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.shared.network import open_egress
+from dockyard.ecs_instances import user_data
 from dockyard.iam import assume_role_policy
-from dockyard.rails.ecs import ecs_instance_user_data
 
 # The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch from AWS's
 # public SSM parameter (always the current recommended image).
@@ -24,10 +25,6 @@ ECS_AMI_SSM_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recomm
 FARGATE = "FARGATE"
 EXEC_LOGGING = "OVERRIDE"
 """ECS Exec session logging: to the log group the cluster names (ExecuteCommandLogging)."""
-
-
-def _b64_user_data(cluster_name: str) -> str:
-    return base64.b64encode(ecs_instance_user_data(cluster_name).encode()).decode()
 
 
 class EcsClusterArgs(TypedDict):
@@ -117,7 +114,25 @@ class EcsCluster(pulumi.ComponentResource):
             provider_name: pulumi.Input[str] = FARGATE
             providers: list[pulumi.Input[str]] = [FARGATE]
         else:
-            provider = self._ec2_capacity(name, args, prefix, tags, child)
+            if "vpc_id" not in args or not args.get("subnet_ids"):
+                raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
+            count = args["instance_count"]
+            provider = ec2_capacity(
+                name,
+                {
+                    "vpc_id": args["vpc_id"],
+                    "subnet_ids": args["subnet_ids"],
+                    "instance_type": args["instance_type"],
+                    "min_size": count,
+                    "max_size": max(args.get("max_instances", 2 * count), count),
+                    "root_volume_size": args["root_volume_size"],
+                    "label": f"{prefix}-ecs",
+                    "provider_name": f"{prefix}-{pulumi.get_stack()}-ec2",
+                    "user_data": self.cluster.name.apply(user_data),
+                },
+                tags,
+                self,
+            )
             provider_name = provider.name
             providers = [provider.name]
 
@@ -144,148 +159,163 @@ class EcsCluster(pulumi.ComponentResource):
             }
         )
 
-    def _ec2_capacity(
-        self,
-        name: str,
-        args: EcsClusterArgs,
-        prefix: str,
-        tags: dict[str, str],
-        child: pulumi.ResourceOptions,
-    ) -> aws.ecs.CapacityProvider:
-        if "vpc_id" not in args or not args.get("subnet_ids"):
-            raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
-        count = args["instance_count"]
-        max_instances = args.get("max_instances", 2 * count)
 
-        profile = self._instance_profile(name, tags, child)
-        group = self._instance_group(name, args, prefix, tags, child)
-        template = self._launch_template(name, args, prefix, profile, group, tags, child)
-        group_tags = {**tags, "Name": f"{prefix}-ecs", "AmazonECSManaged": "true"}
-        asg = aws.autoscaling.Group(
-            f"{name}-instances",
-            name_prefix=f"{prefix}-ecs-",
-            min_size=count,
-            max_size=max(max_instances, count),
-            desired_capacity=count,
-            vpc_zone_identifiers=list(args["subnet_ids"]),
-            launch_template={"id": template.id, "version": "$Latest"},
-            health_check_type="EC2",
-            protect_from_scale_in=False,
-            tags=[
-                {"key": k, "value": v, "propagate_at_launch": True}
-                for k, v in sorted(group_tags.items())
-            ],
-            # The capacity provider scales the group; do not fight it on the next update.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+class Ec2CapacityArgs(TypedDict):
+    """EC2 container instances behind a capacity provider, for any cluster."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Subnets the instances are spread over."""
+    instance_type: str
+    min_size: int
+    """Instances the group starts with and keeps at least (0: only while tasks need one)."""
+    max_size: int
+    """Upper bound for the capacity provider's scaling."""
+    root_volume_size: int
+    """Root volume in GiB, gp3 and encrypted."""
+    label: str
+    """The instances' Name tag and the prefix of the group's and template's names."""
+    provider_name: str
+    """The capacity provider's name."""
+    user_data: pulumi.Output[str]
+    """The instances' user data script (it joins them to the cluster)."""
+
+
+def ec2_capacity(
+    name: str, args: Ec2CapacityArgs, tags: Mapping[str, str], parent: pulumi.Resource
+) -> aws.ecs.CapacityProvider:
+    """An Auto Scaling group on the ECS-optimized AMI (IMDSv2, an encrypted root, no
+    inbound) and the capacity provider that scales it, its resources under `parent`."""
+    child = pulumi.ResourceOptions(parent=parent)
+    tags = dict(tags)
+    label = args["label"]
+    profile = _instance_profile(name, tags, child)
+    group = _instance_group(name, args["vpc_id"], label, tags, child)
+    template = _launch_template(name, args, profile, group, tags, child)
+    group_tags = {**tags, "Name": label, "AmazonECSManaged": "true"}
+    asg = aws.autoscaling.Group(
+        f"{name}-instances",
+        name_prefix=f"{label}-",
+        min_size=args["min_size"],
+        max_size=args["max_size"],
+        desired_capacity=args["min_size"],
+        vpc_zone_identifiers=args["subnet_ids"],
+        launch_template={"id": template.id, "version": "$Latest"},
+        health_check_type="EC2",
+        protect_from_scale_in=False,
+        tags=[
+            {"key": k, "value": v, "propagate_at_launch": True}
+            for k, v in sorted(group_tags.items())
+        ],
+        # The capacity provider scales the group; do not fight it on the next update.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["desiredCapacity"]),
+    )
+    return aws.ecs.CapacityProvider(
+        f"{name}-ec2",
+        name=args["provider_name"],
+        auto_scaling_group_provider={
+            "auto_scaling_group_arn": asg.arn,
+            "managed_termination_protection": "DISABLED",
+            "managed_scaling": {
+                "status": "ENABLED",
+                "target_capacity": 100,
+                "minimum_scaling_step_size": 1,
+                "maximum_scaling_step_size": 1,
+            },
+        },
+        tags=tags,
+        opts=child,
+    )
+
+
+def _instance_profile(
+    name: str, tags: dict[str, str], child: pulumi.ResourceOptions
+) -> aws.iam.InstanceProfile:
+    """The container instances' role: the ECS agent's policy and SSM's."""
+    role = aws.iam.Role(
+        f"{name}-instance-role",
+        # No aws:SourceAccount: EC2 assumes instance roles without one (dockyard.iam).
+        assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
+        tags=tags,
+        opts=child,
+    )
+    for suffix, arn in (
+        ("ecs", "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+        ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+    ):
+        aws.iam.RolePolicyAttachment(
+            f"{name}-instance-{suffix}", role=role.name, policy_arn=arn, opts=child
         )
-        return aws.ecs.CapacityProvider(
-            f"{name}-ec2",
-            name=f"{prefix}-{pulumi.get_stack()}-ec2",
-            auto_scaling_group_provider={
-                "auto_scaling_group_arn": asg.arn,
-                "managed_termination_protection": "DISABLED",
-                "managed_scaling": {
-                    "status": "ENABLED",
-                    "target_capacity": 100,
-                    "minimum_scaling_step_size": 1,
-                    "maximum_scaling_step_size": 1,
+    return aws.iam.InstanceProfile(
+        f"{name}-instance-profile", role=role.name, tags=tags, opts=child
+    )
+
+
+def _instance_group(
+    name: str,
+    vpc_id: pulumi.Input[str],
+    label: str,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> aws.ec2.SecurityGroup:
+    # The instances only talk out (ECS, ECR, logs); tasks have their own groups (awsvpc).
+    group = aws.ec2.SecurityGroup(
+        f"{name}-instances",
+        vpc_id=vpc_id,
+        description="ECS container instances: no inbound, all outbound",
+        tags={**tags, "Name": f"{label}-instances"},
+        opts=child,
+    )
+    open_egress(
+        f"{name}-instances-egress",
+        group.id,
+        "ECS agent, image pulls, logs",
+        tags=tags,
+        opts=child,
+        ipv6=True,
+    )
+    return group
+
+
+def _launch_template(
+    name: str,
+    args: Ec2CapacityArgs,
+    profile: aws.iam.InstanceProfile,
+    group: aws.ec2.SecurityGroup,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> aws.ec2.LaunchTemplate:
+    """The container instances: the ECS-optimized AMI, IMDSv2, an encrypted root."""
+    label = args["label"]
+    return aws.ec2.LaunchTemplate(
+        f"{name}-instances",
+        name_prefix=f"{label}-",
+        image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
+        instance_type=args["instance_type"],
+        iam_instance_profile={"arn": profile.arn},
+        vpc_security_group_ids=[group.id],
+        user_data=args["user_data"].apply(lambda text: base64.b64encode(text.encode()).decode()),
+        metadata_options={
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+        },
+        block_device_mappings=[
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {
+                    "volume_size": args["root_volume_size"],
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "delete_on_termination": "true",
                 },
-            },
-            tags=tags,
-            opts=child,
-        )
-
-    def _instance_profile(
-        self, name: str, tags: dict[str, str], child: pulumi.ResourceOptions
-    ) -> aws.iam.InstanceProfile:
-        """The container instances' role: the ECS agent's policy and SSM's."""
-        role = aws.iam.Role(
-            f"{name}-instance-role",
-            # No aws:SourceAccount: EC2 assumes instance roles without one (dockyard.iam).
-            assume_role_policy=assume_role_policy("ec2.amazonaws.com", None),
-            tags=tags,
-            opts=child,
-        )
-        for suffix, arn in (
-            (
-                "ecs",
-                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
-            ),
-            ("ssm", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
-        ):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-instance-{suffix}", role=role.name, policy_arn=arn, opts=child
-            )
-        return aws.iam.InstanceProfile(
-            f"{name}-instance-profile", role=role.name, tags=tags, opts=child
-        )
-
-    def _instance_group(
-        self,
-        name: str,
-        args: EcsClusterArgs,
-        prefix: str,
-        tags: dict[str, str],
-        child: pulumi.ResourceOptions,
-    ) -> aws.ec2.SecurityGroup:
-        # The instances only talk out (ECS, ECR, logs); tasks have their own groups (awsvpc).
-        group = aws.ec2.SecurityGroup(
-            f"{name}-instances",
-            vpc_id=args["vpc_id"],
-            description="ECS container instances: no inbound, all outbound",
-            tags={**tags, "Name": f"{prefix}-ecs-instances"},
-            opts=child,
-        )
-        open_egress(
-            f"{name}-instances-egress",
-            group.id,
-            "ECS agent, image pulls, logs",
-            tags=tags,
-            opts=child,
-            ipv6=True,
-        )
-        return group
-
-    def _launch_template(
-        self,
-        name: str,
-        args: EcsClusterArgs,
-        prefix: str,
-        profile: aws.iam.InstanceProfile,
-        group: aws.ec2.SecurityGroup,
-        tags: dict[str, str],
-        child: pulumi.ResourceOptions,
-    ) -> aws.ec2.LaunchTemplate:
-        """The container instances: the ECS-optimized AMI, IMDSv2, an encrypted root."""
-        return aws.ec2.LaunchTemplate(
-            f"{name}-instances",
-            name_prefix=f"{prefix}-ecs-",
-            image_id=f"resolve:ssm:{ECS_AMI_SSM_PARAMETER}",
-            instance_type=args["instance_type"],
-            iam_instance_profile={"arn": profile.arn},
-            vpc_security_group_ids=[group.id],
-            user_data=self.cluster.name.apply(_b64_user_data),
-            metadata_options={
-                "http_endpoint": "enabled",
-                "http_tokens": "required",
-                "http_put_response_hop_limit": 1,
-            },
-            block_device_mappings=[
-                {
-                    "device_name": "/dev/xvda",
-                    "ebs": {
-                        "volume_size": args["root_volume_size"],
-                        "volume_type": "gp3",
-                        "encrypted": "true",
-                        "delete_on_termination": "true",
-                    },
-                }
-            ],
-            monitoring={"enabled": True},
-            tag_specifications=[
-                {"resource_type": "instance", "tags": {**tags, "Name": f"{prefix}-ecs"}},
-                {"resource_type": "volume", "tags": {**tags, "Name": f"{prefix}-ecs"}},
-            ],
-            tags=tags,
-            opts=child,
-        )
+            }
+        ],
+        monitoring={"enabled": True},
+        tag_specifications=[
+            {"resource_type": "instance", "tags": {**tags, "Name": label}},
+            {"resource_type": "volume", "tags": {**tags, "Name": label}},
+        ],
+        tags=tags,
+        opts=child,
+    )

@@ -118,6 +118,31 @@ class ResolvedNetwork:
         return pulumi.Output.from_input(cast(Any, ids)).apply(check)
 
 
+def subnets_offering(
+    ids: pulumi.Input[Sequence[pulumi.Input[str]]], instance_type: str, key: str
+) -> pulumi.Input[Sequence[pulumi.Input[str]]]:
+    """The subnets whose zone offers `instance_type` (EC2's offerings), for an Auto Scaling
+    group of it; ConfigError on `key` when none does. networkStack's subnets (Outputs)
+    are taken as they are."""
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return ids
+    offered = set(
+        aws.ec2.get_instance_type_offerings(
+            location_type="availability-zone",
+            filters=[{"name": "instance-type", "values": [instance_type]}],
+        ).locations
+    )
+    kept = [subnet for subnet, zone in subnet_zones(ids) if zone in offered]
+    if not kept:
+        raise ConfigError(
+            key,
+            f"{instance_type} is offered in none of the subnets' zones (EC2's instance type "
+            "offerings)",
+            "choose a type those zones offer, or add a subnet in a zone that offers it",
+        )
+    return kept
+
+
 def subnet_zones(ids: Sequence[str]) -> list[tuple[str, str]]:
     """Each subnet with its availability zone, as EC2 answers getSubnet."""
     return [(i, str(aws.ec2.get_subnet(id=i).availability_zone)) for i in ids]

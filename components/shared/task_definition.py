@@ -49,6 +49,8 @@ def _args(definition: Mapping[str, Any]) -> dict[str, Any]:
         args["runtime_platform"] = _snake(definition["runtimePlatform"])
     if "volumes" in definition:
         args["volumes"] = [_volume(v) for v in definition["volumes"]]
+    if "placementConstraints" in definition:
+        args["placement_constraints"] = [_snake(c) for c in definition["placementConstraints"]]
     if "containerDefinitions" in definition:
         args["container_definitions"] = pulumi.Output.json_dumps(definition["containerDefinitions"])
     return args
@@ -72,5 +74,6 @@ def register_task_definition(
         whole = pulumi.Output.from_input(cast(Any, definition)).apply(_args)
         keys = ["family", "network_mode", "cpu", "memory", "execution_role_arn", "task_role_arn"]
         keys += ["requires_compatibilities", "runtime_platform", "volumes", "container_definitions"]
+        keys += ["placement_constraints"]
         args = {key: _pick(whole, key) for key in keys}
     return aws.ecs.TaskDefinition(resource_name, tags=dict(tags), opts=opts, **args)

@@ -1,10 +1,10 @@
 """`bench ecs --volume instance-store`: the direct-attached NVMe of an EC2 container host.
 
 Instance store cannot be configured at run time as an ECS-managed EBS volume can: it
-comes with the instance type, and the container host formats and mounts it (its user
-data, see docs/fio.md) at the directory the stack's EC2 task definition mounts as the
-volume under test (fioVolume host, fioHostPath). So such a run needs three things that
-are checked before anything starts: an instance type that has instance store
+comes with the instance type, and the container host formats and mounts it (`user_data`:
+the fio stack's fioInstanceStoreType hosts run it) at the directory an EC2 task
+definition mounts as the volume under test. So such a run needs three things that are
+checked before anything starts: an instance type that has instance store
 (DescribeInstanceTypes' InstanceStorageInfo), a task definition for EC2 whose
 `fio-target` volume is a host path (DescribeTaskDefinition), and the task placed on the
 cluster's EC2 capacity of that type (a capacity provider, or launch type EC2, with a
@@ -18,11 +18,51 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.ecs_instances import user_data as instance_user_data
 from dockyard.fio.ecs import TARGET_VOLUME, check_run_task_value, task_overrides
 from dockyard.fio.jobs import FioError
 
 INSTANCE_STORE = "instance-store"
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]{0,15}\.[a-z0-9]{1,16}$")
+MOUNT_PATH = "/mnt/instance-store"
+"""Where the hosts mount their instance store; the task definition's fio-target path."""
+MOUNTED = {"dockyard.instance-store": "mounted"}
+"""The ECS attribute a host registers with once its instance store is mounted."""
+PLACEMENT = {"type": "memberOf", "expression": "attribute:dockyard.instance-store == mounted"}
+"""The task definition's placement constraint: only on a host whose store is mounted, so
+a host that failed to mount it is never measured (its root volume would be)."""
+_MODEL = "Amazon EC2 NVMe Instance Storage"
+"""The NVMe model an instance store device reports (EBS volumes report "Amazon Elastic
+Block Store"): the only devices the script formats."""
+_MOUNT_SCRIPT = """\
+# The instance store: the NVMe devices of the instance store model, never an EBS
+# volume; one ext4 file system (RAID 0 over several disks), mounted before the ECS agent
+# starts. fstab remounts it after a reboot (a stop/start erases it, and the group
+# replaces a stopped instance anyway).
+disks=()
+for model in /sys/block/nvme*/device/model; do
+  [[ -e $model ]] || continue
+  read -r found <"$model" || true
+  if [[ $found == "MODEL"* ]]; then
+    name=${model#/sys/block/}
+    disks+=("/dev/${name%%/*}")
+  fi
+done
+if ((${#disks[@]} == 0)); then
+  echo "dockyard: no instance store NVMe device (model MODEL)" >&2
+  exit 1
+fi
+target=${disks[0]}
+if ((${#disks[@]} > 1)); then
+  command -v mdadm >/dev/null || dnf install -y mdadm
+  mdadm --create /dev/md/dockyard-store --run --level=0 --raid-devices=${#disks[@]} "${disks[@]}"
+  target=/dev/md/dockyard-store
+fi
+mkfs.ext4 -q -F -L dockyard-store "$target"
+mkdir -p MOUNT
+mount -o noatime "$target" MOUNT
+echo "$target MOUNT ext4 noatime,nofail 0 2" >>/etc/fstab
+"""
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]{0,15}\.[a-z0-9]{1,16}$")
 _CAPACITY_PROVIDER = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
@@ -37,10 +77,18 @@ class InstanceStore:
     """Where the container host mounts it (the task definition's fio-target host path)."""
 
 
+def user_data(cluster_name: str) -> str:
+    """The instance-store hosts' user data: the host joins `cluster_name`, formats and
+    mounts its store at MOUNT_PATH, and only then takes the MOUNTED attribute (a host
+    without its store never takes a task of the instance-store task definition)."""
+    script = _MOUNT_SCRIPT.replace("MODEL", _MODEL).replace("MOUNT", MOUNT_PATH)
+    return instance_user_data(cluster_name, setup=script, attributes=MOUNTED)
+
+
 def check_instance_type(ec2: Any, instance_type: str) -> str:
     """The instance type's instance store disks (`1 x 75 GB ssd, NVMe required`);
     FioError when the type is unknown or has none."""
-    if not _INSTANCE_TYPE.match(instance_type):
+    if not INSTANCE_TYPE.match(instance_type):
         raise FioError(f"--instance-type {instance_type[:40]!r} is not an instance type")
     try:
         answer = ec2.describe_instance_types(InstanceTypes=[instance_type])

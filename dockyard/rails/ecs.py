@@ -415,21 +415,6 @@ def environment_values(task: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def ecs_instance_user_data(cluster_name: str) -> str:
-    """User data joining an ECS-optimized Amazon Linux instance to the cluster."""
-    if not cluster_name or any(c.isspace() or c in "'\"\\$`" for c in cluster_name):
-        raise RailsEcsError(f"cluster name {cluster_name!r} is not a plain ECS cluster name")
-    return (
-        "#!/bin/bash\n"
-        "set -euo pipefail\n"
-        "cat >>/etc/ecs/ecs.config <<'EOF'\n"
-        f"ECS_CLUSTER={cluster_name}\n"
-        "ECS_ENABLE_TASK_IAM_ROLE=true\n"
-        "ECS_AWSVPC_BLOCK_IMDS=true\n"
-        "EOF\n"
-    )
-
-
 # --- one-off tasks: ECS Exec and dump imports (`dockyard rails exec/run/import-db`) ---
 
 IMPORT_CONTAINER = "import"

@@ -1,6 +1,7 @@
 """EC2's DescribeInstanceTypes answer for one type, as pulumi-aws's getInstanceType
-returns it (the vCPU fields dockyard reads), from moto's copy of AWS's instance type data
-(moto/ec2/resources/instance_types.json.gz, VCpuInfo as DescribeInstanceTypes lists it)."""
+returns it (the vCPU, instance store and architecture fields dockyard reads), from moto's
+copy of AWS's instance type data (moto/ec2/resources/instance_types.json.gz, VCpuInfo,
+InstanceStorageInfo and ProcessorInfo as DescribeInstanceTypes lists them)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def instance_type(name: str) -> dict[str, Any] | None:
     if info is None:
         return None
     vcpu = info.get("VCpuInfo", {})
+    storage = info.get("InstanceStorageInfo", {})
     return {
         "id": name,
         "instanceType": name,
@@ -35,4 +37,11 @@ def instance_type(name: str) -> dict[str, Any] | None:
         "defaultVcpus": vcpu.get("DefaultVCpus"),
         "validCores": vcpu.get("ValidCores", []),
         "validThreadsPerCores": vcpu.get("ValidThreadsPerCore", []),
+        "instanceStorageSupported": bool(info.get("InstanceStorageSupported")),
+        "instanceDisks": [
+            {"count": d["Count"], "size": d["SizeInGB"], "type": d["Type"]}
+            for d in storage.get("Disks", [])
+        ],
+        "totalInstanceStorage": storage.get("TotalSizeInGB", 0),
+        "supportedArchitectures": info.get("ProcessorInfo", {}).get("SupportedArchitectures", []),
     }

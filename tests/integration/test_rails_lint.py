@@ -29,10 +29,10 @@ def test_hadolint_catches_a_bad_dockerfile(tmp_path: Path) -> None:
 
 def test_ecs_instance_user_data_shellcheck_clean(tmp_path: Path) -> None:
     """The EC2 capacity's user data script passes shellcheck and `bash -n`."""
-    from dockyard.rails.ecs import ecs_instance_user_data
+    from dockyard.ecs_instances import user_data
 
     script = tmp_path / "user-data.sh"
-    script.write_text(ecs_instance_user_data("my-prefix-dev"), encoding="utf-8")
+    script.write_text(user_data("my-prefix-dev"), encoding="utf-8")
     for argv in (
         [require_tool("shellcheck"), "--severity=style", str(script)],
         ["bash", "-n", str(script)],

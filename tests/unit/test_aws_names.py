@@ -41,6 +41,12 @@ WHAT_IFS: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
     ("prod", "prod", {"dockyard:railsDomain": "app.example.com"}),
+    ("dev", "dev", {"dockyard:fioInstanceStoreType": "m5d.large"}),
+    (
+        "p" * 100,
+        "dev",
+        {"dockyard:namePrefix": "d" * 32, "dockyard:fioInstanceStoreType": "i4i.large"},
+    ),
 ]
 
 

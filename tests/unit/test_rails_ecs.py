@@ -191,20 +191,6 @@ def test_bad_limits(cpu: int, memory: int) -> None:
         r.Limits(cpu=cpu, memory=memory)
 
 
-@pytest.mark.parametrize("name", ["", "bad name", "x$(id)", "a'b"])
-def test_user_data_refuses_odd_cluster_names(name: str) -> None:
-    """The instance user data only takes a plain cluster name."""
-    with pytest.raises(r.RailsEcsError):
-        r.ecs_instance_user_data(name)
-
-
-def test_user_data_joins_cluster() -> None:
-    """The user data writes ECS_CLUSTER and blocks IMDS for awsvpc tasks."""
-    text = r.ecs_instance_user_data("dockyard-dev")
-    assert "ECS_CLUSTER=dockyard-dev\n" in text
-    assert "ECS_AWSVPC_BLOCK_IMDS=true" in text
-
-
 @pytest.mark.parametrize(("wait", "start_period"), [(120, 180), (240, 300), (3600, 300)])
 def test_web_health_start_period_covers_wait_within_ecs_limit(wait: int, start_period: int) -> None:
     """The web health check's grace covers the db wait plus boot, capped at ECS's 300 s."""
