@@ -30,14 +30,12 @@ from typing import Any
 from dockyard.errors import UsageError
 from dockyard.rails.tasks import (
     IMPORT_KEYS,
-    PRESIGN_SECONDS,
     Echo,
     Target,
     aws_errors,
     check_dump,
     private_address,
-    run_one_off,
-    run_task_params,
+    run_loader,
     running_task,
 )
 from dockyard.terminal import printable
@@ -167,18 +165,14 @@ def export_dump(
             bucket = str(where.tasks.need("importBucket"))
             key = f"{EXPORT_PREFIX}{uuid.uuid4().hex}.sql.gz"
         database_address = private_address(running_task(ecs, where, "dbService"))
-        url = s3.generate_presigned_url(
-            "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
-        )
-        params = run_task_params(
-            where,
-            "importTaskDefinition",
-            "importContainer",
-            *export_override(url, database_address),
-        )
         echo(f"dumping appdb at {database_address} to s3://{bucket}/{key} (a one-off task)")
-        code = run_one_off(
-            ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll
+        code = run_loader(
+            (s3, ecs, logs),
+            where,
+            ("put_object", bucket, key),
+            lambda url: export_override(url, database_address),
+            echo,
+            poll=poll,
         )
         if isinstance(dest, S3Object):
             if code == 0:

@@ -360,6 +360,27 @@ def import_override(
     return (["--replace"] if replace else []), {"DUMP_URL": url, "DB_HOST": database_address}
 
 
+def run_loader(
+    clients: tuple[Any, Any, Any],
+    where: Target,
+    s3_object: tuple[str, str, str],
+    override: Callable[[str], tuple[list[str], dict[str, str]]],
+    echo: Echo,
+    *,
+    poll: float,
+) -> int:
+    """The loader task (importTaskDefinition) with a URL presigned for `s3_object`
+    ((method, bucket, key): get_object for an import, put_object for an export) and the
+    command and environment `override(url)` gives; its exit code, its log followed."""
+    s3, ecs, logs = clients
+    method, bucket, key = s3_object
+    url = s3.generate_presigned_url(
+        method, Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
+    )
+    params = run_task_params(where, "importTaskDefinition", "importContainer", *override(url))
+    return run_one_off(ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll)
+
+
 def import_dump(
     s3: Any,
     ecs: Any,
@@ -383,18 +404,14 @@ def import_dump(
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ServerSideEncryption": "AES256"})
         version = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
         try:
-            url = s3.generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=PRESIGN_SECONDS
-            )
-            params = run_task_params(
-                where,
-                "importTaskDefinition",
-                "importContainer",
-                *import_override(url, database_address, replace=replace),
-            )
             echo(f"loading into appdb at {database_address} (a one-off task)")
-            return run_one_off(
-                ecs, logs, where, params, where.log_group("db"), "import", echo, poll=poll
+            return run_loader(
+                (s3, ecs, logs),
+                where,
+                ("get_object", bucket, key),
+                lambda url: import_override(url, database_address, replace=replace),
+                echo,
+                poll=poll,
             )
         finally:
             # the version itself, not a delete marker over it (the bucket is versioned)
