@@ -12,10 +12,10 @@ import json
 import re
 from collections.abc import Mapping
 
-_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 """ECS's rule for a cluster name (CreateCluster)."""
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-_ATTRIBUTE_VALUE = re.compile(r"^[A-Za-z0-9_.@/:-]{1,128}$")
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+_ATTRIBUTE_VALUE = re.compile(r"[A-Za-z0-9_.@/:-]{1,128}")
 """Custom attributes, as ECS documents them (PutAttributes), without spaces and
 backslashes, which ecs.config would need quoted."""
 
@@ -29,7 +29,7 @@ def user_data(
     custom `attributes` (placement constraints match them: `attribute:NAME == VALUE`).
     A host whose setup failed is still in its cluster, without them, not in the
     account's `default` cluster. ValueError for a name ECS would refuse."""
-    if not _CLUSTER_NAME.match(cluster_name):
+    if not _CLUSTER_NAME.fullmatch(cluster_name):
         raise ValueError(f"cluster name {cluster_name!r} is not an ECS cluster name")
     script = (
         "#!/bin/bash\n"
@@ -42,7 +42,7 @@ def user_data(
     ) + setup
     if attributes:
         for name, value in attributes.items():
-            if not (_ATTRIBUTE_NAME.match(name) and _ATTRIBUTE_VALUE.match(value)):
+            if not (_ATTRIBUTE_NAME.fullmatch(name) and _ATTRIBUTE_VALUE.fullmatch(value)):
                 raise ValueError(f"ECS attribute {name!r}={value!r} is not one ECS takes")
         line = f"ECS_INSTANCE_ATTRIBUTES={json.dumps(dict(attributes))}"
         script += f"cat >>/etc/ecs/ecs.config <<'EOF'\n{line}\nEOF\n"

@@ -80,10 +80,11 @@ def _read_instance_store(reader: Reader, cluster_arn: str | None) -> InstanceSto
     checked against EC2's answer by the component (DescribeInstanceTypes)."""
     from dockyard.fio.instance_store import INSTANCE_TYPE
 
+    max_hosts = reader.integer("fioInstanceStoreMaxHosts", minimum=1, maximum=20)
     instance_type = reader.optional("fioInstanceStoreType")
     if instance_type is None:
         return None
-    if not INSTANCE_TYPE.match(instance_type):
+    if not INSTANCE_TYPE.fullmatch(instance_type):
         raise ConfigError(
             "fioInstanceStoreType",
             f"{instance_type[:40]!r} is not an instance type",
@@ -96,9 +97,7 @@ def _read_instance_store(reader: Reader, cluster_arn: str | None) -> InstanceSto
             "pulumi config rm fioClusterArn (or give that cluster its own instance-store "
             "hosts and pass bench ecs --cluster, --instance-type and --capacity-provider)",
         )
-    return InstanceStoreHosts(
-        instance_type, reader.integer("fioInstanceStoreMaxHosts", minimum=1, maximum=20)
-    )
+    return InstanceStoreHosts(instance_type, max_hosts)
 
 
 def read_fio_bench(reader: Reader) -> FioBenchConfig | None:

@@ -226,6 +226,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 AddressBook = Callable[[str, int], str]
 
 
+ECS_ARN_KINDS = {
+    "aws:ecs/cluster:Cluster": "cluster",
+    "aws:ecs/taskDefinition:TaskDefinition": "task-definition",
+    "aws:ecs/capacityProvider:CapacityProvider": "capacity-provider",
+}
+"""ECS resources whose ARN the mocks answer as ECS forms it (`arn:aws:ecs:REGION:ACCOUNT:
+KIND/NAME`), so what reads an ARN back (bench ecs, the rails commands) sees a real one."""
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers resources and invokes with plausible values and records them."""
 
@@ -380,6 +389,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:ec2:{region}:123456789012:security-group/{rid}"
         elif typ in ("aws:iam/instanceProfile:InstanceProfile", "aws:iam/role:Role"):
             outputs.setdefault("name", f"{args.name}-0123abc")  # autonamed by the provider
+            kind = "role" if typ == "aws:iam/role:Role" else "instance-profile"
+            path = str(outputs.get("path") or "/")
+            outputs["arn"] = f"arn:aws:iam::123456789012:{kind}{path}{outputs['name']}"
+        elif typ in ECS_ARN_KINDS:
+            # ECS's ARNs: the kind, the name (a task definition's family and revision 1)
+            name = outputs.get("family") or outputs.get("name") or args.name
+            if typ == "aws:ecs/taskDefinition:TaskDefinition":
+                outputs["revision"] = 1
+                outputs["arnWithoutRevision"] = (
+                    f"arn:aws:ecs:{region}:123456789012:task-definition/{name}"
+                )
+                name = f"{name}:1"
+            outputs["arn"] = f"arn:aws:ecs:{region}:123456789012:{ECS_ARN_KINDS[typ]}/{name}"
         elif typ == "random:index/randomPassword:RandomPassword":
             # a password (the same for the same name) of the asked length, as `result`
             seed = hashlib.sha256(args.name.encode()).hexdigest()
@@ -414,6 +436,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # S3's name for a bucket_prefix: the prefix and a unique suffix (a computed
             # output: left unanswered, the program would read None where AWS gives a name)
             outputs["bucket"] = f"{outputs.get('bucketPrefix', 'terraform-')}20260101000000000001"
+            outputs["arn"] = f"arn:aws:s3:::{outputs['bucket']}"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             outputs["dnsName"] = f"{args.name}-123.{region}.elb.amazonaws.com"
             outputs["arnSuffix"] = f"app/{args.name}/0123456789abcdef"

@@ -11,7 +11,7 @@ import pytest
 from dockyard.ecs_instances import user_data
 
 
-@pytest.mark.parametrize("name", ["", "bad name", "x$(id)", "a'b", "a" * 256, "dev\nx"])
+@pytest.mark.parametrize("name", ["", "bad name", "x$(id)", "a'b", "a" * 256, "dev\n", "dev\nx"])
 def test_user_data_refuses_names_ecs_would_refuse(name: str) -> None:
     with pytest.raises(ValueError, match="is not an ECS cluster name"):
         user_data(name)
@@ -38,7 +38,8 @@ def test_without_attributes_or_setup_it_only_joins() -> None:
 
 
 @pytest.mark.parametrize(
-    "attributes", [{"a b": "x"}, {"a": "x y"}, {"a": "x\\y"}, {"a": ""}, {"a": "x" * 129}]
+    "attributes",
+    [{"a b": "x"}, {"a": "x y"}, {"a": "x\\y"}, {"a": ""}, {"a": "x" * 129}, {"a": "x\n"}],
 )
 def test_attributes_ecs_config_would_misread_are_refused(attributes: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="is not one ECS takes"):

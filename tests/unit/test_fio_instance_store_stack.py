@@ -166,7 +166,7 @@ def test_an_arm_type_is_refused() -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["M5D LARGE", "m5d", "m5d.large;id", "x" * 40])
+@pytest.mark.parametrize("value", ["M5D LARGE", "m5d", "m5d.large;id", "m5d.\nlarge", "x" * 40])
 def test_a_value_that_is_not_an_instance_type_is_refused(value: str) -> None:
     config_error(
         lambda: evaluate_changed("dev", {"dockyard:fioInstanceStoreType": value}),
