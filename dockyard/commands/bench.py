@@ -397,20 +397,7 @@ def ecs(args: argparse.Namespace) -> int:
         args, target, client, lambda: boto3.client("ec2", endpoint_url=endpoint)
     )
     volumes: list[EbsVolume | InstanceStore] = [*specs, *stores]
-    task = {"cluster": target.cluster, "cpu": args.cpu, "memory": args.memory}
-    ebs = {
-        **task,
-        "task_definition": target.task_definition,
-        "role_arn": target.volume_role,
-        "subnets": list(target.subnets),
-        "security_groups": list(target.security_groups),
-        "assign_public_ip": target.assign_public_ip,
-    }
-    ec2 = {
-        **task,
-        "task_definition": target.instance_store_task_definition,
-        "capacity_provider": target.capacity_provider,
-    }
+    ebs, ec2 = target.ebs(args.cpu, args.memory), target.ec2(args.cpu, args.memory)
     launches = ecs_bench.plan(volumes, args.name, ebs, ec2)
     arns = ecs_bench.start(client, launches)
     for launch, arn in zip(launches, arns, strict=True):

@@ -94,6 +94,30 @@ class EcsTarget:
         """The flag or output key `field`'s value came from."""
         return (self.sources or {}).get(field) or _setting(field).flag
 
+    def ebs(self, cpu: int | None, memory: int | None) -> dict[str, Any]:
+        """Where the EBS volumes' tasks run: dockyard.fio.ecs.run_task_params's arguments."""
+        return {
+            "cluster": self.cluster,
+            "cpu": cpu,
+            "memory": memory,
+            "task_definition": self.task_definition,
+            "role_arn": self.volume_role,
+            "subnets": list(self.subnets),
+            "security_groups": list(self.security_groups),
+            "assign_public_ip": self.assign_public_ip,
+        }
+
+    def ec2(self, cpu: int | None, memory: int | None) -> dict[str, Any]:
+        """Where the instance-store tasks run: dockyard.fio.instance_store.run_task_params's
+        arguments."""
+        return {
+            "cluster": self.cluster,
+            "cpu": cpu,
+            "memory": memory,
+            "task_definition": self.instance_store_task_definition,
+            "capacity_provider": self.capacity_provider,
+        }
+
 
 def _setting(field: str) -> Setting:
     return next(s for s in SETTINGS if s.field == field)
