@@ -28,7 +28,7 @@ EVERY_RUN = "every run"
 EBS = "the EBS volumes given"
 INSTANCE_STORE = "--volume instance-store"
 EBS_STACK = " from a stack with fioVolume ebs"
-STORE_STACK = " from a stack with instance-store capacity"
+STORE_STACK = " from a stack with fioInstanceStoreType"
 
 
 def _run_task(kind: str) -> Callable[[str, str], object]:

@@ -39,7 +39,7 @@ STACK = FioTasks(
     instance_store_task_definition=STORE_DEFINITION,
     capacity_provider="dev-fio-nvme",
 )
-"""A stack's fioTasks with every key (fioVolume ebs and instance-store capacity)."""
+"""A stack's fioTasks with every key (fioVolume ebs and fioInstanceStoreType)."""
 FLAGS = {
     "cluster": "other",
     "results": "s3://other-bucket/runs",
@@ -124,10 +124,10 @@ def test_instance_store_needs_no_flags_with_the_outputs() -> None:
         ("securityGroups", True, False,
          "bench ecs needs --security-group (or fioTasks.securityGroups) for the EBS volumes given"),
         ("instanceType", False, True, "bench ecs needs --instance-type (or "
-         "fioTasks.instanceType from a stack with instance-store capacity) for --volume "
+         "fioTasks.instanceType from a stack with fioInstanceStoreType) for --volume "
          "instance-store"),
         ("instanceStoreTaskDefinition", False, True, "bench ecs needs --ec2-task-definition "
-         "(or fioTasks.instanceStoreTaskDefinition from a stack with instance-store capacity) "
+         "(or fioTasks.instanceStoreTaskDefinition from a stack with fioInstanceStoreType) "
          "for --volume instance-store"),
     ],
 )  # fmt: skip
