@@ -17,7 +17,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockyard.commands import Subparsers, check_endpoint_url
+from dockyard.commands import (
+    FROM_OUTPUTS,
+    Subparsers,
+    add_stack_option,
+    check_endpoint_url,
+    stack_outputs,
+)
 from dockyard.errors import UsageError
 from dockyard.fio import PLOTS_PORT
 from dockyard.fio import jobs as jobs_mod
@@ -29,6 +35,7 @@ from dockyard.terminal import printable
 
 if TYPE_CHECKING:
     from dockyard.fio.ecs import EbsVolume
+    from dockyard.fio.ecs_target import EcsTarget
     from dockyard.fio.instance_store import InstanceStore
     from dockyard.fio.limits import Limits
     from dockyard.fio.results import RunInfo
@@ -286,25 +293,50 @@ def _register_ecs(actions: Subparsers) -> None:
             "gp3:6000:250, io2:16000), each with an ECS-managed EBS volume configured at run "
             "time, or instance-store (the direct-attached NVMe of the cluster's EC2 hosts of "
             "--instance-type); wait for them, pull their runs from the results bucket into "
-            "DATA_DIR and compare them."
+            "DATA_DIR and compare them. A value without its flag comes from the stack's "
+            "fioTasks output (a flag given wins; the outputs are read only when a value the "
+            f"run needs has no flag). {FROM_OUTPUTS}"
         ),
     )
     parser.add_argument("--volume", action="append", required=True, metavar="SPEC")
     parser.add_argument("--size-gib", type=int, default=20, help="volume size (default 20)")
-    parser.add_argument("--cluster", required=True)
-    parser.add_argument("--task-definition", help="the fio task definition (EBS volumes)")
-    parser.add_argument("--role-arn", help="ECS's infrastructure role for EBS")
-    parser.add_argument("--subnet", action="append", default=[])
-    parser.add_argument("--security-group", action="append", default=[])
+    parser.add_argument("--cluster", help="the cluster (default fioTasks.cluster)")
+    parser.add_argument(
+        "--task-definition", help="the fio task definition, EBS volumes (fioTasks.taskDefinition)"
+    )
+    parser.add_argument(
+        "--role-arn", help="ECS's infrastructure role for EBS (fioTasks.volumeRole)"
+    )
+    parser.add_argument("--subnet", action="append", default=[], help="(fioTasks.subnets)")
+    parser.add_argument(
+        "--security-group", action="append", default=[], help="(fioTasks.securityGroups)"
+    )
+    parser.add_argument(
+        "--assign-public-ip",
+        action=argparse.BooleanOptionalAction,
+        help="EBS tasks get a public address, for public subnets without a NAT "
+        "(fioTasks.assignPublicIp, else no)",
+    )
     store = parser.add_argument_group(
         "instance store",
         "--volume instance-store runs on the cluster's EC2 capacity of --instance-type, with "
         "the task definition that mounts the hosts' instance store (see docs/fio.md)",
     )
-    store.add_argument("--instance-type", help="an instance type with instance store")
-    store.add_argument("--ec2-task-definition", help="fio task definition for EC2 (fioVolume host)")
-    store.add_argument("--capacity-provider", help="the cluster's EC2 capacity provider")
-    parser.add_argument("--results", required=True, metavar="s3://BUCKET[/PREFIX]")
+    store.add_argument(
+        "--instance-type", help="an instance type with instance store (fioTasks.instanceType)"
+    )
+    store.add_argument(
+        "--ec2-task-definition",
+        help="fio task definition for EC2, fioVolume host (fioTasks.instanceStoreTaskDefinition)",
+    )
+    store.add_argument(
+        "--capacity-provider",
+        help="the cluster's EC2 capacity provider (fioTasks.capacityProvider, else launch type "
+        "EC2)",
+    )
+    parser.add_argument(
+        "--results", metavar="s3://BUCKET[/PREFIX]", help="where the runs go (fioTasks.results)"
+    )
     parser.add_argument("--cpu", type=int, help="task CPU units override (recorded)")
     parser.add_argument("--memory", type=int, help="task memory MiB override (recorded)")
     parser.add_argument("-n", "--name", default="ecs", help="run name prefix (default ecs)")
@@ -314,38 +346,65 @@ def _register_ecs(actions: Subparsers) -> None:
     )
     parser.add_argument("--poll", type=float, default=10, help="seconds between checks")
     parser.add_argument("--endpoint-url", metavar="URL", help="an AWS-compatible endpoint (moto)")
+    add_stack_option(parser)
     parser.set_defaults(func=ecs)
+
+
+def _ecs_target(args: argparse.Namespace) -> EcsTarget:
+    """bench ecs's values from its flags, else from the stack's fioTasks output (read only
+    when a value the --volume specs need has no flag)."""
+    from dockyard.fio.ecs_target import resolve
+    from dockyard.fio.instance_store import INSTANCE_STORE
+
+    flags = {
+        "cluster": args.cluster,
+        "results": args.results,
+        "task_definition": args.task_definition,
+        "volume_role": args.role_arn,
+        "subnets": args.subnet,
+        "security_groups": args.security_group,
+        "assign_public_ip": args.assign_public_ip,
+        "instance_type": args.instance_type,
+        "instance_store_task_definition": args.ec2_task_definition,
+        "capacity_provider": args.capacity_provider,
+    }
+    return resolve(
+        flags,
+        ebs=any(spec != INSTANCE_STORE for spec in args.volume),
+        instance_store=INSTANCE_STORE in args.volume,
+        outputs=lambda: stack_outputs(args, "bench ecs"),
+    )
 
 
 def ecs(args: argparse.Namespace) -> int:
     import boto3
 
     from dockyard.fio import ecs_bench
+    from dockyard.fio.ecs import parse_volume_spec
+    from dockyard.fio.instance_store import INSTANCE_STORE
     from dockyard.fio.pull import parse_s3_url
     from dockyard.fio.pull import pull as pull_runs
 
-    bucket, prefix = parse_s3_url(args.results)
     endpoint = check_endpoint_url(args.endpoint_url)
+    # the volume specs first (no outputs read for a typo), then the values they need
+    specs = [
+        parse_volume_spec(spec, args.size_gib) for spec in args.volume if spec != INSTANCE_STORE
+    ]
+    target = _ecs_target(args)
+    bucket, prefix = parse_s3_url(target.results, target.source("results"))
     client = boto3.client("ecs", endpoint_url=endpoint)
-    volumes = _ecs_volumes(args, client, lambda: boto3.client("ec2", endpoint_url=endpoint))
-    task = {"cluster": args.cluster, "cpu": args.cpu, "memory": args.memory}
-    ebs = {
-        **task,
-        "task_definition": args.task_definition,
-        "role_arn": args.role_arn,
-        "subnets": args.subnet,
-        "security_groups": args.security_group,
-    }
-    ec2 = {
-        **task,
-        "task_definition": args.ec2_task_definition,
-        "capacity_provider": args.capacity_provider,
-    }
+    stores = _instance_stores(
+        args, target, client, lambda: boto3.client("ec2", endpoint_url=endpoint)
+    )
+    volumes: list[EbsVolume | InstanceStore] = [*specs, *stores]
+    ebs, ec2 = target.ebs(args.cpu, args.memory), target.ec2(args.cpu, args.memory)
     launches = ecs_bench.plan(volumes, args.name, ebs, ec2)
     arns = ecs_bench.start(client, launches)
     for launch, arn in zip(launches, arns, strict=True):
         print(f"started {launch.plotname}: {arn}", flush=True)
-    tasks = ecs_bench.wait_stopped(client, args.cluster, arns, timeout=args.timeout, poll=args.poll)
+    tasks = ecs_bench.wait_stopped(
+        client, target.cluster, arns, timeout=args.timeout, poll=args.poll
+    )
     problems = ecs_bench.failed(tasks)
     for problem in problems:
         print(f"failed: {printable(problem)}", file=sys.stderr)
@@ -358,13 +417,12 @@ def ecs(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _ecs_volumes(
-    args: argparse.Namespace, ecs_client: Any, ec2_client: Callable[[], Any]
-) -> list[EbsVolume | InstanceStore]:
-    """bench ecs's --volume specs, each checked (EBS's limits; an instance store's type by
-    DescribeInstanceTypes, its task definition by DescribeTaskDefinition) before any task
-    starts; UsageError naming the option an EBS volume or instance store lacks."""
-    from dockyard.fio.ecs import parse_volume_spec
+def _instance_stores(
+    args: argparse.Namespace, target: EcsTarget, ecs_client: Any, ec2_client: Callable[[], Any]
+) -> list[InstanceStore]:
+    """One InstanceStore per `--volume instance-store`, checked before any task starts: its
+    type by DescribeInstanceTypes, its task definition by DescribeTaskDefinition (errors
+    name the flag or fioTasks key each came from)."""
     from dockyard.fio.instance_store import (
         INSTANCE_STORE,
         InstanceStore,
@@ -372,29 +430,15 @@ def _ecs_volumes(
         host_path_of,
     )
 
-    stores = [spec for spec in args.volume if spec == INSTANCE_STORE]
-    specs = [spec for spec in args.volume if spec != INSTANCE_STORE]
-    volumes: list[EbsVolume | InstanceStore] = [
-        parse_volume_spec(spec, args.size_gib) for spec in specs
-    ]
-    needs = {"--task-definition": args.task_definition, "--role-arn": args.role_arn}
-    needs |= {"--subnet": args.subnet, "--security-group": args.security_group}
-    missing = [flag for flag, value in needs.items() if specs and not value]
-    if stores:
-        needs = {"--instance-type": args.instance_type}
-        needs["--ec2-task-definition"] = args.ec2_task_definition
-        missing += [flag for flag, value in needs.items() if not value]
-    if missing:
-        raise UsageError(f"bench ecs needs {', '.join(missing)} for the volumes given")
-    if stores:
-        from dockyard.fio.ecs import check_run_task_value
-
-        check_run_task_value("task definition", args.ec2_task_definition)
-        disks = check_instance_type(ec2_client(), args.instance_type)
-        found = ecs_client.describe_task_definition(taskDefinition=args.ec2_task_definition)
-        path = host_path_of(found["taskDefinition"])
-        volumes += [InstanceStore(args.instance_type, disks, path) for _ in stores]
-    return volumes
+    count = args.volume.count(INSTANCE_STORE)
+    if not count:
+        return []
+    instance_type = str(target.instance_type)
+    definition = str(target.instance_store_task_definition)
+    disks = check_instance_type(ec2_client(), instance_type, target.source("instance_type"))
+    found = ecs_client.describe_task_definition(taskDefinition=definition)
+    path = host_path_of(found["taskDefinition"], target.source("instance_store_task_definition"))
+    return [InstanceStore(instance_type, disks, path) for _ in range(count)]
 
 
 def _progress(line: str) -> None:

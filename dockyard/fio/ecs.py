@@ -309,7 +309,7 @@ TASK_MEMORY_ENV = "FIO_TASK_MEMORY"
 def parse_volume_spec(text: str, size_gib: int = 20) -> EbsVolume:
     """`TYPE[:IOPS[:THROUGHPUT]]` (gp3, gp3:6000:250, io2:16000) as an EbsVolume; FioError
     naming the problem (the form, or EBS's limits for the type)."""
-    match = _VOLUME_SPEC.match(text)
+    match = _VOLUME_SPEC.fullmatch(text)
     if match is None:
         raise FioError(
             f"--volume {text[:40]!r}: give TYPE[:IOPS[:THROUGHPUT]], e.g. gp3, gp3:6000:250 "
@@ -331,9 +331,12 @@ def volume_slug(volume: EbsVolume) -> str:
     return "-".join(str(part) for part in parts if part is not None)
 
 
-def check_run_task_value(kind: str, value: str) -> str:
-    if not _RUN_TASK_PATTERNS[kind].match(value):
-        raise FioError(f"{kind} {value[:60]!r} is not a valid {kind} name or ARN")
+def check_run_task_value(kind: str, value: str, what: str | None = None) -> str:
+    """`value` as a RunTask `kind` (cluster, task definition, role, subnet, security
+    group), full-matched (a trailing newline too is refused); FioError naming `what` (the
+    flag or stack output it came from; default `kind`)."""
+    if not isinstance(value, str) or not _RUN_TASK_PATTERNS[kind].fullmatch(value):
+        raise FioError(f"{what or kind} {str(value)[:60]!r} is not a valid {kind} name or ARN")
     return value
 
 
@@ -363,11 +366,13 @@ def run_task_params(
     plotname: str,
     cpu: int | None = None,
     memory: int | None = None,
+    assign_public_ip: bool = False,
 ) -> dict[str, Any]:
     """RunTask input for one one-off Fargate task measuring `volume`: its ECS-managed EBS
     volume configured at run time, the bench container told what it measures (and to
     exit after the run, its results copied to the stack's bucket), the task's CPU and
-    memory overridden when given and recorded in the run's metadata."""
+    memory overridden when given and recorded in the run's metadata, a public address
+    when `assign_public_ip` (public subnets without a NAT: the stack's fioAssignPublicIp)."""
     check_run_task_value("cluster", cluster)
     check_run_task_value("task definition", task_definition)
     check_run_task_value("role", role_arn)
@@ -392,7 +397,7 @@ def run_task_params(
             "awsvpcConfiguration": {
                 "subnets": list(subnets),
                 "securityGroups": list(security_groups),
-                "assignPublicIp": "DISABLED",
+                "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
             }
         },
         "overrides": overrides,

@@ -85,21 +85,36 @@ def user_data(cluster_name: str) -> str:
     return instance_user_data(cluster_name, setup=script, attributes=MOUNTED)
 
 
-def check_instance_type(ec2: Any, instance_type: str) -> str:
+def check_instance_type_name(instance_type: str, what: str = "--instance-type") -> str:
+    """`instance_type` if it has an instance type's form (full match); FioError naming
+    `what` (the flag or stack output it came from)."""
+    if not isinstance(instance_type, str) or not INSTANCE_TYPE.fullmatch(instance_type):
+        raise FioError(f"{what} {str(instance_type)[:40]!r} is not an instance type")
+    return instance_type
+
+
+def check_capacity_provider(name: str, what: str = "--capacity-provider") -> str:
+    """`name` if it has a capacity provider name's form (full match); FioError naming
+    `what` (the flag or stack output it came from)."""
+    if not isinstance(name, str) or not _CAPACITY_PROVIDER.fullmatch(name):
+        raise FioError(f"{what} {str(name)[:40]!r} is not a capacity provider name")
+    return name
+
+
+def check_instance_type(ec2: Any, instance_type: str, what: str = "--instance-type") -> str:
     """The instance type's instance store disks (`1 x 75 GB ssd, NVMe required`);
-    FioError when the type is unknown or has none."""
-    if not INSTANCE_TYPE.match(instance_type):
-        raise FioError(f"--instance-type {instance_type[:40]!r} is not an instance type")
+    FioError naming `what` when the type is unknown or has none."""
+    check_instance_type_name(instance_type, what)
     try:
         answer = ec2.describe_instance_types(InstanceTypes=[instance_type])
     except Exception as err:  # botocore's ClientError: InvalidInstanceType
-        raise FioError(f"--instance-type {instance_type}: EC2 does not know it ({err})") from err
+        raise FioError(f"{what} {instance_type}: EC2 does not know it ({err})") from err
     (described,) = answer.get("InstanceTypes") or [{}]
     info = described.get("InstanceStorageInfo") or {}
     disks = info.get("Disks") or []
     if not described.get("InstanceStorageSupported") or not disks:
         raise FioError(
-            f"--instance-type {instance_type} has no instance store (DescribeInstanceTypes: "
+            f"{what} {instance_type} has no instance store (DescribeInstanceTypes: "
             "InstanceStorageSupported false): choose a type with local NVMe, e.g. m5d.large, "
             "c6gd.large or i4i.large"
         )
@@ -107,9 +122,10 @@ def check_instance_type(ec2: Any, instance_type: str) -> str:
     return f"{shown}, NVMe {info.get('NvmeSupport', 'unknown')}"
 
 
-def host_path_of(definition: Mapping[str, Any]) -> str:
+def host_path_of(definition: Mapping[str, Any], what: str = "--ec2-task-definition") -> str:
     """The directory a task definition (DescribeTaskDefinition's `taskDefinition`) mounts
-    as the volume under test; FioError unless it is a host path on EC2 capacity."""
+    as the volume under test; FioError unless it is a host path on EC2 capacity (naming
+    `what`, the flag or stack output that gave the definition)."""
     name = definition.get("taskDefinitionArn", "the task definition")
     volumes = {v.get("name"): v for v in definition.get("volumes") or []}
     source = ((volumes.get(TARGET_VOLUME) or {}).get("host") or {}).get("sourcePath")
@@ -117,8 +133,8 @@ def host_path_of(definition: Mapping[str, Any]) -> str:
     if not source or not compatible:
         raise FioError(
             f"{name} does not mount a host directory as {TARGET_VOLUME} on EC2: give "
-            "--ec2-task-definition the fio task definition of a stack with fioLaunchType "
-            "EC2, fioVolume host and fioHostPath where the hosts mount their instance store"
+            f"{what} the fio task definition of a stack with fioLaunchType EC2, fioVolume "
+            "host and fioHostPath where the hosts mount their instance store"
         )
     return str(source)
 
@@ -168,10 +184,7 @@ def run_task_params(
     }
     if capacity_provider is None:
         params["launchType"] = "EC2"
-    elif _CAPACITY_PROVIDER.match(capacity_provider):
-        params["capacityProviderStrategy"] = [{"capacityProvider": capacity_provider, "weight": 1}]
     else:
-        raise FioError(
-            f"--capacity-provider {capacity_provider[:40]!r} is not a capacity provider name"
-        )
+        check_capacity_provider(capacity_provider)
+        params["capacityProviderStrategy"] = [{"capacityProvider": capacity_provider, "weight": 1}]
     return params

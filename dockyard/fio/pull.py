@@ -34,11 +34,19 @@ class PullResult:
     unverified: list[str] = field(default_factory=list)
 
 
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """`s3://BUCKET[/PREFIX]` -> (bucket, prefix without slashes at the ends)."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise FioError(f"{url!r} is not an s3://BUCKET[/PREFIX] URL")
+def parse_s3_url(url: str, what: str | None = None) -> tuple[str, str]:
+    """`s3://BUCKET[/PREFIX]` -> (bucket, prefix without slashes at the ends); FioError
+    (naming `what`, the flag or stack output it came from, when given) for anything else,
+    whitespace and control characters too (urlsplit would drop a newline silently)."""
+    text = url if isinstance(url, str) else ""
+    parsed = urllib.parse.urlsplit(text)
+    if (
+        parsed.scheme != "s3"
+        or not parsed.netloc
+        or any(ch.isspace() or not ch.isprintable() for ch in text)
+    ):
+        shown = f"{what} {str(url)[:80]!r}" if what else repr(url)
+        raise FioError(f"{shown} is not an s3://BUCKET[/PREFIX] URL")
     return parsed.netloc, parsed.path.strip("/")
 
 

@@ -6,6 +6,9 @@ pulled and compared, labelled with volume type, disks and instance type."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +24,7 @@ from dockyard.fio.ecs import (
 )
 from dockyard.fio.instance_store import InstanceStore, check_instance_type, run_task_params
 from dockyard.fio.jobs import FioError
+from dockyard.fio.outputs import FioTasks
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.fio_ecs import answer_tasks, fio_stack, state_manager
 from tests.harness.moto import MotoServer
@@ -29,6 +33,7 @@ from tests.harness.tools import REPO, require_tool
 pytestmark = pytest.mark.integration
 
 STORE_PATH = "/mnt/instance-store"
+ROLE = "arn:aws:iam::123456789012:role/ebs"
 STORE = InstanceStore("m5d.large", "1 x 75 GB ssd, NVMe required", STORE_PATH)
 
 
@@ -95,42 +100,78 @@ def test_instance_types_are_checked_by_describe_instance_types(moto_server: Moto
         check_instance_type(ec2, "m5d.large; x")
 
 
-def _bench_ecs(moto_server: MotoServer, *args: str) -> subprocess.Popen[str]:
+def _bench_ecs(
+    moto_server: MotoServer,
+    *args: str,
+    stdin: Any = subprocess.DEVNULL,
+    results: bool = True,
+    path: str | None = None,
+) -> subprocess.Popen[str]:
+    """`dockyard bench ecs ARGS` against moto, stdin `stdin` (never the test runner's),
+    PATH `path` when given."""
     env = {**moto_server.env, "PYTHONPATH": str(REPO), "AWS_DEFAULT_REGION": "us-east-1"}
+    env |= {"PATH": path} if path is not None else {}
     argv = [sys.executable, "-m", "dockyard", "bench", "ecs", *args,
-            "--results", "s3://fio-results", "--endpoint-url", moto_server.endpoint]  # fmt: skip
+            *(["--results", "s3://fio-results"] if results else []),
+            "--endpoint-url", moto_server.endpoint]  # fmt: skip
     return subprocess.Popen(
-        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
+def _path_without_pulumi() -> str:
+    """This PATH without any directory holding a `pulumi`."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(d for d in dirs if d and shutil.which("pulumi", path=d) is None)
+
+
+@pytest.mark.parametrize("given", ["flags", "outputs"])
 def test_bench_ecs_instance_store_beside_gp3_on_moto(
-    moto_server: MotoServer, tmp_path: Path
+    moto_server: MotoServer, tmp_path: Path, given: str
 ) -> None:
-    """`--volume gp3 --volume instance-store --instance-type m5d.large`: the gp3 task on
-    Fargate, the instance-store task from the EC2 definition on the m5d.large host,
-    waited for, pulled and compared with their labels."""
+    """`--volume gp3 --volume instance-store`: the gp3 task on Fargate, the instance-store
+    task from the EC2 definition on the m5d.large host, waited for, pulled and compared
+    with their labels. `flags`: every value a flag, stdin a terminal and no Pulumi CLI on
+    PATH (the outputs are not read). `outputs`: no flag but the volumes, everything from
+    the fioTasks output piped in (FioTasks(...).to_output(), as the stack exports it),
+    the capacity provider and assignPublicIp too."""
     require_tool("fio")
-    where = fio_stack(moto_server, "fio-nvme")
+    where = fio_stack(moto_server, f"fio-nvme-{given}")
     ec2_arn = _ec2_capacity(moto_server, where["cluster"], "m5d.large")
     moto_server.client("s3").create_bucket(Bucket="fio-results")
     data = tmp_path / "fio-data"
+    run = ["--volume", "gp3", "--volume", "instance-store", "-n", "cmp", "-d", str(data),
+           "--poll", "0.2", "--timeout", "120"]  # fmt: skip
+    flags = ["--instance-type", "m5d.large", "--ec2-task-definition", ec2_arn,
+             "--cluster", where["cluster"], "--task-definition", where["arn"],
+             "--role-arn", ROLE, "--subnet", where["subnet"],
+             "--security-group", where["group"]]  # fmt: skip
+    outputs = FioTasks(
+        cluster=where["cluster"], results="s3://fio-results", task_definition=where["arn"],
+        volume_role=ROLE, subnets=[where["subnet"]], security_groups=[where["group"]],
+        assign_public_ip=True, instance_type="m5d.large",
+        instance_store_task_definition=ec2_arn, capacity_provider="fio-nvme-hosts",
+    ).to_output()  # fmt: skip
     state_manager(moto_server, "set-transition", {"progression": "manual", "times": 10**9})
+    terminal, terminal_end = os.openpty()
     try:
-        bench = _bench_ecs(
-            moto_server, "--volume", "gp3", "--volume", "instance-store",
-            "--instance-type", "m5d.large", "--ec2-task-definition", ec2_arn,
-            "--cluster", where["cluster"], "--task-definition", where["arn"],
-            "--role-arn", "arn:aws:iam::123456789012:role/ebs", "--subnet", where["subnet"],
-            "--security-group", where["group"], "-n", "cmp", "-d", str(data),
-            "--poll", "0.2", "--timeout", "120",
-        )  # fmt: skip
+        if given == "flags":
+            bench = _bench_ecs(
+                moto_server, *run, *flags, stdin=terminal_end, path=_path_without_pulumi()
+            )
+        else:
+            document = tmp_path / "outputs.json"
+            document.write_text(json.dumps({"fioTasks": outputs, "fioPlotUrl": "http://x/"}))
+            with document.open("rb") as piped:
+                bench = _bench_ecs(moto_server, *run, stdin=piped, results=False)
         try:
             plotnames = answer_tasks(moto_server, where["cluster"], tmp_path, 2)
             out, err = bench.communicate(timeout=120)
         finally:
             bench.kill()
     finally:
+        os.close(terminal)
+        os.close(terminal_end)
         state_manager(moto_server, "unset-transition", None)
     assert bench.returncode == 0, err
     assert sorted(plotnames) == ["cmp-gp3", "cmp-instance-store-m5d.large"]
@@ -142,6 +183,11 @@ def test_bench_ecs_instance_store_beside_gp3_on_moto(
     assert by_tag["instance-store-m5d.large"]["containerInstanceArn"]
     assert by_tag["gp3"]["taskDefinitionArn"] == where["arn"]
     assert "(instance-store (1 x 75 GB ssd, NVMe required), EC2, m5d.large," in out
+    (attachment,) = by_tag["gp3"]["attachments"]
+    assert {"name": "subnetId", "value": where["subnet"]} in attachment["details"]
+    # the capacity provider from fioTasks; without it (flags), launch type EC2
+    expected = "fio-nvme-hosts" if given == "outputs" else None
+    assert by_tag["instance-store-m5d.large"].get("capacityProviderName") == expected
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,7 @@ def test_overrides_tell_the_container_what_it_measures() -> None:
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
+        ("gp3\n", "TYPE[:IOPS[:THROUGHPUT]]"),
         ("gp3:99999", "iops 99999 is outside"),
         ("io2", "io2 needs iops"),
         ("gp2:3000", "iops cannot be set"),
@@ -93,9 +94,13 @@ def test_bad_volume_specs_name_the_problem(spec: str, words: str) -> None:
         {"subnets": ["subnet-xyz"]},
         {"security_groups": ["sg-0123456789abcdef0", "default"]},
         {"task_definition": "fio:latest"},
+        {"role_arn": ROLE + "\n"},
+        {"subnets": ["subnet-0123456789abcdef0\n"]},
+        {"cluster": "fio\n"},
     ],
 )
 def test_names_from_outside_are_checked(extra: dict[str, object]) -> None:
-    """Cluster, task definition, role, subnets and groups are full-matched."""
+    """Cluster, task definition, role, subnets and groups are full-matched (a trailing
+    newline too: `$` let one through)."""
     with pytest.raises(FioError):
         _params(EbsVolume(), **extra)
