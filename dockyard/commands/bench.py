@@ -351,8 +351,8 @@ def _register_ecs(actions: Subparsers) -> None:
 
 
 def _ecs_target(args: argparse.Namespace) -> EcsTarget:
-    """bench ecs's values from its flags, else from the stack's fioTasks output (read only
-    when a value the --volume specs need has no flag)."""
+    """bench ecs's values from its flags, else from the stack's fioTasks output (read when
+    a value the --volume specs need has no flag, or --stack is given)."""
     from dockyard.fio.ecs_target import resolve
     from dockyard.fio.instance_store import INSTANCE_STORE
 
@@ -373,6 +373,7 @@ def _ecs_target(args: argparse.Namespace) -> EcsTarget:
         ebs=any(spec != INSTANCE_STORE for spec in args.volume),
         instance_store=INSTANCE_STORE in args.volume,
         outputs=lambda: stack_outputs(args, "bench ecs"),
+        named_stack=args.stack is not None,
     )
 
 

@@ -150,16 +150,18 @@ def resolve(
     ebs: bool,
     instance_store: bool,
     outputs: Callable[[], Mapping[str, Any]],
+    named_stack: bool = False,
 ) -> EcsTarget:
     """The run's values: each flag given (`flags` by FioTasks field: None or [] when not
     given), else the stack outputs' fioTasks value. `outputs` (the outputs document) is
-    called only when a value the volumes need (`ebs`, `instance_store`) has no flag.
+    called when a value the volumes need (`ebs`, `instance_store`) has no flag, or a stack
+    is named (`named_stack`: then the optional values come from it too).
     UsageError naming every missing value with its flag and output key; FioError for a
     bad value, naming its flag or output key."""
     purposes = {EVERY_RUN, *([EBS] if ebs else []), *([INSTANCE_STORE] if instance_store else [])}
     needed = [s for s in SETTINGS if s.needed_for in purposes]
     tasks: FioTasks | None = None
-    if any(not _given(flags.get(s.field)) for s in needed):
+    if named_stack or any(not _given(flags.get(s.field)) for s in needed):
         try:
             document = outputs()
         except UsageError as err:

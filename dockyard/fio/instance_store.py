@@ -133,8 +133,10 @@ def host_path_of(definition: Mapping[str, Any], what: str = "--ec2-task-definiti
     if not source or not compatible:
         raise FioError(
             f"{name} does not mount a host directory as {TARGET_VOLUME} on EC2: give "
-            f"{what} the fio task definition of a stack with fioLaunchType EC2, fioVolume "
-            "host and fioHostPath where the hosts mount their instance store"
+            f"{what} the instance-store task definition of a stack with fioInstanceStoreType "
+            "(fioTasks.instanceStoreTaskDefinition), or the fio task definition of a stack "
+            "with fioLaunchType EC2, fioVolume host and fioHostPath where the hosts mount "
+            "their instance store"
         )
     return str(source)
 

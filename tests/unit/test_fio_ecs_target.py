@@ -98,6 +98,19 @@ def test_outputs_are_not_read_when_the_flags_are_complete(ebs: bool, instance_st
     assert target.capacity_provider is None
 
 
+def test_a_named_stack_gives_the_optional_values_with_every_flag_given() -> None:
+    """`--stack NAME` with every needed flag: the flags still win, and the values no flag
+    gives (the public address, the capacity provider) come from the stack, not defaults."""
+    flags = {**FLAGS, "assign_public_ip": None, "capacity_provider": None}
+    target = resolve(
+        flags, ebs=True, instance_store=True, outputs=lambda: document(), named_stack=True
+    )
+    assert target.cluster == "other"
+    assert target.assign_public_ip is STACK.assign_public_ip
+    assert target.capacity_provider == STACK.capacity_provider
+    assert target.source("capacity_provider") == "fioTasks.capacityProvider"
+
+
 def test_instance_store_needs_no_flags_with_the_outputs() -> None:
     """`--volume instance-store` alone: cluster, results, instance type, its task
     definition and capacity provider all from fioTasks."""

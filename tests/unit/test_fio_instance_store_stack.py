@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from dockyard.fio.instance_store import MOUNT_PATH, PLACEMENT, user_data
+from dockyard.fio.ecs import EbsVolume
+from dockyard.fio.ecs_bench import plan
+from dockyard.fio.ecs_target import resolve
+from dockyard.fio.instance_store import MOUNT_PATH, PLACEMENT, InstanceStore, user_data
 from dockyard.fio.outputs import FioTasks
 from tests.harness.botocore_model import ecs_input_errors
 from tests.harness.day2 import evaluate_changed, next_up
@@ -205,3 +208,28 @@ def test_the_hosts_go_only_where_the_type_is_offered() -> None:
         "dockyard:fioInstanceStoreType",
         "m5d.large is offered in none of the subnets' zones",
     )
+
+
+def test_bench_ecs_runs_with_what_the_stack_exports(stack: Evaluation) -> None:
+    """The fioTasks output the component exports, read back as `bench ecs` reads a piped
+    `pulumi stack output --json` (no flag given), passes every check its flags get, and
+    the RunTask inputs built from it (an EBS volume and the instance store) are ones
+    botocore's ECS model takes."""
+    document = json.loads(json.dumps(stack.outputs))
+    target = resolve({}, ebs=True, instance_store=True, outputs=lambda: document)
+    assert target.source("instance_type") == "fioTasks.instanceType"
+    store = InstanceStore("m5d.large", "1 x 75 GB ssd, NVMe required", MOUNT_PATH)
+    launches = plan(
+        [EbsVolume("gp3", 20, 6000, 250), store],
+        "ecs",
+        target.ebs(None, None),
+        target.ec2(None, None),
+    )
+    for launch in launches:
+        assert ecs_input_errors(launch.params, "RunTask") == "", launch.plotname
+    ebs, on_store = (launch.params for launch in launches)
+    assert ebs["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
+    assert on_store["capacityProviderStrategy"] == [
+        {"capacityProvider": "dev-dev-fio-store", "weight": 1}
+    ]
+    assert on_store["taskDefinition"].endswith(":task-definition/dev-dev-fio-instance-store:1")
