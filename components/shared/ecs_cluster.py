@@ -114,25 +114,7 @@ class EcsCluster(pulumi.ComponentResource):
             provider_name: pulumi.Input[str] = FARGATE
             providers: list[pulumi.Input[str]] = [FARGATE]
         else:
-            if "vpc_id" not in args or not args.get("subnet_ids"):
-                raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
-            count = args["instance_count"]
-            provider = ec2_capacity(
-                name,
-                {
-                    "vpc_id": args["vpc_id"],
-                    "subnet_ids": args["subnet_ids"],
-                    "instance_type": args["instance_type"],
-                    "min_size": count,
-                    "max_size": max(args.get("max_instances", 2 * count), count),
-                    "root_volume_size": args["root_volume_size"],
-                    "label": f"{prefix}-ecs",
-                    "provider_name": f"{prefix}-{pulumi.get_stack()}-ec2",
-                    "user_data": self.cluster.name.apply(user_data),
-                },
-                tags,
-                self,
-            )
+            provider = self._ec2_capacity(name, args, prefix, tags)
             provider_name = provider.name
             providers = [provider.name]
 
@@ -157,6 +139,31 @@ class EcsCluster(pulumi.ComponentResource):
                 "namespaceArn": self.namespace_arn,
                 "capacityProvider": self.capacity_provider,
             }
+        )
+
+    def _ec2_capacity(
+        self, name: str, args: EcsClusterArgs, prefix: str, tags: dict[str, str]
+    ) -> aws.ecs.CapacityProvider:
+        """The Rails cluster's EC2 capacity: `instance_count` hosts, scaling to
+        `max_instances`, joined to the cluster by their user data."""
+        if "vpc_id" not in args or not args.get("subnet_ids"):
+            raise ValueError("EC2 capacity needs vpc_id and subnet_ids")
+        count = args["instance_count"]
+        return ec2_capacity(
+            name,
+            {
+                "vpc_id": args["vpc_id"],
+                "subnet_ids": args["subnet_ids"],
+                "instance_type": args["instance_type"],
+                "min_size": count,
+                "max_size": max(args.get("max_instances", 2 * count), count),
+                "root_volume_size": args["root_volume_size"],
+                "label": f"{prefix}-ecs",
+                "provider_name": f"{prefix}-{pulumi.get_stack()}-ec2",
+                "user_data": self.cluster.name.apply(user_data),
+            },
+            tags,
+            self,
         )
 
 
