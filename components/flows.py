@@ -15,6 +15,7 @@ from components.fio.bench import FioBench
 from components.hosts.ansible_run import AnsibleRun
 from components.hosts.docker_hosts import DockerHosts
 from components.rails.app import RailsApp
+from components.rails.scaling import warn_if_ec2_capacity_is_short
 from components.shared.ecs_cluster import EcsCluster
 from components.shared.network import ResolvedNetwork
 
@@ -82,6 +83,7 @@ def rails(cfg: StackConfig, rails_cfg: RailsConfig, site: Site) -> None:
         "the Rails load balancer (and the database's EFS mount targets)",
         rails_cfg.subnet_ids,
     )
+    warn_if_ec2_capacity_is_short(rails_cfg, 2 * rails_cfg.instance_count)
     ecs = EcsCluster(
         "rails-ecs",
         {

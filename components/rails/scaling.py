@@ -15,7 +15,7 @@ from typing import Any, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from components.config.rails import Autoscaling
+from components.config.rails import Autoscaling, RailsConfig
 from dockyard.rails import scaling as s
 
 
@@ -82,3 +82,33 @@ class WebScaling(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"resourceId": target.resource_id})
+
+
+def warn_if_ec2_capacity_is_short(cfg: RailsConfig, max_instances: int) -> None:
+    """A preview warning when the EC2 capacity (railsInstanceType, up to `max_instances`)
+    cannot hold the tasks the services may run at once (dockyard.rails.scaling.ec2_room):
+    a rolling deploy would then wait for room it never gets and roll back. EC2's answer
+    for the type (DescribeInstanceTypes) gives its network interfaces and vCPUs."""
+    if cfg.capacity != "ec2":
+        return
+    found = aws.ec2.get_instance_type(instance_type=cfg.instance_type)
+    max_count = cfg.autoscaling.max_count if cfg.autoscaling else 0
+    room = s.ec2_room(
+        desired=cfg.desired_count,
+        max_count=max_count,
+        interfaces=int(found.maximum_network_interfaces),
+        vcpus=int(found.default_vcpus),
+        largest_task_cpu=max(cfg.web_limits.cpu, cfg.db_limits.cpu),
+        instances=max_instances,
+    )
+    if room.short:
+        tasks = "railsMaxCount" if cfg.autoscaling else "railsDesiredCount"
+        pulumi.log.warn(
+            f"railsInstanceType {cfg.instance_type} x {max_instances} (twice "
+            f"railsInstanceCount) holds {room.per_instance * max_instances} awsvpc tasks "
+            f"({room.per_instance} each: a network interface per task), fewer than the "
+            f"{room.peak_tasks} a rolling deploy at {tasks} {max(cfg.desired_count, max_count)} "
+            "runs (twice the web tasks, the database, a one-off task): the deploy would "
+            f"stall and roll back. Lower {tasks}, raise railsInstanceCount, choose a type "
+            "with more network interfaces, or use railsCapacity fargate (docs/rails.md)"
+        )

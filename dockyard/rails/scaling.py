@@ -67,6 +67,46 @@ def connections(desired: int, max_count: int, pool: int) -> Connections:
     return Connections(web_tasks=web_tasks, pool=pool, needed=needed)
 
 
+ONE_OFF_TASKS = 1
+"""One-off tasks beside the services: a migration, `rails run` or the dump loader (a
+console is ECS Exec into a running web task, not a task of its own)."""
+
+
+@dataclass(frozen=True)
+class Ec2Room:
+    """What the EC2 capacity can hold against what the services may run at once."""
+
+    peak_tasks: int
+    """The web tasks during a rolling deploy, the database and a one-off task."""
+    per_instance: int
+    """awsvpc tasks one instance holds: its network interfaces but the primary (each task
+    takes one), and no more than its CPU units over the largest task's."""
+    instances: int
+    """The most instances the capacity provider scales to."""
+
+    @property
+    def short(self) -> bool:
+        return self.peak_tasks > self.per_instance * self.instances
+
+
+def ec2_room(
+    *,
+    desired: int,
+    max_count: int,
+    interfaces: int,
+    vcpus: int,
+    largest_task_cpu: int,
+    instances: int,
+) -> Ec2Room:
+    """The room the EC2 capacity has for the Rails tasks. ENI trunking (an account setting
+    the program cannot see, on the instance types that support it) would lift the
+    interface bound; without it the bound is what AWS documents for awsvpc tasks."""
+    steady = max(desired, max_count)
+    peak = steady * DEPLOYMENT_MAXIMUM_PERCENT // 100 + 1 + ONE_OFF_TASKS
+    by_cpu = vcpus * 1024 // max(largest_task_cpu, 1)
+    return Ec2Room(peak, max(0, min(interfaces - 1, by_cpu)), instances)
+
+
 def service_resource_id(cluster_name: str, service_name: str) -> str:
     """Application Auto Scaling's ResourceId of an ECS service."""
     return f"service/{cluster_name}/{service_name}"

@@ -6,6 +6,7 @@ errors, and AWS's naming rules (botocore's models) over everything made."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from dockyard.rails import scaling
 from tests.harness import aws_rules
 from tests.harness.pulumi_program import REPO, SECRET, Evaluation, config_error, evaluate
 from tests.harness.rails_definitions import recording_definitions
-from tests.harness.stacks import STACKS_DIR, evaluate_stack, stack_config
+from tests.harness.stacks import STACKS_DIR, StackValues, evaluate_stack, stack_config
 
 RAILS_ON = {"dockyard:rails": "true", "dockyard:dockerHosts": "false"}
 SCALED = {"dockyard:railsDesiredCount": 2, "dockyard:railsMaxCount": 6}
@@ -236,3 +237,50 @@ def test_a_stack_file_value_set_with_secret_path_is_stored(tmp_path: Path) -> No
             if v.name == "rails-app-secret-API_KEY"
         ]
         assert version.plain_inputs["secretString"] == SECRET
+
+
+@pytest.mark.parametrize(
+    ("instance", "task_cpu", "per_instance"),
+    [((3, 2), 256, 2), ((4, 4), 256, 3), ((8, 2), 1024, 2), ((4, 1), 2048, 0)],
+    ids=["t3-medium-interfaces", "m5-xlarge-interfaces", "cpu-bound", "no-room"],
+)
+def test_ec2_room_counts_interfaces_and_cpu(
+    instance: tuple[int, int], task_cpu: int, per_instance: int
+) -> None:
+    """Per instance: its network interfaces but the primary, at most its CPU units over the
+    largest task's; the peak: twice the most web tasks, the database, a one-off task."""
+    interfaces, vcpus = instance
+    room = scaling.ec2_room(
+        desired=2, max_count=3, interfaces=interfaces, vcpus=vcpus,
+        largest_task_cpu=task_cpu, instances=4,
+    )  # fmt: skip
+    assert (room.peak_tasks, room.per_instance) == (8, per_instance)
+    assert room.short is (per_instance * 4 < 8)
+
+
+PROD_SIX = {"dockyard:railsMaxCount": 6}
+"""What the prod example had: six web tasks on 2 (up to 4) t3.medium hosts."""
+
+
+def _warnings(caplog: pytest.LogCaptureFixture, overrides: dict[str, Any]) -> list[str]:
+    config = stack_config("prod")
+    values = {**config.values, **overrides}
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        evaluate_stack("prod", StackValues(values, config.secret_keys))
+    return [m for m in caplog.messages if "awsvpc tasks" in m]
+
+
+def test_prod_is_warned_when_its_hosts_cannot_hold_a_deploy(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """EC2's answer for t3.medium (moto's DescribeInstanceTypes data: 3 interfaces, 2
+    vCPUs): 4 hosts hold 8 tasks; six web tasks deploy as twelve, plus the database and a
+    one-off task. The committed prod (3 web tasks, 8 at the peak) fits and is not warned;
+    more hosts or Fargate lift the warning."""
+    (warning,) = _warnings(caplog, PROD_SIX)
+    assert "holds 8 awsvpc tasks (2 each" in warning and "fewer than the 14" in warning
+    assert "Lower railsMaxCount, raise railsInstanceCount" in warning
+    assert _warnings(caplog, {}) == []
+    assert _warnings(caplog, {**PROD_SIX, "dockyard:railsInstanceCount": 4}) == []
+    assert _warnings(caplog, {**PROD_SIX, "dockyard:railsCapacity": "fargate"}) == []
