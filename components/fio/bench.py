@@ -35,6 +35,8 @@ from dockyard.fio.outputs import FioTasks
 from dockyard.netrules import PortRule
 
 DOCKERFILE = f"{PROJECT_DIR}/containers/fio/Dockerfile"
+REGISTERED_MEMORY_SHARE = 0.9
+"""About what ECS registers of an instance's memory (the OS and the agent keep the rest)."""
 STORE_ROOT_VOLUME_GIB = 30
 """The instance-store hosts' root volume: the ECS-optimized AL2023 AMI's snapshot size."""
 PLOTS_RULE = PortRule("plots", "tcp", fio_ecs.PLOTS_PORT, fio_ecs.PLOTS_PORT, "fio plots")
@@ -393,7 +395,7 @@ class FioBench(pulumi.ComponentResource):
         one, each mounting its instance store (dockyard.fio.instance_store.user_data), and
         the task definition that measures it there (`bench ecs --volume instance-store`)."""
         name, prefix, tags = self._name, self._stack_prefix, self._tags
-        _check_instance_store(store.instance_type)
+        _check_instance_store(store.instance_type, self._cfg.cpu, self._cfg.memory)
         subnets = subnets_offering(
             self._args["subnet_ids"], store.instance_type, "fioInstanceStoreType"
         )
@@ -438,9 +440,10 @@ class FioBench(pulumi.ComponentResource):
         }
 
 
-def _check_instance_store(instance_type: str) -> None:
-    """EC2's answer for the type (DescribeInstanceTypes): it must have instance store and
-    run the x86_64 image, or the preview stops here, before any host is launched."""
+def _check_instance_store(instance_type: str, cpu: int, memory: int) -> None:
+    """EC2's answer for the type (DescribeInstanceTypes): it must have instance store, run
+    the x86_64 image and hold the task (fioCpu, fioMemory), or the preview stops here,
+    before any host is launched or a task waits for room it never gets."""
     found = aws.ec2.get_instance_type(instance_type=instance_type)
     if not found.instance_storage_supported:
         raise ConfigError(
@@ -454,4 +457,13 @@ def _check_instance_store(instance_type: str) -> None:
             "fioInstanceStoreType",
             f"{instance_type} is not x86_64, and the fio image is built for linux/amd64",
             "choose an x86_64 type with local NVMe, e.g. m5d.large or i4i.large",
+        )
+    vcpus, mib = int(found.default_vcpus), int(found.memory_size)
+    # the ECS agent registers the instance's memory less what the OS and agent keep
+    if cpu > vcpus * 1024 or memory > mib * REGISTERED_MEMORY_SHARE:
+        raise ConfigError(
+            "fioInstanceStoreType",
+            f"{instance_type} ({vcpus} vCPUs, {mib} MiB) cannot hold the fio task "
+            f"(fioCpu {cpu}, fioMemory {memory})",
+            "choose a larger type with instance store, or lower fioCpu and fioMemory",
         )

@@ -1,8 +1,8 @@
 """EC2's DescribeInstanceTypes answer for one type, as pulumi-aws's getInstanceType
-returns it (the vCPU, instance store, architecture and network interface fields dockyard
-reads), from moto's copy of AWS's instance type data
-(moto/ec2/resources/instance_types.json.gz: VCpuInfo, InstanceStorageInfo, ProcessorInfo
-and NetworkInfo as DescribeInstanceTypes lists them)."""
+returns it (the vCPU, memory, instance store, architecture and network interface fields
+dockyard reads), from moto's copy of AWS's instance type data
+(moto/ec2/resources/instance_types.json.gz: VCpuInfo, InstanceStorageInfo, ProcessorInfo,
+NetworkInfo and MemoryInfo as DescribeInstanceTypes lists them)."""
 
 from __future__ import annotations
 
@@ -46,4 +46,5 @@ def instance_type(name: str) -> dict[str, Any] | None:
         "totalInstanceStorage": storage.get("TotalSizeInGB", 0),
         "supportedArchitectures": info.get("ProcessorInfo", {}).get("SupportedArchitectures", []),
         "maximumNetworkInterfaces": info.get("NetworkInfo", {}).get("MaximumNetworkInterfaces"),
+        "memorySize": info.get("MemoryInfo", {}).get("SizeInMiB"),
     }

@@ -178,6 +178,16 @@ def test_a_value_that_is_not_an_instance_type_is_refused(value: str) -> None:
     )
 
 
+def test_a_type_too_small_for_the_task_is_refused() -> None:
+    """m5d.large has 2 vCPUs and 8 GiB (DescribeInstanceTypes): a 16 GiB task would wait
+    for room it never gets, so the preview stops."""
+    config_error(
+        lambda: evaluate_changed("dev", {**STORE, "dockyard:fioMemory": 16384}),
+        "dockyard:fioInstanceStoreType",
+        "m5d.large (2 vCPUs, 8192 MiB) cannot hold the fio task (fioCpu 512, fioMemory 16384)",
+    )
+
+
 def test_another_cluster_is_refused() -> None:
     config_error(
         lambda: evaluate_changed(
