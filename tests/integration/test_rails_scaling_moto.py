@@ -84,7 +84,7 @@ def test_prod_scaling_and_alarms_are_accepted_by_the_apis(moto_server: MotoServe
         )
     (stored,) = scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
     assert (stored["ResourceId"], stored["MinCapacity"], stored["MaxCapacity"]) == (
-        f"service/{cluster.inputs['name']}/web", 2, 6)  # fmt: skip
+        f"service/{cluster.inputs['name']}/web", 2, 3)  # fmt: skip
     policies = scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
     metrics = {
         p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
