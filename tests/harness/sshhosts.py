@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -75,6 +76,27 @@ class SshCluster:
 
 def _ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True, capture_output=True)
+
+
+SHELL_STARTUP_FILES = (".bashrc", ".profile", ".bash_profile", ".bash_login")
+"""What bash reads in the login's home when sshd runs a command (Debian's bash reads
+.bashrc for ssh commands too)."""
+
+
+def _clean_shell(workdir: Path) -> list[str]:
+    """The argv prefix that starts sshd with this machine's root shell startup files
+    masked by an empty one, in the mount namespace `ip netns exec` makes for it: the hosts
+    are fresh machines, and the machine's own (a pyenv init whose rehash lock a killed
+    shell left behind made every login wait, then time out) are not theirs."""
+    empty = workdir / "empty-startup-file"
+    empty.write_text("", encoding="utf-8")
+    home = Path("~root").expanduser()
+    mounts = [
+        f"mount --bind {shlex.quote(str(empty))} {shlex.quote(str(home / name))}"
+        for name in SHELL_STARTUP_FILES
+        if (home / name).is_file()
+    ]
+    return ["sh", "-c", " && ".join([*mounts, 'exec "$@"']), "clean-shell"]
 
 
 def _wait_port(address: str, port: int, timeout: float = 10) -> None:
@@ -224,7 +246,18 @@ def ssh_cluster(
                 encoding="utf-8",
             )
             process = subprocess.Popen(
-                ["ip", "netns", "exec", ns, sshd, "-D", "-e", "-f", str(config)],
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    *_clean_shell(workdir),
+                    sshd,
+                    "-D",
+                    "-e",
+                    "-f",
+                    str(config),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=(workdir / f"sshd_{index}.log").open("wb"),
             )
