@@ -78,18 +78,21 @@ def _check_capacity(
 def _read_instance_store(reader: Reader, cluster_arn: str | None) -> InstanceStoreHosts | None:
     """fioInstanceStoreType and fioInstanceStoreMaxHosts; the type's instance store is
     checked against EC2's answer by the component (DescribeInstanceTypes)."""
-    from dockyard.fio.instance_store import INSTANCE_TYPE
+    from dockyard.fio.instance_store import check_instance_type_name
+    from dockyard.fio.jobs import FioError
 
     max_hosts = reader.integer("fioInstanceStoreMaxHosts", minimum=1, maximum=20)
     instance_type = reader.optional("fioInstanceStoreType")
     if instance_type is None:
         return None
-    if not INSTANCE_TYPE.fullmatch(instance_type):
+    try:
+        check_instance_type_name(instance_type, "fioInstanceStoreType")
+    except FioError as err:
         raise ConfigError(
             "fioInstanceStoreType",
-            f"{instance_type[:40]!r} is not an instance type",
+            str(err).removeprefix("fioInstanceStoreType "),
             "pulumi config set fioInstanceStoreType m5d.large",
-        )
+        ) from None
     if cluster_arn is not None:
         raise ConfigError(
             "fioInstanceStoreType",

@@ -27,7 +27,10 @@ MOUNT_PATH = "/mnt/instance-store"
 """Where the hosts mount their instance store; the task definition's fio-target path."""
 MOUNTED = {"dockyard.instance-store": "mounted"}
 """The ECS attribute a host registers with once its instance store is mounted."""
-PLACEMENT = {"type": "memberOf", "expression": "attribute:dockyard.instance-store == mounted"}
+PLACEMENT = {
+    "type": "memberOf",
+    "expression": " and ".join(f"attribute:{k} == {v}" for k, v in MOUNTED.items()),
+}
 """The task definition's placement constraint: only on a host whose store is mounted, so
 a host that failed to mount it is never measured (its root volume would be)."""
 _MODEL = "Amazon EC2 NVMe Instance Storage"
